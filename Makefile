@@ -1,0 +1,60 @@
+# shishi — the two commands: `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+SHISHI := $(BIN)/shishi
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: demo install assets migrate seed serve test test-fast test-browser test-pg bench lint fmt lock clean
+
+$(BIN)/activate: requirements.lock pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --disable-pip-version-check -q -r requirements.lock
+	$(BIN)/pip install --disable-pip-version-check -q --no-deps -e .
+	touch $(BIN)/activate
+
+install: $(BIN)/activate
+
+node_modules/.package-lock.json: package.json package-lock.json
+	$(BIN)/npm ci --no-audit --no-fund --loglevel=error
+	touch node_modules/.package-lock.json
+
+assets: install node_modules/.package-lock.json
+
+migrate: install
+	$(SHISHI) migrate --no-input -v 0
+
+seed: migrate
+	$(SHISHI) seed_demo
+
+demo: assets seed
+	$(SHISHI) runserver $(HOST):$(PORT)
+
+test: assets
+	$(BIN)/pytest -p xdist -n 2 -m "not browser"
+
+test-fast: install
+	$(BIN)/pytest -x -m "not browser"
+
+test-browser: assets
+	$(BIN)/pytest -m browser
+
+bench: assets
+	$(BIN)/python -m bench.run
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+	$(BIN)/mypy shishi
+	$(SHISHI) makemigrations --check --dry-run
+
+fmt: install
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
+
+lock:
+	$(BIN)/pip freeze --exclude-editable | grep -v '^shishi' > requirements.lock
+
+clean:
+	rm -rf $(VENV) node_modules staticfiles

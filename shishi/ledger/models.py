@@ -1,0 +1,252 @@
+"""The ledger (台账): programmes, categories, items, targets, milestones, progress."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shishi.core.models import TimeStamped
+from shishi.orgs.models import Jurisdiction, Person, Unit
+
+RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100))]
+
+
+class Programme(TimeStamped):
+    """A jurisdiction's 为民办实事 campaign for one year."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="programmes"
+    )
+    year = models.PositiveIntegerField(_("年度"))
+    name = models.CharField(_("名称"), max_length=200)
+
+    class Meta:
+        verbose_name = _("实事项目计划")
+        verbose_name_plural = _("实事项目计划")
+        ordering = ["-year", "jurisdiction"]
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "year"], name="programme_unique_year")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Category(TimeStamped):
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="categories")
+    parent = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
+    )
+    name = models.CharField(_("类别"), max_length=100)
+    order = models.PositiveIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("类别")
+        verbose_name_plural = _("类别")
+        ordering = ["programme", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="category_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Lifecycle(models.TextChoices):
+    NOT_STARTED = "not_started", _("未启动")
+    IN_PROGRESS = "in_progress", _("推进中")
+    DONE = "done", _("已完成")
+    CLOSED_OUT = "closed_out", _("已销号")
+
+
+class Item(TimeStamped):
+    """One practical matter on the ledger."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="items")
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
+    )
+    number = models.CharField(_("编号"), max_length=32)
+    seq = models.PositiveIntegerField(_("序号"), default=0)
+    name = models.CharField(_("项目名称"), max_length=300)
+    content = models.TextField(_("主要内容"), blank=True)
+    measures = models.TextField(_("推进措施"), blank=True)
+    deadline_text = models.CharField(_("完成时限"), max_length=100, blank=True)
+    due_date = models.DateField(_("截止日期"), null=True, blank=True)
+    is_ongoing = models.BooleanField(_("长期坚持"), default=False)
+    start_date = models.DateField(_("开始日期"), null=True, blank=True)
+    sponsor_leaders = models.ManyToManyField(
+        Person, blank=True, related_name="sponsored_items", verbose_name=_("区级包保领导")
+    )
+    lead_unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="led_items", verbose_name=_("责任单位")
+    )
+    partner_units = models.ManyToManyField(
+        Unit, blank=True, related_name="partner_items", verbose_name=_("配合单位")
+    )
+    planned_investment = models.DecimalField(
+        _("计划投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    done_investment = models.DecimalField(
+        _("完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    completion_rate = models.DecimalField(
+        _("完成率"), max_digits=5, decimal_places=2, default=Decimal(0), validators=RATE_VALIDATORS
+    )
+    lifecycle = models.CharField(
+        _("状态"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.NOT_STARTED
+    )
+    progress_text = models.TextField(_("进展情况"), blank=True)
+    progress_date = models.DateField(_("最近进展日期"), null=True, blank=True)
+    remarks = models.TextField(_("备注"), blank=True)
+    closed_out_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("实事")
+        verbose_name_plural = _("实事")
+        ordering = ["programme", "category__order", "seq", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "number"], name="item_unique_number")
+        ]
+        indexes = [
+            models.Index(fields=["programme", "lifecycle"], name="item_prog_lifecycle"),
+            models.Index(fields=["programme", "lead_unit"], name="item_prog_unit"),
+            models.Index(fields=["programme", "category", "seq"], name="item_prog_cat_seq"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+    @property
+    def is_overdue(self) -> bool:
+        if self.due_date is None or self.lifecycle in (Lifecycle.DONE, Lifecycle.CLOSED_OUT):
+            return False
+        return self.due_date < timezone.localdate()
+
+    @property
+    def is_closed_out(self) -> bool:
+        return self.lifecycle == Lifecycle.CLOSED_OUT
+
+
+class Target(TimeStamped):
+    """A quantitative goal of an item: value + unit (7,823 套), with the actual value."""
+
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="targets")
+    name = models.CharField(_("目标"), max_length=200)
+    value = models.DecimalField(_("目标值"), max_digits=18, decimal_places=2)
+    unit = models.CharField(_("单位"), max_length=20, blank=True)
+    actual = models.DecimalField(
+        _("完成值"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("工作目标")
+        verbose_name_plural = _("工作目标")
+        ordering = ["item", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.value}{self.unit}"
+
+    @property
+    def ratio(self) -> Decimal | None:
+        if self.actual is None or not self.value:
+            return None
+        return min(Decimal(100), (self.actual / self.value * 100).quantize(Decimal("0.1")))
+
+
+class Milestone(TimeStamped):
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="milestones")
+    title = models.CharField(_("节点"), max_length=200)
+    due_date = models.DateField(_("计划日期"))
+    done_date = models.DateField(_("完成日期"), null=True, blank=True)
+    planned_rate = models.DecimalField(
+        _("节点计划完成率"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+    )
+    order = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("时间节点")
+        verbose_name_plural = _("时间节点")
+        ordering = ["item", "due_date", "order", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.title} {self.due_date}"
+
+    @property
+    def is_late(self) -> bool:
+        return self.done_date is None and self.due_date < dt.date.today()
+
+
+class ProgressUpdate(TimeStamped):
+    """A dated report on an item: rate, text, target actuals, attachments."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="updates")
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reported_on = models.DateField(_("日期"))
+    rate = models.DecimalField(
+        _("完成率"),
+        max_digits=5,
+        decimal_places=2,
+        null=True,
+        blank=True,
+        validators=RATE_VALIDATORS,
+    )
+    text = models.TextField(_("进展情况"))
+    target_actuals = models.JSONField(_("目标完成值"), default=dict, blank=True)
+    done_investment = models.DecimalField(
+        _("累计完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
+    )
+    is_note = models.BooleanField(_("配合单位备注"), default=False)
+
+    class Meta:
+        verbose_name = _("进展")
+        verbose_name_plural = _("进展")
+        ordering = ["-reported_on", "-id"]
+        indexes = [models.Index(fields=["item", "-reported_on", "-id"], name="update_item_date")]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.reported_on}"
+
+
+def attachment_path(instance: Attachment, filename: str) -> str:
+    return f"progress/{instance.update.item_id}/{filename}"
+
+
+class Attachment(TimeStamped):
+    update = models.ForeignKey(ProgressUpdate, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(_("文件"), upload_to=attachment_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("附件")
+        verbose_name_plural = _("附件")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")

@@ -1,0 +1,136 @@
+"""Reads of the ledger, already scoped to what the user may see."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from shishi.core.models import AuditEvent
+from shishi.ledger.models import Category, Item, Lifecycle, Programme, ProgressUpdate
+from shishi.orgs.models import Jurisdiction, Person, Unit
+from shishi.orgs.permissions import scope_for
+
+
+def visible_jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Jurisdiction.objects.all()
+    return Jurisdiction.objects.filter(pk__in=scope.readable_jurisdiction_ids())
+
+
+def visible_programmes(user: Any) -> QuerySet[Programme]:
+    scope = scope_for(user)
+    qs = Programme.objects.select_related("jurisdiction")
+    if scope.is_superuser:
+        return qs
+    return qs.filter(jurisdiction_id__in=scope.readable_jurisdiction_ids())
+
+
+def visible_items(user: Any) -> QuerySet[Item]:
+    scope = scope_for(user)
+    qs = Item.objects.all()
+    if scope.is_superuser:
+        return qs
+    return qs.filter(jurisdiction_id__in=scope.readable_jurisdiction_ids())
+
+
+def visible_units(user: Any) -> QuerySet[Unit]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Unit.objects.all()
+    return Unit.objects.filter(jurisdiction_id__in=scope.readable_jurisdiction_ids())
+
+
+def visible_people(user: Any) -> QuerySet[Person]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Person.objects.all()
+    return Person.objects.filter(jurisdiction_id__in=scope.readable_jurisdiction_ids())
+
+
+def visible_categories(user: Any) -> QuerySet[Category]:
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Category.objects.all()
+    return Category.objects.filter(jurisdiction_id__in=scope.readable_jurisdiction_ids())
+
+
+@dataclass
+class ItemFilters:
+    """The ledger page's filters; the API takes the same."""
+
+    programme: int | None = None
+    jurisdiction: str | None = None  # division code
+    year: int | None = None
+    category: int | None = None
+    unit: int | None = None
+    leader: int | None = None
+    lifecycle: str | None = None
+    q: str | None = None
+    overdue: bool = False
+
+
+def filter_items(qs: QuerySet[Item], f: ItemFilters) -> QuerySet[Item]:
+    if f.programme:
+        qs = qs.filter(programme_id=f.programme)
+    if f.jurisdiction:
+        qs = qs.filter(jurisdiction__code=f.jurisdiction)
+    if f.year:
+        qs = qs.filter(programme__year=f.year)
+    if f.category:
+        qs = qs.filter(category_id=f.category)
+    if f.unit:
+        qs = qs.filter(Q(lead_unit_id=f.unit) | Q(partner_units__id=f.unit)).distinct()
+    if f.leader:
+        qs = qs.filter(sponsor_leaders__id=f.leader)
+    if f.lifecycle and f.lifecycle in Lifecycle.values:
+        qs = qs.filter(lifecycle=f.lifecycle)
+    if f.overdue:
+        from django.utils import timezone
+
+        qs = qs.filter(due_date__lt=timezone.localdate()).exclude(
+            lifecycle__in=[Lifecycle.DONE, Lifecycle.CLOSED_OUT]
+        )
+    if f.q:
+        for word in f.q.split():
+            qs = qs.filter(
+                Q(name__icontains=word)
+                | Q(content__icontains=word)
+                | Q(measures__icontains=word)
+                | Q(number=word)
+            )
+    return qs
+
+
+def with_list_relations(qs: QuerySet[Item]) -> QuerySet[Item]:
+    """What a list row shows, fetched in a constant number of queries."""
+    return qs.select_related("category", "lead_unit", "programme", "jurisdiction").prefetch_related(
+        "sponsor_leaders", "partner_units"
+    )
+
+
+def my_items(user: Any) -> QuerySet[Item]:
+    """Items the user sponsors, or that their units lead or partner."""
+    scope = scope_for(user)
+    units = scope.editor_unit_ids | scope.viewer_unit_ids
+    cond = Q(sponsor_leaders__user_id=scope.user_id)
+    if units:
+        cond |= Q(lead_unit_id__in=units) | Q(partner_units__id__in=units)
+    return visible_items(user).filter(cond).distinct()
+
+
+def item_updates(item: Item) -> QuerySet[ProgressUpdate]:
+    return (
+        ProgressUpdate.objects.filter(item=item)
+        .select_related("author", "unit")
+        .prefetch_related("attachments")
+        .order_by("-reported_on", "-id")
+    )
+
+
+def item_history(item: Item) -> QuerySet[AuditEvent]:
+    return AuditEvent.objects.filter(target_type="ledger.item", target_id=str(item.pk)).order_by(
+        "-seq"
+    )

@@ -1,0 +1,102 @@
+"""The permissions kernel: what a user may see and do, from their memberships.
+
+One ``Scope`` per user per request, cached on the user object, answers every question;
+the per-app ``permissions`` modules build on it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from dataclasses import dataclass, field
+from typing import Any
+
+from shishi.orgs.models import Jurisdiction, Membership, Role
+
+_CACHE_ATTR = "_shishi_scope"
+
+
+@dataclass
+class Scope:
+    user_id: int | None
+    is_superuser: bool = False
+    city_jurisdiction_ids: set[int] = field(default_factory=set)
+    office_jurisdiction_ids: set[int] = field(default_factory=set)
+    member_jurisdiction_ids: set[int] = field(default_factory=set)
+    editor_unit_ids: set[int] = field(default_factory=set)
+    viewer_unit_ids: set[int] = field(default_factory=set)
+    leader_jurisdiction_ids: set[int] = field(default_factory=set)
+    roles: set[str] = field(default_factory=set)
+    _city_covered: set[int] | None = None
+
+    @property
+    def is_anonymous(self) -> bool:
+        return self.user_id is None
+
+    def city_covered_ids(self) -> set[int]:
+        """Cities this user is city office of, and all their districts."""
+        if self._city_covered is None:
+            ids = set(self.city_jurisdiction_ids)
+            if ids:
+                ids |= set(
+                    Jurisdiction.objects.filter(parent_id__in=ids).values_list("id", flat=True)
+                )
+            self._city_covered = ids
+        return self._city_covered
+
+    def readable_jurisdiction_ids(self) -> set[int]:
+        """Districts (and cities) whose ledger this user may read."""
+        return self.member_jurisdiction_ids | self.city_covered_ids()
+
+    def can_read_jurisdiction(self, jurisdiction_id: int) -> bool:
+        return self.is_superuser or jurisdiction_id in self.readable_jurisdiction_ids()
+
+    def is_office_for(self, jurisdiction_id: int) -> bool:
+        """Programme office of this district, or city office over it."""
+        return (
+            self.is_superuser
+            or jurisdiction_id in self.office_jurisdiction_ids
+            or jurisdiction_id in self.city_covered_ids()
+        )
+
+    def is_any_office(self) -> bool:
+        return self.is_superuser or bool(self.office_jurisdiction_ids or self.city_jurisdiction_ids)
+
+    def edits_unit(self, unit_id: int | None) -> bool:
+        return unit_id is not None and unit_id in self.editor_unit_ids
+
+
+def scope_for(user: Any) -> Scope:
+    """The user's scope, computed once per user object (one query)."""
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is not None:
+        return cached
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        scope = Scope(user_id=None)
+    else:
+        scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
+        rows = Membership.objects.filter(user_id=user.pk).values_list(
+            "role", "jurisdiction_id", "unit_id"
+        )
+        for role, jurisdiction_id, unit_id in rows:
+            scope.roles.add(role)
+            if role == Role.CITY_OFFICE:
+                scope.city_jurisdiction_ids.add(jurisdiction_id)
+            else:
+                scope.member_jurisdiction_ids.add(jurisdiction_id)
+            if role == Role.PROGRAMME_OFFICE:
+                scope.office_jurisdiction_ids.add(jurisdiction_id)
+            elif role == Role.UNIT_EDITOR and unit_id:
+                scope.editor_unit_ids.add(unit_id)
+            elif role == Role.UNIT_VIEWER and unit_id:
+                scope.viewer_unit_ids.add(unit_id)
+            elif role == Role.SPONSOR_LEADER:
+                scope.leader_jurisdiction_ids.add(jurisdiction_id)
+    if user is not None:
+        with contextlib.suppress(AttributeError):
+            setattr(user, _CACHE_ATTR, scope)
+    return scope
+
+
+def forget_scope(user: Any) -> None:
+    if hasattr(user, _CACHE_ATTR):
+        delattr(user, _CACHE_ATTR)

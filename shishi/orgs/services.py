@@ -1,0 +1,170 @@
+"""Writes for organisations: jurisdictions, units, people, users, memberships."""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from typing import Any
+
+from django.db import transaction
+
+from shishi.core import audit
+from shishi.core.errors import ValidationFailed
+from shishi.orgs.models import ApiToken, Jurisdiction, Membership, Person, Role, Unit, User
+from shishi.orgs.permissions import forget_scope
+
+
+def ensure_jurisdiction(
+    *, code: str, name: str, level: str, parent: Jurisdiction | None = None, actor: Any = None
+) -> Jurisdiction:
+    """Create the jurisdiction or return the existing one with that division code."""
+    with transaction.atomic():
+        obj, created = Jurisdiction.objects.get_or_create(
+            code=code, defaults={"name": name, "level": level, "parent": parent}
+        )
+        if created:
+            obj.full_clean()
+            audit.record(
+                actor=actor,
+                action="jurisdiction.create",
+                target=obj,
+                changes={"code": [None, code], "name": [None, name]},
+                jurisdiction_id=obj.pk,
+            )
+    return obj
+
+
+def ensure_unit(
+    jurisdiction: Jurisdiction,
+    name: str,
+    *,
+    kind: str = Unit.Kind.OTHER,
+    parent: Unit | None = None,
+    actor: Any = None,
+) -> Unit:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("单位名称不能为空")
+    with transaction.atomic():
+        unit, created = Unit.objects.get_or_create(
+            jurisdiction=jurisdiction, name=name, defaults={"kind": kind, "parent": parent}
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="unit.create",
+                target=unit,
+                changes={"name": [None, name], "kind": [None, kind]},
+                jurisdiction_id=jurisdiction.pk,
+            )
+    return unit
+
+
+def ensure_person(
+    jurisdiction: Jurisdiction, name: str, *, title: str = "", actor: Any = None
+) -> Person:
+    name = name.strip()
+    if not name:
+        raise ValidationFailed("姓名不能为空")
+    with transaction.atomic():
+        person, created = Person.objects.get_or_create(
+            jurisdiction=jurisdiction, name=name, defaults={"title": title}
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="person.create",
+                target=person,
+                changes={"name": [None, name]},
+                jurisdiction_id=jurisdiction.pk,
+            )
+    return person
+
+
+def ensure_user(
+    username: str, *, password: str | None = None, display_name: str = "", actor: Any = None
+) -> User:
+    with transaction.atomic():
+        user, created = User.objects.get_or_create(
+            username=username, defaults={"display_name": display_name}
+        )
+        if created:
+            if password:
+                user.set_password(password)
+            else:
+                user.set_unusable_password()
+            user.save(update_fields=["password"])
+            audit.record(
+                actor=actor,
+                action="user.create",
+                target=user,
+                changes={"username": [None, username]},
+            )
+    return user
+
+
+def grant_role(
+    user: User,
+    role: str,
+    jurisdiction: Jurisdiction,
+    *,
+    unit: Unit | None = None,
+    actor: Any = None,
+) -> Membership:
+    """Give a user a role in a jurisdiction (and unit, for unit roles). Idempotent."""
+    if role not in Role.values:
+        raise ValidationFailed(f"未知角色: {role}")
+    if role in (Role.UNIT_EDITOR, Role.UNIT_VIEWER) and unit is None:
+        raise ValidationFailed("单位角色必须指定单位")
+    if unit is not None and unit.jurisdiction_id != jurisdiction.pk:
+        raise ValidationFailed("单位不属于该辖区")
+    if role == Role.CITY_OFFICE and jurisdiction.level != Jurisdiction.Level.CITY:
+        raise ValidationFailed("市级专班角色只能授予市级辖区")
+    with transaction.atomic():
+        membership, created = Membership.objects.get_or_create(
+            user=user, role=role, jurisdiction=jurisdiction, unit=unit
+        )
+        if created:
+            audit.record(
+                actor=actor,
+                action="membership.grant",
+                target=membership,
+                changes={"role": [None, role], "unit": [None, unit.pk if unit else None]},
+                jurisdiction_id=jurisdiction.pk,
+            )
+    forget_scope(user)
+    return membership
+
+
+def link_person_to_user(person: Person, user: User, *, actor: Any = None) -> Person:
+    with transaction.atomic():
+        if person.user_id != user.pk:
+            old = person.user_id
+            person.user = user
+            person.save(update_fields=["user", "updated_at"])
+            audit.record(
+                actor=actor,
+                action="person.link_user",
+                target=person,
+                changes={"user": [old, user.pk]},
+                jurisdiction_id=person.jurisdiction_id,
+            )
+    return person
+
+
+def hash_token(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_api_token(user: User, *, name: str = "", actor: Any = None) -> str:
+    """Create a bearer token for ``user``; returns the key, which is shown only once."""
+    key = "ss_" + secrets.token_urlsafe(32)
+    with transaction.atomic():
+        token = ApiToken.objects.create(user=user, name=name, key_hash=hash_token(key))
+        audit.record(
+            actor=actor,
+            action="api_token.create",
+            target=token,
+            changes={"user": [None, user.pk], "name": [None, name]},
+        )
+    return key
