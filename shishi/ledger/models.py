@@ -250,3 +250,35 @@ class Attachment(TimeStamped):
     @property
     def is_image(self) -> bool:
         return self.content_type.startswith("image/")
+
+
+def import_path(instance: ImportBatch, filename: str) -> str:
+    return f"imports/{instance.jurisdiction_id}/{filename}"
+
+
+class ImportBatch(TimeStamped):
+    """An uploaded ledger sheet: previewed first, applied on confirmation."""
+
+    class Status(models.TextChoices):
+        PREVIEWED = "previewed", _("待确认")
+        APPLIED = "applied", _("已导入")
+        FAILED = "failed", _("有错误")
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    year = models.PositiveIntegerField(_("年度"))
+    file = models.FileField(_("文件"), upload_to=import_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    uploaded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
+    summary = models.JSONField(default=dict, blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
