@@ -1,0 +1,30 @@
+"""Load the demo: Harbin, its three districts, their ledgers and one login per role."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from shishi.ledger.demo.seed import seed_ledgers
+from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
+
+
+class Command(BaseCommand):
+    help = "Load demo data (idempotent): city, districts, ledgers, progress history, logins."
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        with transaction.atomic():
+            jurisdictions = seed_jurisdictions()
+            logins = seed_logins(jurisdictions)
+            admin = next(user for login, user in logins if login.role == "superuser")
+            programmes = seed_ledgers(jurisdictions, actor=admin)
+        for code, programme in programmes.items():
+            self.stdout.write(
+                f"{jurisdictions[code].name} {programme.year}: {programme.items.count()} 项"
+            )
+        self.stdout.write("")
+        self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
+        for login, _user in logins:
+            self.stdout.write(f"  {login.username:<12} {login.display_name}")

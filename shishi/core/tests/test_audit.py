@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from decimal import Decimal
+
+import pytest
+from django.core.management import CommandError, call_command
+
+from shishi.conftest import World
+from shishi.core.audit import verify_chain
+from shishi.core.models import AuditEvent
+from shishi.ledger import services
+
+
+def test_chain_verifies_after_service_writes(world: World) -> None:
+    services.record_progress(world.item_a, actor=world.editor_a, text="开工", rate=Decimal(10))
+    report = verify_chain()
+    assert report.ok
+    assert report.checked == AuditEvent.objects.count() > 10
+
+
+def test_editing_an_event_is_detected(world: World) -> None:
+    event = AuditEvent.objects.order_by("seq")[5]
+    AuditEvent.objects.filter(pk=event.pk).update(changes={"name": ["x", "forged"]})
+    report = verify_chain()
+    assert not report.ok
+    assert report.first_bad_seq == event.seq
+    assert report.reason == "hash does not match content"
+
+
+def test_deleting_an_event_is_detected(world: World) -> None:
+    event = AuditEvent.objects.order_by("seq")[3]
+    AuditEvent.objects.filter(pk=event.pk).delete()
+    report = verify_chain()
+    assert not report.ok
+    assert report.first_bad_seq == event.seq
+
+
+def test_truncating_the_tail_is_detected(world: World) -> None:
+    last = AuditEvent.objects.order_by("-seq").first()
+    assert last is not None
+    AuditEvent.objects.filter(pk=last.pk).delete()
+    assert not verify_chain().ok
+
+
+def test_rehashing_a_forged_event_breaks_the_next_link(world: World) -> None:
+    from shishi.core.audit import _digest, _payload
+
+    events = list(AuditEvent.objects.order_by("seq")[:3])
+    forged = events[1]
+    forged.changes = {"forged": [1, 2]}
+    forged.hash = _digest(forged.prev_hash, _payload(forged))
+    forged.save()
+    report = verify_chain()
+    assert not report.ok
+    assert report.first_bad_seq == events[2].seq
+
+
+def test_verify_audit_command(world: World, capsys: pytest.CaptureFixture[str]) -> None:
+    call_command("verify_audit")
+    assert "audit chain intact" in capsys.readouterr().out
+    AuditEvent.objects.filter(seq=2).update(actor_name="someone else")
+    with pytest.raises(CommandError, match="#2"):
+        call_command("verify_audit")

@@ -1,0 +1,73 @@
+"""Demo organisations: Harbin with three districts, their units, and one login per role."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from shishi.orgs import services
+from shishi.orgs.models import Jurisdiction, Role, User
+
+DEMO_PASSWORD = "shishi-demo"  # printed by `make demo`; demo databases only
+
+CITY = ("230100", "哈尔滨市")
+DISTRICTS = (("230103", "南岗区"), ("230111", "呼兰区"), ("230113", "双城区"))
+
+
+@dataclass(frozen=True)
+class DemoLogin:
+    username: str
+    display_name: str
+    role: str
+    district: str | None  # division code; None for the city
+    unit: str | None = None
+    person: str | None = None  # the sponsor leader this login is
+
+
+DEMO_LOGINS = (
+    DemoLogin("admin", "系统管理员", "superuser", None),
+    DemoLogin("city", "市专班 王敏", Role.CITY_OFFICE, None),
+    DemoLogin("nangang", "南岗区专班 李强", Role.PROGRAMME_OFFICE, "230103"),
+    DemoLogin("hulan", "呼兰区专班 赵静", Role.PROGRAMME_OFFICE, "230111"),
+    DemoLogin("shuangcheng", "双城区专班 孙伟", Role.PROGRAMME_OFFICE, "230113"),
+    DemoLogin("chengguan", "区城管局 周斌", Role.UNIT_EDITOR, "230103", unit="区城管局"),
+    DemoLogin("zhujian", "区住建局 吴丽", Role.UNIT_EDITOR, "230103", unit="区住建局"),
+    DemoLogin("viewer", "区教育局 郑洁", Role.UNIT_VIEWER, "230103", unit="区教育局"),
+    DemoLogin("leader", "常务副区长", Role.SPONSOR_LEADER, "230103", person="常务副区长"),
+    DemoLogin("inspector", "巡回指导组 陈刚", Role.INSPECTOR, "230103"),
+    DemoLogin("operator", "接线员 刘芳", Role.OPERATOR, "230103"),
+)
+
+
+def seed_jurisdictions() -> dict[str, Jurisdiction]:
+    city = services.ensure_jurisdiction(code=CITY[0], name=CITY[1], level="city")
+    out = {city.code: city}
+    for code, name in DISTRICTS:
+        out[code] = services.ensure_jurisdiction(
+            code=code, name=name, level="district", parent=city
+        )
+    return out
+
+
+def seed_logins(jurisdictions: dict[str, Jurisdiction]) -> list[tuple[DemoLogin, User]]:
+    """One login per role; units and leaders they belong to are created if missing."""
+    out = []
+    for login in DEMO_LOGINS:
+        if login.role == "superuser":
+            user = User.objects.filter(username=login.username).first()
+            if user is None:
+                user = User.objects.create_superuser(
+                    login.username, password=DEMO_PASSWORD, display_name=login.display_name
+                )
+            out.append((login, user))
+            continue
+        user = services.ensure_user(
+            login.username, password=DEMO_PASSWORD, display_name=login.display_name
+        )
+        where = jurisdictions[login.district or CITY[0]]
+        unit = services.ensure_unit(where, login.unit, kind="bureau") if login.unit else None
+        services.grant_role(user, login.role, where, unit=unit)
+        if login.person:
+            person = services.ensure_person(where, login.person)
+            services.link_person_to_user(person, user)
+        out.append((login, user))
+    return out
