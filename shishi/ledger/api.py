@@ -1,0 +1,177 @@
+"""The ledger's API router, mounted at /api/v1/ (see docs/api.md).
+
+Every endpoint starts from the same selectors and permissions as the pages, and every write
+goes through ``shishi.ledger.services``; errors those raise become JSON in ``shishi.api``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import QuerySet
+from django.http import HttpRequest
+from ninja import Path, Query, Router, Status
+
+from shishi.core.errors import ValidationFailed
+from shishi.ledger import selectors, services
+from shishi.ledger.permissions import access_item
+from shishi.ledger.schemas import (
+    MAX_ID,
+    CategoryOut,
+    CategoryQuery,
+    ErrorOut,
+    ItemDetailOut,
+    ItemPage,
+    ItemQuery,
+    JurisdictionQuery,
+    MeOut,
+    PageQuery,
+    PersonOut,
+    ProgrammeOut,
+    ProgressCreated,
+    ProgressIn,
+    UnitOut,
+    UpdatePage,
+)
+from shishi.orgs.permissions import scope_for
+
+router = Router(tags=["ledger"])
+
+# Programme (newest year first, then district), category order, sequence: the ledger's order.
+ITEM_ORDER = ("-programme__year", "jurisdiction__code", "category__order", "seq", "id")
+
+
+def _errors(*codes: int) -> dict[Any, Any]:
+    """The error statuses an endpoint documents, all with the ``ErrorOut`` body."""
+    return {frozenset({401, 422, *codes}): ErrorOut}
+
+
+def _reject_unknown_params(request: HttpRequest, schema: type[Any] | None) -> None:
+    """A misspelt filter must not silently return everything: refuse unknown parameters."""
+    allowed = set(schema.model_fields) if schema is not None else set()
+    unknown = sorted(set(request.GET) - allowed)
+    if unknown:
+        raise ValidationFailed(
+            f"未知的查询参数:{', '.join(unknown)}", {name: "未知参数" for name in unknown}
+        )
+
+
+def _page(qs: QuerySet[Any], paging: PageQuery) -> dict[str, Any]:
+    offset = (paging.page - 1) * paging.page_size
+    return {
+        "count": qs.count(),
+        "page": paging.page,
+        "page_size": paging.page_size,
+        "items": list(qs[offset : offset + paging.page_size]),
+    }
+
+
+ItemId = Path(..., ge=1, le=MAX_ID, description="事项 id")
+
+
+@router.get("/me", response={200: MeOut, **_errors()}, summary="当前用户及其角色")
+def me(request: HttpRequest) -> dict[str, Any]:
+    _reject_unknown_params(request, None)
+    user: Any = request.user
+    scope = scope_for(user)
+    return {
+        "username": user.get_username(),
+        "display_name": str(user),
+        "is_superuser": scope.is_superuser,
+        "roles": sorted(scope.roles),
+        "jurisdictions": list(selectors.visible_jurisdictions(user).order_by("code")),
+    }
+
+
+@router.get("/items", response={200: ItemPage, **_errors()}, summary="台账事项列表")
+def list_items(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
+    _reject_unknown_params(request, ItemQuery)
+    filters = selectors.ItemFilters(
+        programme=query.programme,
+        jurisdiction=query.jurisdiction,
+        year=query.year,
+        category=query.category,
+        unit=query.unit,
+        leader=query.leader,
+        lifecycle=query.lifecycle.value if query.lifecycle else None,
+        q=query.q.strip() if query.q else None,
+        overdue=query.overdue,
+    )
+    qs = selectors.filter_items(selectors.visible_items(request.user), filters)
+    return _page(selectors.with_list_relations(qs).order_by(*ITEM_ORDER), query)
+
+
+@router.get("/items/{item_id}", response={200: ItemDetailOut, **_errors(404)}, summary="事项详情")
+def get_item(request: HttpRequest, item_id: int = ItemId) -> Any:
+    _reject_unknown_params(request, None)
+    return access_item(request.user, item_id)
+
+
+@router.get(
+    "/items/{item_id}/updates", response={200: UpdatePage, **_errors(404)}, summary="进展记录"
+)
+def list_updates(
+    request: HttpRequest, query: Query[PageQuery], item_id: int = ItemId
+) -> dict[str, Any]:
+    _reject_unknown_params(request, PageQuery)
+    item = access_item(request.user, item_id)
+    return _page(selectors.item_updates(item), query)
+
+
+@router.post(
+    "/items/{item_id}/updates",
+    response={201: ProgressCreated, **_errors(400, 403, 404, 409)},
+    summary="填报进展(或配合单位备注)",
+)
+def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId) -> Status[Any]:
+    _reject_unknown_params(request, None)
+    item = access_item(request.user, item_id)
+    update = services.record_progress(
+        item,
+        actor=request.user,
+        text=payload.text,
+        rate=payload.rate,
+        reported_on=payload.reported_on,
+        target_actuals=payload.target_actuals,
+        done_investment=payload.done_investment,
+        as_note=payload.as_note,
+        expected_version=payload.expected_version,
+    )
+    return Status(201, {"update": selectors.item_updates(item).get(pk=update.pk), "item": item})
+
+
+@router.get("/programmes", response={200: list[ProgrammeOut], **_errors()}, summary="年度计划")
+def list_programmes(request: HttpRequest) -> Any:
+    _reject_unknown_params(request, None)
+    return selectors.visible_programmes(request.user).order_by("-year", "jurisdiction__code")
+
+
+@router.get("/categories", response={200: list[CategoryOut], **_errors()}, summary="类别")
+def list_categories(request: HttpRequest, query: Query[CategoryQuery]) -> Any:
+    _reject_unknown_params(request, CategoryQuery)
+    qs = selectors.visible_categories(request.user)
+    if query.programme:
+        qs = qs.filter(programme_id=query.programme)
+    if query.jurisdiction:
+        qs = qs.filter(jurisdiction__code=query.jurisdiction)
+    if query.year:
+        qs = qs.filter(programme__year=query.year)
+    return qs.order_by("-programme__year", "jurisdiction__code", "order", "id")
+
+
+@router.get("/units", response={200: list[UnitOut], **_errors()}, summary="单位")
+def list_units(request: HttpRequest, query: Query[JurisdictionQuery]) -> Any:
+    _reject_unknown_params(request, JurisdictionQuery)
+    qs = selectors.visible_units(request.user).select_related("jurisdiction")
+    if query.jurisdiction:
+        qs = qs.filter(jurisdiction__code=query.jurisdiction)
+    return qs.order_by("jurisdiction__code", "name", "id")
+
+
+@router.get("/leaders", response={200: list[PersonOut], **_errors()}, summary="包保领导")
+def list_leaders(request: HttpRequest, query: Query[JurisdictionQuery]) -> Any:
+    _reject_unknown_params(request, JurisdictionQuery)
+    qs = selectors.visible_people(request.user).select_related("jurisdiction")
+    if query.jurisdiction:
+        qs = qs.filter(jurisdiction__code=query.jurisdiction)
+    return qs.order_by("jurisdiction__code", "name", "id")
