@@ -13,9 +13,9 @@ from django.http import Http404, HttpRequest, HttpResponse
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
-from shishi.orgs.api_auth import API_AUTH
 from shishi.core.errors import ServiceError
 from shishi.ledger.api import router as ledger_router
+from shishi.orgs.api_auth import API_AUTH
 
 api = NinjaAPI(
     title="shishi API",
