@@ -5,4 +5,19 @@ from shishi.ledger import views
 app_name = "ledger"
 urlpatterns = [
     path("", views.item_list, name="list"),
+    path("mine/", views.mine, name="mine"),
+    path("export/", views.export, name="export"),
+    path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/progress/", views.progress, name="progress"),
+    path("items/<int:pk>/edit/", views.edit, name="edit"),
+    path("items/<int:pk>/close-out/", views.close_out, name="close_out"),
+    path("items/<int:pk>/reopen/", views.reopen, name="reopen"),
+    path(
+        "items/<int:pk>/attachments/<int:attachment_pk>/",
+        views.attachment,
+        name="attachment",
+    ),
+    path("import/", views.import_upload, name="import"),
+    path("import/<int:batch_id>/", views.import_preview, name="import_preview"),
+    path("import/<int:batch_id>/confirm/", views.import_confirm, name="import_confirm"),
 ]

@@ -1,9 +1,689 @@
+"""The ledger's web pages: thin views that parse, call one selector or service, render.
+
+Service errors become pages: NotFound → 404, PermissionDenied → 403; ValidationFailed
+re-renders the form with the messages (422), StaleEdit re-renders it with the current
+values (409).
+"""
+
+from __future__ import annotations
+
+import functools
+import mimetypes
+from collections.abc import Callable
+from dataclasses import replace
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
-from django.views.decorators.http import require_GET
+from django.core.paginator import Paginator
+from django.db.models import Count, Q, prefetch_related_objects
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import patch_vary_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from shishi.core import errors
+from shishi.ledger import forms as ledger_forms
+from shishi.ledger import import_services, permissions, services
+from shishi.ledger.excel.exporting import export_ledger
+from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
+from shishi.ledger.models import Item, Lifecycle, Programme
+from shishi.ledger.selectors import (
+    filter_items,
+    item_history,
+    item_updates,
+    my_items,
+    visible_categories,
+    visible_items,
+    visible_people,
+    visible_programmes,
+    visible_units,
+    with_list_relations,
+)
+from shishi.ledger.templatetags.ledger_ui import describe_history, history_reference_ids
+from shishi.orgs.permissions import scope_for
+
+HISTORY_LIMIT = 100
+# Long texts a ledger row does not show: left out of list queries.
+LIST_DEFERRED = ("content", "measures", "progress_text", "remarks", "created_at", "updated_at")
+RESULTS_TARGET = "ledger-results"
+
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
+
+
+def error_page(request: HttpRequest, exc: errors.ServiceError) -> TemplateResponse:
+    template = {403: "403.html", 404: "404.html"}.get(exc.status, "400.html")
+    return TemplateResponse(request, template, {"message": exc.message}, status=exc.status)
+
+
+def service_errors(view: V) -> V:
+    """Turn NotFound and PermissionDenied raised in a view into the 404 and 403 pages."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except (errors.NotFound, errors.PermissionDenied) as exc:
+            return error_page(request, exc)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _is_htmx_target(request: HttpRequest, target: str) -> bool:
+    htmx = getattr(request, "htmx", None)
+    if htmx is None or not htmx:
+        return False
+    return not htmx.history_restore_request and htmx.target == target
+
+
+def _item_url(item: Item) -> str:
+    return reverse("ledger:item", args=[item.pk])
+
+
+def _list_url(programme: Programme | None = None) -> str:
+    url = reverse("ledger:list")
+    return f"{url}?{urlencode({'programme': programme.pk})}" if programme else url
+
+
+# --- the ledger list ----------------------------------------------------------------------
+
+
+def pick_programme(
+    user: Any, programmes: list[Programme], wanted: int | None, code: str | None
+) -> Programme | None:
+    """The programme asked for, else the latest of the user's own district."""
+    if wanted is not None:
+        for programme in programmes:
+            if programme.pk == wanted:
+                return programme
+        raise errors.NotFound("实事计划不存在或无权查看")
+    if code:
+        of_code = [p for p in programmes if p.jurisdiction.code == code]
+        if of_code:
+            return max(of_code, key=lambda p: p.year)
+    if not programmes:
+        return None
+    scope = scope_for(user)
+    own = [p for p in programmes if p.jurisdiction_id in scope.member_jurisdiction_ids]
+    pool = own or programmes  # ordered by division code: max() keeps the first of a year
+    return max(pool, key=lambda p: p.year)
 
 
 @require_GET
 @login_required
+@service_errors
 def item_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("ledger")
+    user = request.user
+    query = ledger_forms.parse_ledger_query(request.GET)
+    programmes = list(visible_programmes(user).order_by("jurisdiction__code", "-year"))
+    programme = pick_programme(user, programmes, query.programme, query.jurisdiction)
+    scope = scope_for(user)
+    context: dict[str, Any] = {
+        "programmes": programmes,
+        "programme": programme,
+        "query": query,
+        "filters": query.filters,
+        "lifecycles": Lifecycle.choices,
+        "per_page_choices": ledger_forms.PER_PAGE_CHOICES,
+        "is_office": programme is not None and scope.is_office_for(programme.jurisdiction_id),
+        "can_import": scope.is_any_office(),
+    }
+    if programme is None:
+        return TemplateResponse(request, "ledger/list.html", context)
+    filters = replace(query.filters, programme=programme.pk)
+    items = filter_items(visible_items(user), filters)
+    paginator = Paginator(with_list_relations(items).defer(*LIST_DEFERRED), query.per_page)
+    page = paginator.get_page(query.page)
+    chip_rows = (
+        filter_items(visible_items(user), replace(filters, category=None))
+        .order_by()
+        .values("category_id", "category__name", "category__order")
+        .annotate(n=Count("id", distinct=True))
+        .order_by("category__order", "category_id")
+    )
+    chips = [
+        {"id": r["category_id"], "name": r["category__name"] or _("未分类"), "n": r["n"]}
+        for r in chip_rows
+    ]
+    context.update(
+        page=page,
+        paginator=paginator,
+        page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        chips=chips,
+        chips_total=sum(c["n"] for c in chips),
+        categories=visible_categories(user).filter(programme=programme).order_by("order", "id"),
+        units=_programme_units(user, programme),
+        leaders=visible_people(user)
+        .filter(sponsored_items__programme=programme)
+        .distinct()
+        .order_by("name"),
+    )
+    template = "ledger/list.html"
+    if _is_htmx_target(request, RESULTS_TARGET):
+        template = "ledger/list.html#results"
+    response = TemplateResponse(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+def _programme_units(user: Any, programme: Programme) -> Any:
+    """Units that lead or partner an item of the programme (for the unit filter)."""
+    led = visible_units(user).filter(led_items__programme=programme).order_by().values("pk")
+    partner = visible_units(user).filter(partner_items__programme=programme).order_by().values("pk")
+    return visible_units(user).filter(Q(pk__in=led) | Q(pk__in=partner)).order_by("name")
+
+
+# --- my items -----------------------------------------------------------------------------
+
+MINE_GROUPS = (Lifecycle.IN_PROGRESS, Lifecycle.NOT_STARTED, Lifecycle.DONE, Lifecycle.CLOSED_OUT)
+
+
+@require_GET
+@login_required
+@service_errors
+def mine(request: HttpRequest) -> HttpResponse:
+    items = list(with_list_relations(my_items(request.user)).defer(*LIST_DEFERRED))
+    overdue = sorted((i for i in items if i.is_overdue), key=lambda i: (i.due_date, i.seq))
+    overdue_ids = {i.pk for i in overdue}
+    groups: list[dict[str, Any]] = []
+    if overdue:
+        groups.append({"key": "overdue", "title": _("已逾期"), "items": overdue})
+    for lifecycle in MINE_GROUPS:
+        members = [i for i in items if i.lifecycle == lifecycle and i.pk not in overdue_ids]
+        if members:
+            groups.append({"key": lifecycle, "title": Lifecycle(lifecycle).label, "items": members})
+    context = {"groups": groups, "total": len(items), "overdue_count": len(overdue)}
+    return TemplateResponse(request, "ledger/mine.html", context)
+
+
+# --- the item page --------------------------------------------------------------------------
+
+
+def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
+    user = request.user
+    prefetch_related_objects([item], "sponsor_leaders", "partner_units")
+    targets = list(item.targets.all())
+    target_names = {str(t.pk): t for t in targets}
+    updates = list(item_updates(item))
+    for update in updates:
+        lines = []
+        for target_id, value in (update.target_actuals or {}).items():
+            target = target_names.get(str(target_id))
+            if target is not None:
+                lines.append((target.name, value, target.unit))
+        update.target_lines = lines  # type: ignore[attr-defined]
+    show_all = request.GET.get("history") == "all"
+    history_qs = item_history(item).select_related("actor")
+    events = list(history_qs if show_all else history_qs[: HISTORY_LIMIT + 1])
+    more_history = not show_all and len(events) > HISTORY_LIMIT
+    events = events[:HISTORY_LIMIT] if more_history else events
+    category_ids, unit_ids = history_reference_ids(events)
+    category_names = (
+        dict(visible_categories(user).filter(pk__in=category_ids).values_list("pk", "name"))
+        if category_ids
+        else {}
+    )
+    unit_names = (
+        dict(visible_units(user).filter(pk__in=unit_ids).values_list("pk", "name"))
+        if unit_ids
+        else {}
+    )
+    can_edit = permissions.can_edit_item(user, item)
+    can_close = permissions.can_close_out(user, item)
+    return {
+        "item": item,
+        "programme": item.programme,
+        "leaders": list(item.sponsor_leaders.all()),
+        "partners": list(item.partner_units.all()),
+        "targets": targets,
+        "milestones": list(item.milestones.all()),
+        "updates": updates,
+        "history": describe_history(events, category_names=category_names, unit_names=unit_names),
+        "more_history": more_history,
+        "can_post": can_edit or permissions.can_post_note(user, item),
+        "can_edit": can_edit,
+        "can_close_out": can_close and item.lifecycle == Lifecycle.DONE,
+        "can_reopen": can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
+        "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),
+        "close_form": ledger_forms.CloseOutForm(initial={"version": item.version}),
+    }
+
+
+@require_GET
+@login_required
+@service_errors
+def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    item = permissions.access_item(request.user, pk)
+    return TemplateResponse(request, "ledger/item.html", _item_context(request, item))
+
+
+def _item_page_with_error(
+    request: HttpRequest, pk: int, message: str, *, status: int, **extra: Any
+) -> TemplateResponse:
+    item = permissions.access_item(request.user, pk)  # fresh values after a refused change
+    context = _item_context(request, item)
+    context.update(action_error=message, **extra)
+    return TemplateResponse(request, "ledger/item.html", context, status=status)
+
+
+@require_POST
+@login_required
+@service_errors
+def close_out(request: HttpRequest, pk: int) -> HttpResponse:
+    item = permissions.access_item(request.user, pk)
+    form = ledger_forms.CloseOutForm(request.POST)
+    if not form.is_valid():
+        return _item_page_with_error(request, pk, _("提交的内容无效,请重试"), status=422)
+    try:
+        services.close_out_item(
+            item,
+            actor=request.user,
+            note=form.cleaned_data["note"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except errors.StaleEdit as exc:
+        return _item_page_with_error(request, pk, exc.message, status=409)
+    except errors.ValidationFailed as exc:
+        return _item_page_with_error(request, pk, exc.message, status=422)
+    messages.success(request, _("事项已销号"))
+    return redirect(_item_url(item))
+
+
+@require_POST
+@login_required
+@service_errors
+def reopen(request: HttpRequest, pk: int) -> HttpResponse:
+    item = permissions.access_item(request.user, pk)
+    if not permissions.can_close_out(request.user, item):
+        raise errors.PermissionDenied("只有专班可以重新打开事项")
+    form = ledger_forms.ReopenForm(request.POST)
+    if not form.is_valid():
+        return _item_page_with_error(
+            request, pk, _("请填写重新打开的原因"), status=422, reopen_form=form
+        )
+    try:
+        services.reopen_item(
+            item,
+            actor=request.user,
+            reason=form.cleaned_data["reason"],
+            expected_version=form.cleaned_data["version"],
+        )
+    except errors.StaleEdit as exc:
+        return _item_page_with_error(request, pk, exc.message, status=409, reopen_form=form)
+    except errors.ValidationFailed as exc:
+        return _item_page_with_error(request, pk, exc.message, status=422, reopen_form=form)
+    messages.success(request, _("事项已重新打开"))
+    return redirect(_item_url(item))
+
+
+@require_GET
+@login_required
+@service_errors
+def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
+    """An attachment of a progress update, to those who may read the item."""
+    item = permissions.access_item(request.user, pk)
+    update = item_updates(item).filter(attachments__pk=attachment_pk).first()
+    found = None
+    if update is not None:
+        found = next((a for a in update.attachments.all() if a.pk == attachment_pk), None)
+    if found is None or not found.file:
+        raise errors.NotFound("附件不存在")
+    ctype = found.content_type or mimetypes.guess_type(found.name)[0] or ""
+    inline = ctype in INLINE_TYPES
+    try:
+        handle = found.file.open("rb")
+    except FileNotFoundError:
+        raise errors.NotFound("附件文件已丢失") from None
+    response = FileResponse(
+        handle,
+        as_attachment=not inline,
+        filename=found.name,
+        content_type=ctype if inline else "application/octet-stream",
+    )
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    response["Cache-Control"] = "private, max-age=3600"
+    return response
+
+
+INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+
+
+# --- progress -------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@service_errors
+def progress(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    item = permissions.access_item(user, pk)
+    prefetch_related_objects([item], "partner_units")
+    full = permissions.can_post_progress(user, item)
+    if not full and not permissions.can_post_note(user, item):
+        raise errors.PermissionDenied("只有牵头单位或专班可以填报进展;配合单位只能添加备注")
+    note_only = not full
+    targets = list(item.targets.all()) if full else []
+    status = 200
+    stale_message = ""
+    if request.method == "POST":
+        form = ledger_forms.ProgressForm(
+            request.POST, request.FILES, targets=targets, note_only=note_only
+        )
+        if form.is_valid():
+            c = form.cleaned_data
+            try:
+                services.record_progress(
+                    item,
+                    actor=user,
+                    text=c["text"],
+                    rate=None if note_only else c.get("rate"),
+                    reported_on=c["reported_on"],
+                    target_actuals=form.target_actuals() or None,
+                    done_investment=None if note_only else form.done_investment_yuan(),
+                    attachments=c["attachments"],
+                    expected_version=c["version"],
+                    as_note=note_only,
+                )
+            except errors.StaleEdit as exc:
+                item = permissions.access_item(user, pk)
+                stale_message = exc.message
+                data = request.POST.copy()
+                data["version"] = str(item.version)
+                form = ledger_forms.ProgressForm(data, targets=targets, note_only=note_only)
+                status = 409
+            except errors.ValidationFailed as exc:
+                form.add_service_errors(exc.errors, exc.message)
+                status = 422
+            else:
+                messages.success(request, _("备注已添加") if note_only else _("进展已填报,谢谢!"))
+                return redirect(_item_url(item))
+        else:
+            status = 422
+    else:
+        form = ledger_forms.ProgressForm(
+            initial=ledger_forms.progress_initial(item), targets=targets, note_only=note_only
+        )
+    context = {
+        "item": item,
+        "programme": item.programme,
+        "form": form,
+        "note_only": note_only,
+        "stale_message": stale_message,
+        "closed": item.lifecycle == Lifecycle.CLOSED_OUT,
+    }
+    return TemplateResponse(request, "ledger/progress_form.html", context, status=status)
+
+
+# --- editing --------------------------------------------------------------------------------
+
+
+def _edit_form(request: HttpRequest, item: Item, data: Any = None) -> ledger_forms.EditItemForm:
+    user = request.user
+    jurisdiction_id = item.jurisdiction_id
+    return ledger_forms.EditItemForm(
+        data,
+        initial=None if data is not None else ledger_forms.edit_initial(item),
+        categories=visible_categories(user).filter(programme_id=item.programme_id),
+        units=visible_units(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
+        people=visible_people(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
+        may_change_lead_unit=scope_for(user).is_office_for(jurisdiction_id),
+    )
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@service_errors
+def edit(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    item = permissions.access_item(user, pk, write=True)
+    prefetch_related_objects([item], "sponsor_leaders", "partner_units")
+    status = 200
+    stale_message = ""
+    if request.method == "POST":
+        form = _edit_form(request, item, request.POST)
+        if form.is_valid():
+            try:
+                services.update_item(
+                    item,
+                    actor=user,
+                    expected_version=form.cleaned_data["version"],
+                    sponsor_leaders=list(form.cleaned_data["sponsor_leaders"]),
+                    partner_units=list(form.cleaned_data["partner_units"]),
+                    **form.changes(),
+                )
+            except errors.StaleEdit as exc:
+                item = permissions.access_item(user, pk, write=True)
+                prefetch_related_objects([item], "sponsor_leaders", "partner_units")
+                stale_message = exc.message
+                data = request.POST.copy()
+                data["version"] = str(item.version)
+                form = _edit_form(request, item, data)
+                status = 409
+            except errors.ValidationFailed as exc:
+                form.add_service_errors(exc.errors, exc.message)
+                status = 422
+            else:
+                messages.success(request, _("事项已保存"))
+                return redirect(_item_url(item))
+        else:
+            status = 422
+    else:
+        form = _edit_form(request, item)
+    context = {
+        "item": item,
+        "programme": item.programme,
+        "form": form,
+        "stale_message": stale_message,
+        "current": ledger_forms.edit_initial(item) if stale_message else None,
+        "current_leaders": list(item.sponsor_leaders.all()),
+        "current_partners": list(item.partner_units.all()),
+    }
+    return TemplateResponse(request, "ledger/edit_form.html", context, status=status)
+
+
+# --- import wizard --------------------------------------------------------------------------
+
+
+def _office_jurisdictions(request: HttpRequest) -> Any:
+    jurisdictions = import_services.office_jurisdictions(request.user)
+    if not jurisdictions.exists():
+        raise errors.PermissionDenied("只有专班可以导入台账")
+    return jurisdictions
+
+
+def _plan_summary(plan: Any) -> dict[str, Any]:
+    summary: dict[str, Any] = plan.summary(max_items=200)
+    return summary
+
+
+def _read_batch(batch: Any) -> bytes:
+    with batch.file.open("rb") as handle:
+        data: bytes = handle.read()
+    return data
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@service_errors
+def import_upload(request: HttpRequest) -> HttpResponse:
+    jurisdictions = _office_jurisdictions(request)
+    status = 200
+    if request.method == "POST":
+        form = ledger_forms.ImportUploadForm(
+            request.POST, request.FILES, jurisdictions=jurisdictions
+        )
+        if form.is_valid():
+            jurisdiction = form.cleaned_data["jurisdiction"]
+            year = form.cleaned_data["year"]
+            try:
+                batch = import_services.create_import_batch(
+                    jurisdiction=jurisdiction,
+                    year=year,
+                    upload=form.cleaned_data["file"],
+                    actor=request.user,
+                )
+            except errors.ValidationFailed as exc:
+                form.add_error(None, exc.message)
+                status = 422
+            else:
+                try:
+                    plan = plan_import(
+                        _read_batch(batch), jurisdiction=jurisdiction, year=year, actor=request.user
+                    )
+                except ImportRefused as exc:
+                    import_services.mark_import_batch(
+                        batch,
+                        status="failed",
+                        summary={"refused": exc.message},
+                        actor=request.user,
+                    )
+                    form.add_error("file", exc.message)
+                    status = 422
+                else:
+                    import_services.mark_import_batch(
+                        batch,
+                        status="previewed" if plan.ok else "failed",
+                        summary=_plan_summary(plan),
+                        actor=request.user,
+                    )
+                    return redirect("ledger:import_preview", batch_id=batch.pk)
+        else:
+            status = 422
+    else:
+        default = jurisdictions.first()
+        latest = (
+            visible_programmes(request.user)
+            .filter(jurisdiction=default)
+            .order_by("-year")
+            .values_list("year", flat=True)
+            .first()
+        )
+        form = ledger_forms.ImportUploadForm(
+            initial={"jurisdiction": default, "year": latest or _this_year()},
+            jurisdictions=jurisdictions,
+        )
+    max_mb = _max_upload_mb()
+    context = {"form": form, "max_mb": max_mb}
+    return TemplateResponse(request, "ledger/import_upload.html", context, status=status)
+
+
+def _this_year() -> int:
+    return timezone.localdate().year
+
+
+def _max_upload_mb() -> int:
+    return int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)) // 1024 // 1024
+
+
+def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str = "") -> Any:
+    plan = None
+    refused = ""
+    if batch.status != "applied":
+        try:
+            plan = plan_import(
+                _read_batch(batch),
+                jurisdiction=batch.jurisdiction,
+                year=batch.year,
+                actor=request.user,
+            )
+        except ImportRefused as exc:
+            refused = exc.message
+        except FileNotFoundError:
+            refused = _("上传的文件已不存在,请重新上传")
+    planned = list(plan.items) if plan is not None else []
+    context = {
+        "batch": batch,
+        "plan": plan,
+        "refused": refused,
+        "error": error,
+        "changed_items": [p for p in planned if p.action != "unchanged"],
+        "unchanged_items": [p for p in planned if p.action == "unchanged"],
+    }
+    return TemplateResponse(request, "ledger/import_preview.html", context, status=status)
+
+
+@require_GET
+@login_required
+@service_errors
+def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
+    batch = import_services.access_import_batch(request.user, batch_id)
+    return _preview(request, batch)
+
+
+@require_POST
+@login_required
+@service_errors
+def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
+    user = request.user
+    batch = import_services.access_import_batch(user, batch_id)
+    if batch.status == "applied":
+        messages.info(request, _("该文件已经导入过了"))
+        return redirect(_list_url(None))
+    try:
+        plan = plan_import(
+            _read_batch(batch), jurisdiction=batch.jurisdiction, year=batch.year, actor=user
+        )
+    except (ImportRefused, FileNotFoundError) as exc:
+        message = getattr(exc, "message", "") or _("上传的文件已不存在,请重新上传")
+        return _preview(request, batch, status=422, error=message)
+    if not plan.ok:
+        import_services.mark_import_batch(
+            batch, status="failed", summary=_plan_summary(plan), actor=user
+        )
+        return _preview(request, batch, status=422, error=_("台账有错误,未导入任何内容"))
+    try:
+        result = apply_import(plan, actor=user)
+    except (ImportRefused, errors.ValidationFailed) as exc:
+        status = exc.status if exc.status in (409, 422) else 422
+        return _preview(request, batch, status=status, error=exc.message)
+    summary = _plan_summary(plan)
+    summary.update(
+        created=result.created,
+        updated=result.updated,
+        unchanged=result.unchanged,
+        programme=result.programme.pk,
+        applied=True,
+    )
+    import_services.mark_import_batch(batch, status="applied", summary=summary, actor=user)
+    messages.success(
+        request,
+        _("导入完成:新增 %(created)s 项,更新 %(updated)s 项,未变 %(unchanged)s 项")
+        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
+    )
+    return redirect(_list_url(result.programme))
+
+
+# --- export ---------------------------------------------------------------------------------
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """attachment with an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987)."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@require_GET
+@login_required
+@service_errors
+def export(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    query = ledger_forms.parse_ledger_query(request.GET)
+    programmes = list(visible_programmes(user))
+    programme = pick_programme(user, programmes, query.programme, query.jurisdiction)
+    if programme is None:
+        raise errors.NotFound("没有可导出的实事计划")
+    programme = permissions.access_programme(user, programme.pk)
+    data = export_ledger(programme, actor=user)
+    name = f"{programme.jurisdiction.name}{programme.year}年实事清单.xlsx"
+    response = HttpResponse(
+        data,
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    fallback = f"shishi-{programme.jurisdiction.code}-{programme.year}.xlsx"
+    response["Content-Disposition"] = content_disposition(name, fallback)
+    return response

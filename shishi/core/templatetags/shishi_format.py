@@ -1,0 +1,157 @@
+"""Display filters used across the UI: Chinese dates, 万元/亿元 amounts, rates as 70%."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+from django import template
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import get_language
+
+register = template.Library()
+
+_WAN = Decimal(10_000)
+_YI = Decimal(100_000_000)
+EMPTY = "—"
+
+
+def _english() -> bool:
+    return (get_language() or "").startswith("en")
+
+
+def _as_date(value: Any) -> dt.date | None:
+    if isinstance(value, dt.datetime):
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    if isinstance(value, str) and value:
+        try:
+            parsed = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return None
+        return _as_date(parsed)
+    return None
+
+
+@register.filter
+def cn_date(value: Any) -> str:
+    """2021年6月30日 (2021-06-30 in English); accepts dates, datetimes and ISO strings."""
+    day = _as_date(value)
+    if day is None:
+        return EMPTY if value in (None, "") else str(value)
+    if _english():
+        return day.isoformat()
+    return f"{day.year}年{day.month}月{day.day}日"
+
+
+@register.filter
+def cn_datetime(value: Any) -> str:
+    """2021年6月30日 14:05 for an event time."""
+    if isinstance(value, str):
+        try:
+            value = dt.datetime.fromisoformat(value)
+        except ValueError:
+            return value
+    if not isinstance(value, dt.datetime):
+        return cn_date(value)
+    if timezone.is_aware(value):
+        value = timezone.localtime(value)
+    return f"{cn_date(value)} {value:%H:%M}"
+
+
+def _decimal(value: Any) -> Decimal | None:
+    if value is None or value == "" or isinstance(value, bool):
+        return None
+    try:
+        number = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return None
+    return number if number.is_finite() else None
+
+
+def _plain(number: Decimal, places: str = "0.01") -> str:
+    """A decimal without trailing zeros and with thousands separators: 3,200 / 4.85."""
+    text = plain_decimal(number.quantize(Decimal(places)))
+    whole, _, frac = text.partition(".")
+    sign = "-" if whole.startswith("-") else ""
+    whole = f"{int(whole.lstrip('-') or 0):,}"
+    return f"{sign}{whole}.{frac}" if frac else f"{sign}{whole}"
+
+
+@register.filter
+def cn_money(value: Any) -> str:
+    """Yuan as 万元 (or 亿元 from one hundred million up): 32000000 → 3,200万元."""
+    amount = _decimal(value)
+    if amount is None:
+        return EMPTY
+    if _english():
+        if abs(amount) >= 1_000_000:
+            return f"¥{_plain(amount / 1_000_000)} million"
+        return f"¥{_plain(amount)}"
+    if abs(amount) >= _YI:
+        return f"{_plain(amount / _YI, '0.0001')}亿元"
+    return f"{_plain(amount / _WAN, '0.0001')}万元"
+
+
+def plain_decimal(value: Decimal) -> str:
+    """A decimal as a plain string without exponent or trailing zeros: 20.00 → 20."""
+    text = format(value, "f")
+    if "." in text:
+        text = text.rstrip("0").rstrip(".")
+    return text or "0"
+
+
+@register.filter
+def num(value: Any) -> str:
+    """A quantity with thousands separators and no trailing zeros: 7,823 / 18.5."""
+    number = _decimal(value)
+    return EMPTY if number is None else _plain(number)
+
+
+@register.filter
+def to_wan(value: Any) -> str:
+    """Yuan as a plain number of 万元 for a form field (no separators)."""
+    amount = _decimal(value)
+    if amount is None:
+        return ""
+    return plain_decimal((amount / _WAN).quantize(Decimal("0.0001")))
+
+
+@register.filter
+def pct(value: Any) -> str:
+    """A 0–100 rate as 70% (66.7% when not whole)."""
+    rate = _decimal(value)
+    if rate is None:
+        return EMPTY
+    return f"{_plain(rate, '0.1').replace(',', '')}%"
+
+
+@register.filter
+def bar_width(value: Any) -> str:
+    """A rate clamped to 0–100 for a CSS width, always with a dot as decimal separator."""
+    rate = _decimal(value)
+    if rate is None:
+        return "0"
+    rate = max(Decimal(0), min(Decimal(100), rate))
+    return plain_decimal(rate.quantize(Decimal("0.1")))
+
+
+@register.filter
+def filesize(value: Any) -> str:
+    size = _decimal(value) or Decimal(0)
+    if size >= 1024 * 1024:
+        return f"{(size / 1024 / 1024).quantize(Decimal('0.1'))} MB"
+    if size >= 1024:
+        return f"{(size / 1024).quantize(Decimal('1'))} KB"
+    return f"{size:.0f} B"
+
+
+@register.simple_tag
+def demo_mode() -> bool:
+    """Whether the demo hints (sample logins) may be shown: DEBUG or SHISHI_DEMO."""
+    return bool(settings.DEBUG or getattr(settings, "SHISHI_DEMO", False))

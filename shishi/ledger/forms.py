@@ -1,0 +1,388 @@
+"""Forms of the ledger pages. They parse and type the input; the services decide."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django import forms
+from django.conf import settings
+from django.core.files.uploadedfile import UploadedFile
+from django.db.models import QuerySet
+from django.http import QueryDict
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shishi.core.templatetags.shishi_format import plain_decimal
+from shishi.ledger.models import Category, Item, Lifecycle, Target
+from shishi.ledger.selectors import ItemFilters
+from shishi.orgs.models import Jurisdiction, Person, Unit
+
+WAN = Decimal(10_000)
+MAX_ID = 2**53  # larger ids overflow SQLite's integer and would turn into a server error
+DEFAULT_PER_PAGE = 25
+MAX_PER_PAGE = 100
+PER_PAGE_CHOICES = (25, 50, 100)
+
+
+def wan_to_yuan(value: Decimal | None) -> Decimal | None:
+    return None if value is None else (value * WAN).quantize(Decimal("0.01"))
+
+
+def yuan_to_wan(value: Decimal | None) -> str | None:
+    """Yuan as a plain 万元 number for a form field (3200, not 3.2E+3)."""
+    return None if value is None else plain_decimal((value / WAN).quantize(Decimal("0.0001")))
+
+
+# --- the ledger's filters ---------------------------------------------------------------
+
+
+class LedgerQueryForm(forms.Form):
+    """Query parameters of the ledger list. Bad values are dropped, never an error page."""
+
+    programme = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    jurisdiction = forms.RegexField(regex=r"^\d{6}$", required=False)
+    category = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    unit = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    leader = forms.IntegerField(required=False, min_value=1, max_value=MAX_ID)
+    lifecycle = forms.ChoiceField(required=False, choices=[("", ""), *Lifecycle.choices])
+    overdue = forms.BooleanField(required=False)
+    q = forms.CharField(required=False, max_length=100, strip=True)
+    per_page = forms.IntegerField(required=False, min_value=1, max_value=10_000)
+
+
+@dataclass
+class LedgerQuery:
+    programme: int | None
+    jurisdiction: str | None
+    filters: ItemFilters
+    page: str
+    per_page: int
+
+    @property
+    def is_filtered(self) -> bool:
+        f = self.filters
+        return bool(f.category or f.unit or f.leader or f.lifecycle or f.q or f.overdue)
+
+
+def parse_ledger_query(data: QueryDict) -> LedgerQuery:
+    form = LedgerQueryForm(data)
+    form.is_valid()  # invalid fields are simply left out of cleaned_data
+    c: dict[str, Any] = form.cleaned_data
+    per_page = c.get("per_page") or DEFAULT_PER_PAGE
+    return LedgerQuery(
+        programme=c.get("programme"),
+        jurisdiction=c.get("jurisdiction") or None,
+        filters=ItemFilters(
+            category=c.get("category"),
+            unit=c.get("unit"),
+            leader=c.get("leader"),
+            lifecycle=c.get("lifecycle") or None,
+            q=c.get("q") or None,
+            overdue=bool(c.get("overdue")),
+        ),
+        page=str(data.get("page") or "1")[:12],
+        per_page=min(MAX_PER_PAGE, per_page),
+    )
+
+
+# --- progress -----------------------------------------------------------------------------
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class MultipleFileField(forms.FileField):
+    """Several files in one input (Django's documented pattern)."""
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        kwargs.setdefault("widget", MultipleFileInput(attrs={"multiple": True}))
+        super().__init__(*args, **kwargs)
+
+    def clean(self, data: Any, initial: Any = None) -> list[UploadedFile]:
+        single = super().clean
+        if isinstance(data, list | tuple):
+            return [single(d, initial) for d in data if d]
+        return [single(data, initial)] if data else []
+
+
+ATTACHMENT_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
+
+
+class ProgressForm(forms.Form):
+    reported_on = forms.DateField(
+        label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
+    rate = forms.DecimalField(
+        label=_("完成率(%)"),
+        required=False,
+        min_value=0,
+        max_value=100,
+        max_digits=5,
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "1", "inputmode": "decimal"}),
+    )
+    text = forms.CharField(
+        label=_("进展情况"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
+    )
+    done_investment = forms.DecimalField(
+        label=_("累计完成投资(万元)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    attachments = MultipleFileField(
+        label=_("附件(图片、PDF或Office文件)"),
+        required=False,
+        widget=MultipleFileInput(attrs={"multiple": True, "accept": ATTACHMENT_ACCEPT}),
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+
+    def __init__(
+        self,
+        *args: Any,
+        targets: list[Target] | None = None,
+        note_only: bool = False,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.note_only = note_only
+        self.targets = [] if note_only else list(targets or [])
+        if note_only:
+            for name in ("rate", "done_investment"):
+                del self.fields[name]
+            self.fields["text"].label = _("备注内容")
+        for target in self.targets:
+            self.fields[f"target_{target.pk}"] = forms.DecimalField(
+                label=f"{target.name}({target.unit})" if target.unit else target.name,
+                required=False,
+                min_value=0,
+                max_digits=18,
+                decimal_places=2,
+                widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+                help_text=_("目标值 %(value)s") % {"value": plain_decimal(target.value)},
+            )
+            if target.actual is not None:
+                self.fields[f"target_{target.pk}"].initial = plain_decimal(target.actual)
+
+    def target_fields(self) -> list[forms.BoundField]:
+        return [self[f"target_{t.pk}"] for t in self.targets]
+
+    def target_actuals(self) -> dict[int, Decimal]:
+        out = {}
+        for target in self.targets:
+            value = self.cleaned_data.get(f"target_{target.pk}")
+            if value is not None:
+                out[target.pk] = value
+        return out
+
+    def done_investment_yuan(self) -> Decimal | None:
+        return wan_to_yuan(self.cleaned_data.get("done_investment"))
+
+    def add_service_errors(self, errors: dict[str, str], message: str) -> None:
+        """Put a service's field errors next to the fields; the rest on top."""
+        placed = False
+        for key, text in errors.items():
+            if key in self.fields:
+                self.add_error(key, text)
+                placed = True
+        if not placed:
+            self.add_error(None, message)
+
+
+def progress_initial(item: Item) -> dict[str, Any]:
+    return {
+        "reported_on": timezone.localdate(),
+        "rate": plain_decimal(item.completion_rate) if item.completion_rate is not None else None,
+        "done_investment": yuan_to_wan(item.done_investment),
+        "version": item.version,
+    }
+
+
+# --- editing an item --------------------------------------------------------------------
+
+
+class PersonChoices(forms.ModelMultipleChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class EditItemForm(forms.Form):
+    name = forms.CharField(label=_("项目名称"), max_length=300)
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.none(), required=False
+    )
+    lead_unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
+    content = forms.CharField(
+        label=_("主要内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    measures = forms.CharField(
+        label=_("推进措施"), required=False, widget=forms.Textarea(attrs={"rows": 4})
+    )
+    deadline_text = forms.CharField(
+        label=_("完成时限"),
+        required=False,
+        max_length=100,
+        help_text=_("如:2021年12月底前、6月30日前、年底前、长期坚持"),
+    )
+    planned_investment = forms.DecimalField(
+        label=_("计划投资(万元)"),
+        required=False,
+        min_value=0,
+        max_digits=14,
+        decimal_places=4,
+        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
+    )
+    sponsor_leaders = PersonChoices(
+        label=_("区级包保领导"),
+        queryset=Person.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    partner_units = forms.ModelMultipleChoiceField(
+        label=_("配合单位"),
+        queryset=Unit.objects.none(),
+        required=False,
+        widget=forms.CheckboxSelectMultiple,
+    )
+    remarks = forms.CharField(
+        label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
+
+    def __init__(
+        self,
+        *args: Any,
+        categories: QuerySet[Category],
+        units: QuerySet[Unit],
+        people: QuerySet[Person],
+        may_change_lead_unit: bool,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        fields: Any = self.fields
+        fields["category"].queryset = categories
+        fields["lead_unit"].queryset = units
+        fields["partner_units"].queryset = units
+        fields["sponsor_leaders"].queryset = people
+        self.may_change_lead_unit = may_change_lead_unit
+        if not may_change_lead_unit:
+            del self.fields["lead_unit"]
+
+    def changes(self) -> dict[str, Any]:
+        """The scalar fields for ``update_item``."""
+        c = self.cleaned_data
+        out: dict[str, Any] = {
+            "name": c["name"].strip(),
+            "content": c["content"],
+            "measures": c["measures"],
+            "deadline_text": c["deadline_text"].strip(),
+            "remarks": c["remarks"],
+            "planned_investment": wan_to_yuan(c.get("planned_investment")),
+            "category_id": c["category"].pk if c.get("category") else None,
+        }
+        if self.may_change_lead_unit and c.get("lead_unit") is not None:
+            out["lead_unit_id"] = c["lead_unit"].pk
+        return out
+
+    def add_service_errors(self, errors: dict[str, str], message: str) -> None:
+        placed = False
+        for key, text in errors.items():
+            name = key.removesuffix("_id")
+            if name in self.fields:
+                self.add_error(name, text)
+                placed = True
+        if not placed:
+            self.add_error(None, message)
+
+
+def edit_initial(item: Item) -> dict[str, Any]:
+    return {
+        "name": item.name,
+        "category": item.category_id,
+        "lead_unit": item.lead_unit_id,
+        "content": item.content,
+        "measures": item.measures,
+        "deadline_text": item.deadline_text,
+        "planned_investment": yuan_to_wan(item.planned_investment),
+        "sponsor_leaders": [p.pk for p in item.sponsor_leaders.all()],
+        "partner_units": [u.pk for u in item.partner_units.all()],
+        "remarks": item.remarks,
+        "version": item.version,
+    }
+
+
+# --- close out and reopen -----------------------------------------------------------------
+
+
+class CloseOutForm(forms.Form):
+    note = forms.CharField(label=_("销号说明"), required=False, max_length=1000)
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+    )
+
+
+class ReopenForm(forms.Form):
+    reason = forms.CharField(
+        label=_("重新打开原因"),
+        max_length=1000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        error_messages={"required": _("请填写重新打开的原因")},
+    )
+    version = forms.IntegerField(
+        widget=forms.HiddenInput, required=False, min_value=1, max_value=MAX_ID
+    )
+
+
+# --- import wizard ------------------------------------------------------------------------
+
+
+class JurisdictionChoice(forms.ModelChoiceField):
+    def label_from_instance(self, obj: Any) -> str:
+        return str(obj.name)
+
+
+class ImportUploadForm(forms.Form):
+    jurisdiction = JurisdictionChoice(
+        label=_("辖区"), queryset=Jurisdiction.objects.none(), empty_label=None
+    )
+    year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
+    file = forms.FileField(
+        label=_("台账文件(.xlsx)"),
+        widget=forms.ClearableFileInput(
+            attrs={
+                "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+            }
+        ),
+    )
+
+    def __init__(self, *args: Any, jurisdictions: QuerySet[Jurisdiction], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field: Any = self.fields["jurisdiction"]
+        field.queryset = jurisdictions
+        self.single_jurisdiction = len(jurisdictions) == 1
+        if self.single_jurisdiction:
+            field.widget = forms.HiddenInput()
+
+    def clean_file(self) -> UploadedFile:
+        upload: UploadedFile = self.cleaned_data["file"]
+        name = (upload.name or "").lower()
+        limit = int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+        if not name.endswith(".xlsx"):
+            raise forms.ValidationError(
+                _("请上传 .xlsx 格式的Excel文件(旧版 .xls 请先另存为 .xlsx)")
+            )
+        if upload.size is not None and upload.size > limit:
+            raise forms.ValidationError(
+                _("文件过大(%(size)s MB),上限为 %(limit)s MB")
+                % {"size": round(upload.size / 1024 / 1024, 1), "limit": limit // 1024 // 1024}
+            )
+        head = upload.read(4)
+        upload.seek(0)
+        if head != b"PK\x03\x04":
+            raise forms.ValidationError(_("文件不是有效的 .xlsx 文件"))
+        return upload
