@@ -771,3 +771,14 @@ def test_import_refuses_non_xlsx_and_non_office(world: World) -> None:
         upload = SimpleUploadedFile("a.xlsx", b"PK\x03\x04")
         response = _client(user).post(reverse("ledger:import"), {"year": "2022", "file": upload})
         assert response.status_code == 403
+
+
+def test_browser_language_does_not_override_chinese_default(world: World) -> None:
+    client = Client()
+    client.force_login(world.office)
+    response = client.get(reverse("ledger:list"), HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert response.status_code == 200
+    assert response.headers["Content-Language"] == "zh-hans"
+    client.post(reverse("set_language"), {"language": "en", "next": "/ledger/"})
+    response = client.get(reverse("ledger:list"))
+    assert response.headers["Content-Language"] == "en"
