@@ -3,19 +3,24 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import json
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import models, transaction
+from django.db import connections, models, router, transaction
 from django.utils import timezone
 
 from shishi.core.models import AuditChainHead, AuditEvent
 
+_PLAIN = (str, int, float, bool, type(None))
+
 
 def _jsonable(value: Any) -> Any:
+    if type(value) in _PLAIN:
+        return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
     if isinstance(value, dt.datetime | dt.date):
@@ -23,9 +28,9 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, models.Model):
         return str(value.pk)
     if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
+        return {str(k): v if type(v) in _PLAIN else _jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple | set):
-        items = [_jsonable(v) for v in value]
+        items = [v if type(v) in _PLAIN else _jsonable(v) for v in value]
         return sorted(items, key=str) if isinstance(value, set) else items
     return value
 
@@ -40,24 +45,77 @@ def diff(old: dict[str, Any], new: dict[str, Any]) -> dict[str, list[Any]]:
     return out
 
 
-def _digest(prev_hash: str, payload: dict[str, Any]) -> str:
-    body = json.dumps(payload, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_dumps = functools.partial(json.dumps, sort_keys=True, ensure_ascii=False, separators=(",", ":"))
+_str = json.encoder.encode_basestring
+
+
+def _default(value: Any) -> Any:
+    """What ``json`` cannot encode itself, encoded as ``_jsonable`` would."""
+    converted = _jsonable(value)
+    if converted is value:
+        raise TypeError(f"cannot record {type(value).__name__} in the audit log")
+    return converted
+
+
+# The C encoder walks dicts and lists itself; only Decimals, dates, models and sets
+# come back to Python through ``_default``.
+_dumps_changes = functools.partial(_dumps, default=_default)
+
+
+def _scalar(value: str | int | None) -> str:
+    if value is None:
+        return "null"
+    return str(value) if isinstance(value, int) else _str(value)
+
+
+def _body(
+    *,
+    seq: int,
+    created_at: str,
+    actor_id: int | None,
+    actor_name: str,
+    action: str,
+    target_type: str,
+    target_id: str,
+    target_repr: str,
+    jurisdiction_id: int | None,
+    changes_json: str,
+) -> str:
+    """The canonical JSON of an event: keys sorted, no spaces, UTF-8 as is.
+
+    Assembled by hand in key order (identical to ``json.dumps(..., sort_keys=True)`` of the
+    whole event) so that the changes are encoded only once.
+    """
+    return (
+        f'{{"action":{_str(action)},"actor_id":{_scalar(actor_id)},'
+        f'"actor_name":{_str(actor_name)},"changes":{changes_json},'
+        f'"created_at":{_str(created_at)},"jurisdiction_id":{_scalar(jurisdiction_id)},'
+        f'"seq":{seq},"target_id":{_str(target_id)},"target_repr":{_str(target_repr)},'
+        f'"target_type":{_str(target_type)}}}'
+    )
+
+
+def _hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def _payload(event: AuditEvent) -> dict[str, Any]:
-    return {
-        "seq": event.seq,
-        "created_at": event.created_at.isoformat(),
-        "actor_id": event.actor_id,
-        "actor_name": event.actor_name,
-        "action": event.action,
-        "target_type": event.target_type,
-        "target_id": event.target_id,
-        "target_repr": event.target_repr,
-        "jurisdiction_id": event.jurisdiction_id,
-        "changes": event.changes,
-    }
+def _event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The hash an event must carry, recomputed from its stored fields."""
+    return _hash(
+        prev_hash,
+        _body(
+            seq=event.seq,
+            created_at=event.created_at.isoformat(),
+            actor_id=event.actor_id,
+            actor_name=event.actor_name,
+            action=event.action,
+            target_type=event.target_type,
+            target_id=event.target_id,
+            target_repr=event.target_repr,
+            jurisdiction_id=event.jurisdiction_id,
+            changes_json=_dumps(event.changes),
+        ),
+    )
 
 
 def _lock_head() -> AuditChainHead:
@@ -114,7 +172,7 @@ def record_raw(
             changes=_jsonable(changes),
             prev_hash=head.last_hash,
         )
-        event.hash = _digest(event.prev_hash, _payload(event))
+        event.hash = _event_hash(event.prev_hash, event)
         event.save(force_insert=True)
         AuditChainHead.objects.filter(pk=1).update(seq=event.seq, last_hash=event.hash)
     return event
@@ -146,37 +204,63 @@ def entry_for(
 
 
 def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> int:
-    """Append many events under one lock of the chain head (bulk imports)."""
+    """Append many events under one lock of the chain head (bulk imports).
+
+    Rows go in with ``executemany`` and each event's JSON is encoded once: a 10,000-item
+    import writes its 10,000 events in a fraction of a second.
+    """
     if not entries:
         return 0
-    with transaction.atomic():
+    db = router.db_for_write(AuditEvent)
+    conn = connections[db]
+    with transaction.atomic(using=db):
         head = _lock_head()
         actor_obj = actor if getattr(actor, "pk", None) else None
+        actor_id = actor_obj.pk if actor_obj else None
         actor_name = (actor_obj.get_username() if actor_obj else "system")[:150]
         now = timezone.now()
+        now_iso = now.isoformat()
+        now_db = AuditEvent._meta.get_field("created_at").get_db_prep_value(
+            now, conn, prepared=False
+        )
         seq, prev = head.seq, head.last_hash
-        events = []
+        rows = []
         for entry in entries:
             seq += 1
-            event = AuditEvent(
+            changes_json = _dumps_changes(entry.changes)
+            body = _body(
                 seq=seq,
-                created_at=now,
-                actor=actor_obj,
+                created_at=now_iso,
+                actor_id=actor_id,
                 actor_name=actor_name,
                 action=entry.action,
                 target_type=entry.target_type,
                 target_id=entry.target_id,
                 target_repr=entry.target_repr,
                 jurisdiction_id=entry.jurisdiction_id,
-                changes=_jsonable(entry.changes),
-                prev_hash=prev,
+                changes_json=changes_json,
             )
-            event.hash = _digest(prev, _payload(event))
-            prev = event.hash
-            events.append(event)
-        AuditEvent.objects.bulk_create(events, batch_size=batch_size)
+            digest = _hash(prev, body)
+            rows.append(
+                (
+                    seq, now_db, actor_id, actor_name, entry.action, entry.target_type,
+                    entry.target_id, entry.target_repr, entry.jurisdiction_id, changes_json,
+                    prev, digest,
+                )
+            )  # fmt: skip
+            prev = digest
+        table = conn.ops.quote_name(AuditEvent._meta.db_table)
+        json_param = "%s::jsonb" if conn.vendor == "postgresql" else "%s"
+        sql = (
+            f"INSERT INTO {table} (seq, created_at, actor_id, actor_name, action, target_type,"
+            " target_id, target_repr, jurisdiction_id, changes, prev_hash, hash)"
+            f" VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, {json_param}, %s, %s)"
+        )
+        with conn.cursor() as cursor:
+            for start in range(0, len(rows), batch_size):
+                cursor.executemany(sql, rows[start : start + batch_size])
         AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev)
-    return len(events)
+    return len(rows)
 
 
 @dataclass(frozen=True)
@@ -202,7 +286,7 @@ def verify_chain(batch: int = 5000) -> ChainReport:
                 return ChainReport(False, checked, expected_seq, "event missing")
             if event.prev_hash != prev:
                 return ChainReport(False, checked, event.seq, "prev_hash does not match")
-            if _digest(prev, _payload(event)) != event.hash:
+            if _event_hash(prev, event) != event.hash:
                 return ChainReport(False, checked, event.seq, "hash does not match content")
             prev = event.hash
             expected_seq += 1

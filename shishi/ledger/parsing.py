@@ -32,12 +32,23 @@ def clean_text(value: Any) -> str:
     """NFKC-normalise (full-width → half-width), unify quotes, strip stray spaces."""
     if value is None:
         return ""
+    if (
+        isinstance(value, str)
+        and "\t" not in value
+        and "\n" not in value
+        and "  " not in value
+        and unicodedata.is_normalized("NFKC", value)
+    ):
+        return value.strip()  # the common case, about 30 times faster (bulk imports)
     if isinstance(value, float) and value.is_integer():
         value = int(value)
     text = unicodedata.normalize("NFKC", str(value))
     text = text.replace("\u3000", " ").replace("\xa0", " ")
     text = re.sub(r"[ \t]+", " ", text)
-    text = re.sub(r"\s*\n\s*", "\n", text)
+    if "\n" in text:
+        # Whitespace around line breaks goes, and blank lines with it. Line by line rather
+        # than re.sub(r"\s*\n\s*", "\n"), which is quadratic on long runs of whitespace.
+        text = "\n".join(line for raw in text.split("\n") if (line := raw.strip()))
     return text.strip()
 
 
@@ -48,11 +59,18 @@ class Deadline:
     is_ongoing: bool
 
 
+MIN_YEAR, MAX_YEAR = 1900, 2100
+
+
 def _end_of_month(year: int, month: int) -> dt.date:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"年份 {year} 不合理")
     return dt.date(year, month, calendar.monthrange(year, month)[1])
 
 
 def _make_date(year: int, month: int, day: int | None, text: str) -> dt.date:
+    if not MIN_YEAR <= year <= MAX_YEAR:
+        raise ValueError(f"“{text}”中的年份 {year} 不合理")
     if not 1 <= month <= 12:
         raise ValueError(f"“{text}”中的月份 {month} 不存在")
     if day is None:
@@ -170,12 +188,23 @@ _UNIT_FACTORS = {
 }
 
 
+MAX_MONEY = Decimal(10) ** 14  # yuan; the model's DecimalField(max_digits=16, places=2)
+
+
+def _yuan(amount: Decimal, factor: Decimal, value: Any) -> Decimal:
+    if not amount.is_finite():
+        raise ValueError(f"金额无效“{value}”")
+    if abs(amount) >= MAX_MONEY or abs(yuan := amount * factor) >= MAX_MONEY:
+        raise ValueError(f"金额过大“{value}”")
+    return yuan.quantize(Decimal("0.01"))
+
+
 def parse_money(value: Any, *, default_unit: str = "万元") -> Decimal | None:
     """Parse an amount into yuan; bare numbers are in ``default_unit`` (ledgers use 万元)."""
     if value is None:
         return None
     if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-        return (Decimal(str(value)) * _UNIT_FACTORS[default_unit]).quantize(Decimal("0.01"))
+        return _yuan(Decimal(str(value)), _UNIT_FACTORS[default_unit], value)
     text = re.sub(r"[\s,,]", "", clean_text(value))
     if not text:
         return None
@@ -190,7 +219,7 @@ def parse_money(value: Any, *, default_unit: str = "万元") -> Decimal | None:
         raise ValueError(f"无法识别金额“{value}”") from None
     if not amount.is_finite() or amount < 0:
         raise ValueError(f"金额无效“{value}”")
-    return (amount * factor).quantize(Decimal("0.01"))
+    return _yuan(amount, factor, value)
 
 
 _SEPARATORS = re.compile(r"[、,,;;/\n]+")

@@ -7,9 +7,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
 ENTRY_POINTS = [
-    p
-    for pattern in ("*/views.py", "*/views/*.py", "*/api.py")
-    for p in ROOT.glob(pattern)
+    p for pattern in ("*/views.py", "*/views/*.py", "*/api.py") for p in ROOT.glob(pattern)
 ]
 DOMAIN_MODELS = (
     "Item|Programme|Category|ProgressUpdate|Target|Milestone|Attachment|Unit|Person|Membership"

@@ -43,12 +43,12 @@ def test_truncating_the_tail_is_detected(world: World) -> None:
 
 
 def test_rehashing_a_forged_event_breaks_the_next_link(world: World) -> None:
-    from shishi.core.audit import _digest, _payload
+    from shishi.core.audit import _event_hash
 
     events = list(AuditEvent.objects.order_by("seq")[:3])
     forged = events[1]
     forged.changes = {"forged": [1, 2]}
-    forged.hash = _digest(forged.prev_hash, _payload(forged))
+    forged.hash = _event_hash(forged.prev_hash, forged)
     forged.save()
     report = verify_chain()
     assert not report.ok
@@ -61,3 +61,29 @@ def test_verify_audit_command(world: World, capsys: pytest.CaptureFixture[str]) 
     AuditEvent.objects.filter(seq=2).update(actor_name="someone else")
     with pytest.raises(CommandError, match="#2"):
         call_command("verify_audit")
+
+
+def test_bulk_events_chain_onto_single_events(world: World) -> None:
+    from shishi.core.audit import Entry, record_many
+
+    written = record_many(
+        actor=world.office,
+        entries=[
+            Entry(
+                "item.update",
+                "ledger.item",
+                str(world.item_a.pk),
+                '引号"与、顿号',
+                {"rate": [None, "1.5"], "名称": ["旧", "新"], "n": [1, 2.5], "flag": [True, None]},
+                world.nangang.pk,
+            )
+            for _ in range(3)
+        ],
+    )
+    assert written == 3
+    services.record_progress(world.item_b, actor=world.editor_b, text="开工", rate=Decimal(5))
+    report = verify_chain()
+    assert report.ok, report
+    stored = AuditEvent.objects.filter(target_repr='引号"与、顿号').first()
+    assert stored is not None
+    assert stored.changes["名称"] == ["旧", "新"]
