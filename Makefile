@@ -29,7 +29,8 @@ seed: migrate
 	$(SHISHI) seed_demo
 
 demo: assets seed
-	$(SHISHI) runserver $(HOST):$(PORT)
+	@echo "Serving the demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
+	SHISHI_DEMO=1 $(SHISHI) runserver --noreload $(HOST):$(PORT)
 
 test: assets
 	$(BIN)/pytest -p xdist -n 2 -m "not browser"
@@ -48,6 +49,7 @@ lint: install
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shishi
 	$(SHISHI) makemigrations --check --dry-run
+	$(BIN)/python scripts/compile_messages.py --check
 
 fmt: install
 	$(BIN)/ruff format .

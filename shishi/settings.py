@@ -126,6 +126,9 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Demo deployments show the demo logins on the login page.
+SHISHI_DEMO = envbool("SHISHI_DEMO", False)
+
 # Key for encrypting personal data at rest (resident IDs, phone numbers); derived from
 # SECRET_KEY unless set on its own.
 SHISHI_PII_KEY = envstr("SHISHI_PII_KEY", "")

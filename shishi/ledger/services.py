@@ -522,6 +522,11 @@ def record_progress(
             after = {k: getattr(item, k) for k in before}
             changes.update(audit.diff(before, after))
         changes["update"] = [None, update.pk]
+        # The update itself, so the item's history reads on its own.
+        changes["reported_on"] = [None, reported_on]
+        if rate is not None:
+            changes["rate"] = [None, rate]
+        changes["text"] = [None, text]
         audit.record(
             actor=actor,
             action="item.note" if as_note else "item.progress",

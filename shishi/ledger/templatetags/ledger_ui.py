@@ -189,11 +189,14 @@ FIELD_LABELS = {
     "targets": _("工作目标"),
     "milestone": _("时间节点"),
     "closed_out_at": _("销号时间"),
+    "reported_on": _("进展日期"),
+    "rate": _("本次完成率"),
+    "text": _("进展内容"),
 }
 HIDDEN_FIELDS = {"update", "version"}
 MONEY_FIELDS = {"planned_investment", "done_investment"}
 RATE_FIELDS = {"completion_rate", "rate"}
-DATE_FIELDS = {"due_date", "start_date", "progress_date", "closed_out_at"}
+DATE_FIELDS = {"due_date", "start_date", "progress_date", "closed_out_at", "reported_on"}
 TEXT_LIMIT = 160
 
 
