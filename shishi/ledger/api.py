@@ -98,7 +98,9 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
         overdue=query.overdue,
     )
     qs = selectors.filter_items(selectors.visible_items(request.user), filters)
-    return _page(selectors.with_list_relations(qs).order_by(*ITEM_ORDER), query)
+    # Within one programme the year and district are fixed: order without joining them.
+    order = ITEM_ORDER[2:] if query.programme else ITEM_ORDER
+    return _page(selectors.with_list_relations(qs).order_by(*order), query)
 
 
 @router.get("/items/{item_id}", response={200: ItemDetailOut, **_errors(404)}, summary="事项详情")

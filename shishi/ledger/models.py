@@ -113,7 +113,7 @@ class Item(TimeStamped):
     class Meta:
         verbose_name = _("实事")
         verbose_name_plural = _("实事")
-        ordering = ["programme", "category__order", "seq", "id"]
+        ordering = ["programme_id", "category__order", "seq", "id"]
         constraints = [
             models.UniqueConstraint(fields=["programme", "number"], name="item_unique_number")
         ]

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -39,8 +39,8 @@ from shishi.ledger.selectors import (
     item_history,
     item_updates,
     my_items,
+    programme_items,
     visible_categories,
-    visible_items,
     visible_people,
     visible_programmes,
     visible_units,
@@ -137,31 +137,33 @@ def item_list(request: HttpRequest) -> HttpResponse:
     if programme is None:
         return TemplateResponse(request, "ledger/list.html", context)
     filters = replace(query.filters, programme=programme.pk)
-    items = filter_items(visible_items(user), filters)
+    base = programme_items(user, programme)
+    items = filter_items(base, filters)
     paginator = Paginator(with_list_relations(items).defer(*LIST_DEFERRED), query.per_page)
     page = paginator.get_page(query.page)
-    chip_rows = (
-        filter_items(visible_items(user), replace(filters, category=None))
+    categories = list(visible_categories(user).filter(programme=programme).order_by("order", "id"))
+    counts = dict(
+        filter_items(base, replace(filters, category=None))
         .order_by()
-        .values("category_id", "category__name", "category__order")
-        .annotate(n=Count("id", distinct=True))
-        .order_by("category__order", "category_id")
+        .values_list("category_id")
+        .annotate(n=Count("id"))
     )
-    chips = [
-        {"id": r["category_id"], "name": r["category__name"] or _("未分类"), "n": r["n"]}
-        for r in chip_rows
-    ]
+    chips = [{"id": c.pk, "name": c.name, "n": counts[c.pk]} for c in categories if c.pk in counts]
+    if counts.get(None):
+        chips.append({"id": None, "name": _("未分类"), "n": counts[None]})
     context.update(
         page=page,
         paginator=paginator,
         page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         chips=chips,
-        chips_total=sum(c["n"] for c in chips),
-        categories=visible_categories(user).filter(programme=programme).order_by("order", "id"),
-        units=_programme_units(user, programme),
+        chips_total=sum(counts.values()),
+        categories=categories,
+        # The district's units and leaders: a short list, read without scanning the items.
+        units=visible_units(user)
+        .filter(jurisdiction_id=programme.jurisdiction_id)
+        .order_by("name"),
         leaders=visible_people(user)
-        .filter(sponsored_items__programme=programme)
-        .distinct()
+        .filter(jurisdiction_id=programme.jurisdiction_id)
         .order_by("name"),
     )
     template = "ledger/list.html"
@@ -170,13 +172,6 @@ def item_list(request: HttpRequest) -> HttpResponse:
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
     return response
-
-
-def _programme_units(user: Any, programme: Programme) -> Any:
-    """Units that lead or partner an item of the programme (for the unit filter)."""
-    led = visible_units(user).filter(led_items__programme=programme).order_by().values("pk")
-    partner = visible_units(user).filter(partner_items__programme=programme).order_by().values("pk")
-    return visible_units(user).filter(Q(pk__in=led) | Q(pk__in=partner)).order_by("name")
 
 
 # --- my items -----------------------------------------------------------------------------
