@@ -132,6 +132,8 @@ def with_list_relations(qs: QuerySet[Item]) -> QuerySet[Item]:
 def my_items(user: Any) -> QuerySet[Item]:
     """Items the user sponsors, or that their units lead or partner."""
     scope = scope_for(user)
+    if scope.user_id is None:
+        return Item.objects.none()
     units = scope.editor_unit_ids | scope.viewer_unit_ids
     cond = Q(pk__in=_LEADERS.objects.filter(person__user_id=scope.user_id).values("item_id"))
     if units:
