@@ -14,6 +14,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
 from shishi.ledger.models import Attachment, Item, Lifecycle, ProgressUpdate
+from shishi.ledger.selectors import leaders_of, partners_of
 
 # Largest value a 64-bit primary key can hold; bigger ids would overflow the database driver.
 MAX_ID = 2**63 - 1
@@ -169,6 +170,14 @@ class ItemOut(Schema):
     @staticmethod
     def resolve_lifecycle_display(obj: Item) -> str:
         return str(obj.get_lifecycle_display())
+
+    @staticmethod
+    def resolve_sponsor_leaders(obj: Item) -> list[Any]:
+        return leaders_of(obj)
+
+    @staticmethod
+    def resolve_partner_units(obj: Item) -> list[Any]:
+        return partners_of(obj)
 
 
 class ItemPage(Schema):

@@ -35,10 +35,12 @@ from shishi.ledger.excel.exporting import export_ledger
 from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
+    LIST_ORDER,
     filter_items,
     item_history,
     item_updates,
     my_items,
+    page_of_items,
     programme_items,
     visible_categories,
     visible_people,
@@ -139,8 +141,12 @@ def item_list(request: HttpRequest) -> HttpResponse:
     filters = replace(query.filters, programme=programme.pk)
     base = programme_items(user, programme)
     items = filter_items(base, filters)
-    paginator = Paginator(with_list_relations(items).defer(*LIST_DEFERRED), query.per_page)
+    paginator = Paginator(items.order_by(*LIST_ORDER).values_list("pk", flat=True), query.per_page)
     page = paginator.get_page(query.page)
+    offset = (page.number - 1) * query.per_page
+    page.object_list = page_of_items(  # type: ignore[assignment]
+        items.defer(*LIST_DEFERRED), offset=offset, limit=query.per_page
+    )
     categories = list(visible_categories(user).filter(programme=programme).order_by("order", "id"))
     counts = dict(
         filter_items(base, replace(filters, category=None))

@@ -7,13 +7,17 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django import template
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.models import AuditEvent
-from shishi.core.templatetags.shishi_format import cn_date, cn_money, pct
+from shishi.core.templatetags.shishi_format import bar_width, cn_date, cn_money, pct
 from shishi.ledger.models import Item, Lifecycle, Programme
-from shishi.ledger.selectors import visible_programmes, visible_units
+from shishi.ledger.selectors import leaders_of, partners_of, visible_programmes, visible_units
 from shishi.orgs.models import Role
 from shishi.orgs.permissions import scope_for
 
@@ -320,3 +324,79 @@ def describe_history(
             )
         out.append(entry)
     return out
+
+
+# --- ledger rows --------------------------------------------------------------------------
+# A ledger page shows up to 100 rows. Rendering each through the template engine cost about
+# a millisecond a row; building the same markup here costs a few tens of microseconds.
+
+_ROW = (
+    '<tr{}><td class="col-num" data-label="{}">{}</td>'
+    '<td class="col-name" data-label="{}"><a href="{}">{}</a></td>'
+    '<td class="col-cat" data-label="{}">{}</td>'
+    '<td class="col-unit" data-label="{}">{}{}</td>'
+    '<td class="col-leader" data-label="{}">{}</td>'
+    '<td class="col-due" data-label="{}">{}{}</td>'
+    '<td class="col-rate" data-label="{}"><span class="rate"><span class="bar {}">'
+    '<span style="width:{}%"></span></span><span class="rate-num">{}</span></span></td>'
+    '<td class="col-state" data-label="{}"><span class="badge {}">{}</span>{}</td>'
+    '<td class="col-date" data-label="{}">{}</td></tr>'
+)
+
+
+def _names(objs: Iterable[Any]) -> str:
+    return "、".join(o.name for o in objs)
+
+
+@register.simple_tag
+def ledger_rows(items: Iterable[Item], labels: Mapping[str, str]) -> str:
+    """The ``<tr>`` of each item as the ledger table shows it (escaped, safe to output)."""
+    today = timezone.localdate()
+    item_url = reverse("ledger:item", args=[0])[: -len("0/")]
+    overdue_badge = format_html(' <span class="badge badge-red">{}</span>', labels["overdue"])
+    lifecycle_labels = dict(Lifecycle.choices)
+    out = []
+    for item in items:
+        finished = item.lifecycle in (Lifecycle.DONE, Lifecycle.CLOSED_OUT)
+        overdue = item.due_date is not None and not finished and item.due_date < today
+        partners = _names(partners_of(item))
+        due = item.due_date
+        due_sub = (
+            format_html('<span class="sub">{}</span>', cn_date(due))
+            if due and item.deadline_text != due.isoformat()
+            else ""
+        )
+        out.append(
+            format_html(
+                _ROW,
+                mark_safe(' class="row-overdue"') if overdue else "",
+                labels["num"],
+                item.number,
+                labels["name"],
+                f"{item_url}{item.pk}/",
+                item.name,
+                labels["category"],
+                item.category.name if item.category_id and item.category else "—",
+                labels["unit"],
+                item.lead_unit.name,
+                format_html('<span class="sub">{}:{}</span>', labels["partners"], partners)
+                if partners
+                else "",
+                labels["leader"],
+                _names(leaders_of(item)) or "—",
+                labels["due"],
+                item.deadline_text or "—",
+                due_sub,
+                labels["rate"],
+                "bar-red" if overdue else ("bar-green" if finished else ""),
+                bar_width(item.completion_rate),
+                pct(item.completion_rate),
+                labels["state"],
+                LIFECYCLE_CLASSES.get(item.lifecycle, "badge-muted"),
+                lifecycle_labels.get(item.lifecycle, item.lifecycle),
+                overdue_badge if overdue else "",
+                labels["date"],
+                cn_date(item.progress_date),
+            )
+        )
+    return mark_safe("\n".join(out))
