@@ -14,7 +14,7 @@ from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
 from shishi.ledger.models import Attachment, Item, Lifecycle, ProgressUpdate
-from shishi.ledger.selectors import leaders_of, partners_of
+from shishi.ledger.selectors import attachments_of, leaders_of, partners_of
 
 # Largest value a 64-bit primary key can hold; bigger ids would overflow the database driver.
 MAX_ID = 2**63 - 1
@@ -261,6 +261,10 @@ class UpdateOut(Schema):
     done_investment: str | None
     attachments: list[AttachmentOut]
     created_at: dt.datetime
+
+    @staticmethod
+    def resolve_attachments(obj: ProgressUpdate) -> list[Any]:
+        return attachments_of(obj)
 
     @staticmethod
     def resolve_unit(obj: ProgressUpdate) -> str | None:

@@ -9,7 +9,7 @@ from typing import Any
 from django.db.models import Prefetch, Q, QuerySet
 
 from shishi.core.models import AuditEvent
-from shishi.ledger.models import Category, Item, Lifecycle, Programme, ProgressUpdate
+from shishi.ledger.models import Attachment, Category, Item, Lifecycle, Programme, ProgressUpdate
 from shishi.orgs.models import Jurisdiction, Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -184,12 +184,18 @@ def my_items(user: Any) -> QuerySet[Item]:
 
 
 def item_updates(item: Item) -> QuerySet[ProgressUpdate]:
+    """The item's progress updates, newest first; attachments in ``update.attachment_list``."""
     return (
         ProgressUpdate.objects.filter(item=item)
         .select_related("author", "unit")
-        .prefetch_related("attachments")
+        .prefetch_related(Prefetch("attachments", to_attr="attachment_list"))
         .order_by("-reported_on", "-id")
     )
+
+
+def attachments_of(update: ProgressUpdate) -> list[Attachment]:
+    prefetched = getattr(update, "attachment_list", None)
+    return prefetched if prefetched is not None else list(update.attachments.all())
 
 
 def item_history(item: Item) -> QuerySet[AuditEvent]:

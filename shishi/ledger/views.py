@@ -36,6 +36,7 @@ from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_impo
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     LIST_ORDER,
+    attachments_of,
     filter_items,
     item_history,
     item_updates,
@@ -332,7 +333,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
     update = item_updates(item).filter(attachments__pk=attachment_pk).first()
     found = None
     if update is not None:
-        found = next((a for a in update.attachments.all() if a.pk == attachment_pk), None)
+        found = next((a for a in attachments_of(update) if a.pk == attachment_pk), None)
     if found is None or not found.file:
         raise errors.NotFound("附件不存在")
     ctype = found.content_type or mimetypes.guess_type(found.name)[0] or ""
