@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 from shishi.conftest import PASSWORD
+from shishi.ledger.demo.seed import SAMPLE
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Role, Unit
 
@@ -24,7 +25,6 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-SAMPLE = Path(__file__).resolve().parents[4] / "shared" / "samples" / "nangang-ledger-2021.xlsx"
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
     "--no-sandbox",
