@@ -149,7 +149,7 @@ def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId
         as_note=payload.as_note,
         expected_version=payload.expected_version,
     )
-    return Status(201, {"update": selectors.item_updates(item).get(pk=update.pk), "item": item})
+    return Status(201, {"update": update, "item": item})
 
 
 @router.get("/programmes", response={200: list[ProgrammeOut], **_errors()}, summary="年度计划")

@@ -54,6 +54,7 @@ def access_item(user: Any, pk: int, *, write: bool = False) -> Item:
     item = (
         Item.objects.select_related("programme", "category", "lead_unit", "jurisdiction")
         .filter(pk=pk)
+        .order_by("pk")  # not the model's ordering, which joins categories to sort one row
         .first()
     )
     if item is None or not can_read_item(user, item):

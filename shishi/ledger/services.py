@@ -488,7 +488,7 @@ def record_progress(
             done_investment=done_investment,
             is_note=as_note,
         )
-        for f in attachments:
+        update.attachment_list = [  # type: ignore[attr-defined]
             Attachment.objects.create(
                 update=update,
                 file=f,
@@ -496,6 +496,10 @@ def record_progress(
                 content_type=f.content_type or "",
                 size=f.size or 0,
             )
+            for f in attachments
+        ]
+        if unit_id is not None and unit_id == item.lead_unit_id:
+            update.unit = item.lead_unit
         changes: dict[str, list[Any]] = {}
         if not as_note:
             is_latest = item.progress_date is None or reported_on >= item.progress_date
