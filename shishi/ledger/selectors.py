@@ -151,11 +151,18 @@ def with_list_relations(qs: QuerySet[Item]) -> QuerySet[Item]:
     ``item.partner_list``): a manager's ``.all()`` builds a queryset per row even when
     prefetched, which cost more than the queries themselves on a 100-row page.
     """
-    return qs.select_related("category", "lead_unit", "programme", "jurisdiction").prefetch_related(
-        Prefetch(
-            "sponsor_leaders", queryset=Person.objects.only("id", "name"), to_attr="leader_list"
-        ),
-        Prefetch("partner_units", queryset=Unit.objects.only("id", "name"), to_attr="partner_list"),
+    related_stamps = [
+        f"{rel}__{field}"
+        for rel in ("category", "lead_unit", "jurisdiction")
+        for field in ("created_at", "updated_at")
+    ]
+    return (
+        qs.select_related("category", "lead_unit", "jurisdiction")
+        .defer(*related_stamps)
+        .prefetch_related(
+            Prefetch("sponsor_leaders", Person.objects.only("id", "name"), to_attr="leader_list"),
+            Prefetch("partner_units", Unit.objects.only("id", "name"), to_attr="partner_list"),
+        )
     )
 
 
