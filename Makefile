@@ -6,7 +6,7 @@ SHISHI := $(BIN)/shishi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install assets migrate seed serve test test-fast test-browser test-pg bench lint fmt lock clean
+.PHONY: demo install assets migrate seed test test-fast test-browser test-pg bench lint fmt lock clean ci
 
 $(BIN)/activate: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -41,13 +41,23 @@ test-fast: install
 test-browser: assets
 	$(BIN)/pytest -m browser
 
+PG_DIR ?= /tmp/shishi-test-pg
+PG_PORT ?= 54329
+test-pg: assets
+	@url=$$(PG_FAST=1 bash scripts/pg.sh start $(PG_DIR) $(PG_PORT)) || exit 1; \
+	DATABASE_URL=$$url $(BIN)/pytest -p xdist -n 2 -m "not browser"; rc=$$?; \
+	bash scripts/pg.sh stop $(PG_DIR); exit $$rc
+
+ci:
+	CI=true bash .ci/run
+
 bench: assets
-	$(BIN)/python -m bench.run
+	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
 lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/mypy shishi
+	$(BIN)/mypy shishi bench
 	$(SHISHI) makemigrations --check --dry-run
 	$(BIN)/python scripts/compile_messages.py --check
 

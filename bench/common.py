@@ -1,0 +1,216 @@
+"""What the benchmark modules share: paths, child-process environment, statistics."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import resource
+import socket
+import subprocess
+import sys
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parent.parent
+RESULTS_DIR = REPO / "bench" / "results"
+WORK_DIR = Path(os.environ.get("SHISHI_BENCH_DIR", "/tmp/shishi-bench"))
+CACHE_DIR = WORK_DIR / "cache"
+
+# Bump when the dataset's shape changes; the cache key also hashes bench/data.py and the
+# migrations, so a model change or a builder change rebuilds the cached SQLite files.
+DATA_VERSION = 1
+
+# A throwaway secret for the benchmark server and its throwaway database.
+BENCH_SECRET_KEY = "bench-only-secret-key-not-for-production-0123456789abcdef"
+
+
+class BenchError(RuntimeError):
+    """A benchmark step failed; the message says which and why."""
+
+
+def django_env(database_url: str, **extra: str) -> dict[str, str]:
+    """The environment for a child process running Django against ``database_url``."""
+    env = dict(os.environ)
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "shishi.settings",
+            "DATABASE_URL": database_url,
+            "DEBUG": "0",
+            "SECRET_KEY": BENCH_SECRET_KEY,
+            "LOG_LEVEL": "WARNING",
+            "PYTHONPATH": str(REPO),
+            "PYTHONDONTWRITEBYTECODE": "1",
+            "STATIC_ROOT": str(WORK_DIR / "static"),
+        }
+    )
+    env.update(extra)
+    return env
+
+
+def run_json(
+    args: Sequence[str], env: Mapping[str, str], *, what: str, timeout: float = 3600
+) -> Any:
+    """Run ``python -m <args>`` and parse the JSON it prints last on stdout."""
+    cmd = [sys.executable, "-m", *args]
+    proc = subprocess.run(
+        cmd,
+        env=dict(env),
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=None,  # progress and errors go straight to the terminal
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise BenchError(f"{what} failed (exit {proc.returncode}): {' '.join(cmd)}")
+    lines = [line for line in proc.stdout.splitlines() if line.strip()]
+    if not lines:
+        raise BenchError(f"{what} printed no result")
+    return json.loads(lines[-1])
+
+
+def emit(result: Any) -> None:
+    """Print a child's result as the one JSON line ``run_json`` reads."""
+    sys.stdout.write(json.dumps(result, ensure_ascii=False, default=str) + "\n")
+    sys.stdout.flush()
+
+
+def log(message: str) -> None:
+    print(f"[bench] {message}", file=sys.stderr, flush=True)
+
+
+def percentile(sorted_values: Sequence[float], pct: float) -> float:
+    """Nearest-rank percentile of already sorted values."""
+    if not sorted_values:
+        return math.nan
+    rank = max(1, math.ceil(pct / 100 * len(sorted_values)))
+    return sorted_values[min(rank, len(sorted_values)) - 1]
+
+
+def latency_summary(seconds: Sequence[float], wall: float) -> dict[str, Any]:
+    """p50/p95/p99/max in milliseconds and requests per second over ``wall`` seconds."""
+    ordered = sorted(seconds)
+    return {
+        "requests": len(ordered),
+        "p50_ms": round(percentile(ordered, 50) * 1000, 2),
+        "p95_ms": round(percentile(ordered, 95) * 1000, 2),
+        "p99_ms": round(percentile(ordered, 99) * 1000, 2),
+        "max_ms": round(ordered[-1] * 1000, 2) if ordered else math.nan,
+        "mean_ms": round(sum(ordered) / len(ordered) * 1000, 2) if ordered else math.nan,
+        "rps": round(len(ordered) / wall, 1) if wall > 0 else math.nan,
+    }
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident set size so far (Linux reports ru_maxrss in KiB)."""
+    return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)
+
+
+def current_rss_mb() -> float:
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmRSS:"):
+                return round(int(line.split()[1]) / 1024, 1)
+    except OSError:
+        pass
+    return math.nan
+
+
+def port_is_free(port: int) -> bool:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            sock.bind(("127.0.0.1", port))
+        except OSError:
+            return False
+    return True
+
+
+def free_port(start: int, end: int) -> int:
+    for port in range(start, end + 1):
+        if port_is_free(port):
+            return port
+    raise BenchError(f"no free port in {start}-{end}")
+
+
+def data_key(n_items: int, n_updates: int) -> str:
+    """Cache key of a dataset: its size, the builder's source and the migrations."""
+    digest = hashlib.sha256()
+    digest.update((REPO / "bench" / "data.py").read_bytes())
+    for path in sorted((REPO / "shishi").glob("*/migrations/[0-9]*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    return f"v{DATA_VERSION}-{n_items}i-{n_updates}u-{digest.hexdigest()[:12]}"
+
+
+def _cpu_model() -> str:
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or "unknown"
+
+
+def _mem_total_gb() -> float:
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemTotal:"):
+                return round(int(line.split()[1]) / 1024 / 1024, 1)
+    except OSError:
+        pass
+    return math.nan
+
+
+def _git_commit() -> str:
+    try:
+        out = subprocess.run(
+            ["git", "rev-parse", "--short", "HEAD"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+        dirty = subprocess.run(
+            ["git", "status", "--porcelain", "--untracked-files=no"],
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=False,
+        )
+    except OSError:
+        return "unknown"
+    commit = out.stdout.strip() or "unknown"
+    return commit + ("+dirty" if dirty.stdout.strip() else "")
+
+
+def machine_info() -> dict[str, Any]:
+    """The machine and software the figures were measured on (no Django import needed)."""
+    import sqlite3
+    from importlib import metadata
+
+    def version(dist: str) -> str:
+        try:
+            return metadata.version(dist)
+        except metadata.PackageNotFoundError:
+            return "not installed"
+
+    return {
+        "cpu_model": _cpu_model(),
+        "cores": os.cpu_count(),
+        "memory_gb": _mem_total_gb(),
+        "os": platform.platform(),
+        "python": platform.python_version(),
+        "django": version("Django"),
+        "gunicorn": version("gunicorn"),
+        "psycopg": version("psycopg"),
+        "python_calamine": version("python-calamine"),
+        "sqlite": sqlite3.sqlite_version,
+        "git_commit": _git_commit(),
+    }

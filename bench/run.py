@@ -1,0 +1,510 @@
+"""Benchmark shishi as production runs it, on SQLite and on PostgreSQL.
+
+    python -m bench.run [--db sqlite|postgres|both] [--items 10000] [--updates 500000] [--quick]
+
+For each database: build (or reuse) the dataset, count each page's queries at two data
+sizes, serve the app with gunicorn (DEBUG off, whitenoise), measure latency from a separate
+client process over one keep-alive loopback connection, then time the import of a generated
+sheet against reading it with python-calamine alone. Prints a table and writes
+bench/results/latest-<db>.json. Every figure is measured on this machine in this run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+from contextlib import AbstractContextManager
+from pathlib import Path
+from types import TracebackType
+from typing import Any
+
+from bench import queries
+from bench.common import (
+    CACHE_DIR,
+    REPO,
+    RESULTS_DIR,
+    WORK_DIR,
+    BenchError,
+    data_key,
+    django_env,
+    free_port,
+    log,
+    machine_info,
+    run_json,
+)
+from bench.server import Server, ServerConfig
+
+QUICK_ITEMS, QUICK_UPDATES = 1_000, 20_000
+IMPORT_TARGET_RATIO = 3.0
+CONCURRENT_ENDPOINT = "ledger_unit_25"
+
+
+# --- databases --------------------------------------------------------------------------
+
+
+class Database(AbstractContextManager["Database"]):
+    """Where a dataset lives; ``url(items, updates)`` returns a DATABASE_URL holding it."""
+
+    vendor = ""
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        self.args = args
+        self.builds: dict[str, Any] = {}
+
+    def url(self, n_items: int, n_updates: int, label: str) -> str:
+        raise NotImplementedError
+
+    def version(self) -> str:
+        raise NotImplementedError
+
+    def server_pid(self) -> int | None:
+        """The database server's main process, for CPU accounting (None: in-process)."""
+        return None
+
+    def _build(self, url: str, n_items: int, n_updates: int) -> dict[str, Any]:
+        log(f"{self.vendor}: building {n_items} items / {n_updates} updates")
+        result: dict[str, Any] = run_json(
+            ["bench.data", "build", "--items", str(n_items), "--updates", str(n_updates)],
+            django_env(url),
+            what="dataset build",
+        )
+        return result
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        return None
+
+
+class SqliteDatabase(Database):
+    """Built datasets are cached by data key; each run works on a fresh copy."""
+
+    vendor = "sqlite"
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.work_files: list[Path] = []
+
+    def url(self, n_items: int, n_updates: int, label: str) -> str:
+        CACHE_DIR.mkdir(parents=True, exist_ok=True)
+        key = data_key(n_items, n_updates)
+        cached = CACHE_DIR / f"{key}.sqlite3"
+        if not cached.exists():
+            building = cached.with_suffix(".building")
+            _remove_sqlite(building)
+            started = time.perf_counter()
+            built = self._build(f"sqlite:///{building}", n_items, n_updates)
+            _remove_sqlite(building, keep_main=True)
+            building.rename(cached)
+            for stale in CACHE_DIR.glob(f"v*-{n_items}i-{n_updates}u-*.sqlite3"):
+                if stale != cached:  # built by an older builder or older migrations
+                    stale.unlink()
+            self.builds[label] = {**built, "seconds": round(time.perf_counter() - started, 1)}
+        else:
+            self.builds[label] = {"cached": str(cached)}
+        work = WORK_DIR / f"work-{label}.sqlite3"
+        _remove_sqlite(work)
+        shutil.copyfile(cached, work)
+        self.work_files.append(work)
+        return f"sqlite:///{work}"
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if not self.args.keep:
+            for work in self.work_files:
+                _remove_sqlite(work)
+
+    def version(self) -> str:
+        import sqlite3
+
+        return sqlite3.sqlite_version
+
+
+def _remove_sqlite(path: Path, *, keep_main: bool = False) -> None:
+    """Remove a SQLite database's side files (and the database, unless ``keep_main``)."""
+    for suffix in ("-wal", "-shm", "-journal"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    if not keep_main:
+        path.unlink(missing_ok=True)
+
+
+class PostgresDatabase(Database):
+    """A fresh cluster from scripts/pg.sh for the run; datasets built once per run."""
+
+    vendor = "postgresql"
+
+    def __init__(self, args: argparse.Namespace) -> None:
+        super().__init__(args)
+        self.dir = WORK_DIR / "pg"
+        self.base_url = ""
+
+    def __enter__(self) -> PostgresDatabase:
+        script = str(REPO / "scripts" / "pg.sh")
+        subprocess.run(["bash", script, "stop", str(self.dir)], check=False, capture_output=True)
+        shutil.rmtree(self.dir, ignore_errors=True)
+        WORK_DIR.mkdir(parents=True, exist_ok=True)
+        port = free_port(self.args.pg_port, self.args.pg_port + 20)
+        proc = subprocess.run(
+            ["bash", script, "start", str(self.dir), str(port)],
+            check=False,
+            stdout=subprocess.PIPE,
+            text=True,
+        )
+        if proc.returncode != 0:
+            raise BenchError("scripts/pg.sh start failed")
+        self.base_url = proc.stdout.strip().splitlines()[-1]
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        script = str(REPO / "scripts" / "pg.sh")
+        subprocess.run(["bash", script, "stop", str(self.dir)], check=False)
+        if not self.args.keep:
+            shutil.rmtree(self.dir, ignore_errors=True)
+
+    def _connect(self, dbname: str = "shishi") -> Any:
+        import psycopg
+
+        return psycopg.connect(self.base_url.rsplit("/", 1)[0] + f"/{dbname}", autocommit=True)
+
+    def url(self, n_items: int, n_updates: int, label: str) -> str:
+        dbname = f"shishi_{label}"
+        with self._connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        url = self.base_url.rsplit("/", 1)[0] + f"/{dbname}"
+        started = time.perf_counter()
+        built = self._build(url, n_items, n_updates)
+        self.builds[label] = {**built, "seconds": round(time.perf_counter() - started, 1)}
+        return url
+
+    def server_pid(self) -> int | None:
+        try:
+            return int((self.dir / "data" / "postmaster.pid").read_text().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
+    def version(self) -> str:
+        with self._connect() as conn:
+            row = conn.execute("SHOW server_version").fetchone()
+        return str(row[0]) if row else "unknown"
+
+
+# --- the import benchmark ---------------------------------------------------------------
+
+
+def generated_sheet(n_items: int) -> Path:
+    """The generated ledger sheet of ``n_items`` items (cached: the generator is seeded)."""
+    CACHE_DIR.mkdir(parents=True, exist_ok=True)
+    gen = REPO / "shishi" / "ledger" / "excel" / "generate.py"
+    layout = REPO / "shishi" / "ledger" / "excel" / "layout.py"
+    import hashlib
+
+    digest = hashlib.sha256(gen.read_bytes() + layout.read_bytes()).hexdigest()[:12]
+    path = CACHE_DIR / f"ledger-{n_items}-{digest}.xlsx"
+    if not path.exists():
+        log(f"generating a {n_items}-item sheet")
+        run_json(
+            ["bench.importbench", "generate", str(path), str(n_items)],
+            django_env("sqlite:///:memory:"),
+            what="sheet generation",
+        )
+    return path
+
+
+def import_bench(url: str, sheet: Path) -> dict[str, Any]:
+    """Import vs calamine alone: time and peak RSS, then tracemalloc peaks in second runs."""
+    env = django_env(url)
+    base = ["bench.importbench"]
+    calamine = run_json([*base, "calamine", str(sheet)], env, what="calamine read")
+    calamine_tm = run_json(
+        [*base, "calamine", str(sheet), "--tracemalloc"], env, what="calamine read (tracemalloc)"
+    )
+    imported = run_json([*base, "import", str(sheet), "--slot", "1"], env, what="import")
+    imported_tm = run_json(
+        [*base, "import", str(sheet), "--slot", "2", "--tracemalloc"],
+        env,
+        what="import (tracemalloc)",
+    )
+    ratio = imported["seconds"] / calamine["seconds"] if calamine["seconds"] else float("nan")
+    return {
+        "sheet": sheet.name,
+        "sheet_bytes": sheet.stat().st_size,
+        "calamine": {**calamine, "tracemalloc_peak_mb": calamine_tm["tracemalloc_peak_mb"]},
+        "import": {**imported, "tracemalloc_peak_mb": imported_tm["tracemalloc_peak_mb"]},
+        "time_ratio": round(ratio, 2),
+        "rss_ratio": round(imported["peak_rss_mb"] / calamine["peak_rss_mb"], 2),
+        "rss_growth_ratio": round(
+            (imported["peak_rss_mb"] - imported["start_rss_mb"])
+            / max(calamine["peak_rss_mb"] - calamine["start_rss_mb"], 0.1),
+            2,
+        ),
+        "tracemalloc_ratio": round(
+            imported_tm["tracemalloc_peak_mb"] / max(calamine_tm["tracemalloc_peak_mb"], 0.01),
+            2,
+        ),
+        "target_time_ratio": IMPORT_TARGET_RATIO,
+        "meets_target": ratio <= IMPORT_TARGET_RATIO,
+    }
+
+
+# --- one database -----------------------------------------------------------------------
+
+
+def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, Any]) -> Any:
+    started = dt.datetime.now().astimezone()
+    small_items, small_updates = max(args.items // 10, 2), max(args.updates // 10, 50)
+    result: dict[str, Any] = {
+        "db": db.vendor,
+        "started_at": started.isoformat(timespec="seconds"),
+        "machine": machine,
+        "dataset": {"items": args.items, "updates": args.updates},
+        "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+    }
+    small_url = db.url(small_items, small_updates, "small")
+    big_url = db.url(args.items, args.updates, "big")
+    result["database"] = {"vendor": db.vendor, "version": db.version()}
+    config = ServerConfig(
+        port=free_port(args.port, args.port + 50),
+        workers=args.workers,
+        threads=args.threads,
+        worker_class=args.worker_class,
+    )
+    result["dataset"]["builds"] = db.builds
+
+    server = Server(config, big_url)
+    server.collectstatic()
+    log(f"{db.vendor}: counting queries per page")
+    counts_small = run_json(["bench.queries"], django_env(small_url), what="query counts")
+    counts_big = run_json(["bench.queries"], django_env(big_url), what="query counts")
+    info = run_json(["bench.data", "info"], django_env(big_url), what="dataset info")
+    result["dataset"].update(
+        {
+            "items_in_db": info["items"],
+            "updates_in_db": info["updates"],
+            "filter_unit_items": info["unit_items"],
+            "detail_item_updates": info["detail_updates"],
+        }
+    )
+    if info["detail_updates"] != 50:
+        raise BenchError(f"the detail item has {info['detail_updates']} updates, not 50")
+
+    pages = queries.pages(info)
+    spec = {
+        "port": config.port,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "username": info["username"],
+        "password": info["password"],
+        "token": info["token"],
+        "endpoints": pages,
+        "concurrent": [{"endpoint": CONCURRENT_ENDPOINT, "clients": 2}],
+    }
+    spec_path = WORK_DIR / f"load-{db.vendor}.json"
+    server.start()
+    assert server.proc is not None
+    spec["app_pid"] = server.proc.pid
+    spec["db_pid"] = db.server_pid()
+    spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    try:
+        log(f"{db.vendor}: measuring {args.requests} requests per endpoint")
+        load = run_json(["bench.load", str(spec_path)], django_env(big_url), what="load client")
+    finally:
+        server.stop()
+    spec_path.unlink(missing_ok=True)
+
+    endpoints: dict[str, Any] = {}
+    for page in pages:
+        name = page["name"]
+        measured = load["endpoints"][name]
+        entry = {**measured}
+        if "target_p95_ms" in page:
+            entry["target_p95_ms"] = page["target_p95_ms"]
+            entry["meets_target"] = measured["p95_ms"] <= page["target_p95_ms"]
+        if "target_rps" in page:
+            entry["target_rps"] = page["target_rps"]
+            entry["meets_target"] = measured["rps"] >= page["target_rps"]
+        entry["queries"] = {
+            "small": counts_small["counts"][name],
+            "big": counts_big["counts"][name],
+            "constant": counts_small["counts"][name] == counts_big["counts"][name],
+        }
+        endpoints[name] = entry
+    result["server"] = config.describe()
+    result["client"] = {
+        "process": "bench.load (separate process, http.client, one keep-alive connection)",
+        "requests_per_endpoint": args.requests,
+        "warmup": args.warmup,
+    }
+    result["endpoints"] = endpoints
+    result["concurrent"] = load["concurrent"]
+    result["query_counts"] = {
+        "small": {"items": counts_small["items"], "updates": counts_small["updates"]},
+        "big": {"items": counts_big["items"], "updates": counts_big["updates"]},
+    }
+
+    if args.skip_import:
+        result["import"] = None
+    else:
+        log(f"{db.vendor}: import benchmark")
+        result["import"] = import_bench(big_url, generated_sheet(args.items))
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["seconds"] = round((dt.datetime.now().astimezone() - started).total_seconds(), 1)
+    return result
+
+
+# --- report -----------------------------------------------------------------------------
+
+
+def _mark(ok: bool | None) -> str:
+    return "" if ok is None else ("ok" if ok else "MISS")
+
+
+def _cpu(e: dict[str, Any]) -> str:
+    app, db = e.get("app_cpu_ms"), e.get("db_cpu_ms")
+    if app is None:
+        return "?"
+    return f"{app:.1f}" if db is None else f"{app:.1f}+{db:.1f}"
+
+
+def table(result: dict[str, Any]) -> str:
+    ds = result["dataset"]
+    srv = result["server"]
+    lines = [
+        "",
+        f"shishi benchmark — {result['db']} {result['database']['version']}, "
+        f"{ds['items_in_db']:,} items, {ds['updates_in_db']:,} progress updates",
+        f"gunicorn {srv['workers']}×{srv['worker_class']}"
+        + (f"({srv['threads']} threads)" if srv["worker_class"] == "gthread" else "")
+        + f", DEBUG off; client: {result['client']['requests_per_endpoint']} sequential "
+        f"requests per endpoint over one keep-alive connection; "
+        f"{result['machine']['cores']} cores, Python {result['machine']['python']}, "
+        f"Django {result['machine']['django']}; load average at start "
+        f"{result['load_average_at_start'][0]}, at end {result['load_average_at_end'][0]}",
+        "",
+        f"{'endpoint':<20} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'req/s':>7} "
+        f"{'target':>10} {'':>4} {'queries':>9} {'cpu ms':>10}  conns",
+    ]
+    for name, e in result["endpoints"].items():
+        target = (
+            f"p95≤{e['target_p95_ms']}ms" if "target_p95_ms" in e else f"≥{e.get('target_rps')}/s"
+        )
+        q = e["queries"]
+        qtext = f"{q['small']}/{q['big']}" + ("" if q["constant"] else "!")
+        lines.append(
+            f"{name:<20} {e['p50_ms']:>7.1f} {e['p95_ms']:>7.1f} {e['p99_ms']:>7.1f} "
+            f"{e['max_ms']:>7.1f} {e['rps']:>7.1f} {target:>10} "
+            f"{_mark(e.get('meets_target')):>4} {qtext:>9} {_cpu(e):>10}  "
+            f"{e['connections_opened']}"
+        )
+    for key, c in result["concurrent"].items():
+        lines.append(
+            f"{key:<20} {c['p50_ms']:>7.1f} {c['p95_ms']:>7.1f} {c['p99_ms']:>7.1f} "
+            f"{c['max_ms']:>7.1f} {c['rps']:>7.1f}  ({c['clients']} concurrent clients)"
+        )
+    lines.append(
+        "(times in ms; queries = per request at "
+        f"{result['query_counts']['small']['items']:,} / "
+        f"{result['query_counts']['big']['items']:,} items, '!' = grows with data; "
+        "cpu ms = server CPU time per request, app (+ database server))"
+    )
+    imp = result.get("import")
+    if imp:
+        i, c = imp["import"], imp["calamine"]
+        lines += [
+            "",
+            f"import of {i.get('items', '?')} items ({imp['sheet_bytes'] / 1e6:.1f} MB sheet): "
+            f"{i['seconds']:.2f}s vs calamine alone {c['seconds']:.2f}s = "
+            f"{imp['time_ratio']:.2f}× (target ≤{imp['target_time_ratio']:.0f}×) "
+            f"{_mark(imp['meets_target'])}",
+            f"  peak RSS {i['peak_rss_mb']:.0f} MB (at start {i['start_rss_mb']:.0f} MB) vs "
+            f"calamine {c['peak_rss_mb']:.0f} MB (at start {c['start_rss_mb']:.0f} MB) = "
+            f"{imp['rss_ratio']:.2f}× (growth {imp['rss_growth_ratio']:.2f}×); "
+            f"tracemalloc peak {i['tracemalloc_peak_mb']:.1f} MB vs "
+            f"{c['tracemalloc_peak_mb']:.1f} MB = {imp['tracemalloc_ratio']:.2f}×",
+        ]
+    return "\n".join(lines)
+
+
+def write_result(result: dict[str, Any]) -> Path:
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    name = "sqlite" if result["db"] == "sqlite" else "postgres"
+    path = RESULTS_DIR / f"latest-{name}.json"
+    tmp = path.with_suffix(".json.tmp")
+    tmp.write_text(json.dumps(result, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
+    tmp.replace(path)
+    return path
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
+    p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    p.add_argument("--items", type=int, default=10_000)
+    p.add_argument("--updates", type=int, default=500_000)
+    p.add_argument(
+        "--quick",
+        action="store_true",
+        help=f"smoke run: {QUICK_ITEMS:,} items, {QUICK_UPDATES:,} updates, 100 requests",
+    )
+    p.add_argument("--requests", type=int, default=300, help="measured requests per endpoint")
+    p.add_argument("--warmup", type=int, default=30)
+    p.add_argument("--workers", type=int, default=2)
+    p.add_argument("--threads", type=int, default=4)
+    p.add_argument("--worker-class", choices=["gthread", "sync"], default="gthread")
+    p.add_argument("--port", type=int, default=8200, help="first port to try for gunicorn")
+    p.add_argument("--pg-port", type=int, default=54329, help="first port to try for PostgreSQL")
+    p.add_argument("--skip-import", action="store_true")
+    p.add_argument(
+        "--keep",
+        action="store_true",
+        help="keep the working databases (SQLite copies, the PostgreSQL cluster's files)",
+    )
+    args = p.parse_args(argv)
+    if args.quick:
+        args.items, args.updates = QUICK_ITEMS, QUICK_UPDATES
+        args.requests = min(args.requests, 100)
+        args.warmup = min(args.warmup, 10)
+    if args.items < 20 or args.updates < 100:
+        p.error("need at least 20 items and 100 updates (the small dataset is a tenth)")
+    return args
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    WORK_DIR.mkdir(parents=True, exist_ok=True)
+    machine = machine_info()
+    kinds = ["sqlite", "postgres"] if args.db == "both" else [args.db]
+    failed = False
+    for kind in kinds:
+        db: Database = SqliteDatabase(args) if kind == "sqlite" else PostgresDatabase(args)
+        try:
+            with db:
+                result = bench_database(db, args, machine)
+        except (BenchError, subprocess.CalledProcessError) as exc:
+            print(f"\nbench: {kind} FAILED: {exc}", file=sys.stderr)
+            failed = True
+            continue
+        print(table(result), flush=True)
+        print(f"\nwritten: {write_result(result).relative_to(REPO)}", flush=True)
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
