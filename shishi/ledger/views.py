@@ -52,7 +52,7 @@ from shishi.ledger.selectors import (
 from shishi.ledger.templatetags.ledger_ui import describe_history, history_reference_ids
 from shishi.orgs.permissions import scope_for
 
-HISTORY_LIMIT = 100
+HISTORY_LIMIT = 30  # the latest changes; "全部" shows the rest
 # Long texts a ledger row does not show: left out of list queries.
 LIST_DEFERRED = ("content", "measures", "progress_text", "remarks", "created_at", "updated_at")
 RESULTS_TARGET = "ledger-results"
