@@ -1,5 +1,6 @@
 """Settings for shishi: one file, driven by environment variables (see README)."""
 
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -112,6 +113,9 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# Without collectstatic (demo, tests) whitenoise serves through the finders; its warning that
+# STATIC_ROOT does not exist yet is noise there.
+warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
