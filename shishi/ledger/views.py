@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count, Q, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -226,15 +226,17 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
     more_history = not show_all and len(events) > HISTORY_LIMIT
     events = events[:HISTORY_LIMIT] if more_history else events
     category_ids, unit_ids = history_reference_ids(events)
-    category_names = (
-        dict(visible_categories(user).filter(pk__in=category_ids).values_list("pk", "name"))
-        if category_ids
-        else {}
+    # Names for the ids in the history, always in two queries (Django skips a query for an
+    # empty id list, which would make the count depend on which changes are the latest).
+    category_names = dict(
+        visible_categories(user)
+        .filter(Q(pk__in=category_ids) | Q(programme_id=item.programme_id))
+        .values_list("pk", "name")
     )
-    unit_names = (
-        dict(visible_units(user).filter(pk__in=unit_ids).values_list("pk", "name"))
-        if unit_ids
-        else {}
+    unit_names = dict(
+        visible_units(user)
+        .filter(Q(pk__in=unit_ids) | Q(pk=item.lead_unit_id))
+        .values_list("pk", "name")
     )
     can_edit = permissions.can_edit_item(user, item)
     can_close = permissions.can_close_out(user, item)

@@ -22,6 +22,7 @@ from shishi.core.models import AuditEvent
 from shishi.ledger import services
 from shishi.ledger.models import Item, Lifecycle, ProgressUpdate
 from shishi.ledger.tests.factories import CategoryFactory, ItemFactory
+from shishi.ledger.views import HISTORY_LIMIT
 from shishi.orgs.models import User
 
 
@@ -587,7 +588,7 @@ def test_item_history_is_limited_with_a_link_to_all(world: World) -> None:
     client = _client(world.office)
     body = client.get(reverse("ledger:item", args=[item.pk])).content.decode()
     assert "?history=all" in body
-    assert body.count('<span class="h-field">备注</span>') == 100
+    assert body.count('<span class="h-field">备注</span>') == HISTORY_LIMIT
     body = client.get(reverse("ledger:item", args=[item.pk]), {"history": "all"}).content.decode()
     # the 105 edits and the creation (which set 备注 to blank)
     assert body.count('<span class="h-field">备注</span>') == 106
