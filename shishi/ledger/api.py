@@ -171,19 +171,19 @@ def list_categories(request: HttpRequest, query: Query[CategoryQuery]) -> Any:
     return qs.order_by("-programme__year", "jurisdiction__code", "order", "id")
 
 
-@router.get("/units", response={200: list[UnitOut], **_errors()}, summary="单位")
-def list_units(request: HttpRequest, query: Query[JurisdictionQuery]) -> Any:
+def _of_jurisdiction(request: HttpRequest, qs: QuerySet[Any], query: JurisdictionQuery) -> Any:
     _reject_unknown_params(request, JurisdictionQuery)
-    qs = selectors.visible_units(request.user).select_related("jurisdiction")
+    qs = qs.select_related("jurisdiction")
     if query.jurisdiction:
         qs = qs.filter(jurisdiction__code=query.jurisdiction)
     return qs.order_by("jurisdiction__code", "name", "id")
+
+
+@router.get("/units", response={200: list[UnitOut], **_errors()}, summary="单位")
+def list_units(request: HttpRequest, query: Query[JurisdictionQuery]) -> Any:
+    return _of_jurisdiction(request, selectors.visible_units(request.user), query)
 
 
 @router.get("/leaders", response={200: list[PersonOut], **_errors()}, summary="包保领导")
 def list_leaders(request: HttpRequest, query: Query[JurisdictionQuery]) -> Any:
-    _reject_unknown_params(request, JurisdictionQuery)
-    qs = selectors.visible_people(request.user).select_related("jurisdiction")
-    if query.jurisdiction:
-        qs = qs.filter(jurisdiction__code=query.jurisdiction)
-    return qs.order_by("jurisdiction__code", "name", "id")
+    return _of_jurisdiction(request, selectors.visible_people(request.user), query)

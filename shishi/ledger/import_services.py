@@ -12,36 +12,15 @@ from typing import Any
 from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import QuerySet
 
 from shishi.core import audit
-from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.ledger.models import ImportBatch
 from shishi.orgs.models import Jurisdiction
 from shishi.orgs.permissions import scope_for
 
 # What the audit event keeps of a batch's summary (the full plan stays on the batch).
 SUMMARY_AUDIT_KEYS = ("created", "updated", "unchanged", "error_count", "programme", "refused")
-
-
-def office_jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
-    """Jurisdictions whose ledger this user may import (programme office, city office)."""
-    scope = scope_for(user)
-    if scope.is_superuser:
-        return Jurisdiction.objects.order_by("code")
-    ids = set(scope.office_jurisdiction_ids) | scope.city_covered_ids()
-    return Jurisdiction.objects.filter(pk__in=ids).order_by("code")
-
-
-def access_import_batch(user: Any, pk: int) -> ImportBatch:
-    """The batch if the user is the office of its jurisdiction; else raise."""
-    batch = ImportBatch.objects.select_related("jurisdiction").filter(pk=pk).first()
-    scope = scope_for(user)
-    if batch is None or not scope.can_read_jurisdiction(batch.jurisdiction_id):
-        raise NotFound("导入批次不存在或无权查看")
-    if not scope.is_office_for(batch.jurisdiction_id):
-        raise PermissionDenied("只有专班可以导入台账")
-    return batch
 
 
 def create_import_batch(

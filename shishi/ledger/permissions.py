@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from shishi.core.errors import NotFound, PermissionDenied
-from shishi.ledger.models import Item, Programme
+from shishi.ledger.models import ImportBatch, Item, Programme
 from shishi.orgs.permissions import scope_for
 
 
@@ -71,3 +71,14 @@ def access_programme(user: Any, pk: int, *, manage: bool = False) -> Programme:
     if manage and not can_manage_programme(user, programme):
         raise PermissionDenied("只有专班可以执行此操作")
     return programme
+
+
+def access_import_batch(user: Any, pk: int) -> ImportBatch:
+    """The batch if the user is the office of its jurisdiction; else raise."""
+    batch = ImportBatch.objects.select_related("jurisdiction").filter(pk=pk).first()
+    scope = scope_for(user)
+    if batch is None or not scope.can_read_jurisdiction(batch.jurisdiction_id):
+        raise NotFound("导入批次不存在或无权查看")
+    if not scope.is_office_for(batch.jurisdiction_id):
+        raise PermissionDenied("只有专班可以导入台账")
+    return batch

@@ -83,15 +83,20 @@ class Ref(Schema):
     name: str
 
 
-class ProgrammeOut(Schema):
-    id: int
-    year: int
-    name: str
+class InJurisdiction(Schema):
+    """A record of one jurisdiction, named by its division code."""
+
     jurisdiction: str = Field(description="行政区划代码")
 
     @staticmethod
     def resolve_jurisdiction(obj: Any) -> str:
         return str(obj.jurisdiction.code)
+
+
+class ProgrammeOut(InJurisdiction):
+    id: int
+    year: int
+    name: str
 
 
 class CategoryOut(Schema):
@@ -102,26 +107,16 @@ class CategoryOut(Schema):
     parent_id: int | None
 
 
-class UnitOut(Schema):
+class UnitOut(InJurisdiction):
     id: int
     name: str
     kind: str
-    jurisdiction: str = Field(description="行政区划代码")
-
-    @staticmethod
-    def resolve_jurisdiction(obj: Any) -> str:
-        return str(obj.jurisdiction.code)
 
 
-class PersonOut(Schema):
+class PersonOut(InJurisdiction):
     id: int
     name: str
     title: str
-    jurisdiction: str = Field(description="行政区划代码")
-
-    @staticmethod
-    def resolve_jurisdiction(obj: Any) -> str:
-        return str(obj.jurisdiction.code)
 
 
 class JurisdictionOut(Schema):
@@ -139,13 +134,12 @@ class MeOut(Schema):
     jurisdictions: list[JurisdictionOut] = Field(description="可查看台账的辖区")
 
 
-class ItemOut(Schema):
+class ItemOut(InJurisdiction):
     """A row of the ledger."""
 
     id: int
     number: str
     name: str
-    jurisdiction: str = Field(description="行政区划代码")
     programme_id: int
     category: Ref | None
     lead_unit: Ref
@@ -162,10 +156,6 @@ class ItemOut(Schema):
     progress_date: dt.date | None
     updated_at: dt.datetime
     version: int = Field(description="乐观锁版本;提交进展时作为 expected_version")
-
-    @staticmethod
-    def resolve_jurisdiction(obj: Item) -> str:
-        return obj.jurisdiction.code
 
     @staticmethod
     def resolve_lifecycle_display(obj: Item) -> str:

@@ -21,6 +21,15 @@ def visible_jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
     return Jurisdiction.objects.filter(pk__in=scope.readable_jurisdiction_ids())
 
 
+def office_jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
+    """Jurisdictions whose ledger this user may import (programme office, city office)."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Jurisdiction.objects.order_by("code")
+    ids = set(scope.office_jurisdiction_ids) | scope.city_covered_ids()
+    return Jurisdiction.objects.filter(pk__in=ids).order_by("code")
+
+
 def visible_programmes(user: Any) -> QuerySet[Programme]:
     scope = scope_for(user)
     qs = Programme.objects.select_related("jurisdiction")

@@ -94,9 +94,8 @@ def _check_version(item: Item, expected_version: int | None) -> None:
 
 def _bump(item: Item, expected_version: int | None, fields: Sequence[str]) -> None:
     """Save ``fields`` only if the row still has the version we read (optimistic lock)."""
+    _check_version(item, expected_version)
     version = item.version
-    if expected_version is not None and expected_version != version:
-        _check_version(item, expected_version)
     values = {f: getattr(item, f) for f in fields}
     values["updated_at"] = timezone.now()
     values["version"] = version + 1

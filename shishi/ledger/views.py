@@ -41,6 +41,7 @@ from shishi.ledger.selectors import (
     item_history,
     item_updates,
     my_items,
+    office_jurisdictions,
     page_of_items,
     programme_items,
     visible_categories,
@@ -495,7 +496,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 def _office_jurisdictions(request: HttpRequest) -> Any:
-    jurisdictions = import_services.office_jurisdictions(request.user)
+    jurisdictions = office_jurisdictions(request.user)
     if not jurisdictions.exists():
         raise errors.PermissionDenied("只有专班可以导入台账")
     return jurisdictions
@@ -616,7 +617,7 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
 @login_required
 @service_errors
 def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = import_services.access_import_batch(request.user, batch_id)
+    batch = permissions.access_import_batch(request.user, batch_id)
     return _preview(request, batch)
 
 
@@ -625,7 +626,7 @@ def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
 @service_errors
 def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     user = request.user
-    batch = import_services.access_import_batch(user, batch_id)
+    batch = permissions.access_import_batch(user, batch_id)
     if batch.status == "applied":
         messages.info(request, _("该文件已经导入过了"))
         return redirect(_list_url(None))
