@@ -34,6 +34,8 @@ INSTALLED_APPS = [
     "shishi.core",
     "shishi.orgs",
     "shishi.ledger",
+    "shishi.board",
+    "shishi.portal",
 ]
 
 MIDDLEWARE = [
@@ -106,8 +108,9 @@ STATIC_URL = "/static/"
 STATIC_ROOT = Path(envstr("STATIC_ROOT", str(BASE_DIR / "staticfiles")))
 STATICFILES_DIRS: list[str | tuple[str, str]] = [str(BASE_DIR / "shishi" / "static")]
 _NODE_MODULES = BASE_DIR / "node_modules"
-if (_NODE_MODULES / "htmx.org" / "dist").is_dir():
-    STATICFILES_DIRS.append(("vendor/htmx", str(_NODE_MODULES / "htmx.org" / "dist")))
+for _prefix, _dist in (("vendor/htmx", "htmx.org/dist"), ("vendor/echarts", "echarts/dist")):
+    if (_NODE_MODULES / _dist).is_dir():
+        STATICFILES_DIRS.append((_prefix, str(_NODE_MODULES / _dist)))
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},

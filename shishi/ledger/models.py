@@ -108,6 +108,9 @@ class Item(TimeStamped):
     progress_date = models.DateField(_("最近进展日期"), null=True, blank=True)
     remarks = models.TextField(_("备注"), blank=True)
     closed_out_at = models.DateTimeField(_("销号时间"), null=True, blank=True)
+    # The office publishes an item to the public portal; unpublished items never leave the
+    # system (only public fields and public updates of public items do).
+    is_public = models.BooleanField(_("公开"), default=False)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -121,6 +124,7 @@ class Item(TimeStamped):
             models.Index(fields=["programme", "lifecycle"], name="item_prog_lifecycle"),
             models.Index(fields=["programme", "lead_unit"], name="item_prog_unit"),
             models.Index(fields=["programme", "category", "seq"], name="item_prog_cat_seq"),
+            models.Index(fields=["programme", "is_public"], name="item_prog_public"),
         ]
 
     def __str__(self) -> str:
@@ -218,6 +222,7 @@ class ProgressUpdate(TimeStamped):
         _("累计完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     is_note = models.BooleanField(_("配合单位备注"), default=False)
+    is_public = models.BooleanField(_("公开"), default=False)
 
     class Meta:
         verbose_name = _("进展")
@@ -239,6 +244,7 @@ class Attachment(TimeStamped):
     name = models.CharField(_("文件名"), max_length=200)
     content_type = models.CharField(max_length=100, blank=True)
     size = models.PositiveIntegerField(default=0)
+    is_public = models.BooleanField(_("公开"), default=False)
 
     class Meta:
         verbose_name = _("附件")

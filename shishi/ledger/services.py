@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from shishi.core import audit
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
-from shishi.ledger import permissions
+from shishi.ledger import permissions, signals
 from shishi.ledger.models import (
     Attachment,
     Category,
@@ -268,6 +268,7 @@ def create_item(
             changes=audit.diff({}, item_snapshot(item)),
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return item
 
 
@@ -327,6 +328,7 @@ def update_item(
                 changes=changed,
                 jurisdiction_id=item.jurisdiction_id,
             )
+            signals.item_changed(item)
     return item
 
 
@@ -353,6 +355,7 @@ def set_targets(item: Item, targets: Sequence[TargetInput], *, actor: Any) -> li
             },
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return new
 
 
@@ -377,6 +380,7 @@ def add_milestone(item: Item, milestone: MilestoneInput, *, actor: Any) -> Miles
             changes={"milestone": [None, f"{obj.title} {obj.due_date}"]},
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return obj
 
 
@@ -397,6 +401,7 @@ def complete_milestone(
             changes={f"milestone:{milestone.title}": [old, milestone.done_date]},
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return milestone
 
 
@@ -537,6 +542,7 @@ def record_progress(
             changes=changes,
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return update
 
 
@@ -563,6 +569,7 @@ def close_out_item(
             changes={"lifecycle": [before, item.lifecycle], "note": [None, note]},
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return item
 
 
@@ -589,4 +596,5 @@ def reopen_item(
             changes={"lifecycle": [before, item.lifecycle], "reason": [None, reason.strip()]},
             jurisdiction_id=item.jurisdiction_id,
         )
+        signals.item_changed(item)
     return item

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit
+from shishi.ledger import signals
 from shishi.ledger.excel import bulk, reading
 from shishi.ledger.excel.plan import (
     NO_DEADLINE,
@@ -180,6 +181,8 @@ def write_plan(plan: ImportPlan, *, actor: Any) -> ImportResult:
             }
             entries.append(audit.entry_for("programme.import", programme, changes, jurisdiction.pk))
         audit.record_many(actor=actor, entries=entries)
+        if active:
+            signals.programme_changed(programme.pk)
     return ImportResult(
         created=len(creates),
         updated=len(updates),

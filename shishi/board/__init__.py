@@ -1,0 +1,1 @@
+"""The battle board (挂图作战): schedule status, warning lights, forecasts, snapshots, boards."""

@@ -1,0 +1,1 @@
+"""The public progress portal: published items and updates, no login, open data."""

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class PortalConfig(AppConfig):
+    name = "shishi.portal"
+    label = "portal"
+    verbose_name = "公开进度"
