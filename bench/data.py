@@ -421,16 +421,17 @@ def build(n_items: int, n_updates: int, *, seed: int = 20210630) -> dict[str, An
 
 
 def _analyze() -> None:
-    """PostgreSQL: refresh planner statistics, as autovacuum would after a bulk load.
+    """Refresh planner statistics, as a deployment does after a bulk load.
 
-    SQLite is left as production leaves it (Django never runs ANALYZE there).
+    An import runs the same on SQLite (``shishi.core.dbstats``); PostgreSQL's autovacuum
+    would do it a little later by itself.
     """
     from django.db import connection
 
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
-    elif connection.vendor == "sqlite":
+    from shishi.core.dbstats import refresh_planner_statistics
+
+    refresh_planner_statistics()
+    if connection.vendor == "sqlite":
         with connection.cursor() as cursor:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 

@@ -156,7 +156,8 @@ def record_raw(
     changes: dict[str, Any],
     jurisdiction_id: int | None,
 ) -> AuditEvent:
-    with transaction.atomic():
+    # No savepoint: the event belongs to the caller's transaction and fails with it.
+    with transaction.atomic(savepoint=False):
         head = _lock_head()
         actor_obj = actor if getattr(actor, "pk", None) else None
         event = AuditEvent(

@@ -6,11 +6,15 @@ goes through ``shishi.ledger.services``; errors those raise become JSON in ``shi
 
 from __future__ import annotations
 
+import datetime as dt
+import json
 from typing import Any
 
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import Path, Query, Router, Status
+from ninja.responses import NinjaJSONEncoder
 
 from shishi.core.errors import ValidationFailed
 from shishi.ledger import selectors, services
@@ -66,14 +70,58 @@ def _page(qs: QuerySet[Any], paging: PageQuery) -> dict[str, Any]:
     }
 
 
-def _item_page(qs: QuerySet[Any], paging: PageQuery, order: tuple[str, ...]) -> dict[str, Any]:
-    offset = (paging.page - 1) * paging.page_size
+def _ref(ref: selectors.Ref | None) -> dict[str, Any] | None:
+    return None if ref is None else {"id": ref.id, "name": ref.name}
+
+
+def item_json(row: selectors.ItemRow, today: dt.date) -> dict[str, Any]:
+    """A list row as ``ItemOut`` describes it, built directly from the row.
+
+    The list endpoint skips ninja's per-field validation of its output (for 25 rows it cost
+    more than the queries); the tests check every field against ``ItemOut``.
+    """
+    finished = row.lifecycle in selectors.FINISHED
     return {
+        "jurisdiction": row.jurisdiction.code,
+        "id": row.id,
+        "number": row.number,
+        "name": row.name,
+        "programme_id": row.programme_id,
+        "category": _ref(row.category),
+        "lead_unit": _ref(row.lead_unit),
+        "partner_units": [_ref(u) for u in row.partner_list],
+        "sponsor_leaders": [_ref(p) for p in row.leader_list],
+        "deadline_text": row.deadline_text,
+        "due_date": row.due_date,
+        "is_ongoing": row.is_ongoing,
+        "is_overdue": row.due_date is not None and not finished and row.due_date < today,
+        "completion_rate": float(row.completion_rate),
+        "lifecycle": row.lifecycle,
+        "lifecycle_display": row.get_lifecycle_display(),
+        "progress_text": row.progress_text,
+        "progress_date": row.progress_date,
+        "updated_at": row.updated_at,
+        "version": row.version,
+    }
+
+
+def _item_page(
+    request: HttpRequest, qs: QuerySet[Any], paging: PageQuery, order: tuple[str, ...]
+) -> HttpResponse:
+    offset = (paging.page - 1) * paging.page_size
+    rows = selectors.page_of_items(
+        qs, offset=offset, limit=paging.page_size, order=order, with_text=True
+    )
+    today = timezone.localdate()
+    page = {
         "count": qs.count(),
         "page": paging.page,
         "page_size": paging.page_size,
-        "items": selectors.page_of_items(qs, offset=offset, limit=paging.page_size, order=order),
+        "items": [item_json(row, today) for row in rows],
     }
+    return HttpResponse(
+        json.dumps(page, cls=NinjaJSONEncoder), content_type="application/json; charset=utf-8"
+    )
 
 
 ItemId = Path(..., ge=1, le=MAX_ID, description="事项 id")
@@ -94,7 +142,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 
 @router.get("/items", response={200: ItemPage, **_errors()}, summary="台账事项列表")
-def list_items(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
+def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
     _reject_unknown_params(request, ItemQuery)
     filters = selectors.ItemFilters(
         programme=query.programme,
@@ -110,7 +158,7 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> dict[str, Any]:
     qs = selectors.filter_items(selectors.visible_items(request.user), filters)
     # Within one programme the year and district are fixed: order without joining them.
     order = ITEM_ORDER[2:] if query.programme else ITEM_ORDER
-    return _item_page(qs, query, order)
+    return _item_page(request, qs, query, order)
 
 
 @router.get("/items/{item_id}", response={200: ItemDetailOut, **_errors(404)}, summary="事项详情")

@@ -7,6 +7,7 @@ holding exact decimals ("730000000.00"), so that no client rounds them through a
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import Annotated, Any
 
@@ -162,11 +163,11 @@ class ItemOut(InJurisdiction):
         return str(obj.get_lifecycle_display())
 
     @staticmethod
-    def resolve_sponsor_leaders(obj: Item) -> list[Any]:
+    def resolve_sponsor_leaders(obj: Item) -> Sequence[Any]:
         return leaders_of(obj)
 
     @staticmethod
-    def resolve_partner_units(obj: Item) -> list[Any]:
+    def resolve_partner_units(obj: Item) -> Sequence[Any]:
         return partners_of(obj)
 
 

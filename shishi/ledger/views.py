@@ -39,23 +39,24 @@ from shishi.ledger.selectors import (
     attachments_of,
     filter_items,
     item_history,
+    item_rows,
     item_updates,
     my_items,
     office_jurisdictions,
     page_of_items,
     programme_items,
+    timeline_updates,
     visible_categories,
     visible_people,
     visible_programmes,
     visible_units,
-    with_list_relations,
 )
 from shishi.ledger.templatetags.ledger_ui import describe_history, history_reference_ids
 from shishi.orgs.permissions import scope_for
 
 HISTORY_LIMIT = 30  # the latest changes; "全部" shows the rest
+UPDATE_LIMIT = 50  # the latest progress updates; "全部" shows the rest
 # Long texts a ledger row does not show: left out of list queries.
-LIST_DEFERRED = ("content", "measures", "progress_text", "remarks", "created_at", "updated_at")
 RESULTS_TARGET = "ledger-results"
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
@@ -143,22 +144,31 @@ def item_list(request: HttpRequest) -> HttpResponse:
     filters = replace(query.filters, programme=programme.pk)
     base = programme_items(user, programme)
     items = filter_items(base, filters)
-    paginator = Paginator(items.order_by(*LIST_ORDER).values_list("pk", flat=True), query.per_page)
-    page = paginator.get_page(query.page)
-    offset = (page.number - 1) * query.per_page
-    page.object_list = page_of_items(  # type: ignore[assignment]
-        items.defer(*LIST_DEFERRED), offset=offset, limit=query.per_page
-    )
-    categories = list(visible_categories(user).filter(programme=programme).order_by("order", "id"))
+    # One GROUP BY gives the category chips and, from them, the result count.
     counts = dict(
         filter_items(base, replace(filters, category=None))
         .order_by()
         .values_list("category_id")
         .annotate(n=Count("id"))
     )
-    chips = [{"id": c.pk, "name": c.name, "n": counts[c.pk]} for c in categories if c.pk in counts]
+    total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
+    paginator = Paginator(items.order_by(*LIST_ORDER).values_list("pk", flat=True), query.per_page)
+    paginator.count = total  # known from the chips: spare the COUNT query
+    page = paginator.get_page(query.page)
+    offset = (page.number - 1) * query.per_page
+    page.object_list = page_of_items(  # type: ignore[assignment]
+        items, offset=offset, limit=query.per_page
+    )
+    categories = list(
+        visible_categories(user)
+        .filter(programme=programme)
+        .order_by("order", "id")
+        .values_list("id", "name")
+    )
+    chips = [{"id": pk, "name": name, "n": counts[pk]} for pk, name in categories if pk in counts]
     if counts.get(None):
         chips.append({"id": None, "name": _("未分类"), "n": counts[None]})
+    jurisdiction_id = programme.jurisdiction_id
     context.update(
         page=page,
         paginator=paginator,
@@ -168,11 +178,13 @@ def item_list(request: HttpRequest) -> HttpResponse:
         categories=categories,
         # The district's units and leaders: a short list, read without scanning the items.
         units=visible_units(user)
-        .filter(jurisdiction_id=programme.jurisdiction_id)
-        .order_by("name"),
+        .filter(jurisdiction_id=jurisdiction_id)
+        .order_by("name")
+        .values_list("id", "name"),
         leaders=visible_people(user)
-        .filter(jurisdiction_id=programme.jurisdiction_id)
-        .order_by("name"),
+        .filter(jurisdiction_id=jurisdiction_id)
+        .order_by("name")
+        .values_list("id", "name"),
     )
     template = "ledger/list.html"
     if _is_htmx_target(request, RESULTS_TARGET):
@@ -191,7 +203,8 @@ MINE_GROUPS = (Lifecycle.IN_PROGRESS, Lifecycle.NOT_STARTED, Lifecycle.DONE, Lif
 @login_required
 @service_errors
 def mine(request: HttpRequest) -> HttpResponse:
-    items = list(with_list_relations(my_items(request.user)).defer(*LIST_DEFERRED))
+    ids = my_items(request.user).order_by(*LIST_ORDER).values_list("pk", flat=True)
+    items = item_rows(list(ids))
     overdue = sorted((i for i in items if i.is_overdue), key=lambda i: (i.due_date, i.seq))
     overdue_ids = {i.pk for i in overdue}
     groups: list[dict[str, Any]] = []
@@ -213,14 +226,13 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
     prefetch_related_objects([item], "sponsor_leaders", "partner_units")
     targets = list(item.targets.all())
     target_names = {str(t.pk): t for t in targets}
-    updates = list(item_updates(item))
+    all_updates = request.GET.get("updates") == "all"
+    updates, update_count = timeline_updates(item, limit=None if all_updates else UPDATE_LIMIT)
     for update in updates:
-        lines = []
-        for target_id, value in (update.target_actuals or {}).items():
+        for target_id, value in update.target_actuals.items():
             target = target_names.get(str(target_id))
             if target is not None:
-                lines.append((target.name, value, target.unit))
-        update.target_lines = lines  # type: ignore[attr-defined]
+                update.target_lines.append((target.name, value, target.unit))
     show_all = request.GET.get("history") == "all"
     history_qs = item_history(item).select_related("actor")
     events = list(history_qs if show_all else history_qs[: HISTORY_LIMIT + 1])
@@ -249,6 +261,8 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "targets": targets,
         "milestones": list(item.milestones.all()),
         "updates": updates,
+        "update_count": update_count,
+        "more_updates": len(updates) < update_count,
         "history": describe_history(events, category_names=category_names, unit_names=unit_names),
         "more_history": more_history,
         "can_post": can_edit or permissions.can_post_note(user, item),

@@ -19,6 +19,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit
+from shishi.core.dbstats import refresh_planner_statistics
 from shishi.ledger import signals
 from shishi.ledger.excel import bulk, reading
 from shishi.ledger.excel.plan import (
@@ -183,6 +184,8 @@ def write_plan(plan: ImportPlan, *, actor: Any) -> ImportResult:
         audit.record_many(actor=actor, entries=entries)
         if active:
             signals.programme_changed(programme.pk)
+            # A bulk change of the ledger: let SQLite's planner see the new table sizes.
+            transaction.on_commit(lambda: refresh_planner_statistics(sqlite_only=True))
     return ImportResult(
         created=len(creates),
         updated=len(updates),

@@ -12,11 +12,13 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import connection
 from django.test import Client
 from django.test.utils import CaptureQueriesContext
+from ninja.responses import NinjaJSONEncoder
 
 from shishi.conftest import PASSWORD, World
 from shishi.core.models import AuditEvent
 from shishi.ledger import services
 from shishi.ledger.models import Item, Lifecycle, ProgressUpdate
+from shishi.ledger.schemas import ItemOut
 from shishi.ledger.tests.factories import ItemFactory
 from shishi.orgs.models import User
 from shishi.orgs.services import create_api_token
@@ -214,6 +216,22 @@ def test_list_row_has_the_documented_fields(world: World, as_user: Any) -> None:
     assert row["lifecycle_display"] == "未启动"
     assert row["version"] == 1
     assert "updated_at" in row and "progress_text" in row and "progress_date" in row
+
+
+def test_list_rows_equal_the_schema_rendering_of_the_items(world: World, as_user: Any) -> None:
+    """The list builds its JSON by hand; it must be exactly what ``ItemOut`` would give."""
+    services.record_progress(
+        world.item_a, actor=world.editor_a, text="开工\n第二行", rate=Decimal(30)
+    )
+    body = as_user(world.office).get("/items").json()
+    assert len(body["items"]) == 2
+    for row in body["items"]:
+        item = Item.objects.get(pk=row["id"])
+        # What ninja renders for a validated ItemOut: model_dump, then its JSON encoder.
+        schema_out = ItemOut.model_validate(item).model_dump()
+        expected = json.loads(json.dumps(schema_out, cls=NinjaJSONEncoder))
+        assert row == expected
+        assert list(row) == list(ItemOut.model_fields)  # the documented field order
 
 
 def test_list_filters(world: World, as_user: Any) -> None:

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from shishi.core.dbstats import refresh_planner_statistics
 from shishi.ledger.demo.seed import seed_ledgers
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 
@@ -20,6 +21,7 @@ class Command(BaseCommand):
             logins = seed_logins(jurisdictions)
             admin = next(user for login, user in logins if login.role == "superuser")
             programmes = seed_ledgers(jurisdictions, actor=admin)
+        refresh_planner_statistics()
         for code, programme in programmes.items():
             self.stdout.write(
                 f"{jurisdictions[code].name} {programme.year}: {programme.items.count()} 项"
