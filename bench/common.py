@@ -138,14 +138,14 @@ def free_port(start: int, end: int) -> int:
     raise BenchError(f"no free port in {start}-{end}")
 
 
-def data_key(n_items: int, n_updates: int) -> str:
+def data_key(n_items: int, n_updates: int, districts: int = 1) -> str:
     """Cache key of a dataset: its size, the builder's source and the migrations."""
     digest = hashlib.sha256()
     digest.update((REPO / "bench" / "data.py").read_bytes())
     for path in sorted((REPO / "shishi").glob("*/migrations/[0-9]*.py")):
         digest.update(path.name.encode())
         digest.update(path.read_bytes())
-    return f"v{DATA_VERSION}-{n_items}i-{n_updates}u-{digest.hexdigest()[:12]}"
+    return f"v{DATA_VERSION}-{n_items}i-{n_updates}u-{districts}d-{digest.hexdigest()[:12]}"
 
 
 def _cpu_model() -> str:

@@ -27,7 +27,31 @@ from typing import Any
 
 CITY_CODE = "230100"
 DISTRICT_CODE = "230103"
+# The city's districts and counties (GB/T 2260), then two made-up ones for a 20-district city.
+DISTRICTS = [
+    ("230103", "南岗区"),
+    ("230102", "道里区"),
+    ("230104", "道外区"),
+    ("230108", "平房区"),
+    ("230109", "松北区"),
+    ("230110", "香坊区"),
+    ("230111", "呼兰区"),
+    ("230112", "阿城区"),
+    ("230113", "双城区"),
+    ("230123", "依兰县"),
+    ("230124", "方正县"),
+    ("230125", "宾县"),
+    ("230126", "巴彦县"),
+    ("230127", "木兰县"),
+    ("230128", "通河县"),
+    ("230129", "延寿县"),
+    ("230183", "尚志市"),
+    ("230184", "五常市"),
+    ("230197", "试点一区"),
+    ("230198", "试点二区"),
+]
 BENCH_USERNAME = "bench_office"
+CITY_USERNAME = "bench_city"
 # The benchmark database is throwaway and local; the password only has to be known.
 BENCH_PASSWORD = "bench-office-pw-2021"
 # The item measured on its own page (exactly 50 updates, real audit history) and the item
@@ -164,15 +188,15 @@ def _update_text(rng: random.Random, day: dt.date, rate: int) -> str:
     return f"{day.month}月{day.day}日:{rng.choice(PHRASES)},累计完成工程量的{rate}%。"
 
 
-def build(n_items: int, n_updates: int, *, seed: int = 20210630) -> dict[str, Any]:
-    """Fill an empty, migrated database with the benchmark dataset."""
-    from django.db import transaction
+def build(
+    n_items: int, n_updates: int, *, districts: int = 1, seed: int = 20210630
+) -> dict[str, Any]:
+    """Fill an empty, migrated database: ``districts`` districts of the city, each with a
+    programme of ``n_items`` items and ``n_updates`` progress updates."""
     from django.utils import timezone
 
-    from shishi.core import audit
     from shishi.ledger import services
-    from shishi.ledger.models import Item, Lifecycle, Milestone, Programme, ProgressUpdate, Target
-    from shishi.ledger.parsing import parse_deadline
+    from shishi.ledger.models import Item, Programme, ProgressUpdate
     from shishi.orgs import services as org_services
     from shishi.orgs.models import Role
 
@@ -180,25 +204,98 @@ def build(n_items: int, n_updates: int, *, seed: int = 20210630) -> dict[str, An
         raise SystemExit("bench.data: the database already holds a programme; use an empty one")
     if n_items < 2 or n_updates < DETAIL_UPDATES:
         raise SystemExit(f"bench.data: need at least 2 items and {DETAIL_UPDATES} updates")
+    if not 1 <= districts <= len(DISTRICTS):
+        raise SystemExit(f"bench.data: 1 to {len(DISTRICTS)} districts")
     t0 = time.perf_counter()
     rng = random.Random(seed)
     today = timezone.localdate()
     year = today.year
     year_start = dt.date(year, 1, 1)
-
-    # --- what people create one by one: through the services ---------------------------
     city = org_services.ensure_jurisdiction(code=CITY_CODE, name="哈尔滨市", level="city")
-    district = org_services.ensure_jurisdiction(
-        code=DISTRICT_CODE, name="南岗区", level="district", parent=city
+    city_office = org_services.ensure_user(
+        CITY_USERNAME, password=BENCH_PASSWORD, display_name="哈尔滨市专班"
     )
-    office = org_services.ensure_user(
-        BENCH_USERNAME, password=BENCH_PASSWORD, display_name="南岗区专班"
+    org_services.grant_role(city_office, Role.CITY_OFFICE, city)
+    for n, (code, name) in enumerate(DISTRICTS[:districts]):
+        username = BENCH_USERNAME if n == 0 else f"{BENCH_USERNAME}_{code}"
+        _build_district(city, code, name, username, n_items, n_updates, rng, t0)
+
+    # --- the detail item: its whole history through the services ------------------------
+    office = org_services.ensure_user(BENCH_USERNAME)
+    programme = Programme.objects.get(jurisdiction__code=DISTRICT_CODE)
+    # --- the detail item: its whole history through the services ------------------------
+    detail = Item.objects.get(programme=programme, number=DETAIL_NUMBER)
+    for j, day in enumerate(_dates(rng, year_start, today, DETAIL_UPDATES)):
+        rate = (j + 1) * 80 // DETAIL_UPDATES
+        services.record_progress(
+            detail,
+            actor=office,
+            text=_update_text(rng, day, rate),
+            rate=Decimal(rate),
+            reported_on=day,
+        )
+    for n in range(3):
+        services.update_item(
+            detail,
+            actor=office,
+            expected_version=detail.version,
+            measures=f"第{n + 1}次调整推进措施:加强调度,每周通报,确保按期完成。",
+        )
+    services.set_targets(
+        detail,
+        [services.TargetInput("完成改造", Decimal(120), "栋", Decimal(96))],
+        actor=office,
     )
+    services.add_milestone(
+        detail,
+        services.MilestoneInput("主体完工", dt.date(year, 9, 30), planned_rate=Decimal(80)),
+        actor=office,
+    )
+    _analyze()
+    total = time.perf_counter() - t0
+    _log(f"dataset built in {total:.1f}s")
+    return {
+        "items": Item.objects.count(),
+        "updates": ProgressUpdate.objects.count(),
+        "build_seconds": round(total, 1),
+    }
+
+
+def _build_district(
+    city: Any,
+    code: str,
+    name: str,
+    username: str,
+    n_items: int,
+    n_updates: int,
+    rng: random.Random,
+    t0: float,
+) -> None:
+    """One district's units, people, office, programme, items and updates."""
+    from django.db import transaction
+    from django.utils import timezone
+
+    from shishi.core import audit
+    from shishi.ledger import services
+    from shishi.ledger.models import Item, Lifecycle, Milestone, ProgressUpdate, Target
+    from shishi.ledger.parsing import parse_deadline
+    from shishi.orgs import services as org_services
+    from shishi.orgs.models import Role
+
+    today = timezone.localdate()
+    year = today.year
+    year_start = dt.date(year, 1, 1)
+    # --- what people create one by one: through the services ---------------------------
+    district = org_services.ensure_jurisdiction(code=code, name=name, level="district", parent=city)
+    password = BENCH_PASSWORD if username == BENCH_USERNAME else None
+    office = org_services.ensure_user(username, password=password, display_name=f"{name}专班")
     org_services.grant_role(office, Role.PROGRAMME_OFFICE, district)
     units = [org_services.ensure_unit(district, n, kind=k) for n, k in _unit_names()]
     editors = []
     for i, unit in enumerate(units, start=1):
-        editor = org_services.ensure_user(f"editor_{i:02d}", display_name=f"{unit.name}填报员")
+        editor = org_services.ensure_user(
+            f"editor_{code}_{i:02d}", display_name=f"{unit.name}填报员"
+        )
         org_services.grant_role(editor, Role.UNIT_EDITOR, district, unit=unit)
         editors.append(editor)
     leaders = [org_services.ensure_person(district, title) for title in LEADER_TITLES]
@@ -207,7 +304,7 @@ def build(n_items: int, n_updates: int, *, seed: int = 20210630) -> dict[str, An
         services.ensure_category(programme, name, actor=office, order=i)
         for i, name in enumerate(CATEGORIES, start=1)
     ]
-    _log(f"orgs, users, programme: {time.perf_counter() - t0:.1f}s")
+    _log(f"{name}: orgs, users, programme: {time.perf_counter() - t0:.1f}s")
 
     # --- items, in bulk ------------------------------------------------------------------
     deadlines = {}
@@ -316,7 +413,7 @@ def build(n_items: int, n_updates: int, *, seed: int = 20210630) -> dict[str, An
                 for item in items
             ],
         )
-    _log(f"{n_items} items with targets, milestones and links: {time.perf_counter() - t0:.1f}s")
+    _log(f"{name}: {n_items} items, targets, milestones, links: {time.perf_counter() - t0:.1f}s")
 
     # --- progress updates, in bulk, chunk by chunk --------------------------------------
     pending: list[ProgressUpdate] = []
@@ -380,44 +477,7 @@ def build(n_items: int, n_updates: int, *, seed: int = 20210630) -> dict[str, An
             ["progress_date", "progress_text"],
             batch_size=BATCH,
         )
-    _log(f"{written} progress updates: {time.perf_counter() - t0:.1f}s")
-
-    # --- the detail item: its whole history through the services ------------------------
-    detail = Item.objects.get(programme=programme, number=DETAIL_NUMBER)
-    for j, day in enumerate(_dates(rng, year_start, today, DETAIL_UPDATES)):
-        rate = (j + 1) * 80 // DETAIL_UPDATES
-        services.record_progress(
-            detail,
-            actor=office,
-            text=_update_text(rng, day, rate),
-            rate=Decimal(rate),
-            reported_on=day,
-        )
-    for n in range(3):
-        services.update_item(
-            detail,
-            actor=office,
-            expected_version=detail.version,
-            measures=f"第{n + 1}次调整推进措施:加强调度,每周通报,确保按期完成。",
-        )
-    services.set_targets(
-        detail,
-        [services.TargetInput("完成改造", Decimal(120), "栋", Decimal(96))],
-        actor=office,
-    )
-    services.add_milestone(
-        detail,
-        services.MilestoneInput("主体完工", dt.date(year, 9, 30), planned_rate=Decimal(80)),
-        actor=office,
-    )
-    _analyze()
-    total = time.perf_counter() - t0
-    _log(f"dataset built in {total:.1f}s")
-    return {
-        "items": Item.objects.count(),
-        "updates": ProgressUpdate.objects.count(),
-        "build_seconds": round(total, 1),
-    }
+    _log(f"{name}: {written} progress updates: {time.perf_counter() - t0:.1f}s")
 
 
 def _analyze() -> None:
@@ -482,7 +542,8 @@ def main(argv: list[str] | None = None) -> None:
     sub = parser.add_subparsers(dest="command", required=True)
     b = sub.add_parser("build", help="migrate an empty database and fill it")
     b.add_argument("--items", type=int, default=10_000)
-    b.add_argument("--updates", type=int, default=500_000)
+    b.add_argument("--updates", type=int, default=1_000_000)
+    b.add_argument("--districts", type=int, default=1)
     sub.add_parser("info", help="print ids, a login and a fresh API token as JSON")
     args = parser.parse_args(argv)
 
@@ -496,7 +557,7 @@ def main(argv: list[str] | None = None) -> None:
         from django.core.management import call_command
 
         call_command("migrate", verbosity=0, interactive=False)
-        emit(build(args.items, args.updates))
+        emit(build(args.items, args.updates, districts=args.districts))
     else:
         emit(info())
 

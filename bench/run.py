@@ -1,6 +1,6 @@
 """Benchmark shishi as production runs it, on SQLite and on PostgreSQL.
 
-    python -m bench.run [--db sqlite|postgres|both] [--items 10000] [--updates 500000] [--quick]
+    python -m bench.run [--db sqlite|postgres|both] [--items 10000] [--updates 1000000] [--quick]
 
 For each database: build (or reuse) the dataset, count each page's queries at two data
 sizes, serve the app with gunicorn (DEBUG off, whitenoise), measure latency from a separate
@@ -57,7 +57,7 @@ class Database(AbstractContextManager["Database"]):
         self.args = args
         self.builds: dict[str, Any] = {}
 
-    def url(self, n_items: int, n_updates: int, label: str) -> str:
+    def url(self, n_items: int, n_updates: int, label: str, districts: int = 1) -> str:
         raise NotImplementedError
 
     def version(self) -> str:
@@ -67,10 +67,19 @@ class Database(AbstractContextManager["Database"]):
         """The database server's main process, for CPU accounting (None: in-process)."""
         return None
 
-    def _build(self, url: str, n_items: int, n_updates: int) -> dict[str, Any]:
-        log(f"{self.vendor}: building {n_items} items / {n_updates} updates")
+    def _build(self, url: str, n_items: int, n_updates: int, districts: int) -> dict[str, Any]:
+        log(f"{self.vendor}: building {districts} × {n_items} items / {n_updates} updates")
         result: dict[str, Any] = run_json(
-            ["bench.data", "build", "--items", str(n_items), "--updates", str(n_updates)],
+            [
+                "bench.data",
+                "build",
+                "--items",
+                str(n_items),
+                "--updates",
+                str(n_updates),
+                "--districts",
+                str(districts),
+            ],
             django_env(url),
             what="dataset build",
         )
@@ -94,18 +103,18 @@ class SqliteDatabase(Database):
         super().__init__(args)
         self.work_files: list[Path] = []
 
-    def url(self, n_items: int, n_updates: int, label: str) -> str:
+    def url(self, n_items: int, n_updates: int, label: str, districts: int = 1) -> str:
         CACHE_DIR.mkdir(parents=True, exist_ok=True)
-        key = data_key(n_items, n_updates)
+        key = data_key(n_items, n_updates, districts)
         cached = CACHE_DIR / f"{key}.sqlite3"
         if not cached.exists():
             building = cached.with_suffix(".building")
             _remove_sqlite(building)
             started = time.perf_counter()
-            built = self._build(f"sqlite:///{building}", n_items, n_updates)
+            built = self._build(f"sqlite:///{building}", n_items, n_updates, districts)
             _remove_sqlite(building, keep_main=True)
             building.rename(cached)
-            for stale in CACHE_DIR.glob(f"v*-{n_items}i-{n_updates}u-*.sqlite3"):
+            for stale in CACHE_DIR.glob(f"v*-{n_items}i-{n_updates}u-{districts}d-*.sqlite3"):
                 if stale != cached:  # built by an older builder or older migrations
                     stale.unlink()
             self.builds[label] = {**built, "seconds": round(time.perf_counter() - started, 1)}
@@ -184,14 +193,14 @@ class PostgresDatabase(Database):
 
         return psycopg.connect(self.base_url.rsplit("/", 1)[0] + f"/{dbname}", autocommit=True)
 
-    def url(self, n_items: int, n_updates: int, label: str) -> str:
+    def url(self, n_items: int, n_updates: int, label: str, districts: int = 1) -> str:
         dbname = f"shishi_{label}"
         with self._connect() as conn:
             conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
             conn.execute(f'CREATE DATABASE "{dbname}"')
         url = self.base_url.rsplit("/", 1)[0] + f"/{dbname}"
         started = time.perf_counter()
-        built = self._build(url, n_items, n_updates)
+        built = self._build(url, n_items, n_updates, districts)
         self.builds[label] = {**built, "seconds": round(time.perf_counter() - started, 1)}
         return url
 
@@ -457,7 +466,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="python -m bench.run", description=__doc__.split("\n")[0])
     p.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
     p.add_argument("--items", type=int, default=10_000)
-    p.add_argument("--updates", type=int, default=500_000)
+    p.add_argument("--updates", type=int, default=1_000_000)
     p.add_argument(
         "--quick",
         action="store_true",

@@ -267,6 +267,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "more_history": more_history,
         "can_post": can_edit or permissions.can_post_note(user, item),
         "can_edit": can_edit,
+        "can_publish": can_close,  # the office: the same people decide what is public
         "can_close_out": can_close and item.lifecycle == Lifecycle.DONE,
         "can_reopen": can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
         "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),

@@ -178,9 +178,17 @@ ACTION_LABELS = {
     "item.milestone_done": _("完成时间节点"),
     "item.import": _("导入台账"),
     "item.import_update": _("导入更新"),
+    "item.publish": _("公开事项"),
+    "item.unpublish": _("取消公开事项"),
+    "item.update_publish": _("公开进展"),
+    "item.update_unpublish": _("取消公开进展"),
+    "item.photo_publish": _("公开照片"),
+    "item.photo_unpublish": _("取消公开照片"),
 }
 
 FIELD_LABELS = {
+    "is_public": _("公开"),
+    "attachment_name": _("照片"),
     "name": _("项目名称"),
     "number": _("编号"),
     "seq": _("序号"),
@@ -212,7 +220,7 @@ FIELD_LABELS = {
     "rate": _("本次完成率"),
     "text": _("进展内容"),
 }
-HIDDEN_FIELDS = {"update", "version"}
+HIDDEN_FIELDS = {"update", "version", "attachment"}
 MONEY_FIELDS = {"planned_investment", "done_investment"}
 RATE_FIELDS = {"completion_rate", "rate"}
 DATE_FIELDS = {"due_date", "start_date", "progress_date", "closed_out_at", "reported_on"}

@@ -10,6 +10,7 @@ from django.db import transaction
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.ledger.demo.seed import seed_ledgers
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
+from shishi.portal.demo import publish_demo
 
 
 class Command(BaseCommand):
@@ -21,6 +22,9 @@ class Command(BaseCommand):
             logins = seed_logins(jurisdictions)
             admin = next(user for login, user in logins if login.role == "superuser")
             programmes = seed_ledgers(jurisdictions, actor=admin)
+            # The offices publish their programmes on the public portal.
+            for programme in programmes.values():
+                publish_demo(programme, admin)
         refresh_planner_statistics()
         for code, programme in programmes.items():
             self.stdout.write(

@@ -1,0 +1,204 @@
+"""The public portal: no login, the same page for everyone, cacheable for a minute.
+
+These views never touch the session or the user, set no cookie and render no CSRF token, so
+a shared cache may keep their responses. They read only through ``portal.selectors``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from itertools import groupby
+from typing import Any, TypeVar
+
+from django.conf import settings
+from django.core.paginator import Paginator
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_safe
+
+from shishi.core import errors
+from shishi.portal import forms, opendata, selectors
+from shishi.portal.images import strip_metadata
+
+PUBLIC_MAX_AGE = 60  # seconds; a publication change shows within a minute
+RESULTS_TARGET = "portal-results"
+PHOTOS_PER_ITEM = 4  # thumbnails on the list; the item page shows them all
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
+
+
+def not_found(request: HttpRequest, message: str = "") -> TemplateResponse:
+    return TemplateResponse(request, "portal/404.html", {"message": message}, status=404)
+
+
+def public_view(view: V) -> V:
+    """NotFound becomes the portal's 404 page; a 200 may be kept by shared caches."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            response = view(request, *args, **kwargs)
+        except errors.NotFound as exc:
+            return not_found(request, exc.message)
+        if response.status_code == 200:
+            patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
+            # The language comes from a cookie: a shared cache must keep one copy per language.
+            patch_vary_headers(response, ["Cookie"])
+        return response
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _is_htmx_target(request: HttpRequest, target: str) -> bool:
+    htmx = getattr(request, "htmx", None)
+    if htmx is None or not htmx:
+        return False
+    return not htmx.history_restore_request and htmx.target == target
+
+
+@require_safe
+@public_view
+def index(request: HttpRequest) -> HttpResponse:
+    """The districts with a published programme."""
+    programmes = selectors.published_programmes()
+    districts = [
+        {"code": code, "name": rows[0].district, "programmes": rows}
+        for code, group in groupby(programmes, key=lambda p: p.code)
+        for rows in [list(group)]
+    ]
+    return TemplateResponse(request, "portal/index.html", {"districts": districts})
+
+
+@require_safe
+@public_view
+def programme(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """A programme's published items: search, category filter, progress by category."""
+    prog = selectors.public_programme(code, year)
+    query = forms.parse_public_query(request.GET)
+    summary = selectors.category_summary(prog)
+    known_categories = {row.id for row in summary if row.id is not None}
+    if query.category not in known_categories:
+        query.category = None
+    qs = selectors.search_items(selectors.public_items(prog), q=query.q, category=query.category)
+    paginator = Paginator(selectors.public_rows(qs), forms.PUBLIC_PER_PAGE)
+    page = paginator.get_page(query.page)
+    records = selectors.to_records(prog, list(page.object_list), photos_per_item=PHOTOS_PER_ITEM)
+    context = {
+        "programme": prog,
+        "district": prog.jurisdiction,
+        "query": query,
+        "summary": summary,
+        "total": selectors.summary_total(summary),
+        "records": records,
+        "page": page,
+        "paginator": paginator,
+        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "fields": opendata.FIELDS,
+        "status_codes": opendata.status_codes(),
+    }
+    template = "portal/programme.html"
+    if _is_htmx_target(request, RESULTS_TARGET):
+        template = "portal/programme.html#results"
+    response = TemplateResponse(request, template, context)
+    patch_vary_headers(response, ["HX-Request"])
+    return response
+
+
+@require_safe
+@public_view
+def item(request: HttpRequest, code: str, year: int, item_id: int) -> HttpResponse:
+    """One published item: its public fields and its public updates with their photos."""
+    prog = selectors.public_programme(code, year)
+    record = selectors.public_item(prog, item_id)
+    updates = selectors.public_updates(prog, item_id)
+    context = {"programme": prog, "district": prog.jurisdiction, "item": record, "updates": updates}
+    return TemplateResponse(request, "portal/item.html", context)
+
+
+@require_safe
+@public_view
+def photo(request: HttpRequest, code: str, year: int, attachment_id: int) -> HttpResponse:
+    """A public photo, without its metadata and without its original file name."""
+    prog = selectors.public_programme(code, year)
+    attachment = selectors.public_photo(prog, attachment_id)
+    try:
+        with attachment.file.open("rb") as handle:
+            data = handle.read(MAX_PHOTO_BYTES + 1)
+    except (FileNotFoundError, OSError, ValueError):
+        raise errors.NotFound("照片文件已不存在") from None
+    cleaned = strip_metadata(data) if len(data) <= MAX_PHOTO_BYTES else None
+    if cleaned is None:
+        raise errors.NotFound("照片无法显示")
+    body, content_type = cleaned
+    extension = content_type.split("/")[1].replace("jpeg", "jpg")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="photo-{attachment.pk}.{extension}"'
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response
+
+
+def _data_filename(prog: Any, extension: str) -> str:
+    return f"shishi-{prog.jurisdiction.code}-{prog.year}-items.{extension}"
+
+
+@require_safe
+@public_view
+def items_json(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Open data: every published item of the programme as JSON (see ``portal.opendata``)."""
+    prog = selectors.public_programme(code, year)
+    records = selectors.public_records(prog, selectors.public_items(prog))
+    document = opendata.json_document(prog, records, request.build_absolute_uri)
+    response = JsonResponse(
+        document,
+        json_dumps_params={"ensure_ascii": False, "indent": 1},
+        content_type="application/json; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'inline; filename="{_data_filename(prog, "json")}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+@public_view
+def items_csv(request: HttpRequest, code: str, year: int) -> HttpResponse:
+    """Open data: the same records as CSV, UTF-8 with BOM for Excel."""
+    prog = selectors.public_programme(code, year)
+    records = selectors.public_records(prog, selectors.public_items(prog))
+    response = HttpResponse(
+        opendata.csv_bytes(records, request.build_absolute_uri),
+        content_type="text/csv; charset=utf-8",
+    )
+    response["Content-Disposition"] = f'attachment; filename="{_data_filename(prog, "csv")}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+@require_safe
+def language(request: HttpRequest) -> HttpResponse:
+    """Switch the portal's language by a link (the public pages carry no CSRF token)."""
+    target = request.GET.get("next") or ""
+    if not url_has_allowed_host_and_scheme(
+        target, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    ):
+        target = reverse("portal:index")
+    response = redirect(target)
+    chosen = request.GET.get("lang")
+    if chosen in dict(settings.LANGUAGES):
+        response.set_cookie(
+            settings.LANGUAGE_COOKIE_NAME,
+            chosen,
+            max_age=settings.LANGUAGE_COOKIE_AGE,
+            path=settings.LANGUAGE_COOKIE_PATH,
+            domain=settings.LANGUAGE_COOKIE_DOMAIN,
+            secure=settings.LANGUAGE_COOKIE_SECURE,
+            httponly=settings.LANGUAGE_COOKIE_HTTPONLY,
+            samesite=settings.LANGUAGE_COOKIE_SAMESITE,
+        )
+    patch_cache_control(response, private=True, no_store=True)
+    return response
