@@ -251,6 +251,7 @@ def build(
         services.MilestoneInput("主体完工", dt.date(year, 9, 30), planned_rate=Decimal(80)),
         actor=office,
     )
+    _board(t0)
     _analyze()
     total = time.perf_counter() - t0
     _log(f"dataset built in {total:.1f}s")
@@ -480,6 +481,21 @@ def _build_district(
     _log(f"{name}: {written} progress updates: {time.perf_counter() - t0:.1f}s")
 
 
+def _board(t0: float) -> None:
+    """The battle board as a deployment has it: every item assessed today, and a year of
+    weekly snapshots (rebuilt from the progress history, as ``take_snapshots --backfill``
+    does) for the measured district."""
+    from shishi.board import services as board_services
+    from shishi.ledger.models import Programme
+
+    for pid in Programme.objects.order_by("pk").values_list("pk", flat=True):
+        board_services.refresh_statuses(pid)
+    _log(f"board: statuses assessed: {time.perf_counter() - t0:.1f}s")
+    first = Programme.objects.get(jurisdiction__code=DISTRICT_CODE)
+    weeks = board_services.backfill_snapshots(first.pk)
+    _log(f"board: {weeks} weekly snapshots: {time.perf_counter() - t0:.1f}s")
+
+
 def _analyze() -> None:
     """Refresh planner statistics, as a deployment does after a bulk load.
 
@@ -503,14 +519,28 @@ def _analyze() -> None:
             cursor.execute("PRAGMA wal_checkpoint(TRUNCATE)")
 
 
-def info() -> dict[str, Any]:
-    """What the benchmark needs to know about a built dataset, and a fresh API token."""
+def info(*, city: bool = False) -> dict[str, Any]:
+    """What the benchmark needs to know about a built dataset, and a fresh API token.
+
+    ``city``: the city office's view of a several-district dataset.
+    """
     from django.db.models import Count
 
     from shishi.ledger.models import Item, Programme, ProgressUpdate
     from shishi.orgs.models import User
     from shishi.orgs.services import create_api_token
 
+    if city:
+        user = User.objects.get(username=CITY_USERNAME)
+        return {
+            "city_code": CITY_CODE,
+            "districts": Programme.objects.count(),
+            "items": Item.objects.count(),
+            "updates": ProgressUpdate.objects.count(),
+            "username": CITY_USERNAME,
+            "password": BENCH_PASSWORD,
+            "token": create_api_token(user, name="bench"),
+        }
     programme = Programme.objects.get(jurisdiction__code=DISTRICT_CODE)
     detail = Item.objects.get(programme=programme, number=DETAIL_NUMBER)
     post = Item.objects.get(programme=programme, number=POST_NUMBER)
@@ -532,8 +562,8 @@ def info() -> dict[str, Any]:
         "detail_number": detail.number,
         "detail_updates": ProgressUpdate.objects.filter(item=detail).count(),
         "post_item": post.pk,
-        "items": Item.objects.count(),
-        "updates": ProgressUpdate.objects.count(),
+        "items": Item.objects.filter(programme=programme).count(),
+        "updates": ProgressUpdate.objects.filter(item__programme=programme).count(),
         "username": BENCH_USERNAME,
         "password": BENCH_PASSWORD,
         "token": create_api_token(office, name="bench"),
@@ -551,7 +581,8 @@ def main(argv: list[str] | None = None) -> None:
     b.add_argument("--items", type=int, default=10_000)
     b.add_argument("--updates", type=int, default=1_000_000)
     b.add_argument("--districts", type=int, default=1)
-    sub.add_parser("info", help="print ids, a login and a fresh API token as JSON")
+    i = sub.add_parser("info", help="print ids, a login and a fresh API token as JSON")
+    i.add_argument("--city", action="store_true", help="the city office's view")
     args = parser.parse_args(argv)
 
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shishi.settings")
@@ -566,7 +597,7 @@ def main(argv: list[str] | None = None) -> None:
         call_command("migrate", verbosity=0, interactive=False)
         emit(build(args.items, args.updates, districts=args.districts))
     else:
-        emit(info())
+        emit(info(city=args.city))
 
 
 if __name__ == "__main__":

@@ -168,7 +168,10 @@ def _payload(endpoint: dict[str, Any], n: int) -> bytes | None:
 def measure(
     client: Client, endpoint: dict[str, Any], token: str, count: int, warmup: int, seq0: int = 0
 ) -> tuple[list[float], float]:
-    """Send ``warmup`` then ``count`` requests one after another; their durations."""
+    """Send ``warmup`` then ``count`` requests one after another; their durations.
+
+    The size of the last response body is left in ``endpoint["_bytes"]``.
+    """
     headers = _headers(endpoint, token)
     method, path = endpoint["method"], endpoint["path"]
     for n in range(warmup):
@@ -184,7 +187,32 @@ def measure(
         status, body = client.request(method, path, body=payload, headers=headers)
         durations.append(time.perf_counter() - t0)
         _check(endpoint, status, body)
+        endpoint["_bytes"] = len(body)
     return durations, time.perf_counter() - started
+
+
+_ASSET = re.compile(rb'(?:src|href)="(/static/[^"]+\.(?:js|css|svg))"')
+
+
+def transfer(client: Client, item: dict[str, Any]) -> dict[str, Any]:
+    """What a browser downloads for a page on a first visit: the HTML as served, and each
+    static asset it references as served compressed (Accept-Encoding: br, gzip)."""
+    status, html = client.request("GET", item["path"], headers={"Accept": "text/html"})
+    if status != 200:
+        raise WrongAnswer(f"{item['name']}: GET {item['path']} gave {status}")
+    assets: dict[str, int] = {}
+    for raw in sorted(set(_ASSET.findall(html))):
+        path = raw.decode()
+        code, body = client.request("GET", path, headers={"Accept-Encoding": "br, gzip"})
+        if code != 200:
+            raise WrongAnswer(f"{item['name']}: asset {path} gave {code}")
+        assets[path] = len(body)
+    return {
+        "path": item["path"],
+        "html_bytes": len(html),
+        "assets_compressed_bytes": assets,
+        "total_bytes": len(html) + sum(assets.values()),
+    }
 
 
 def _worker(args: tuple[dict[str, Any], dict[str, Any], int, Any, Any]) -> None:
@@ -256,12 +284,15 @@ def run(spec: dict[str, Any]) -> dict[str, Any]:
         )
         summary["path"] = endpoint["path"]
         summary["method"] = endpoint["method"]
+        summary["response_bytes"] = endpoint.get("_bytes")
         results["endpoints"][endpoint["name"]] = summary
         print(
             f"[bench.load] {endpoint['name']}: p95 {summary['p95_ms']} ms, {summary['rps']} req/s",
             file=sys.stderr,
             flush=True,
         )
+    for item in spec.get("transfer", []):
+        results.setdefault("transfer", {})[item["name"]] = transfer(client, item)
     by_name = {e["name"]: e for e in spec["endpoints"]}
     for item in spec.get("concurrent", []):
         endpoint = by_name[item["endpoint"]]

@@ -1,6 +1,6 @@
 """Database queries per page, counted in-process with Django's test client.
 
-    python -m bench.queries     # DATABASE_URL from the environment; prints one JSON line
+    python -m bench.queries [--city]   # DATABASE_URL from the environment; one JSON line
 
 Each page is requested once to warm the per-process caches (content types, the session),
 then counted on a second request under ``CaptureQueriesContext``. Run on datasets of two
@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import os
+import sys
 from typing import Any
 
 from bench.common import emit
@@ -58,6 +59,19 @@ def pages(info: dict[str, Any]) -> list[dict[str, Any]]:
             "target_p95_ms": 25,
         },
         {
+            "name": "board_programme",
+            "method": "GET",
+            "path": f"/board/programme/{p}/",
+            "auth": "session",
+            "target_p95_ms": 150,
+        },
+        {
+            "name": "board_wall",
+            "method": "GET",
+            "path": f"/board/programme/{p}/wall/",
+            "auth": "session",
+        },
+        {
             "name": "api_post_update",
             "method": "POST",
             "path": f"/api/v1/items/{info['post_item']}/updates",
@@ -69,7 +83,25 @@ def pages(info: dict[str, Any]) -> list[dict[str, Any]]:
     ]
 
 
-def count_queries(info: dict[str, Any]) -> dict[str, int]:
+def city_pages(info: dict[str, Any]) -> list[dict[str, Any]]:
+    """The city board, measured on the city dataset (20 districts)."""
+    return [
+        {
+            "name": "board_city",
+            "method": "GET",
+            "path": f"/board/city/{info['city_code']}/",
+            "auth": "session",
+            "target_p95_ms": 300,
+        }
+    ]
+
+
+def transfer_pages(info: dict[str, Any]) -> list[dict[str, Any]]:
+    """Pages whose first-visit download size the report gives."""
+    return [{"name": "board_wall", "path": f"/board/programme/{info['programme']}/wall/"}]
+
+
+def count_queries(info: dict[str, Any], *, city: bool = False) -> dict[str, int]:
     from django.db import connection
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
@@ -80,7 +112,7 @@ def count_queries(info: dict[str, Any]) -> dict[str, int]:
     session.force_login(User.objects.get(username=info["username"]))
     api = Client(headers={"Authorization": f"Bearer {info['token']}"})
     counts: dict[str, int] = {}
-    for page in pages(info):
+    for page in city_pages(info) if city else pages(info):
         client = api if page["auth"] == "token" else session
         for attempt in range(2):
             with CaptureQueriesContext(connection) as ctx:
@@ -105,8 +137,10 @@ def main() -> None:
     django.setup()
     from bench.data import info as dataset_info
 
-    info = dataset_info()
-    emit({"items": info["items"], "updates": info["updates"], "counts": count_queries(info)})
+    city = "--city" in sys.argv[1:]
+    info = dataset_info(city=city)
+    counts = count_queries(info, city=city)
+    emit({"items": info["items"], "updates": info["updates"], "counts": counts})
 
 
 if __name__ == "__main__":

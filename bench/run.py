@@ -325,6 +325,7 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         "token": info["token"],
         "endpoints": pages,
         "concurrent": [{"endpoint": CONCURRENT_ENDPOINT, "clients": 2}],
+        "transfer": queries.transfer_pages(info),
     }
     spec_path = WORK_DIR / f"load-{db.vendor}.json"
     server.start()
@@ -339,6 +340,43 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         server.stop()
     spec_path.unlink(missing_ok=True)
 
+    endpoints = _endpoint_results(pages, load, counts_small, counts_big)
+    result["server"] = config.describe()
+    result["client"] = {
+        "process": "bench.load (separate process, http.client, one keep-alive connection)",
+        "requests_per_endpoint": args.requests,
+        "warmup": args.warmup,
+    }
+    result["endpoints"] = endpoints
+    result["concurrent"] = load["concurrent"]
+    result["transfer"] = load.get("transfer", {})
+    result["query_counts"] = {
+        "small": {"items": counts_small["items"], "updates": counts_small["updates"]},
+        "big": {"items": counts_big["items"], "updates": counts_big["updates"]},
+    }
+
+    if args.skip_city:
+        result["city"] = None
+    else:
+        result["city"] = bench_city(db, args, config)
+        result["endpoints"].update(result["city"]["endpoints"])
+
+    if args.skip_import:
+        result["import"] = None
+    else:
+        log(f"{db.vendor}: import benchmark")
+        result["import"] = import_bench(big_url, generated_sheet(args.items))
+    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["seconds"] = round((dt.datetime.now().astimezone() - started).total_seconds(), 1)
+    return result
+
+
+def _endpoint_results(
+    pages: list[dict[str, Any]],
+    load: dict[str, Any],
+    counts_small: dict[str, Any],
+    counts_big: dict[str, Any],
+) -> dict[str, Any]:
     endpoints: dict[str, Any] = {}
     for page in pages:
         name = page["name"]
@@ -356,27 +394,50 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
             "constant": counts_small["counts"][name] == counts_big["counts"][name],
         }
         endpoints[name] = entry
-    result["server"] = config.describe()
-    result["client"] = {
-        "process": "bench.load (separate process, http.client, one keep-alive connection)",
-        "requests_per_endpoint": args.requests,
-        "warmup": args.warmup,
-    }
-    result["endpoints"] = endpoints
-    result["concurrent"] = load["concurrent"]
-    result["query_counts"] = {
-        "small": {"items": counts_small["items"], "updates": counts_small["updates"]},
-        "big": {"items": counts_big["items"], "updates": counts_big["updates"]},
-    }
+    return endpoints
 
-    if args.skip_import:
-        result["import"] = None
-    else:
-        log(f"{db.vendor}: import benchmark")
-        result["import"] = import_bench(big_url, generated_sheet(args.items))
-    result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    result["seconds"] = round((dt.datetime.now().astimezone() - started).total_seconds(), 1)
-    return result
+
+def bench_city(db: Database, args: argparse.Namespace, config: ServerConfig) -> dict[str, Any]:
+    """The city board over ``--city-districts`` districts, on a dataset of its own."""
+    n, items, updates = args.city_districts, args.city_items, args.city_updates
+    small_url = db.url(max(items // 10, 2), max(updates // 10, 50), "city_small", districts=n)
+    big_url = db.url(items, updates, "city_big", districts=n)
+    log(f"{db.vendor}: city board, counting queries")
+    counts_small = run_json(["bench.queries", "--city"], django_env(small_url), what="city counts")
+    counts_big = run_json(["bench.queries", "--city"], django_env(big_url), what="city counts")
+    info = run_json(["bench.data", "info", "--city"], django_env(big_url), what="city info")
+    pages = queries.city_pages(info)
+    server = Server(config, big_url)
+    server.start()
+    assert server.proc is not None
+    spec = {
+        "port": config.port,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "username": info["username"],
+        "password": info["password"],
+        "token": info["token"],
+        "endpoints": pages,
+        "app_pid": server.proc.pid,
+        "db_pid": db.server_pid(),
+    }
+    spec_path = WORK_DIR / f"load-city-{db.vendor}.json"
+    spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    try:
+        log(f"{db.vendor}: measuring the city board")
+        load = run_json(["bench.load", str(spec_path)], django_env(big_url), what="city client")
+    finally:
+        server.stop()
+        spec_path.unlink(missing_ok=True)
+    return {
+        "dataset": {
+            "districts": info["districts"],
+            "items": info["items"],
+            "updates": info["updates"],
+            "small_items": counts_small["items"],
+        },
+        "endpoints": _endpoint_results(pages, load, counts_small, counts_big),
+    }
 
 
 # --- report -----------------------------------------------------------------------------
@@ -434,6 +495,22 @@ def table(result: dict[str, Any]) -> str:
         f"{result['query_counts']['big']['items']:,} items, '!' = grows with data; "
         "cpu ms = server CPU time per request, app (+ database server))"
     )
+    for name, t in result.get("transfer", {}).items():
+        assets = ", ".join(
+            f"{path.rsplit('/', 1)[-1]} {size / 1024:.0f} KiB"
+            for path, size in t["assets_compressed_bytes"].items()
+        )
+        lines.append(
+            f"{name} transfer on a first visit: HTML {t['html_bytes'] / 1024:.1f} KiB + "
+            f"assets as served compressed ({assets}) = {t['total_bytes'] / 1024:.0f} KiB"
+        )
+    city = result.get("city")
+    if city:
+        d = city["dataset"]
+        lines.append(
+            f"board_city: {d['districts']} districts, {d['items']:,} items, "
+            f"{d['updates']:,} updates (query counts at {d['small_items']:,} / {d['items']:,})"
+        )
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -480,6 +557,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8200, help="first port to try for gunicorn")
     p.add_argument("--pg-port", type=int, default=54329, help="first port to try for PostgreSQL")
     p.add_argument("--skip-import", action="store_true")
+    p.add_argument("--skip-city", action="store_true", help="leave out the city board")
+    p.add_argument("--city-districts", type=int, default=20)
+    p.add_argument("--city-items", type=int, default=5_000, help="items per district")
+    p.add_argument("--city-updates", type=int, default=25_000, help="updates per district")
     p.add_argument(
         "--keep",
         action="store_true",
@@ -488,6 +569,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     args = p.parse_args(argv)
     if args.quick:
         args.items, args.updates = QUICK_ITEMS, QUICK_UPDATES
+        args.city_districts, args.city_items, args.city_updates = 3, 500, 2_500
         args.requests = min(args.requests, 100)
         args.warmup = min(args.warmup, 10)
     if args.items < 20 or args.updates < 100:

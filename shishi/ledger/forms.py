@@ -14,6 +14,7 @@ from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shishi.core.forms import ServiceErrorsMixin
 from shishi.core.templatetags.shishi_format import plain_decimal
 from shishi.ledger.models import Category, Item, Lifecycle, Target
 from shishi.ledger.selectors import ItemFilters
@@ -111,7 +112,7 @@ class MultipleFileField(forms.FileField):
 ATTACHMENT_ACCEPT = "image/*,.pdf,.doc,.docx,.xls,.xlsx,.ppt,.pptx"
 
 
-class ProgressForm(forms.Form):
+class ProgressForm(ServiceErrorsMixin, forms.Form):
     reported_on = forms.DateField(
         label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
@@ -183,16 +184,6 @@ class ProgressForm(forms.Form):
     def done_investment_yuan(self) -> Decimal | None:
         return wan_to_yuan(self.cleaned_data.get("done_investment"))
 
-    def add_service_errors(self, errors: dict[str, str], message: str) -> None:
-        """Put a service's field errors next to the fields; the rest on top."""
-        placed = False
-        for key, text in errors.items():
-            if key in self.fields:
-                self.add_error(key, text)
-                placed = True
-        if not placed:
-            self.add_error(None, message)
-
 
 def progress_initial(item: Item) -> dict[str, Any]:
     return {
@@ -211,7 +202,7 @@ class PersonChoices(forms.ModelMultipleChoiceField):
         return str(obj.name)
 
 
-class EditItemForm(forms.Form):
+class EditItemForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("项目名称"), max_length=300)
     category = forms.ModelChoiceField(
         label=_("类别"), queryset=Category.objects.none(), required=False
@@ -288,16 +279,6 @@ class EditItemForm(forms.Form):
         if self.may_change_lead_unit and c.get("lead_unit") is not None:
             out["lead_unit_id"] = c["lead_unit"].pk
         return out
-
-    def add_service_errors(self, errors: dict[str, str], message: str) -> None:
-        placed = False
-        for key, text in errors.items():
-            name = key.removesuffix("_id")
-            if name in self.fields:
-                self.add_error(name, text)
-                placed = True
-        if not placed:
-            self.add_error(None, message)
 
 
 def edit_initial(item: Item) -> dict[str, Any]:

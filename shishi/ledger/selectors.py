@@ -103,10 +103,10 @@ def filter_items(qs: QuerySet[Item], f: ItemFilters) -> QuerySet[Item]:
     if f.unit:
         # Lead or partner: a UNION of two index lookups; an OR in one query made SQLite
         # scan the whole programme.
-        led = Item.objects.filter(lead_unit_id=f.unit)
-        if f.programme:
-            led = led.filter(programme_id=f.programme)  # the (programme, lead unit, id) index
-        led = led.order_by().values("pk")
+        lead_items = Item.objects.filter(lead_unit_id=f.unit)
+        if f.programme:  # the (programme, lead unit, id) index answers alone
+            lead_items = lead_items.filter(programme_id=f.programme)
+        led = lead_items.order_by().values("pk")
         partnered = _PARTNERS.objects.filter(unit_id=f.unit).order_by().values("item_id")
         qs = qs.filter(pk__in=led.union(partnered))
     if f.leader:

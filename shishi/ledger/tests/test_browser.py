@@ -7,14 +7,12 @@ server. Screenshots land in /tmp/ui-*.png for a person to look at.
 from __future__ import annotations
 
 import os
-import shutil
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from shishi.conftest import PASSWORD
+from shishi.conftest import PASSWORD, SHOTS, browser_login
 from shishi.ledger.demo.seed import SAMPLE
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Role, Unit
@@ -25,29 +23,8 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
 DESK = {"width": 1366, "height": 768}
 PHONE = {"width": 390, "height": 844}
-SHOTS = Path(os.environ.get("SHISHI_SCREENSHOTS", "/tmp"))
-
-
-@pytest.fixture
-def browser() -> Iterator[Any]:
-    if not Path(CHROMIUM).exists() and shutil.which(CHROMIUM) is None:
-        pytest.skip(f"Chromium not found at {CHROMIUM} (apt-get install chromium)")
-    sync_api = pytest.importorskip("playwright.sync_api")
-    with sync_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
-        yield browser
-        browser.close()
 
 
 def _tiny_png(path: Path) -> Path:
@@ -55,14 +32,6 @@ def _tiny_png(path: Path) -> Path:
 
     path.write_bytes(tiny_png())
     return path
-
-
-def _login(page: Any, base: str, username: str) -> None:
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form[action='/login/'] button[type=submit]")
-    page.wait_for_load_state("networkidle")
 
 
 def test_office_imports_sample_and_unit_reports_progress(
@@ -82,7 +51,7 @@ def test_office_imports_sample_and_unit_reports_progress(
     # --- the office imports the sheet through the wizard -----------------------------
     desk = browser.new_context(viewport=DESK, locale="zh-CN")
     page = desk.new_page()
-    _login(page, base, "office")
+    browser_login(page, base, "office")
     assert "还没有实事计划" in page.content()
     page.click("a.btn:has-text('导入台账')")
     page.fill("input[name=year]", "2021")
@@ -116,7 +85,7 @@ def test_office_imports_sample_and_unit_reports_progress(
     org_services.grant_role(editor, Role.UNIT_EDITOR, nangang, unit=unit)
     desk = browser.new_context(viewport=DESK, locale="zh-CN")
     page = desk.new_page()
-    _login(page, base, "chengguan")
+    browser_login(page, base, "chengguan")
     page.goto(f"{base}/ledger/mine/")
     page.locator(".ledger-table .col-name a").first.click()
     page.wait_for_load_state("networkidle")
@@ -144,7 +113,7 @@ def test_office_imports_sample_and_unit_reports_progress(
     # --- the same pages on a phone ----------------------------------------------------
     phone = browser.new_context(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     page = phone.new_page()
-    _login(page, base, "chengguan")
+    browser_login(page, base, "chengguan")
     page.screenshot(path=str(SHOTS / "ui-phone-ledger.png"))
     page.goto(item_url)
     assert "浏览器测试:完成面层铺设,准备验收" in page.content()

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.ledger.demo.seed import seed_ledgers
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
@@ -25,6 +26,11 @@ class Command(BaseCommand):
             # The offices publish their programmes on the public portal.
             for programme in programmes.values():
                 publish_demo(programme, admin)
+        # The battle board: today's statuses and a year of weekly snapshots rebuilt from the
+        # progress history, as `take_snapshots --backfill` does after an import.
+        for programme in programmes.values():
+            board_services.refresh_statuses(programme.pk)
+            board_services.backfill_snapshots(programme.pk)
         refresh_planner_statistics()
         for code, programme in programmes.items():
             self.stdout.write(

@@ -1,0 +1,430 @@
+"""The battle board's pages (挂图作战): thin views over ``board.selectors``.
+
+Every board figure links to the items behind it (``items``), so any number on the wall can
+be opened. Bad parameters become a 400 page with the reason, a board the user may not see
+a 403 or 404 page (``board_errors``) — never a 500.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any, TypeVar
+from urllib.parse import quote, urlencode
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_GET, require_http_methods
+
+from shishi.board import exports, forms, permissions, selectors, services
+from shishi.board.schedule import Light, ScheduleStatus
+from shishi.board.templatetags.board_ui import board_url
+from shishi.core import errors
+from shishi.ledger import permissions as ledger_permissions
+from shishi.ledger.models import Lifecycle, Programme
+from shishi.ledger.selectors import (
+    visible_categories,
+    visible_jurisdictions,
+    visible_people,
+    visible_programmes,
+    visible_units,
+)
+from shishi.orgs.models import Jurisdiction
+from shishi.orgs.permissions import scope_for
+
+V = TypeVar("V", bound=Callable[..., HttpResponseBase])
+
+ITEMS_PER_PAGE = 50
+ALERTS_SHOWN = 12  # on the board; the link under them opens all
+WALL_ROWS = 12  # units on the wall screen's ranking
+WALL_ALERTS = 10  # red and yellow items on the wall screen
+WALL_GANTT_ROWS = 16
+EXPORT_ALERT_LIMIT = 5000
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def _error(request: HttpRequest, status: int, message: str) -> TemplateResponse:
+    template = {403: "403.html", 404: "404.html"}.get(status, "board/error.html")
+    return TemplateResponse(
+        request, template, {"message": message, "status": status}, status=status
+    )
+
+
+def board_errors(view: V) -> V:
+    """NotFound → 404, PermissionDenied → 403, a bad parameter → 400, each with its reason."""
+
+    @functools.wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
+        try:
+            return view(request, *args, **kwargs)
+        except (errors.NotFound, errors.PermissionDenied) as exc:
+            return _error(request, exc.status, exc.message)
+        except errors.ValidationFailed as exc:
+            return _error(request, 400, exc.message)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _board(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[Programme, selectors.Board]:
+    query = forms.parse_board_query(request.GET)
+    programme = ledger_permissions.access_programme(request.user, pk)
+    board = selectors.programme_board(
+        request.user,
+        programme,
+        as_of=query.as_of,
+        unit_id=query.unit,
+        leader_id=query.leader,
+        **kwargs,
+    )
+    return programme, board
+
+
+# --- /board/: the user's own board ---------------------------------------------------------
+
+
+def _latest_programme(user: Any, jurisdiction_id: int) -> Programme | None:
+    return (
+        visible_programmes(user)
+        .filter(jurisdiction_id=jurisdiction_id)
+        .order_by("-year", "pk")
+        .first()
+    )
+
+
+def _programme_url(programme: Programme | None, **params: int) -> str:
+    if programme is None:
+        raise errors.NotFound("本辖区还没有实事计划,请先导入台账")
+    url = reverse("board:programme", args=[programme.pk])
+    return f"{url}?{urlencode(params)}" if params else url
+
+
+def _city_url(code: str) -> str:
+    return reverse("board:city", args=[code])
+
+
+def own_board_url(user: Any) -> str:
+    """The board a user lands on: the office its programme's, the city office the city's,
+    a unit its own, a sponsor leader his items'."""
+    scope = scope_for(user)
+    cities = visible_jurisdictions(user).filter(level=Jurisdiction.Level.CITY).order_by("code")
+    if scope.is_superuser:
+        city_code = cities.values_list("code", flat=True).first()
+        if city_code:
+            return _city_url(city_code)
+        first = visible_programmes(user).order_by("-year", "jurisdiction__code").first()
+        return _programme_url(first)
+    if scope.office_jurisdiction_ids:
+        return _programme_url(_latest_programme(user, min(scope.office_jurisdiction_ids)))
+    if scope.city_jurisdiction_ids:
+        code = (
+            cities.filter(pk__in=scope.city_jurisdiction_ids).values_list("code", flat=True).first()
+        )
+        if code:
+            return _city_url(code)
+    unit_ids = scope.editor_unit_ids | scope.viewer_unit_ids
+    if unit_ids:
+        unit = visible_units(user).filter(pk__in=unit_ids).order_by("pk").first()
+        if unit is not None:
+            programme = _latest_programme(user, unit.jurisdiction_id)
+            return _programme_url(programme, unit=unit.pk)
+    if scope.leader_jurisdiction_ids:
+        person = visible_people(user).filter(user_id=user.pk).order_by("pk").first()
+        if person is not None:
+            programme = _latest_programme(user, person.jurisdiction_id)
+            return _programme_url(programme, leader=person.pk)
+    raise errors.PermissionDenied("您的角色没有可查看的作战图")
+
+
+@require_GET
+@login_required
+@board_errors
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(own_board_url(request.user))
+
+
+# --- the programme board (also a unit's or a leader's) ---------------------------------------
+
+
+def _as_of_choices(user: Any, programme: Programme) -> list[Any]:
+    return sorted(selectors.snapshot_dates(user, programme), reverse=True)
+
+
+def _board_context(
+    request: HttpRequest,
+    programme: Programme,
+    board: selectors.Board,
+    *,
+    gantt_rows: int | None = None,
+) -> dict[str, Any]:
+    user = request.user
+    is_office = permissions.can_view_programme_board(user, programme)
+    scope_name = board.unit_name or board.leader_name
+    return {
+        "programme": programme,
+        "board": board,
+        "data": exports.board_data(board, gantt_rows=gantt_rows),
+        "scope_name": scope_name,
+        "is_office": is_office,
+        "can_set_thresholds": permissions.can_set_thresholds(user, programme),
+        "alerts_top": board.alerts[:ALERTS_SHOWN],
+        "alerts_params": {**board.params, "light": f"{Light.RED},{Light.YELLOW}"},
+        "whole_params": {"programme": str(programme.pk), "as_of": board.params.get("as_of")},
+        "as_of_dates": _as_of_choices(user, programme),
+        # The district's other years, to switch between them (one short query).
+        "years": list(
+            visible_programmes(user)
+            .filter(jurisdiction_id=programme.jurisdiction_id)
+            .order_by("-year")
+            .values_list("pk", "year")
+        ),
+        "title": exports.board_title(board),
+    }
+
+
+@require_GET
+@login_required
+@board_errors
+def programme_board(request: HttpRequest, pk: int) -> HttpResponse:
+    programme, board = _board(request, pk)
+    return TemplateResponse(
+        request, "board/programme.html", _board_context(request, programme, board)
+    )
+
+
+@require_GET
+@login_required
+@board_errors
+def wall(request: HttpRequest, pk: int) -> HttpResponse:
+    """The wall screen: 1920×1080, dark, panels in turn, data refreshed every 5 minutes."""
+    programme, board = _board(request, pk)
+    context = _board_context(request, programme, board, gantt_rows=WALL_GANTT_ROWS)
+    context.update(
+        units_top=board.units[:WALL_ROWS],
+        alerts_wall=board.alerts[:WALL_ALERTS],
+        time_zone=settings.TIME_ZONE,
+        refresh_seconds=300,
+        rotate_seconds=20,
+    )
+    response = TemplateResponse(request, "board/wall.html", context)
+    add_never_cache_headers(response)
+    return response
+
+
+@require_GET
+@login_required
+@board_errors
+def print_board(request: HttpRequest, pk: int) -> HttpResponse:
+    """One A4 landscape page of the board for a briefing (print → PDF, or a PNG)."""
+    programme, board = _board(request, pk)
+    context = _board_context(request, programme, board)
+    context.update(units_top=board.units[:8], alerts_print=board.alerts[:8])
+    return TemplateResponse(request, "board/print.html", context)
+
+
+@require_GET
+@login_required
+@board_errors
+def data_json(request: HttpRequest, pk: int) -> HttpResponse:
+    _programme, board = _board(request, pk)
+    data = exports.board_data(board, full=True)
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    add_never_cache_headers(response)
+    return response
+
+
+def content_disposition(filename: str, fallback: str) -> str:
+    """attachment with an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987)."""
+    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
+
+
+@require_GET
+@login_required
+@board_errors
+def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
+    programme, board = _board(request, pk, gantt_limit=0, alert_limit=EXPORT_ALERT_LIMIT)
+    response = HttpResponse(exports.board_workbook(board), content_type=XLSX)
+    day = board.as_of.isoformat()
+    name = f"{exports.board_title(board)}-{day}.xlsx"
+    fallback = f"board-{programme.pk}-{day}.xlsx"
+    response["Content-Disposition"] = content_disposition(name, fallback)
+    return response
+
+
+# --- the items behind a figure --------------------------------------------------------------
+
+
+def _filter_chips(
+    request: HttpRequest, programme: Programme, f: selectors.BoardFilter
+) -> list[str]:
+    """The filter in words: 区城管局 · 红灯 · 滞后…"""
+    user = request.user
+    chips: list[str] = []
+    if f.unit is not None:
+        name = visible_units(user).filter(pk=f.unit).values_list("name", flat=True).first()
+        chips.append(_("牵头单位:%(name)s") % {"name": name or f.unit})
+    if f.leader is not None:
+        name = visible_people(user).filter(pk=f.leader).values_list("name", flat=True).first()
+        chips.append(_("包保领导:%(name)s") % {"name": name or f.leader})
+    if f.no_category:
+        chips.append(_("未分类"))
+    elif f.category is not None:
+        name = (
+            visible_categories(user)
+            .filter(pk=f.category, programme_id=programme.pk)
+            .values_list("name", flat=True)
+            .first()
+        )
+        chips.append(_("类别:%(name)s") % {"name": name or f.category})
+    lifecycle = dict(Lifecycle.choices)
+    status = dict(ScheduleStatus.choices)
+    light = dict(Light.choices)
+    if f.lifecycle:
+        chips.append("、".join(str(lifecycle.get(v, v)) for v in f.lifecycle))
+    if f.status:
+        chips.append("、".join(str(status.get(v, v)) for v in f.status))
+    if f.light:
+        chips.append("、".join(str(light.get(v, v)) for v in f.light))
+    if f.will_miss:
+        chips.append(_("预计逾期"))
+    if f.update_late:
+        chips.append(_("进展未按时更新"))
+    return chips
+
+
+@require_GET
+@login_required
+@board_errors
+def items(request: HttpRequest, pk: int) -> HttpResponse:
+    filters = selectors.BoardFilter.from_params(request.GET)
+    as_of = forms.parse_date(request.GET.get("as_of"))
+    page = forms.parse_page(request.GET.get("page"))
+    programme = ledger_permissions.access_programme(request.user, pk)
+    result = selectors.board_items(
+        request.user,
+        programme,
+        filters,
+        as_of=as_of,
+        offset=(page - 1) * ITEMS_PER_PAGE,
+        limit=ITEMS_PER_PAGE,
+    )
+    pages = max(1, math.ceil(result.total / ITEMS_PER_PAGE))
+    if page > pages:
+        raise errors.NotFound("没有这一页")
+    board_params = {"programme": str(programme.pk), **result.params}
+    context = {
+        "programme": programme,
+        "page_obj": result,
+        "rows": result.rows,
+        "total": result.total,
+        "page": page,
+        "pages": pages,
+        "chips": _filter_chips(request, programme, filters),
+        "board_link": board_url(board_params),
+    }
+    return TemplateResponse(request, "board/items.html", context)
+
+
+# --- the city board ------------------------------------------------------------------------------
+
+
+@require_GET
+@login_required
+@board_errors
+def city(request: HttpRequest, code: str) -> HttpResponse:
+    year = forms.parse_year(request.GET.get("year"))
+    as_of = forms.parse_date(request.GET.get("as_of"))
+    found = (
+        visible_jurisdictions(request.user)
+        .filter(code=code[:12], level=Jurisdiction.Level.CITY)
+        .first()
+    )
+    if found is None:
+        raise errors.NotFound("辖区不存在或无权查看")
+    board = selectors.city_board(request.user, found, year=year, as_of=as_of)
+    years = sorted(
+        set(
+            visible_programmes(request.user)
+            .filter(jurisdiction__parent=found)
+            .values_list("year", flat=True)
+        )
+        | {board.year},
+        reverse=True,
+    )
+    context = {
+        "city": found,
+        "board": board,
+        "data": exports.city_data(board),
+        "years": years,
+        "title": _("%(city)s%(year)s年为民办实事挂图作战")
+        % {"city": board.city_name, "year": board.year},
+    }
+    return TemplateResponse(request, "board/city.html", context)
+
+
+# --- warning rules --------------------------------------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+@login_required
+@board_errors
+def thresholds(request: HttpRequest, pk: int) -> HttpResponse:
+    user = request.user
+    programme = ledger_permissions.access_programme(user, pk)
+    current = selectors.programme_thresholds(user, programme)
+    can_edit = permissions.can_set_thresholds(user, programme)
+    status = 200
+    stale_message = ""
+    if request.method == "POST":
+        if not can_edit:
+            raise errors.PermissionDenied("只有专班可以设置预警规则")
+        form = forms.ThresholdsForm(request.POST)
+        if form.is_valid():
+            try:
+                services.set_thresholds(
+                    programme,
+                    actor=user,
+                    expected_version=form.cleaned_data["version"],
+                    **form.values(),
+                )
+            except errors.StaleEdit as exc:
+                current = selectors.programme_thresholds(user, programme)
+                stale_message = exc.message
+                data = request.POST.copy()
+                data["version"] = str(current.version)
+                form = forms.ThresholdsForm(data)
+                form.is_valid()
+                status = 409
+            except errors.ValidationFailed as exc:
+                form.add_service_errors(exc.errors, exc.message)
+                status = 422
+            else:
+                messages.success(request, _("预警规则已保存,各事项的红黄灯已按新规则重新评估"))
+                return redirect("board:thresholds", pk=programme.pk)
+        else:
+            status = 422
+    else:
+        form = forms.ThresholdsForm(
+            initial=forms.thresholds_initial(current), disabled=not can_edit
+        )
+    context = {
+        "programme": programme,
+        "form": form,
+        "can_edit": can_edit,
+        "current": forms.thresholds_initial(current),
+        "stale_message": stale_message,
+        "current_rows": [
+            (form.fields[name].label, value)
+            for name, value in forms.thresholds_initial(current).items()
+            if name != "version"
+        ],
+        "board_link": reverse("board:programme", args=[programme.pk]),
+    }
+    return TemplateResponse(request, "board/thresholds.html", context, status=status)
