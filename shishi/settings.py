@@ -115,9 +115,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
-WHITENOISE_USE_FINDERS = True
-# Without collectstatic (demo, tests) whitenoise serves through the finders; its warning that
-# STATIC_ROOT does not exist yet is noise there.
+# Without collectstatic (demo, tests) whitenoise serves through the finders; after it
+# (production) from STATIC_ROOT only, where the compressed copies are: the finders' entries
+# would replace them with the uncompressed originals. Its warning that STATIC_ROOT does not
+# exist yet is noise in the first case.
+WHITENOISE_USE_FINDERS = not STATIC_ROOT.is_dir()
 warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))

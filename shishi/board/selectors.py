@@ -639,13 +639,12 @@ def programme_board(
     top = list(_worst_first(qs).values(*_ROW_FIELDS)[: max(gantt_limit, alert_limit)])
     gantt = _gantt(top[:gantt_limit], src.on, summary.items, year_start)
     labels = _Labels()
-    alerts = [_item_row(r, labels) for r in top if r["light"] != Light.GREEN][:alert_limit]
-    if len(alerts) < alert_limit and len(top) == max(gantt_limit, alert_limit):
-        # More red and yellow items than the Gantt rows held: read the alerts on their own.
-        alerts = [
-            _item_row(r, labels)
-            for r in _worst_first(qs.exclude(light=Light.GREEN)).values(*_ROW_FIELDS)[:alert_limit]
-        ]
+    # The red and yellow items on their own (urgency may rank a green item that will miss
+    # its deadline above a yellow one), always in one query: a constant count.
+    alerts = [
+        _item_row(r, labels)
+        for r in _worst_first(qs.exclude(light=Light.GREEN)).values(*_ROW_FIELDS)[:alert_limit]
+    ]
     return Board(
         programme_id=programme.pk,
         programme_name=programme.name,

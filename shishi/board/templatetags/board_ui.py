@@ -7,15 +7,17 @@ exports all link the same way.
 
 from __future__ import annotations
 
+import functools
+import html
 from collections.abc import Mapping
 from decimal import Decimal
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote_plus
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html
-from django.utils.safestring import SafeString
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import gettext
 
 from shishi.core.templatetags.shishi_format import pct
 
@@ -26,12 +28,19 @@ BOARD_KEYS = ("unit", "leader", "as_of")
 
 
 def _query(params: Mapping[str, Any], keys: tuple[str, ...] | None = None) -> str:
+    """``?k=v&…`` without the programme (it is in the path); what ``urlencode`` gives."""
     pairs = [
-        (k, str(v))
+        f"{quote_plus(k)}={quote_plus(str(v))}"
         for k, v in params.items()
         if k != "programme" and v not in (None, "") and (keys is None or k in keys)
     ]
-    return f"?{urlencode(pairs)}" if pairs else ""
+    return f"?{'&'.join(pairs)}" if pairs else ""
+
+
+@functools.lru_cache(maxsize=1024)
+def _path(view: str, pk: int) -> str:
+    """``reverse`` once per view and id: a board page links a few hundred figures."""
+    return reverse(view, args=[pk])
 
 
 def items_url(params: Mapping[str, Any]) -> str:
@@ -39,7 +48,7 @@ def items_url(params: Mapping[str, Any]) -> str:
     programme = params.get("programme")
     if not programme:
         return ""
-    return reverse("board:items", args=[int(programme)]) + _query(params)
+    return _path("board:items", int(programme)) + _query(params)
 
 
 def board_url(params: Mapping[str, Any], view: str = "board:programme") -> str:
@@ -47,11 +56,11 @@ def board_url(params: Mapping[str, Any], view: str = "board:programme") -> str:
     programme = params.get("programme")
     if not programme:
         return ""
-    return reverse(view, args=[int(programme)]) + _query(params, BOARD_KEYS)
+    return _path(view, int(programme)) + _query(params, BOARD_KEYS)
 
 
 def item_url(item_id: int) -> str:
-    return reverse("ledger:item", args=[item_id])
+    return _path("ledger:item", item_id)
 
 
 def _value(figure: Any) -> tuple[Any, Mapping[str, Any]]:
@@ -63,12 +72,12 @@ def fig(figure: Any, css: str = "", label: str = "") -> SafeString:
     """A figure's value as a link to its items (a plain number when it has none)."""
     value, params = _value(figure)
     href = items_url(params)
-    classes = f"fig {css}".strip() + (" fig-zero" if value == 0 else "")
+    classes = html.escape(f"fig {css}".strip() + (" fig-zero" if value == 0 else ""))
+    text = html.escape(str(value))
     if not href:
-        return format_html('<span class="{}">{}</span>', classes, value)
-    if label:
-        return format_html('<a class="{}" href="{}" title="{}">{}</a>', classes, href, label, value)
-    return format_html('<a class="{}" href="{}">{}</a>', classes, href, value)
+        return mark_safe(f'<span class="{classes}">{text}</span>')
+    title = f' title="{html.escape(str(label))}"' if label else ""
+    return mark_safe(f'<a class="{classes}" href="{html.escape(href)}"{title}>{text}</a>')
 
 
 @register.filter(name="items_url")
@@ -120,23 +129,91 @@ def gap_class(rate: Decimal | None, planned: Decimal | None) -> str:
 def rate_vs_planned(rate: Decimal | None, planned: Decimal | None) -> SafeString:
     """完成率 against 序时进度: "40% / 46.7%" with a bar and the plan's tick."""
     width = _clamp(rate)
-    tick = _clamp(planned)
+    done = html.escape(pct(rate))
     if planned is None:
-        return format_html(
-            '<span class="rvp"><span class="rvp-bar"><span style="width:{}%"></span></span>'
-            '<span class="rvp-num">{}</span></span>',
-            width,
-            pct(rate),
+        return mark_safe(
+            f'<span class="rvp"><span class="rvp-bar"><span style="width:{width}%"></span></span>'
+            f'<span class="rvp-num">{done}</span></span>'
         )
-    return format_html(
-        '<span class="rvp {}"><span class="rvp-bar"><span style="width:{}%"></span>'
-        '<i style="left:{}%"></i></span><span class="rvp-num">{}<small> / {}</small></span></span>',
-        gap_class(rate, planned),
-        width,
-        tick,
-        pct(rate),
-        pct(planned),
+    return mark_safe(
+        f'<span class="rvp {gap_class(rate, planned)}"><span class="rvp-bar">'
+        f'<span style="width:{width}%"></span><i style="left:{_clamp(planned)}%"></i></span>'
+        f'<span class="rvp-num">{done}<small> / {html.escape(pct(planned))}</small></span></span>'
     )
+
+
+# --- table rows ---------------------------------------------------------------------------
+# The rankings and the red/yellow list hold up to a few hundred rows; through template loops
+# they cost more than the board's queries. Built here, every value escaped.
+
+
+@register.simple_tag
+def group_rows(rows: list[Any], link: str) -> SafeString:
+    """The ``<tr>`` of a ranking table (categories, lead units, sponsor leaders)."""
+    esc = html.escape
+    labels = {
+        k: esc(gettext(v))
+        for k, v in (
+            ("items", "事项"),
+            ("done", "已完成"),
+            ("behind", "滞后"),
+            ("red", "红灯"),
+            ("yellow", "黄灯"),
+            ("late", "未更新"),
+        )
+    }
+    if not rows:
+        return mark_safe(f'<tr><td colspan="9" class="empty">{esc(gettext("暂无数据"))}</td></tr>')
+    out = []
+    for row in rows:
+        name = esc(row.name or "—")
+        if link == "board":
+            name = f'<a href="{esc(board_url(row.params or {}))}">{name}</a>'
+        out.append(
+            f'<tr><td class="col-rank">{row.rank}</td>'
+            f'<th scope="row" class="col-group">{name}</th>'
+            f'<td class="num" data-label="{labels["items"]}">{fig(row.items)}</td>'
+            f'<td class="num" data-label="{labels["done"]}">{fig(row.done)}</td>'
+            f'<td class="num" data-label="{labels["behind"]}">{fig(row.behind, "fig-behind")}</td>'
+            f'<td class="num" data-label="{labels["red"]}">{fig(row.red, "fig-red")}</td>'
+            f'<td class="num" data-label="{labels["yellow"]}">{fig(row.yellow, "fig-yellow")}</td>'
+            f'<td class="num" data-label="{labels["late"]}">{fig(row.update_late)}</td>'
+            f'<td class="col-rvp">{rate_vs_planned(row.completion_rate, row.planned_rate)}</td>'
+            "</tr>"
+        )
+    return mark_safe("\n".join(out))
+
+
+@register.simple_tag
+def alert_rows(alerts: list[Any]) -> SafeString:
+    """The ``<tr>`` of the red and yellow list, each with its reasons."""
+    esc = html.escape
+    if not alerts:
+        empty = esc(gettext("没有红灯、黄灯事项"))
+        return mark_safe(f'<tr><td colspan="6" class="empty">{empty}</td></tr>')
+    unit_label, rate_label, reason_label = (
+        esc(gettext("牵头单位")),
+        esc(gettext("完成率")),
+        esc(gettext("原因")),
+    )
+    out = []
+    for a in alerts:
+        light = esc(str(a.light_label))
+        more = ";".join(str(r) for r in a.reasons[1:])
+        sub = f'<span class="sub">{esc(more)}</span>' if more else ""
+        out.append(
+            f'<tr class="row-{esc(a.light)}">'
+            f'<td class="col-light"><span class="dot {light_class(a.light)}" title="{light}">'
+            f'</span><span class="sr-only">{light}</span></td>'
+            f'<td class="col-num">{esc(a.number)}</td>'
+            f'<td class="col-name"><a href="{item_url(a.item_id)}">{esc(a.name)}</a></td>'
+            f'<td class="col-unit" data-label="{unit_label}">{esc(a.lead_unit_name)}</td>'
+            f'<td class="col-rvp" data-label="{rate_label}">'
+            f"{rate_vs_planned(a.completion_rate, a.planned_rate)}</td>"
+            f'<td class="col-reason" data-label="{reason_label}"><span>{esc(str(a.reason))}'
+            f"{sub}</span></td></tr>"
+        )
+    return mark_safe("\n".join(out))
 
 
 def _clamp(value: Decimal | None) -> str:
