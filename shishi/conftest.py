@@ -53,6 +53,9 @@ PASSWORD = "pw-test-123"
 def _fast_password_hashing(settings: Any) -> None:
     """PBKDF2 at production strength costs ~0.5 s a user; tests only need a hash."""
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    # Rolled-back tests reuse ids, so a board kept from one test could answer another's;
+    # the tests of the cache itself turn it back on.
+    settings.SHISHI_BOARD_CACHE_SECONDS = 0
 
 
 def _user(name: str) -> User:

@@ -134,6 +134,10 @@ CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
+# Seconds a live board is kept per process (0: never); a reassessment changes its key, so
+# this only bounds how long a renamed unit or a new weekly snapshot takes to show.
+SHISHI_BOARD_CACHE_SECONDS = envint("SHISHI_BOARD_CACHE_SECONDS", 60)
+
 # Demo deployments show the demo logins on the login page.
 SHISHI_DEMO = envbool("SHISHI_DEMO", False)
 

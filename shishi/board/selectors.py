@@ -28,9 +28,11 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
+from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
-from django.utils.translation import gettext
+from django.utils.translation import get_language, gettext
 
 from shishi.board import permissions
 from shishi.board.aggregates import (
@@ -47,7 +49,7 @@ from shishi.board.schedule import (
     Thresholds,
     reasons_from_json,
 )
-from shishi.board.services import ensure_fresh, programme_totals, thresholds_for
+from shishi.board.services import ensure_fresh, live_version, programme_totals, thresholds_for
 from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.ledger.models import Category, Item, Lifecycle, Milestone, Programme
 from shishi.orgs.models import Jurisdiction, Person, Unit
@@ -571,6 +573,42 @@ def programme_board(
         unit=target.unit.pk if target.unit else None,
         leader=target.leader.pk if target.leader else None,
     )
+    if not src.is_live or not settings.SHISHI_BOARD_CACHE_SECONDS:
+        return _build_board(programme, target, scope, src, as_of, today, gantt_limit, alert_limit)
+    # A live board is read far more often than its statuses change (a wall screen, every
+    # viewer of the district): it is kept per process, keyed by the version of the
+    # programme's current totals, which every reassessment rewrites.
+    key = ":".join(
+        str(part)
+        for part in (
+            "shishi.board",
+            programme.pk,
+            scope.unit,
+            scope.leader,
+            today,
+            get_language(),
+            gantt_limit,
+            alert_limit,
+            live_version(programme.pk, today),
+        )
+    )
+    board: Board | None = cache.get(key)
+    if board is None:
+        board = _build_board(programme, target, scope, src, as_of, today, gantt_limit, alert_limit)
+        cache.set(key, board, settings.SHISHI_BOARD_CACHE_SECONDS)
+    return board
+
+
+def _build_board(
+    programme: Programme,
+    target: Any,
+    scope: BoardFilter,
+    src: _Rows,
+    as_of: dt.date | None,
+    today: dt.date,
+    gantt_limit: int,
+    alert_limit: int,
+) -> Board:
     qs = _apply(src.qs, scope)
     p = {"programme": str(programme.pk), **scope.to_params()}
     if not src.is_live:

@@ -513,6 +513,21 @@ def _write_programme_totals(jurisdiction_of: dict[int, int], today: dt.date) -> 
     return totals
 
 
+def live_version(programme_id: int, today: dt.date) -> str:
+    """A token that changes whenever the programme's current statuses change: the time its
+    totals row was written, which every reassessment deletes and writes anew."""
+    for _attempt in range(2):
+        found = (
+            ProgrammeStatus.objects.filter(programme_id=programme_id, assessed_on=today)
+            .values_list("created_at", flat=True)
+            .first()
+        )
+        if found is not None:
+            return found.isoformat()
+        programme_totals([programme_id], today)
+    return ""
+
+
 def programme_totals(programme_ids: Sequence[int], today: dt.date) -> dict[int, Summary]:
     """The current totals of these programmes (their statuses must be fresh: ``ensure_fresh``).
 

@@ -152,14 +152,14 @@ def group_rows(rows: list[Any], link: str) -> SafeString:
     """The ``<tr>`` of a ranking table (categories, lead units, sponsor leaders)."""
     esc = html.escape
     labels = {
-        k: esc(gettext(v))
+        k: esc(v)
         for k, v in (
-            ("items", "事项"),
-            ("done", "已完成"),
-            ("behind", "滞后"),
-            ("red", "红灯"),
-            ("yellow", "黄灯"),
-            ("late", "未更新"),
+            ("items", gettext("事项")),
+            ("done", gettext("已完成")),
+            ("behind", gettext("滞后")),
+            ("red", gettext("红灯")),
+            ("yellow", gettext("黄灯")),
+            ("late", gettext("未更新")),
         )
     }
     if not rows:

@@ -253,3 +253,23 @@ def test_snapshots_are_taken_on_sundays_and_not_in_the_future(world: World) -> N
         services.take_snapshots(world.programme.pk, D(2021, 6, 14), today=TODAY)
     with pytest.raises(ValidationFailed):
         services.take_snapshots(world.programme.pk, D(2021, 6, 27), today=TODAY)
+
+
+def test_a_cached_live_board_changes_when_an_item_changes(
+    world: World, settings: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from django.core.cache import cache
+
+    from shishi.board.selectors import programme_board
+
+    settings.SHISHI_BOARD_CACHE_SECONDS = 60
+    cache.clear()
+    today = timezone.localdate()
+    first = programme_board(world.office, world.programme, today=today)
+    again = programme_board(world.office, world.programme, today=today)
+    assert again.totals.done.value == first.totals.done.value == 0
+    with django_capture_on_commit_callbacks(execute=True):
+        ledger.record_progress(world.item_a, actor=world.editor_a, text="完工", rate=Decimal(100))
+    after = programme_board(world.office, world.programme, today=today)
+    assert after.totals.done.value == 1
+    cache.clear()
