@@ -9,8 +9,8 @@ moves, updates age), so a board first checks, with two index-only counts, that e
 of the programme was assessed today, and reassesses the programme if not: the first view
 of the day pays for it (about 1 s for 10,000 items on SQLite or PostgreSQL), every other
 view only reads. The ``refresh_board`` command run early each morning takes that cost off
-the first viewer; the ledger's ``items_changed`` signal keeps changed items current in
-between (a few milliseconds an item).
+the first viewer. The ledger's ``items_changed`` signal marks changed items within the
+ledger's own transaction, and the next read reassesses just those (a few milliseconds).
 
 A board ``as_of`` a past date shows the latest weekly snapshot on or before that date,
 exactly as it was taken (``Board.snapshot_on`` says which), never a recomputation.

@@ -622,20 +622,22 @@ def ensure_fresh(programme_ids: Sequence[int], today: dt.date | None = None) -> 
 def on_items_changed(
     sender: Any, *, programme_id: int, item_ids: list[int] | None = None, **kwargs: Any
 ) -> None:
-    """Receiver of ``ledger.signals.items_changed`` (sent after the ledger's commit).
+    """Receiver of ``ledger.signals.items_changed`` (sent inside the ledger's transaction).
 
-    The changed items are only marked (one UPDATE): posting progress must stay cheap, and
-    the board reassesses marked items when it is next read (``ensure_fresh``). A whole
-    programme (an import) is reassessed at once. The board is derived data: a failure here
-    is logged and never undoes or breaks the ledger write that caused it.
+    The changed items (all of the programme's after an import) are only marked, in one
+    UPDATE: posting progress and importing stay cheap, and the board reassesses what is
+    marked when it is next read (``ensure_fresh``: the items alone, or the whole programme
+    past ``PARTIAL_LIMIT``). The board is derived data: a failure here is logged and never
+    undoes or breaks the ledger write that caused it (the savepoint of the inner atomic
+    block keeps the ledger's transaction usable after a database error here).
     """
     try:
-        if item_ids is None:
-            refresh_statuses(programme_id)
-        else:
-            with transaction.atomic():
-                ItemStatus.objects.filter(item_id__in=item_ids).update(assessed_on=CHANGED)
-                ProgrammeStatus.objects.filter(programme_id=programme_id).delete()
+        with transaction.atomic():
+            statuses = ItemStatus.objects.filter(programme_id=programme_id)
+            if item_ids is not None:
+                statuses = statuses.filter(item_id__in=item_ids)
+            statuses.update(assessed_on=CHANGED)
+            ProgrammeStatus.objects.filter(programme_id=programme_id).delete()
     except Exception:
         log.exception("board: marking programme %s items %s failed", programme_id, item_ids)
 

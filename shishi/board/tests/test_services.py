@@ -158,12 +158,18 @@ def test_a_changed_item_on_a_new_day_reassesses_the_whole_programme(
     assert days == {timezone.localdate()}
 
 
-def test_an_import_refreshes_the_whole_programme(
+def test_an_import_marks_the_whole_programme_and_the_next_read_reassesses_it(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
+    today = timezone.localdate()
+    services.refresh_statuses(world.programme.pk, today=today)
     with django_capture_on_commit_callbacks(execute=True):
         programme_changed(world.programme.pk)
-    assert ItemStatus.objects.filter(programme=world.programme).count() == 2
+    statuses = ItemStatus.objects.filter(programme=world.programme)
+    assert set(statuses.values_list("assessed_on", flat=True)) == {services.CHANGED}
+    services.ensure_fresh([world.programme.pk], today)
+    assert set(statuses.values_list("assessed_on", flat=True)) == {today}
+    assert statuses.count() == 2
 
 
 def test_stale_programmes_are_found_by_day_and_by_missing_rows(world: World) -> None:
