@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from shishi.core.models import AuditEvent
@@ -272,18 +272,18 @@ def item_rows(ids: Sequence[int], *, with_text: bool = False) -> list[ItemRow]:
             version=r[19],
             progress_text=r[20] if with_text else "",
         )
-    for item_id, person_id, name in (
-        _LEADERS.objects.filter(item_id__in=ids)
-        .order_by("id")
-        .values_list("item_id", "person_id", "person__name")
+    # Leaders and partner units in one query: (kind, link id, item, id, name), in link order.
+    leaders = _LEADERS.objects.filter(item_id__in=ids).values_list(
+        Value(0), "id", "item_id", "person_id", "person__name"
+    )
+    partners = _PARTNERS.objects.filter(item_id__in=ids).values_list(
+        Value(1), "id", "item_id", "unit_id", "unit__name"
+    )
+    for kind, _link, item_id, ref_id, name in sorted(
+        leaders.union(partners, all=True), key=lambda r: (r[0], r[1])
     ):
-        rows[item_id].leader_list.append(Ref(person_id, name))
-    for item_id, unit_id, name in (
-        _PARTNERS.objects.filter(item_id__in=ids)
-        .order_by("id")
-        .values_list("item_id", "unit_id", "unit__name")
-    ):
-        rows[item_id].partner_list.append(Ref(unit_id, name))
+        row = rows[item_id]
+        (row.partner_list if kind else row.leader_list).append(Ref(ref_id, name))
     return [rows[pk] for pk in ids if pk in rows]
 
 
