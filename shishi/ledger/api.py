@@ -155,7 +155,7 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
         q=query.q.strip() if query.q else None,
         overdue=query.overdue,
     )
-    qs = selectors.filter_items(selectors.visible_items(request.user), filters)
+    qs = selectors.filtered_items(request.user, filters)
     # Within one programme the year and district are fixed: order without joining them.
     order = ITEM_ORDER[2:] if query.programme else ITEM_ORDER
     return _item_page(request, qs, query, order)

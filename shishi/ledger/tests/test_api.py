@@ -166,6 +166,9 @@ def test_outsider_cannot_see_other_districts_items(world: World, as_user: Any) -
     outsider = as_user(world.outsider)
     assert _ids(outsider.get("/items")) == {world.hulan_item.pk}
     assert _ids(outsider.get("/items", jurisdiction="230103")) == set()
+    assert _ids(outsider.get("/items", programme=world.programme.pk)) == set()
+    assert outsider.get("/items", programme=world.programme.pk).json()["count"] == 0
+    assert outsider.get("/items", programme=999_999).json()["count"] == 0
     for path in (f"/items/{world.item_a.pk}", f"/items/{world.item_a.pk}/updates"):
         response = outsider.get(path)
         assert response.status_code == 404
