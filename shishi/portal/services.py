@@ -67,6 +67,7 @@ def set_item_public(
         row = (
             Item.objects.select_for_update()
             .filter(pk=item.pk)
+            .order_by("pk")  # not the default order: its category join can't be locked
             .values_list("is_public", "version")
             .first()
         )
