@@ -316,29 +316,17 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         raise BenchError(f"the detail item has {info['detail_updates']} updates, not 50")
 
     pages = queries.pages(info)
-    spec = {
-        "port": config.port,
-        "requests": args.requests,
-        "warmup": args.warmup,
-        "username": info["username"],
-        "password": info["password"],
-        "token": info["token"],
-        "endpoints": pages,
-        "concurrent": [{"endpoint": CONCURRENT_ENDPOINT, "clients": 2}],
-        "transfer": queries.transfer_pages(info),
-    }
-    spec_path = WORK_DIR / f"load-{db.vendor}.json"
-    server.start()
-    assert server.proc is not None
-    spec["app_pid"] = server.proc.pid
-    spec["db_pid"] = db.server_pid()
-    spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    try:
-        log(f"{db.vendor}: measuring {args.requests} requests per endpoint")
-        load = run_json(["bench.load", str(spec_path)], django_env(big_url), what="load client")
-    finally:
-        server.stop()
-    spec_path.unlink(missing_ok=True)
+    log(f"{db.vendor}: measuring {args.requests} requests per endpoint")
+    load = run_load(
+        db,
+        args,
+        server,
+        info,
+        pages,
+        name=db.vendor,
+        concurrent=[{"endpoint": CONCURRENT_ENDPOINT, "clients": 2}],
+        transfer=queries.transfer_pages(info),
+    )
 
     endpoints = _endpoint_results(pages, load, counts_small, counts_big)
     result["server"] = config.describe()
@@ -397,6 +385,45 @@ def _endpoint_results(
     return endpoints
 
 
+def run_load(
+    db: Database,
+    args: argparse.Namespace,
+    server: Server,
+    info: dict[str, Any],
+    pages: list[dict[str, Any]],
+    *,
+    name: str,
+    concurrent: list[dict[str, Any]] | None = None,
+    transfer: list[dict[str, Any]] | None = None,
+) -> dict[str, Any]:
+    """Serve the app, run the load client (``bench.load``) on ``pages``, stop the server."""
+    server.start()
+    assert server.proc is not None
+    spec = {
+        "port": server.config.port,
+        "requests": args.requests,
+        "warmup": args.warmup,
+        "username": info["username"],
+        "password": info["password"],
+        "token": info["token"],
+        "endpoints": pages,
+        "concurrent": concurrent or [],
+        "transfer": transfer or [],
+        "app_pid": server.proc.pid,
+        "db_pid": db.server_pid(),
+    }
+    spec_path = WORK_DIR / f"load-{name}.json"
+    spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
+    try:
+        result: dict[str, Any] = run_json(
+            ["bench.load", str(spec_path)], server.env(), what="load client"
+        )
+    finally:
+        server.stop()
+        spec_path.unlink(missing_ok=True)
+    return result
+
+
 def bench_city(db: Database, args: argparse.Namespace, config: ServerConfig) -> dict[str, Any]:
     """The city board over ``--city-districts`` districts, on a dataset of its own."""
     n, items, updates = args.city_districts, args.city_items, args.city_updates
@@ -407,28 +434,8 @@ def bench_city(db: Database, args: argparse.Namespace, config: ServerConfig) -> 
     counts_big = run_json(["bench.queries", "--city"], django_env(big_url), what="city counts")
     info = run_json(["bench.data", "info", "--city"], django_env(big_url), what="city info")
     pages = queries.city_pages(info)
-    server = Server(config, big_url)
-    server.start()
-    assert server.proc is not None
-    spec = {
-        "port": config.port,
-        "requests": args.requests,
-        "warmup": args.warmup,
-        "username": info["username"],
-        "password": info["password"],
-        "token": info["token"],
-        "endpoints": pages,
-        "app_pid": server.proc.pid,
-        "db_pid": db.server_pid(),
-    }
-    spec_path = WORK_DIR / f"load-city-{db.vendor}.json"
-    spec_path.write_text(json.dumps(spec, ensure_ascii=False), encoding="utf-8")
-    try:
-        log(f"{db.vendor}: measuring the city board")
-        load = run_json(["bench.load", str(spec_path)], django_env(big_url), what="city client")
-    finally:
-        server.stop()
-        spec_path.unlink(missing_ok=True)
+    log(f"{db.vendor}: measuring the city board")
+    load = run_load(db, args, Server(config, big_url), info, pages, name=f"city-{db.vendor}")
     return {
         "dataset": {
             "districts": info["districts"],

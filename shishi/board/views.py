@@ -11,7 +11,7 @@ import functools
 import math
 from collections.abc import Callable
 from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -37,6 +37,7 @@ from shishi.ledger.selectors import (
     visible_programmes,
     visible_units,
 )
+from shishi.ledger.views import content_disposition, error_page
 from shishi.orgs.models import Jurisdiction
 from shishi.orgs.permissions import scope_for
 
@@ -51,24 +52,19 @@ EXPORT_ALERT_LIMIT = 5000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _error(request: HttpRequest, status: int, message: str) -> TemplateResponse:
-    template = {403: "403.html", 404: "404.html"}.get(status, "board/error.html")
-    return TemplateResponse(
-        request, template, {"message": message, "status": status}, status=status
-    )
-
-
 def board_errors(view: V) -> V:
-    """NotFound → 404, PermissionDenied → 403, a bad parameter → 400, each with its reason."""
+    """NotFound → 404, PermissionDenied → 403 (the ledger's pages), a bad parameter → 400
+    with its reason and a link back to the board."""
 
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
         try:
             return view(request, *args, **kwargs)
         except (errors.NotFound, errors.PermissionDenied) as exc:
-            return _error(request, exc.status, exc.message)
+            return error_page(request, exc)
         except errors.ValidationFailed as exc:
-            return _error(request, 400, exc.message)
+            context = {"message": exc.message, "status": 400}
+            return TemplateResponse(request, "board/error.html", context, status=400)
 
     return wrapper  # type: ignore[return-value]
 
@@ -240,11 +236,6 @@ def data_json(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
-def content_disposition(filename: str, fallback: str) -> str:
-    """attachment with an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987)."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
 @require_GET
 @login_required
 @board_errors
@@ -414,16 +405,15 @@ def thresholds(request: HttpRequest, pk: int) -> HttpResponse:
         form = forms.ThresholdsForm(
             initial=forms.thresholds_initial(current), disabled=not can_edit
         )
+    initial = forms.thresholds_initial(current)
     context = {
         "programme": programme,
         "form": form,
         "can_edit": can_edit,
-        "current": forms.thresholds_initial(current),
+        "current": initial,
         "stale_message": stale_message,
         "current_rows": [
-            (form.fields[name].label, value)
-            for name, value in forms.thresholds_initial(current).items()
-            if name != "version"
+            (form.fields[name].label, value) for name, value in initial.items() if name != "version"
         ],
         "board_link": reverse("board:programme", args=[programme.pk]),
     }

@@ -18,6 +18,7 @@ from ninja.responses import NinjaJSONEncoder
 
 from shishi.core.errors import ValidationFailed
 from shishi.ledger import selectors, services
+from shishi.ledger.models import overdue
 from shishi.ledger.permissions import access_item
 from shishi.ledger.schemas import (
     MAX_ID,
@@ -80,7 +81,6 @@ def item_json(row: selectors.ItemRow, today: dt.date) -> dict[str, Any]:
     The list endpoint skips ninja's per-field validation of its output (for 25 rows it cost
     more than the queries); the tests check every field against ``ItemOut``.
     """
-    finished = row.lifecycle in selectors.FINISHED
     return {
         "jurisdiction": row.jurisdiction.code,
         "id": row.id,
@@ -94,7 +94,7 @@ def item_json(row: selectors.ItemRow, today: dt.date) -> dict[str, Any]:
         "deadline_text": row.deadline_text,
         "due_date": row.due_date,
         "is_ongoing": row.is_ongoing,
-        "is_overdue": row.due_date is not None and not finished and row.due_date < today,
+        "is_overdue": overdue(row.due_date, row.lifecycle, today),
         "completion_rate": float(row.completion_rate),
         "lifecycle": row.lifecycle,
         "lifecycle_display": row.get_lifecycle_display(),

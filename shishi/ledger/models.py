@@ -66,6 +66,14 @@ class Lifecycle(models.TextChoices):
     CLOSED_OUT = "closed_out", _("已销号")
 
 
+FINISHED_LIFECYCLES = (Lifecycle.DONE, Lifecycle.CLOSED_OUT)
+
+
+def overdue(due_date: dt.date | None, lifecycle: str, today: dt.date) -> bool:
+    """Past its due date and not finished: the one rule behind every "逾期" shown."""
+    return due_date is not None and lifecycle not in FINISHED_LIFECYCLES and due_date < today
+
+
 class Item(TimeStamped):
     """One practical matter on the ledger."""
 
@@ -136,9 +144,7 @@ class Item(TimeStamped):
 
     @property
     def is_overdue(self) -> bool:
-        if self.due_date is None or self.lifecycle in (Lifecycle.DONE, Lifecycle.CLOSED_OUT):
-            return False
-        return self.due_date < timezone.localdate()
+        return overdue(self.due_date, self.lifecycle, timezone.localdate())
 
     @property
     def is_closed_out(self) -> bool:

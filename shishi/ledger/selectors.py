@@ -12,7 +12,16 @@ from django.db.models import Prefetch, Q, QuerySet, Value
 from django.utils import timezone
 
 from shishi.core.models import AuditEvent
-from shishi.ledger.models import Attachment, Category, Item, Lifecycle, Programme, ProgressUpdate
+from shishi.ledger.models import (
+    FINISHED_LIFECYCLES,
+    Attachment,
+    Category,
+    Item,
+    Lifecycle,
+    Programme,
+    ProgressUpdate,
+    overdue,
+)
 from shishi.orgs.models import Jurisdiction, Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -116,9 +125,7 @@ def filter_items(qs: QuerySet[Item], f: ItemFilters) -> QuerySet[Item]:
     if f.overdue:
         from django.utils import timezone
 
-        qs = qs.filter(due_date__lt=timezone.localdate()).exclude(
-            lifecycle__in=[Lifecycle.DONE, Lifecycle.CLOSED_OUT]
-        )
+        qs = qs.filter(due_date__lt=timezone.localdate()).exclude(lifecycle__in=FINISHED_LIFECYCLES)
     if f.q:
         for word in f.q.split():
             qs = qs.filter(
@@ -218,15 +225,12 @@ class ItemRow:
 
     @property
     def is_overdue(self) -> bool:
-        if self.due_date is None or self.lifecycle in FINISHED:
-            return False
-        return self.due_date < timezone.localdate()
+        return overdue(self.due_date, self.lifecycle, timezone.localdate())
 
     def get_lifecycle_display(self) -> str:
         return str(LIFECYCLE_LABELS.get(self.lifecycle, self.lifecycle))
 
 
-FINISHED = (Lifecycle.DONE, Lifecycle.CLOSED_OUT)
 LIFECYCLE_LABELS = dict(Lifecycle.choices)
 _ROW_COLUMNS = (
     "id",

@@ -29,6 +29,17 @@ def parse_id(value: str | None) -> int | None:
     return _int(value)
 
 
+def _ids(data: QueryDict, key: str, invalid: str) -> list[int]:
+    """Every value of ``key`` as an id; one that is not refuses the request (``invalid``)."""
+    out = []
+    for raw in data.getlist(key):
+        number = _int(raw)
+        if number is None:
+            raise ValidationFailed(invalid)
+        out.append(number)
+    return out
+
+
 def _text(value: str | None) -> str:
     return " ".join((value or "").split())[:SEARCH_MAX_LENGTH]
 
@@ -120,12 +131,7 @@ def parse_bulk(data: QueryDict) -> BulkRequest:
     action = data.get("action")
     if action not in ("publish", "unpublish"):
         raise ValidationFailed("请求无效:请选择“公开”或“取消公开”")
-    ids: list[int] = []
-    for raw in data.getlist("items"):
-        item_id = _int(raw)
-        if item_id is None:
-            raise ValidationFailed("请求无效:所选事项有误,请刷新页面后重试")
-        ids.append(item_id)
+    ids = _ids(data, "items", "请求无效:所选事项有误,请刷新页面后重试")
     if not ids:
         raise ValidationFailed("请先勾选事项")
     return BulkRequest(item_ids=ids, public=action == "publish", versions=parse_versions(data, ids))
@@ -133,10 +139,4 @@ def parse_bulk(data: QueryDict) -> BulkRequest:
 
 def parse_attachment_ids(data: QueryDict) -> list[int]:
     """Photos ticked to be published with an update (``photos``)."""
-    out = []
-    for raw in data.getlist("photos"):
-        attachment_id = _int(raw)
-        if attachment_id is None:
-            raise ValidationFailed("请求无效:所选照片有误,请刷新页面后重试")
-        out.append(attachment_id)
-    return out
+    return _ids(data, "photos", "请求无效:所选照片有误,请刷新页面后重试")

@@ -8,6 +8,7 @@ message: on the page with its status code (409, 422, 404), or inside the htmx fr
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,7 @@ from django.views.decorators.http import require_GET, require_POST
 
 from shishi.core import errors
 from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
+from shishi.ledger.permissions import can_manage_programme
 from shishi.ledger.selectors import (
     LIST_ORDER,
     ItemFilters,
@@ -106,7 +108,7 @@ def _manage_item_url(programme: Programme, item_id: int) -> str:
 
 def _managed_programmes(user: Any) -> list[Programme]:
     programmes = visible_programmes(user).order_by("jurisdiction__code", "-year")
-    return [p for p in programmes if services.can_publish(user, p.jurisdiction_id)]
+    return [p for p in programmes if can_manage_programme(user, p)]
 
 
 # --- the list -------------------------------------------------------------------------------
@@ -202,15 +204,14 @@ def manage_bulk(request: HttpRequest, programme_id: int) -> HttpResponse:
         return _render_manage(
             request, programme, query, action_error=exc.message, status=exc.status
         )
+    count = len(changed)
     if not changed:
         messages.info(request, _("所选事项已经是该状态,没有变化"))
     elif bulk.public:
-        count = len(changed)
         messages.success(
             request, ngettext("已公开 %(n)d 项", "已公开 %(n)d 项", count) % {"n": count}
         )
     else:
-        count = len(changed)
         messages.success(
             request, ngettext("已取消公开 %(n)d 项", "已取消公开 %(n)d 项", count) % {"n": count}
         )
@@ -229,7 +230,7 @@ def _update_rows(item: Item, updates: list[ProgressUpdate] | None = None) -> lis
     return rows
 
 
-def _item_context(request: HttpRequest, programme: Programme, item: Item) -> dict[str, Any]:
+def _item_context(programme: Programme, item: Item) -> dict[str, Any]:
     updates = _update_rows(item)
     return {
         "programme": programme,
@@ -249,7 +250,7 @@ def _render_manage_item(
     action_error: str = "",
     status: int = 200,
 ) -> TemplateResponse:
-    context = _item_context(request, programme, item)
+    context = _item_context(programme, item)
     context["action_error"] = action_error
     return TemplateResponse(request, "portal/manage_item.html", context, status=status)
 
@@ -289,7 +290,7 @@ def item_public(request: HttpRequest, programme_id: int, item_id: int) -> HttpRe
     if _is_htmx(request):
         fresh = access_publication_item(user, programme, item_id)
         if from_item_page:
-            context = _item_context(request, programme, fresh)
+            context = _item_context(programme, fresh)
             context["item_error"] = error
             return TemplateResponse(request, "portal/manage_item.html#item_state", context)
         row = Row(item=fresh, counts=update_counts([fresh.pk])[fresh.pk], error=error)
@@ -328,22 +329,30 @@ def _update_fragment(
     return TemplateResponse(request, "portal/manage_item.html#update", context)
 
 
-def _after_update_change(
+def _toggle_on_update(
     request: HttpRequest,
     programme: Programme,
     update: ProgressUpdate,
     *,
-    error: str,
-    status: int,
-    success: str,
+    current: bool,
+    change: Callable[[bool], object],
+    done: tuple[str, str],
 ) -> HttpResponse:
+    """Apply the posted ``public`` flag with ``change``, then answer with the update's
+    fragment (htmx) or the item's page: ``done`` is the message (published, withdrawn)."""
+    error, status, public = "", 200, current
+    try:
+        public = forms.parse_public_flag(request.POST)
+        change(public)
+    except (errors.ValidationFailed, errors.NotFound) as exc:
+        error, status = exc.message, exc.status
     if _is_htmx(request):
         return _update_fragment(request, programme, update, error)
     if error:
         return _render_manage_item(
             request, programme, update.item, action_error=error, status=status
         )
-    messages.success(request, success)
+    messages.success(request, done[0] if public else done[1])
     url = _manage_item_url(programme, update.item_id)
     return redirect(f"{url}#update-{update.pk}")
 
@@ -356,19 +365,17 @@ def update_public(request: HttpRequest, programme_id: int, update_id: int) -> Ht
     user = request.user
     programme = access_publication(user, programme_id)
     update = access_publication_update(user, programme, update_id)
-    error, status, public = "", 200, update.is_public
-    try:
-        public = forms.parse_public_flag(request.POST)
+
+    def change(public: bool) -> None:
         wanted = set(forms.parse_attachment_ids(request.POST)) if public else set()
         chosen = [a for a in attachments_of(update) if a.pk in wanted]
         if len(chosen) != len(wanted):
             raise errors.ValidationFailed("所选照片已不存在或不属于该条进展,请刷新页面")
         services.set_update_public(update, public, actor=user, attachments=chosen)
-    except (errors.ValidationFailed, errors.NotFound) as exc:
-        error, status = exc.message, exc.status
-    success = _("进展已公开") if public else _("进展已取消公开")
-    return _after_update_change(
-        request, programme, update, error=error, status=status, success=success
+
+    done = (_("进展已公开"), _("进展已取消公开"))
+    return _toggle_on_update(
+        request, programme, update, current=update.is_public, change=change, done=done
     )
 
 
@@ -380,13 +387,16 @@ def attachment_public(request: HttpRequest, programme_id: int, attachment_id: in
     user = request.user
     programme = access_publication(user, programme_id)
     attachment = access_publication_attachment(user, programme, attachment_id)
-    error, status, public = "", 200, attachment.is_public
-    try:
-        public = forms.parse_public_flag(request.POST)
+
+    def change(public: bool) -> None:
         services.set_attachment_public(attachment, public, actor=user)
-    except (errors.ValidationFailed, errors.NotFound) as exc:
-        error, status = exc.message, exc.status
-    success = _("照片已公开") if public else _("照片已取消公开")
-    return _after_update_change(
-        request, programme, attachment.update, error=error, status=status, success=success
+
+    done = (_("照片已公开"), _("照片已取消公开"))
+    return _toggle_on_update(
+        request,
+        programme,
+        attachment.update,
+        current=attachment.is_public,
+        change=change,
+        done=done,
     )

@@ -39,6 +39,7 @@ from typing import Any
 from django.utils import translation
 
 from shishi.core.templatetags.shishi_format import plain_decimal
+from shishi.ledger.excel.layout import is_formula_like
 from shishi.ledger.models import Programme
 from shishi.portal.selectors import PublicItem
 from shishi.portal.status import status_choices
@@ -107,11 +108,6 @@ def json_document(
         }
 
 
-# A text cell starting with one of these would be run as a formula by a spreadsheet (CSV
-# injection); such cells get a leading apostrophe, which Excel hides.
-_FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
-
-
 def _cell(name: str, value: Any) -> str:
     if value is None:
         return ""
@@ -120,7 +116,9 @@ def _cell(name: str, value: Any) -> str:
     if name == "completion_rate":
         return plain_decimal(Decimal(str(value)))
     text = str(value)
-    return "'" + text if text.startswith(_FORMULA_STARTS) else text
+    # A cell a spreadsheet would run as a formula (CSV injection) gets an apostrophe,
+    # which Excel hides.
+    return "'" + text if is_formula_like(text) else text
 
 
 def csv_bytes(items: Sequence[PublicItem], absolute: Absolute) -> bytes:

@@ -21,6 +21,11 @@ def access_publication(user: Any, programme_id: int) -> Programme:
         raise PermissionDenied(MANAGE_DENIED) from None
 
 
+def _require_manager(user: Any, programme: Programme) -> None:
+    if not ledger_permissions.can_manage_programme(user, programme):
+        raise PermissionDenied(MANAGE_DENIED)
+
+
 def access_publication_item(user: Any, programme: Programme, item_id: int) -> Item:
     """An item of a programme the user manages (``access_publication`` first)."""
     item = ledger_permissions.access_item(user, item_id)
@@ -31,8 +36,7 @@ def access_publication_item(user: Any, programme: Programme, item_id: int) -> It
 
 def access_publication_update(user: Any, programme: Programme, update_id: int) -> ProgressUpdate:
     """A progress update of a programme the user manages (``access_publication`` first)."""
-    if not ledger_permissions.can_manage_programme(user, programme):
-        raise PermissionDenied(MANAGE_DENIED)
+    _require_manager(user, programme)
     update = (
         ProgressUpdate.objects.select_related("item")
         .filter(pk=update_id, item__programme_id=programme.pk)
@@ -47,8 +51,7 @@ def access_publication_attachment(
     user: Any, programme: Programme, attachment_id: int
 ) -> Attachment:
     """An attachment of a programme the user manages (``access_publication`` first)."""
-    if not ledger_permissions.can_manage_programme(user, programme):
-        raise PermissionDenied(MANAGE_DENIED)
+    _require_manager(user, programme)
     attachment = (
         Attachment.objects.select_related("update", "update__item")
         .filter(pk=attachment_id, update__item__programme_id=programme.pk)

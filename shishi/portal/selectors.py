@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
+from django.db.models import Aggregate, Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
 from shishi.core.errors import NotFound
@@ -108,6 +108,16 @@ def _has_public_items() -> Exists:
     return Exists(Item.objects.filter(programme_id=OuterRef("pk"), is_public=True))
 
 
+def _progress_totals(prefix: str = "") -> dict[str, Aggregate]:
+    """Annotations ``n`` (items), ``done`` and ``avg`` (completion rate) over items at
+    ``prefix`` (``"items__"`` from a programme)."""
+    return {
+        "n": Count(f"{prefix}id"),
+        "done": Count(f"{prefix}id", filter=Q(**{f"{prefix}lifecycle__in": DONE_STATES})),
+        "avg": Avg(f"{prefix}completion_rate"),
+    }
+
+
 def public_programme(code: str, year: int) -> Programme:
     """The programme of district ``code`` for ``year``, if it has published items."""
     programme = (
@@ -128,11 +138,7 @@ def published_programmes() -> list[PublishedProgramme]:
     rows = (
         Programme.objects.filter(items__is_public=True)
         .values("jurisdiction__code", "jurisdiction__name", "year", "name")
-        .annotate(
-            n=Count("items"),
-            done=Count("items", filter=Q(items__lifecycle__in=DONE_STATES)),
-            avg=Avg("items__completion_rate"),
-        )
+        .annotate(**_progress_totals("items__"))
         .order_by("jurisdiction__code", "-year")
     )
     return [
@@ -318,11 +324,7 @@ def category_summary(programme: Programme) -> list[CategorySummary]:
     rows = (
         public_items(programme)
         .values("category_id", "category__name", "category__order")
-        .annotate(
-            n=Count("id"),
-            done=Count("id", filter=Q(lifecycle__in=DONE_STATES)),
-            avg=Avg("completion_rate"),
-        )
+        .annotate(**_progress_totals())
         .order_by("category__order", "category_id")
     )
     return [

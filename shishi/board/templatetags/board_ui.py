@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import gettext
 
-from shishi.core.templatetags.shishi_format import pct
+from shishi.core.templatetags.shishi_format import bar_width, pct
 
 register = template.Library()
 
@@ -128,7 +128,7 @@ def gap_class(rate: Decimal | None, planned: Decimal | None) -> str:
 @register.simple_tag
 def rate_vs_planned(rate: Decimal | None, planned: Decimal | None) -> SafeString:
     """完成率 against 序时进度: "40% / 46.7%" with a bar and the plan's tick."""
-    width = _clamp(rate)
+    width = bar_width(rate)
     done = html.escape(pct(rate))
     if planned is None:
         return mark_safe(
@@ -137,7 +137,7 @@ def rate_vs_planned(rate: Decimal | None, planned: Decimal | None) -> SafeString
         )
     return mark_safe(
         f'<span class="rvp {gap_class(rate, planned)}"><span class="rvp-bar">'
-        f'<span style="width:{width}%"></span><i style="left:{_clamp(planned)}%"></i></span>'
+        f'<span style="width:{width}%"></span><i style="left:{bar_width(planned)}%"></i></span>'
         f'<span class="rvp-num">{done}<small> / {html.escape(pct(planned))}</small></span></span>'
     )
 
@@ -214,10 +214,3 @@ def alert_rows(alerts: list[Any]) -> SafeString:
             f"{sub}</span></td></tr>"
         )
     return mark_safe("\n".join(out))
-
-
-def _clamp(value: Decimal | None) -> str:
-    if value is None:
-        return "0"
-    clamped = max(Decimal(0), min(Decimal(100), Decimal(value)))
-    return format(clamped.quantize(Decimal("0.1")), "f")

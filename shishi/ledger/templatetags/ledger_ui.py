@@ -24,7 +24,7 @@ from shishi.core.templatetags.shishi_format import (
     filesize,
     pct,
 )
-from shishi.ledger.models import Item, Lifecycle, Programme
+from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Lifecycle, Programme, overdue
 from shishi.ledger.selectors import (
     ItemRow,
     UpdateRow,
@@ -56,7 +56,7 @@ def rate_class(item: Item) -> str:
     """Colour of an item's rate bar: red when overdue, green when done."""
     if getattr(item, "is_overdue", False):
         return "bar-red"
-    if item.lifecycle in (Lifecycle.DONE, Lifecycle.CLOSED_OUT):
+    if item.lifecycle in FINISHED_LIFECYCLES:
         return "bar-green"
     return ""
 
@@ -405,14 +405,14 @@ def ledger_rows(items: Iterable[ItemRow], labels: Mapping[str, str]) -> str:
     lifecycle_labels = {k: esc(str(v)) for k, v in Lifecycle.choices}
     out = []
     for item in items:
-        finished = item.lifecycle in (Lifecycle.DONE, Lifecycle.CLOSED_OUT)
-        overdue = item.due_date is not None and not finished and item.due_date < today
+        finished = item.lifecycle in FINISHED_LIFECYCLES
+        is_overdue = overdue(item.due_date, item.lifecycle, today)
         partners = _names(partners_of(item))
         due = item.due_date
         out.append(
             _ROW.format(
                 l=l,
-                overdue_class=' class="row-overdue"' if overdue else "",
+                overdue_class=' class="row-overdue"' if is_overdue else "",
                 number=esc(item.number),
                 url=f"{item_url}{item.pk}/",
                 name=esc(item.name),
@@ -426,12 +426,12 @@ def ledger_rows(items: Iterable[ItemRow], labels: Mapping[str, str]) -> str:
                 due_sub=f'<span class="sub">{esc(cn_date(due))}</span>'
                 if due and item.deadline_text != due.isoformat()
                 else "",
-                bar="bar-red" if overdue else ("bar-green" if finished else ""),
+                bar="bar-red" if is_overdue else ("bar-green" if finished else ""),
                 width=bar_width(item.completion_rate),
                 rate=esc(pct(item.completion_rate)),
                 badge=LIFECYCLE_CLASSES.get(item.lifecycle, "badge-muted"),
                 state=lifecycle_labels.get(item.lifecycle) or esc(item.lifecycle),
-                overdue_badge=overdue_badge if overdue else "",
+                overdue_badge=overdue_badge if is_overdue else "",
                 date=esc(cn_date(item.progress_date)),
             )
         )
