@@ -19,12 +19,14 @@ def can_edit_item(user: Any, item: Item) -> bool:
     return scope.is_office_for(item.jurisdiction_id) or scope.edits_unit(item.lead_unit_id)
 
 
-def partner_unit_ids_for(user: Any, item: Item) -> set[int]:
-    """The user's editor units that are partner units of the item."""
+def partner_unit_ids_for(user: Any, item: Item, *, partner_ids: set[int] | None = None) -> set[int]:
+    """The user's editor units that are partner units of the item (``partner_ids``: the
+    item's partner units, when the caller has read them already)."""
     scope = scope_for(user)
     if not scope.editor_unit_ids:
         return set()
-    partner_ids = {u.pk for u in item.partner_units.all()}
+    if partner_ids is None:
+        partner_ids = {u.pk for u in item.partner_units.all()}
     return partner_ids & scope.editor_unit_ids
 
 
@@ -32,8 +34,10 @@ def can_post_progress(user: Any, item: Item) -> bool:
     return can_edit_item(user, item)
 
 
-def can_post_note(user: Any, item: Item) -> bool:
-    return can_edit_item(user, item) or bool(partner_unit_ids_for(user, item))
+def can_post_note(user: Any, item: Item, *, partner_ids: set[int] | None = None) -> bool:
+    return can_edit_item(user, item) or bool(
+        partner_unit_ids_for(user, item, partner_ids=partner_ids)
+    )
 
 
 def can_manage_programme(user: Any, programme: Programme) -> bool:

@@ -8,9 +8,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet, Value
+from django.db.models import Prefetch, Q, QuerySet
 from django.utils import timezone
 
+from shishi.core import sql
 from shishi.core.models import AuditEvent
 from shishi.ledger.models import (
     FINISHED_LIFECYCLES,
@@ -166,6 +167,33 @@ def filtered_items(user: Any, f: ItemFilters) -> QuerySet[Item]:
 LIST_ORDER = ("programme_id", "category__order", "seq", "id")
 
 
+@dataclass
+class FilterChoices:
+    """The (id, name) pairs a programme's ledger filters offer."""
+
+    categories: list[tuple[int, str]] = field(default_factory=list)
+    units: list[tuple[int, str]] = field(default_factory=list)
+    leaders: list[tuple[int, str]] = field(default_factory=list)
+
+
+_CHOICES_SQL = """
+SELECT 0, id, name, "order", '' FROM ledger_category WHERE programme_id = %s
+UNION ALL SELECT 1, id, name, 0, name FROM orgs_unit WHERE jurisdiction_id = %s
+UNION ALL SELECT 2, id, name, 0, name FROM orgs_person WHERE jurisdiction_id = %s
+ORDER BY 1, 4, 5, 2"""
+
+
+def filter_choices(programme: Programme) -> FilterChoices:
+    """The categories of ``programme`` and the units and leaders of its district, in one
+    query. The caller has checked that the user may read the programme."""
+    out = FilterChoices()
+    lists = (out.categories, out.units, out.leaders)
+    params = (programme.pk, programme.jurisdiction_id, programme.jurisdiction_id)
+    for kind, pk, name, *_sort in sql.fetch(_CHOICES_SQL, params):
+        lists[kind].append((pk, name))
+    return out
+
+
 class Ref(NamedTuple):
     """A related row as a list shows it: its id and name."""
 
@@ -232,43 +260,40 @@ class ItemRow:
 
 
 LIFECYCLE_LABELS = dict(Lifecycle.choices)
-_ROW_COLUMNS = (
-    "id",
-    "number",
-    "name",
-    "seq",
-    "programme_id",
-    "jurisdiction_id",
-    "jurisdiction__code",
-    "jurisdiction__name",
-    "category_id",
-    "category__name",
-    "lead_unit_id",
-    "lead_unit__name",
-    "deadline_text",
-    "due_date",
-    "is_ongoing",
-    "completion_rate",
-    "lifecycle",
-    "progress_date",
-    "updated_at",
-    "version",
-)
+_ROW_SQL = """
+SELECT i.id, i.number, i.name, i.seq, i.programme_id, i.jurisdiction_id, j.code, j.name,
+       i.category_id, c.name, i.lead_unit_id, u.name, i.deadline_text, i.due_date, i.is_ongoing,
+       i.completion_rate, i.lifecycle, i.progress_date, i.updated_at, i.version{text}
+FROM ledger_item i
+JOIN orgs_jurisdiction j ON j.id = i.jurisdiction_id
+JOIN orgs_unit u ON u.id = i.lead_unit_id
+LEFT JOIN ledger_category c ON c.id = i.category_id
+WHERE i.id IN ({ids})"""
+# Leaders and partner units in one query: (kind, link id, item, id, name), in link order.
+_LINKS_SQL = """
+SELECT 0, l.id, l.item_id, p.id, p.name FROM ledger_item_sponsor_leaders l
+JOIN orgs_person p ON p.id = l.person_id WHERE l.item_id IN ({ids})
+UNION ALL
+SELECT 1, l.id, l.item_id, u.id, u.name FROM ledger_item_partner_units l
+JOIN orgs_unit u ON u.id = l.unit_id WHERE l.item_id IN ({ids})
+ORDER BY 1, 2"""
 
 
 def item_rows(ids: Sequence[int], *, with_text: bool = False) -> list[ItemRow]:
-    """The rows of these items, in the order of ``ids``, in three queries.
+    """The rows of these items, in the order of ``ids``, in two queries.
 
     The ids come from a query that already applied the user's scope; the rows are read by
-    primary key alone. Tuples rather than model instances: building and rendering 25 model
-    instances with their related objects cost more than all the page's queries.
+    primary key alone. Tuples rather than model instances, and SQL written out rather than
+    built by the ORM (see ``shishi.core.sql``): building 25 model instances with their
+    related objects, or compiling the two queries, cost more than running them.
     """
     if not ids:
         return []
-    columns = (*_ROW_COLUMNS, "progress_text") if with_text else _ROW_COLUMNS
+    ids = list(dict.fromkeys(ids))
+    text = ", i.progress_text" if with_text else ""
     jurisdictions: dict[int, JurisdictionRef] = {}
     rows: dict[int, ItemRow] = {}
-    for r in Item.objects.filter(pk__in=ids).order_by().values_list(*columns):
+    for r in sql.fetch(_ROW_SQL.format(text=text, ids=sql.marks(len(ids))), ids):
         jur = jurisdictions.get(r[5])
         if jur is None:
             jur = jurisdictions[r[5]] = JurisdictionRef(r[5], r[6], r[7])
@@ -283,27 +308,35 @@ def item_rows(ids: Sequence[int], *, with_text: bool = False) -> list[ItemRow]:
             lead_unit=Ref(r[10], r[11]),
             deadline_text=r[12],
             due_date=r[13],
-            is_ongoing=r[14],
-            completion_rate=r[15],
+            is_ongoing=bool(r[14]),
+            completion_rate=sql.to_decimal(r[15]) or Decimal(0),
             lifecycle=r[16],
             progress_date=r[17],
-            updated_at=r[18],
+            updated_at=sql.to_aware(r[18]),  # type: ignore[arg-type]
             version=r[19],
             progress_text=r[20] if with_text else "",
         )
-    # Leaders and partner units in one query: (kind, link id, item, id, name), in link order.
-    leaders = _LEADERS.objects.filter(item_id__in=ids).values_list(
-        Value(0), "id", "item_id", "person_id", "person__name"
-    )
-    partners = _PARTNERS.objects.filter(item_id__in=ids).values_list(
-        Value(1), "id", "item_id", "unit_id", "unit__name"
-    )
-    for kind, _link, item_id, ref_id, name in sorted(
-        leaders.union(partners, all=True), key=lambda r: (r[0], r[1])
-    ):
-        row = rows[item_id]
-        (row.partner_list if kind else row.leader_list).append(Ref(ref_id, name))
+    for item_id, (leaders, partners) in item_links(ids).items():
+        rows[item_id].leader_list = leaders
+        rows[item_id].partner_list = partners
     return [rows[pk] for pk in ids if pk in rows]
+
+
+def item_links(ids: Sequence[int]) -> dict[int, tuple[list[Ref], list[Ref]]]:
+    """Each item's sponsor leaders and partner units, in the order they were linked, in one
+    query (items with neither are left out)."""
+    out: dict[int, tuple[list[Ref], list[Ref]]] = {}
+    if not ids:
+        return out
+    params = list(ids) * 2
+    for kind, _link, item_id, ref_id, name in sql.fetch(
+        _LINKS_SQL.format(ids=sql.marks(len(ids))), params
+    ):
+        links = out.get(item_id)
+        if links is None:
+            links = out[item_id] = ([], [])
+        links[kind].append(Ref(ref_id, name))
+    return out
 
 
 def page_of_items(
@@ -403,47 +436,52 @@ class UpdateRow:
         return self.id
 
 
+_TIMELINE_SQL = """
+WITH page AS (
+  SELECT u.id, u.reported_on, u.rate, u.text, u.is_note, u.is_public, u.target_actuals,
+         u.done_investment, un.name AS unit_name, au.display_name, au.username,
+         COUNT(*) OVER () AS total
+  FROM ledger_progressupdate u
+  LEFT JOIN orgs_unit un ON un.id = u.unit_id
+  LEFT JOIN orgs_user au ON au.id = u.author_id
+  WHERE u.item_id = %s
+  ORDER BY u.reported_on DESC, u.id DESC{limit}
+)
+SELECT page.*, a.id, a.name, a.content_type, a.size, a.is_public
+FROM page LEFT JOIN ledger_attachment a ON a.update_id = page.id
+ORDER BY page.reported_on DESC, page.id DESC, a.id"""
+
+
 def timeline_updates(item: Item, *, limit: int | None) -> tuple[list[UpdateRow], int]:
-    """The item's latest ``limit`` updates (all when None), newest first, and how many there
-    are; in three queries, without model instances (50 updates with their authors, units and
-    attachments as models cost ~10 ms)."""
-    qs = ProgressUpdate.objects.filter(item=item).order_by("-reported_on", "-id")
-    total = qs.count()
-    columns = qs.values_list(
-        "id",
-        "reported_on",
-        "rate",
-        "text",
-        "is_note",
-        "is_public",
-        "target_actuals",
-        "done_investment",
-        "unit__name",
-        "author__display_name",
-        "author__username",
-    )
-    rows = [
-        UpdateRow(
-            id=r[0],
-            reported_on=r[1],
-            rate=r[2],
-            text=r[3],
-            is_note=r[4],
-            is_public=r[5],
-            target_actuals=r[6] if isinstance(r[6], dict) else {},
-            done_investment=r[7],
-            unit_name=r[8] or "",
-            author_name=r[9] or r[10] or "",
-        )
-        for r in (columns if limit is None else columns[:limit])
-    ]
-    by_id = {row.id: row for row in rows}
-    for a in (
-        Attachment.objects.filter(update_id__in=list(by_id))
-        .order_by("id")
-        .values_list("id", "update_id", "name", "content_type", "size", "is_public")
-    ):
-        by_id[a[1]].attachments.append(AttachmentRow(a[0], a[2], a[3], a[4], a[5]))
+    """The item's latest ``limit`` updates (all when None), newest first, with their
+    attachments, and how many updates there are; in one query, without model instances
+    (50 updates with their authors, units and attachments as models cost ~10 ms)."""
+    params: list[Any] = [item.pk]
+    if limit is not None:
+        params.append(limit)
+    sql_text = _TIMELINE_SQL.format(limit="" if limit is None else "\n  LIMIT %s")
+    rows: list[UpdateRow] = []
+    total = 0
+    for r in sql.fetch(sql_text, params):
+        if not rows or rows[-1].id != r[0]:
+            actuals = sql.to_json(r[6])
+            rows.append(
+                UpdateRow(
+                    id=r[0],
+                    reported_on=sql.to_date(r[1]),  # type: ignore[arg-type]
+                    rate=sql.to_decimal(r[2]),
+                    text=r[3],
+                    is_note=bool(r[4]),
+                    is_public=bool(r[5]),
+                    target_actuals=actuals if isinstance(actuals, dict) else {},
+                    done_investment=sql.to_decimal(r[7]),
+                    unit_name=r[8] or "",
+                    author_name=r[9] or r[10] or "",
+                )
+            )
+            total = r[11]
+        if r[12] is not None:
+            rows[-1].attachments.append(AttachmentRow(r[12], r[13], r[14], r[15], bool(r[16])))
     return rows, total
 
 
@@ -451,3 +489,63 @@ def item_history(item: Item) -> QuerySet[AuditEvent]:
     return AuditEvent.objects.filter(target_type="ledger.item", target_id=str(item.pk)).order_by(
         "-seq"
     )
+
+
+class EventRow(NamedTuple):
+    """An audit event as the item's history shows it."""
+
+    action: str
+    changes: Any
+    created_at: dt.datetime
+    actor_label: str  # the account's display name or username; blank without an account
+    actor_name: str  # the name recorded with the event
+
+
+_HISTORY_SQL = """
+SELECT e.action, e.changes, e.created_at, au.display_name, au.username, e.actor_name
+FROM core_auditevent e LEFT JOIN orgs_user au ON au.id = e.actor_id
+WHERE e.target_type = 'ledger.item' AND e.target_id = %s
+ORDER BY e.seq DESC{limit}"""
+
+
+def history_rows(item: Item, *, limit: int | None) -> list[EventRow]:
+    """The item's latest ``limit`` audit events (all when None), newest first, in one query."""
+    params: list[Any] = [str(item.pk)]
+    if limit is not None:
+        params.append(limit)
+    text = _HISTORY_SQL.format(limit="" if limit is None else "\nLIMIT %s")
+    return [
+        EventRow(
+            action=r[0],
+            changes=sql.to_json(r[1]),
+            created_at=sql.to_aware(r[2]),  # type: ignore[arg-type]
+            actor_label=r[3] or r[4] or "",
+            actor_name=r[5] or "",
+        )
+        for r in sql.fetch(text, params)
+    ]
+
+
+def reference_names(
+    item: Item, category_ids: set[int], unit_ids: set[int]
+) -> tuple[dict[int, str], dict[int, str]]:
+    """Names of the categories and units an item's history refers to (and of the item's
+    programme's categories and its lead unit), from the item's district, in one query."""
+    category_cond = "programme_id = %s"
+    unit_cond = "id = %s"
+    params: list[Any] = [item.jurisdiction_id, item.programme_id]
+    if category_ids:
+        category_cond += f" OR id IN ({sql.marks(len(category_ids))})"
+        params += sorted(category_ids)
+    params += [item.jurisdiction_id, item.lead_unit_id]
+    if unit_ids:
+        unit_cond += f" OR id IN ({sql.marks(len(unit_ids))})"
+        params += sorted(unit_ids)
+    text = (
+        f"SELECT 0, id, name FROM ledger_category WHERE jurisdiction_id = %s AND ({category_cond})"
+        f" UNION ALL SELECT 1, id, name FROM orgs_unit WHERE jurisdiction_id = %s AND ({unit_cond})"
+    )
+    names: tuple[dict[int, str], dict[int, str]] = ({}, {})
+    for kind, pk, name in sql.fetch(text, params):
+        names[kind][pk] = name
+    return names

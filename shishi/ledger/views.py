@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, Q, prefetch_related_objects
+from django.db.models import Count, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -37,14 +37,17 @@ from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     LIST_ORDER,
     attachments_of,
+    filter_choices,
     filter_items,
-    item_history,
+    history_rows,
+    item_links,
     item_rows,
     item_updates,
     my_items,
     office_jurisdictions,
     page_of_items,
     programme_items,
+    reference_names,
     timeline_updates,
     visible_categories,
     visible_people,
@@ -142,14 +145,11 @@ def item_list(request: HttpRequest) -> HttpResponse:
     if programme is None:
         return TemplateResponse(request, "ledger/list.html", context)
     filters = replace(query.filters, programme=programme.pk)
-    base = programme_items(user, programme)
-    items = filter_items(base, filters)
     # One GROUP BY gives the category chips and, from them, the result count.
-    counts = dict(
-        filter_items(base, replace(filters, category=None))
-        .order_by()
-        .values_list("category_id")
-        .annotate(n=Count("id"))
+    uncategorised = filter_items(programme_items(user, programme), replace(filters, category=None))
+    counts = dict(uncategorised.order_by().values_list("category_id").annotate(n=Count("id")))
+    items = (
+        uncategorised.filter(category_id=filters.category) if filters.category else uncategorised
     )
     total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
     paginator = Paginator(items.order_by(*LIST_ORDER).values_list("pk", flat=True), query.per_page)
@@ -159,32 +159,22 @@ def item_list(request: HttpRequest) -> HttpResponse:
     page.object_list = page_of_items(  # type: ignore[assignment]
         items, offset=offset, limit=query.per_page
     )
-    categories = list(
-        visible_categories(user)
-        .filter(programme=programme)
-        .order_by("order", "id")
-        .values_list("id", "name")
-    )
-    chips = [{"id": pk, "name": name, "n": counts[pk]} for pk, name in categories if pk in counts]
+    # The district's units and leaders: a short list, read without scanning the items.
+    choices = filter_choices(programme)
+    chips = [
+        {"id": pk, "name": name, "n": counts[pk]} for pk, name in choices.categories if pk in counts
+    ]
     if counts.get(None):
         chips.append({"id": None, "name": _("未分类"), "n": counts[None]})
-    jurisdiction_id = programme.jurisdiction_id
     context.update(
         page=page,
         paginator=paginator,
         page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
         chips=chips,
         chips_total=sum(counts.values()),
-        categories=categories,
-        # The district's units and leaders: a short list, read without scanning the items.
-        units=visible_units(user)
-        .filter(jurisdiction_id=jurisdiction_id)
-        .order_by("name")
-        .values_list("id", "name"),
-        leaders=visible_people(user)
-        .filter(jurisdiction_id=jurisdiction_id)
-        .order_by("name")
-        .values_list("id", "name"),
+        categories=choices.categories,
+        units=choices.units,
+        leaders=choices.leaders,
     )
     template = "ledger/list.html"
     if _is_htmx_target(request, RESULTS_TARGET):
@@ -223,7 +213,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
     user = request.user
-    prefetch_related_objects([item], "sponsor_leaders", "partner_units")
+    leaders, partners = item_links([item.pk]).get(item.pk, ([], []))
     targets = list(item.targets.all())
     target_names = {str(t.pk): t for t in targets}
     all_updates = request.GET.get("updates") == "all"
@@ -234,30 +224,17 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
             if target is not None:
                 update.target_lines.append((target.name, value, target.unit))
     show_all = request.GET.get("history") == "all"
-    history_qs = item_history(item).select_related("actor")
-    events = list(history_qs if show_all else history_qs[: HISTORY_LIMIT + 1])
+    events = history_rows(item, limit=None if show_all else HISTORY_LIMIT + 1)
     more_history = not show_all and len(events) > HISTORY_LIMIT
     events = events[:HISTORY_LIMIT] if more_history else events
-    category_ids, unit_ids = history_reference_ids(events)
-    # Names for the ids in the history, always in two queries (Django skips a query for an
-    # empty id list, which would make the count depend on which changes are the latest).
-    category_names = dict(
-        visible_categories(user)
-        .filter(Q(pk__in=category_ids) | Q(programme_id=item.programme_id))
-        .values_list("pk", "name")
-    )
-    unit_names = dict(
-        visible_units(user)
-        .filter(Q(pk__in=unit_ids) | Q(pk=item.lead_unit_id))
-        .values_list("pk", "name")
-    )
+    category_names, unit_names = reference_names(item, *history_reference_ids(events))
     can_edit = permissions.can_edit_item(user, item)
     can_close = permissions.can_close_out(user, item)
     return {
         "item": item,
         "programme": item.programme,
-        "leaders": list(item.sponsor_leaders.all()),
-        "partners": list(item.partner_units.all()),
+        "leaders": leaders,
+        "partners": partners,
         "targets": targets,
         "milestones": list(item.milestones.all()),
         "updates": updates,
@@ -265,7 +242,8 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "more_updates": len(updates) < update_count,
         "history": describe_history(events, category_names=category_names, unit_names=unit_names),
         "more_history": more_history,
-        "can_post": can_edit or permissions.can_post_note(user, item),
+        "can_post": can_edit
+        or permissions.can_post_note(user, item, partner_ids={p.id for p in partners}),
         "can_edit": can_edit,
         "can_publish": can_close,  # the office: the same people decide what is public
         "can_close_out": can_close and item.lifecycle == Lifecycle.DONE,

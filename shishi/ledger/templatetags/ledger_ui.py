@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import html
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
+from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
@@ -15,7 +17,6 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shishi.core.models import AuditEvent
 from shishi.core.templatetags.shishi_format import (
     bar_width,
     cn_date,
@@ -26,6 +27,7 @@ from shishi.core.templatetags.shishi_format import (
 )
 from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Lifecycle, Programme, overdue
 from shishi.ledger.selectors import (
+    EventRow,
     ItemRow,
     UpdateRow,
     leaders_of,
@@ -238,7 +240,7 @@ class Change:
 
 @dataclass
 class HistoryEntry:
-    event: AuditEvent
+    event: EventRow
     who: str
     action: str
     changes: list[Change] = field(default_factory=list)
@@ -249,8 +251,8 @@ class HistoryEntry:
         return self.event.action.endswith(".create")
 
 
-def history_reference_ids(events: Iterable[AuditEvent]) -> tuple[set[int], set[int]]:
-    """Category ids and unit ids named in the events, so their names load in two queries."""
+def history_reference_ids(events: Iterable[EventRow]) -> tuple[set[int], set[int]]:
+    """Category ids and unit ids named in the events, so their names load in one query."""
     categories: set[int] = set()
     units: set[int] = set()
     for event in events:
@@ -311,7 +313,7 @@ def change_value(value: Any, field_name: str) -> str:
 
 
 def describe_history(
-    events: Iterable[AuditEvent],
+    events: Iterable[EventRow],
     *,
     category_names: Mapping[int, str],
     unit_names: Mapping[int, str],
@@ -320,8 +322,7 @@ def describe_history(
     names = {"category_id": category_names, "lead_unit_id": unit_names}
     out = []
     for event in events:
-        actor = event.actor
-        who = str(actor) if actor is not None else (event.actor_name or str(_("系统")))
+        who = event.actor_label or event.actor_name or str(_("系统"))
         entry = HistoryEntry(
             event=event,
             who=who,
@@ -364,6 +365,84 @@ def select_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> str:
             for value, label in choices
         )
     )
+
+
+# --- chips and pager -----------------------------------------------------------------
+# Each chip and page link carries the page's query with one change; through the template's
+# ``querystring`` tag (a deep copy of the query each time) they cost over a millisecond.
+
+_HX = 'hx-target="#ledger-results" hx-swap="outerHTML" hx-push-url="true"'
+
+
+def _query_links(request: HttpRequest) -> Callable[..., str]:
+    """``link(key=value, …)``: the request's query string with those keys set (None drops
+    one), escaped for an attribute; what Django's ``querystring`` tag returns."""
+    params = dict(request.GET.lists())
+
+    def link(**changes: Any) -> str:
+        merged = dict(params)
+        for key, value in changes.items():
+            if value is None:
+                merged.pop(key, None)
+            else:
+                merged[key] = [str(value)]
+        return html.escape("?" + urlencode([(k, v) for k, vs in merged.items() for v in vs]))
+
+    return link
+
+
+@register.simple_tag(takes_context=True)
+def ledger_chips(context: template.Context) -> str:
+    """The category chips over the ledger table, with their counts (escaped, safe)."""
+    link = _query_links(context["request"])
+    chosen = context["filters"].category
+    out = []
+    q = link(category=None, page=None)
+    out.append(
+        f'<a class="chip{"" if chosen else " chip-on"}" href="{q}" hx-get="{q}" {_HX}>'
+        f"{html.escape(gettext('全部'))} <b>{context['chips_total']}</b></a>"
+    )
+    for chip in context["chips"]:
+        name = html.escape(str(chip["name"]))
+        if chip["id"] is None:
+            out.append(f'<span class="chip">{name} <b>{chip["n"]}</b></span>')
+            continue
+        q = link(category=chip["id"], page=None)
+        on = " chip-on" if chip["id"] == chosen else ""
+        out.append(
+            f'<a class="chip{on}" href="{q}" hx-get="{q}" {_HX}>{name} <b>{chip["n"]}</b></a>'
+        )
+    return mark_safe("\n".join(out))
+
+
+@register.simple_tag(takes_context=True)
+def ledger_pager(context: template.Context) -> str:
+    """Previous, numbered (elided) and next page links (escaped, safe); empty for one page."""
+    paginator, page = context["paginator"], context["page"]
+    if paginator.num_pages <= 1:
+        return ""
+    link = _query_links(context["request"])
+    out = [f'<nav class="pager" aria-label="{html.escape(gettext("分页"))}">']
+    if page.has_previous():
+        q = link(page=page.previous_page_number())
+        out.append(
+            f'<a href="{q}" hx-get="{q}" {_HX} rel="prev">{html.escape(gettext("上一页"))}</a>'
+        )
+    for n in context["page_range"]:
+        if n == paginator.ELLIPSIS:
+            out.append('<span class="gap">…</span>')
+        elif n == page.number:
+            out.append(f'<span class="current" aria-current="page">{n}</span>')
+        else:
+            q = link(page=n)
+            out.append(f'<a href="{q}" hx-get="{q}" {_HX}>{n}</a>')
+    if page.has_next():
+        q = link(page=page.next_page_number())
+        out.append(
+            f'<a href="{q}" hx-get="{q}" {_HX} rel="next">{html.escape(gettext("下一页"))}</a>'
+        )
+    out.append("</nav>")
+    return mark_safe("\n".join(out))
 
 
 # --- ledger rows --------------------------------------------------------------------------
