@@ -27,6 +27,7 @@ from shishi.core.templatetags.shishi_format import (
 )
 from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Lifecycle, Programme, overdue
 from shishi.ledger.selectors import (
+    LIFECYCLE_LABELS,
     EventRow,
     ItemRow,
     UpdateRow,
@@ -278,7 +279,7 @@ def _display(field_name: str, value: Any, names: Mapping[str, Mapping[int, str]]
     if field_name in RATE_FIELDS or field_name.startswith("rate"):
         return pct(value)
     if field_name == "lifecycle":
-        return str(dict(Lifecycle.choices).get(value, value))
+        return str(LIFECYCLE_LABELS.get(value, value))
     if field_name in DATE_FIELDS or field_name.startswith("milestone:"):
         return cn_date(value)
     if isinstance(value, bool):
@@ -320,13 +321,16 @@ def describe_history(
 ) -> list[HistoryEntry]:
     """Audit events of an item as rows a person reads: who, when, what, old → new."""
     names = {"category_id": category_names, "lead_unit_id": unit_names}
+    # Labels are lazy translations: translate each once per call, not once per change.
+    labels: dict[str, str] = {}
+    actions = {key: str(label) for key, label in ACTION_LABELS.items()}
+    system = str(_("系统"))
     out = []
     for event in events:
-        who = event.actor_label or event.actor_name or str(_("系统"))
         entry = HistoryEntry(
             event=event,
-            who=who,
-            action=str(ACTION_LABELS.get(event.action, event.action)),
+            who=event.actor_label or event.actor_name or system,
+            action=actions.get(event.action, event.action),
         )
         changes = event.changes if isinstance(event.changes, dict) else {}
         for key, pair in changes.items():
@@ -337,9 +341,12 @@ def describe_history(
             else:
                 old, new = None, pair
             old_text, new_text = _display(key, old, names), _display(key, new, names)
+            label = labels.get(key)
+            if label is None:
+                label = labels[key] = _label(key)
             entry.changes.append(
                 Change(
-                    label=_label(key),
+                    label=label,
                     old=_short(old_text),
                     new=_short(new_text),
                     old_full=old_text if len(old_text) > TEXT_LIMIT else "",
