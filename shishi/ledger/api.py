@@ -185,7 +185,7 @@ def list_updates(
 )
 def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId) -> Status[Any]:
     _reject_unknown_params(request, None)
-    item = access_item(request.user, item_id)
+    item = access_item(request.user, item_id, related=("lead_unit",))  # the update's unit
     update = services.record_progress(
         item,
         actor=request.user,
