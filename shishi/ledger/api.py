@@ -105,16 +105,10 @@ def item_json(row: selectors.ItemRow, today: dt.date) -> dict[str, Any]:
     }
 
 
-def _item_page(
-    request: HttpRequest, qs: QuerySet[Any], paging: PageQuery, order: tuple[str, ...]
-) -> HttpResponse:
-    offset = (paging.page - 1) * paging.page_size
-    rows = selectors.page_of_items(
-        qs, offset=offset, limit=paging.page_size, order=order, with_text=True
-    )
+def _item_page(paging: PageQuery, count: int, rows: list[selectors.ItemRow]) -> HttpResponse:
     today = timezone.localdate()
     page = {
-        "count": qs.count(),
+        "count": count,
         "page": paging.page,
         "page_size": paging.page_size,
         "items": [item_json(row, today) for row in rows],
@@ -156,9 +150,17 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
         overdue=query.overdue,
     )
     qs = selectors.filtered_items(request.user, filters)
-    # Within one programme the year and district are fixed: order without joining them.
-    order = ITEM_ORDER[2:] if query.programme else ITEM_ORDER
-    return _item_page(request, qs, query, order)
+    offset = (query.page - 1) * query.page_size
+    if query.programme:  # read category by category along the list index
+        count, rows = selectors.programme_slice(
+            qs, offset=offset, limit=query.page_size, with_text=True
+        )
+    else:
+        count = qs.count()
+        rows = selectors.page_of_items(
+            qs, offset=offset, limit=query.page_size, order=ITEM_ORDER, with_text=True
+        )
+    return _item_page(query, count, rows)
 
 
 @router.get("/items/{item_id}", response={200: ItemDetailOut, **_errors(404)}, summary="事项详情")

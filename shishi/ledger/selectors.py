@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from shishi.core import sql
@@ -354,6 +354,67 @@ def page_of_items(
     """
     ids = list(qs.order_by(*order).values_list("pk", flat=True)[offset : offset + limit])
     return item_rows(ids, with_text=with_text)
+
+
+def programme_page_ids(
+    items: QuerySet[Item],
+    counts: Mapping[int | None, int],
+    category_ids: Sequence[int],
+    *,
+    offset: int,
+    limit: int,
+) -> list[int]:
+    """Ids of rows ``offset`` … ``offset + limit`` of one programme's ``items`` in list order:
+    by category (in ``category_ids`` order, uncategorised last), then number, then id.
+
+    ``counts`` (matching items per category, which the page's category chips show anyway)
+    tells which categories the page spans; each is read in the order of the (programme,
+    category, seq, id) index and stops at the page's end. Sorting the whole programme by its
+    categories' order instead cost PostgreSQL a sort of every matching row on each page.
+    """
+    parts: list[str] = []
+    params: list[Any] = []
+    skip, wanted = offset, limit
+    for category in (*category_ids, None):
+        n = counts.get(category, 0)
+        if skip >= n:
+            skip -= n
+            continue
+        if category is None:
+            part = items.filter(category__isnull=True)
+        else:
+            part = items.filter(category_id=category)
+        take = min(wanted, n - skip)
+        branch = part.order_by("seq", "id").values_list("seq", "pk")[skip : skip + take]
+        text, branch_params = branch.query.sql_with_params()
+        parts.append(f"SELECT {len(parts)} AS k, b.* FROM ({text}) b")
+        params += branch_params
+        skip, wanted = 0, wanted - take
+        if wanted <= 0:
+            break
+    if not parts:
+        return []
+    # One query however many categories the page spans (each part sorted in its subquery).
+    return [r[2] for r in sql.fetch(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params)]
+
+
+def programme_slice(
+    items: QuerySet[Item], *, offset: int, limit: int, with_text: bool = False
+) -> tuple[int, list[ItemRow]]:
+    """How many ``items`` (of one programme) there are, and rows ``offset`` … ``offset +
+    limit`` in list order; in three queries (counts per category, the page, its rows)."""
+    counts: dict[int | None, int] = {}
+    order: list[tuple[int, int]] = []
+    for category_id, category_order, n in (
+        items.order_by().values_list("category_id", "category__order").annotate(n=Count("id"))
+    ):
+        counts[category_id] = n
+        if category_id is not None:
+            order.append((category_order, category_id))
+    ids = programme_page_ids(
+        items, counts, [pk for _order, pk in sorted(order)], offset=offset, limit=limit
+    )
+    return sum(counts.values()), item_rows(ids, with_text=with_text)
 
 
 def leaders_of(item: Item | ItemRow) -> Sequence[Person | Ref]:

@@ -45,8 +45,8 @@ from shishi.ledger.selectors import (
     item_updates,
     my_items,
     office_jurisdictions,
-    page_of_items,
     programme_items,
+    programme_page_ids,
     reference_names,
     timeline_updates,
     visible_categories,
@@ -147,7 +147,9 @@ def item_list(request: HttpRequest) -> HttpResponse:
     filters = replace(query.filters, programme=programme.pk)
     # One GROUP BY gives the category chips and, from them, the result count.
     uncategorised = filter_items(programme_items(user, programme), replace(filters, category=None))
-    counts = dict(uncategorised.order_by().values_list("category_id").annotate(n=Count("id")))
+    counts: dict[int | None, int] = dict(
+        uncategorised.order_by().values_list("category_id").annotate(n=Count("id"))
+    )
     items = (
         uncategorised.filter(category_id=filters.category) if filters.category else uncategorised
     )
@@ -155,12 +157,17 @@ def item_list(request: HttpRequest) -> HttpResponse:
     paginator = Paginator(items.order_by(*LIST_ORDER).values_list("pk", flat=True), query.per_page)
     paginator.count = total  # known from the chips: spare the COUNT query
     page = paginator.get_page(query.page)
-    offset = (page.number - 1) * query.per_page
-    page.object_list = page_of_items(  # type: ignore[assignment]
-        items, offset=offset, limit=query.per_page
-    )
     # The district's units and leaders: a short list, read without scanning the items.
     choices = filter_choices(programme)
+    in_page: dict[int | None, int] = {filters.category: total} if filters.category else counts
+    ids = programme_page_ids(
+        items,
+        in_page,
+        [pk for pk, _name in choices.categories],
+        offset=(page.number - 1) * query.per_page,
+        limit=query.per_page,
+    )
+    page.object_list = item_rows(ids)  # type: ignore[assignment]
     chips = [
         {"id": pk, "name": name, "n": counts[pk]} for pk, name in choices.categories if pk in counts
     ]

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import cast
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -90,3 +91,41 @@ def test_item_rows_match_the_models(world: World) -> None:
     assert row.updated_at == item.updated_at and row.due_date == item.due_date
     assert row.is_ongoing is item.is_ongoing
     assert [r.id for r in row.partner_list] == [world.unit_c.pk]
+
+
+def test_programme_pages_follow_category_order_then_number(world: World) -> None:
+    from django.db.models import Count
+
+    from shishi.ledger.models import Programme
+    from shishi.ledger.selectors import programme_page_ids
+    from shishi.ledger.tests.factories import CategoryFactory, ItemFactory, ProgrammeFactory
+
+    programme = cast(Programme, ProgrammeFactory(jurisdiction=world.nangang, year=2030))
+    second = CategoryFactory(programme=programme, name="后", order=2)
+    first = CategoryFactory(programme=programme, name="先", order=1)
+    made = {}
+    for category, seqs in ((second, [5, 1, 3]), (first, [9, 2]), (None, [4, 0])):
+        for seq in seqs:
+            item = ItemFactory(programme=programme, category=category, seq=seq)
+            made[item.pk] = (category, seq)
+    expected = [
+        pk
+        for pk, _ in sorted(
+            made.items(),
+            key=lambda kv: ({first: 0, second: 1, None: 2}[kv[1][0]], kv[1][1], kv[0]),
+        )
+    ]
+    items = Item.objects.filter(programme=programme)
+    counts = dict(items.order_by().values_list("category_id").annotate(n=Count("id")))
+    order = [first.pk, second.pk]
+    pages = [
+        programme_page_ids(items, counts, order, offset=offset, limit=3) for offset in (0, 3, 6)
+    ]
+    assert [len(p) for p in pages] == [3, 3, 1]
+    assert [pk for page in pages for pk in page] == expected
+    assert programme_page_ids(items, counts, order, offset=7, limit=3) == []
+    only_second = {second.pk: counts[second.pk]}
+    assert (
+        programme_page_ids(items.filter(category=second), only_second, order, offset=1, limit=5)
+        == [pk for pk in expected if made[pk][0] == second][1:]
+    )
