@@ -130,8 +130,14 @@ def shishi_nav(context: template.Context) -> Nav | None:
     if user is None or not user.is_authenticated:
         return None
     seen: dict[str, str] = {}
+    scope = scope_for(user)
     loaded = context.get("programmes")  # the ledger page has them already
-    if isinstance(loaded, list) and all(isinstance(p, Programme) for p in loaded):
+    pairs: list[tuple[str, str]]
+    if not (scope.is_superuser or scope.city_jurisdiction_ids) and (
+        len(scope.member_jurisdiction_ids) <= 1
+    ):
+        pairs = []  # one district at most: nothing to switch between, nothing to read
+    elif isinstance(loaded, list) and all(isinstance(p, Programme) for p in loaded):
         pairs = sorted((p.jurisdiction.code, p.jurisdiction.name) for p in loaded)
     else:
         pairs = list(
@@ -149,7 +155,7 @@ def shishi_nav(context: template.Context) -> Nav | None:
         roles=_role_labels(user),
         jurisdictions=list(seen.items()) if len(seen) > 1 else [],
         current_code=current,
-        is_office=scope_for(user).is_any_office(),
+        is_office=scope.is_any_office(),
     )
 
 

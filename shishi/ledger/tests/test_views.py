@@ -613,6 +613,10 @@ def test_city_office_sees_district_switcher(world: World) -> None:
     body = client.get(reverse("ledger:list"), {"jurisdiction": world.hulan.code}).content.decode()
     assert "职业技能培训" in body
     assert "抢修一曼街" not in body
+    item_page = reverse("ledger:item", args=[world.item_a.pk])
+    assert 'id="switch-jurisdiction"' in client.get(item_page).content.decode()
+    # One district: no switcher (and no query for it).
+    assert 'id="switch-jurisdiction"' not in _client(world.office).get(item_page).content.decode()
 
 
 def test_top_bar_shows_name_roles_language_and_logout(world: World) -> None:
