@@ -70,6 +70,10 @@ def access_item(
     )
     if item is None or not can_read_item(user, item):
         raise NotFound("事项不存在或无权查看")
+    if "programme" in related and "jurisdiction" in related:
+        programme = item.programme
+        if programme.jurisdiction_id == item.jurisdiction_id:  # always: spare a query
+            programme.jurisdiction = item.jurisdiction
     if write and not can_edit_item(user, item):
         raise PermissionDenied("只有专班或牵头单位可以修改此事项")
     return item
