@@ -96,17 +96,17 @@ def test_item_rows_match_the_models(world: World) -> None:
 def test_programme_pages_follow_category_order_then_number(world: World) -> None:
     from django.db.models import Count
 
-    from shishi.ledger.models import Programme
+    from shishi.ledger.models import Category, Programme
     from shishi.ledger.selectors import programme_page_ids
     from shishi.ledger.tests.factories import CategoryFactory, ItemFactory, ProgrammeFactory
 
     programme = cast(Programme, ProgrammeFactory(jurisdiction=world.nangang, year=2030))
-    second = CategoryFactory(programme=programme, name="后", order=2)
-    first = CategoryFactory(programme=programme, name="先", order=1)
+    second = cast(Category, CategoryFactory(programme=programme, name="后", order=2))
+    first = cast(Category, CategoryFactory(programme=programme, name="先", order=1))
     made = {}
     for category, seqs in ((second, [5, 1, 3]), (first, [9, 2]), (None, [4, 0])):
         for seq in seqs:
-            item = ItemFactory(programme=programme, category=category, seq=seq)
+            item = cast(Item, ItemFactory(programme=programme, category=category, seq=seq))
             made[item.pk] = (category, seq)
     expected = [
         pk
@@ -116,7 +116,9 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
         )
     ]
     items = Item.objects.filter(programme=programme)
-    counts = dict(items.order_by().values_list("category_id").annotate(n=Count("id")))
+    counts: dict[int | None, int] = dict(
+        items.order_by().values_list("category_id").annotate(n=Count("id"))
+    )
     order = [first.pk, second.pk]
     pages = [
         programme_page_ids(items, counts, order, offset=offset, limit=3) for offset in (0, 3, 6)
@@ -124,7 +126,7 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [pk for page in pages for pk in page] == expected
     assert programme_page_ids(items, counts, order, offset=7, limit=3) == []
-    only_second = {second.pk: counts[second.pk]}
+    only_second: dict[int | None, int] = {second.pk: counts[second.pk]}
     assert (
         programme_page_ids(items.filter(category=second), only_second, order, offset=1, limit=5)
         == [pk for pk in expected if made[pk][0] == second][1:]
