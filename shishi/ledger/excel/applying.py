@@ -1,10 +1,12 @@
 """Writing an ``ImportPlan``: all of it in one transaction, in bulk, with its audit events.
 
 Units, leaders and categories the plan names are created first (one query to find the
-existing names, one bulk insert for the rest). Items and their leader and partner links go in
-through ``bulk`` (executemany), updates are grouped by the fields they change and guarded by
-the item's version, and the audit events — one per created or changed record and one for the
-import — are appended to the chain with ``audit.record_many``.
+existing names, one bulk insert for the rest). New items get their ids reserved up front and
+go in with their leader and partner links and targets through ``bulk`` (COPY on PostgreSQL,
+multi-row INSERTs on SQLite); updates are grouped by the fields they change and guarded by
+the item's version; the audit events — one per created or changed record and one for the
+import — are appended to the chain with ``audit.record_many``, the creations' JSON built
+from values encoded once per distinct value (``_JSONValues``).
 """
 
 from __future__ import annotations
@@ -213,6 +215,7 @@ class _Context:
 
 
 _ITEM_COLUMNS = (
+    "id",
     "jurisdiction_id",
     "programme_id",
     "category_id",
@@ -236,93 +239,140 @@ _ITEM_COLUMNS = (
     "created_at",
     "updated_at",
 )
-# What an item.create event records (item_snapshot's fields), empty values left out.
-_SNAPSHOT_COLUMNS = tuple(
-    (i, name)
-    for i, name in enumerate(_ITEM_COLUMNS)
-    if name not in ("jurisdiction_id", "programme_id", "seq", "progress_date", "version")
-    and not name.endswith("_at")
-)
 
 
 def _create_items(ctx: _Context, creates: Sequence[PlannedItem]) -> None:
+    """Insert the new items, their links and targets; one item.create event each.
+
+    One pass over the plan: the ids are reserved first, so each item's row, links, targets
+    and audit event are made together. The event records the item's fields as
+    ``item_snapshot`` does, empty values left out.
+    """
     if not creates:
         return
     programme = ctx.programme
+    jurisdiction_id, programme_id = programme.jurisdiction_id, programme.pk
     progress_date = ctx.progress_date
+    now = ctx.now
     not_started = Lifecycle.NOT_STARTED
-    rows = []
-    for p in creates:
-        deadline = p.deadline or NO_DEADLINE
-        rate = p.completion_rate if p.completion_rate is not None else Decimal(0)
-        rows.append(
-            (
-                programme.jurisdiction_id,
-                programme.pk,
-                ctx.categories[p.category] if p.category else None,
-                p.number,
-                p.seq,
-                p.name,
-                p.content,
-                p.measures,
-                deadline.text,
-                deadline.due_date,
-                deadline.is_ongoing,
-                ctx.units[p.lead_unit],
-                p.planned_investment,
-                p.done_investment,
-                rate,
-                lifecycle_for_rate(rate, not_started),
-                p.progress_text or "",
-                progress_date if p.progress_text else None,
-                p.remarks,
-                1,
-                ctx.now,
-                ctx.now,
-            )
-        )
-    bulk.insert_rows(Item, _ITEM_COLUMNS, rows)
-    numbers = {p.number for p in creates}
-    ids = {
-        number: pk
-        for number, pk in Item.objects.filter(programme=programme).values_list("number", "pk")
-        if number in numbers
-    }
+    categories, units, people = ctx.categories, ctx.units, ctx.people
+    entries = ctx.entries
+    lifecycles: dict[Decimal, str] = {}
+    as_json = _JSONValues()
+    text_json, value_json, names_json = as_json.text, as_json.value, as_json.names
+    rows: list[tuple[Any, ...]] = []
     leader_links: list[tuple[int, int]] = []
     partner_links: list[tuple[int, int]] = []
     targets: list[tuple[Any, ...]] = []
-    for p, row in zip(creates, rows, strict=True):
-        pk = ids[p.number]
-        people, units = ctx.people, ctx.units
-        leader_links += ((pk, people[n]) for n in p.sponsor_leaders)
-        partner_links += ((pk, units[n]) for n in p.partner_units)
-        targets += (
-            (pk, t.name, t.value, t.unit, i, ctx.now, ctx.now) for i, t in enumerate(p.targets)
-        )
-        changes: dict[str, Any] = {}
-        for i, name in _SNAPSHOT_COLUMNS:
-            value = row[i]
-            # Empty values are left out (tested by type: Decimal == "" is slow).
-            if value is None or value is False or (value.__class__ is str and not value):
-                continue
-            changes[name] = [None, value]
+    zero = Decimal(0)
+    for p, pk in zip(creates, bulk.allocate_ids(Item, len(creates)), strict=True):
+        deadline = p.deadline or NO_DEADLINE
+        rate = p.completion_rate if p.completion_rate is not None else zero
+        lifecycle = lifecycles.get(rate)
+        if lifecycle is None:
+            lifecycle = lifecycles[rate] = lifecycle_for_rate(rate, not_started)
+        category_id = categories[p.category] if p.category else None
+        lead_unit_id = units[p.lead_unit]
+        progress_text = p.progress_text or ""
+        rows.append(
+            (
+                pk, jurisdiction_id, programme_id, category_id, p.number, p.seq, p.name,
+                p.content, p.measures, deadline.text, deadline.due_date, deadline.is_ongoing,
+                lead_unit_id, p.planned_investment, p.done_investment, rate, lifecycle,
+                progress_text, progress_date if progress_text else None, p.remarks, 1, now, now,
+            )
+        )  # fmt: skip
+        # The event: the fields item_snapshot records, empty values left out.
+        fields = [
+            ("lead_unit_id", str(lead_unit_id)),
+            ("completion_rate", value_json(rate)),
+            ("lifecycle", text_json(lifecycle)),
+        ]
+        if p.number:
+            fields.append(("number", audit.encode_value(p.number)))
+        if category_id is not None:
+            fields.append(("category_id", str(category_id)))
+        if p.name:
+            fields.append(("name", audit.encode_value(p.name)))
+        if p.content:
+            fields.append(("content", text_json(p.content)))
+        if p.measures:
+            fields.append(("measures", text_json(p.measures)))
+        if deadline.text:
+            fields.append(("deadline_text", text_json(deadline.text)))
+        if deadline.due_date is not None:
+            fields.append(("due_date", value_json(deadline.due_date)))
+        if deadline.is_ongoing:
+            fields.append(("is_ongoing", "true"))
+        if p.planned_investment is not None:
+            fields.append(("planned_investment", value_json(p.planned_investment)))
+        if p.done_investment is not None:
+            fields.append(("done_investment", value_json(p.done_investment)))
+        if progress_text:
+            fields.append(("progress_text", text_json(progress_text)))
+        if p.remarks:
+            fields.append(("remarks", text_json(p.remarks)))
         if p.sponsor_leaders:
-            changes["sponsor_leaders"] = [None, sorted(p.sponsor_leaders)]
+            leader_links += [(pk, people[n]) for n in p.sponsor_leaders]
+            fields.append(("sponsor_leaders", names_json(p.sponsor_leaders)))
         if p.partner_units:
-            changes["partner_units"] = [None, sorted(p.partner_units)]
+            partner_links += [(pk, units[n]) for n in p.partner_units]
+            fields.append(("partner_units", names_json(p.partner_units)))
         if p.targets:
-            changes["targets"] = [None, format_targets(p.targets)]
-        ctx.entries.append(_entry(ctx, "item.create", pk, p, changes))
+            targets += [(pk, t.name, t.value, t.unit, i, now, now) for i, t in enumerate(p.targets)]
+            fields.append(("targets", audit.encode_value(format_targets(p.targets))))
+        entries.append(_entry(ctx, "item.create", pk, p, audit.creation_changes(fields)))
+    bulk.insert_rows(Item, _ITEM_COLUMNS, rows)
     bulk.insert_rows(Item.sponsor_leaders.through, ("item_id", "person_id"), leader_links)
     bulk.insert_rows(Item.partner_units.through, ("item_id", "unit_id"), partner_links)
     bulk.insert_rows(Target, _TARGET_COLUMNS, targets)
+
+
+class _JSONValues:
+    """Values as the audit log's JSON writes them, each distinct one encoded once.
+
+    Ledgers repeat themselves (deadlines, rates, units, leaders): an import of thousands of
+    items encodes each of them once for all the items' events.
+    """
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.values: dict[Any, str] = {}  # Decimals and dates (never equal to each other)
+        self.name_lists: dict[tuple[str, ...], str] = {}
+
+    def text(self, text: str) -> str:
+        try:
+            return self.texts[text]
+        except KeyError:
+            encoded = self.texts[text] = audit.encode_value(text)
+            return encoded
+
+    def value(self, value: Decimal | dt.date) -> str:
+        try:
+            return self.values[value]
+        except KeyError:
+            encoded = self.values[value] = audit.encode_value(audit.jsonable(value))
+            return encoded
+
+    def names(self, names: Sequence[str]) -> str:
+        """A list of names, in the sorted order the events record."""
+        key = tuple(sorted(names))
+        try:
+            return self.name_lists[key]
+        except KeyError:
+            encoded = self.name_lists[key] = audit.encode_value(list(key))
+            return encoded
 
 
 _TARGET_COLUMNS = ("item_id", "name", "value", "unit", "order", "created_at", "updated_at")
 
 
 def _entry(
-    ctx: _Context, action: str, pk: int, item: PlannedItem, changes: dict[str, Any]
+    ctx: _Context,
+    action: str,
+    pk: int,
+    item: PlannedItem,
+    changes: dict[str, Any] | audit.Canonical,
 ) -> audit.Entry:
     return audit.Entry(
         action,

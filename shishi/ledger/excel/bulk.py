@@ -1,18 +1,26 @@
-"""Bulk INSERT and UPDATE through ``executemany``, for imports of thousands of items.
+"""Bulk INSERT and UPDATE for imports of thousands of items, in a few statements.
 
 Ten thousand items make some forty thousand rows (items, leader and partner links, audit
 events). Django's ``bulk_create`` compiles SQL for every field of every object, which costs
 more than the database's own work; here each value is prepared by its model field (so
 dates, decimals and time zones are stored exactly as the ORM would store them) and the rows
-go to the database in a few ``executemany`` calls. Callers run inside a transaction.
+go to the database in bulk: on PostgreSQL through ``COPY … FROM STDIN`` (one stream for all
+the rows, instead of a statement per row), elsewhere (SQLite) in multi-row ``INSERT …
+VALUES`` statements of as many rows as the database takes parameters. New rows' ids are
+reserved up front (``allocate_ids``), so no query has to read them back. Callers run inside
+a transaction.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 from django.db import connection, models
+
+from shishi.core import sql
 
 CHUNK = 2000
 
@@ -41,36 +49,73 @@ def _preparer(f: models.Field[Any, Any]) -> Callable[[Any], Any] | None:
     return prepare
 
 
+def allocate_ids(model: type[models.Model], count: int) -> list[int]:
+    """``count`` primary keys for new rows of ``model``, ascending, reserved for the caller.
+
+    PostgreSQL takes them from the table's sequence, so concurrent writers never get the
+    same ones. SQLite has one writer at a time: the caller's transaction holds the write
+    lock (``BEGIN IMMEDIATE``; should it not, the insert fails rather than overwrite), and
+    the next ids follow the largest ever used (``sqlite_sequence``, as AUTOINCREMENT does).
+    """
+    if count <= 0:
+        return []
+    pk = model._meta.pk
+    assert pk is not None
+    qn = connection.ops.quote_name
+    table = model._meta.db_table
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT nextval(pg_get_serial_sequence(%s, %s)) FROM generate_series(1, %s)",
+                [qn(table), pk.column, count],
+            )
+            return sorted(row[0] for row in cursor.fetchall())
+    if connection.vendor != "sqlite":
+        raise NotImplementedError(f"allocate_ids: no support for {connection.vendor}")
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT MAX({qn(pk.column)}) FROM {qn(table)}")
+        top = cursor.fetchone()[0] or 0
+        cursor.execute("SELECT seq FROM sqlite_sequence WHERE name = %s", [table])
+        row = cursor.fetchone()
+        if row is not None and row[0] is not None:
+            top = max(top, row[0])
+    return list(range(top + 1, top + 1 + count))
+
+
 def insert_rows(
     model: type[models.Model], columns: Sequence[str], rows: Iterable[Sequence[Any]]
 ) -> int:
-    """INSERT rows of values for ``columns`` (attnames); other fields take their defaults."""
-    concrete = {f.attname: f for f in model._meta.concrete_fields if not f.primary_key}
-    given = [concrete[name] for name in columns]
-    rest = [f for name, f in concrete.items() if name not in columns]
-    tail = tuple(f.get_db_prep_save(f.get_default(), connection) for f in rest)
-    preparers = [(i, p) for i, f in enumerate(given) if (p := _preparer(f)) is not None]
-    qn = connection.ops.quote_name
-    sql = "INSERT INTO {} ({}) VALUES ({})".format(
-        qn(model._meta.db_table),
-        ", ".join(qn(f.column) for f in (*given, *rest)),
-        ", ".join(["%s"] * (len(given) + len(rest))),
-    )
-    params: list[tuple[Any, ...]] = []
-    for row in rows:
-        if preparers:
-            values = list(row)
-            for i, prepare in preparers:
-                values[i] = prepare(values[i])
-            params.append((*values, *tail))
-        else:
-            params.append((*row, *tail))
-    if not params:
+    """INSERT rows of values for ``columns`` (attnames); other fields take their defaults.
+
+    The primary key may be one of the columns (ids from ``allocate_ids``).
+    """
+    table = list(rows)
+    if not table:
         return 0
-    with connection.cursor() as cursor:
-        for start in range(0, len(params), CHUNK):
-            cursor.executemany(sql, params[start : start + CHUNK])
-    return len(params)
+    count = len(table)
+    concrete = {f.attname: f for f in model._meta.concrete_fields}
+    given = [concrete[name] for name in columns]
+    rest = [f for name, f in concrete.items() if name not in columns and not f.primary_key]
+    # Column by column: each distinct value is prepared once, and the rest runs in C.
+    values: list[Sequence[Any]] = list(zip(*table, strict=True))
+    for i, f in enumerate(given):
+        if f.get_internal_type() in _PREPARED_TYPES:
+            values[i] = _prepared(f, values[i])
+    for f in rest:
+        values.append([f.get_db_prep_save(f.get_default(), connection)] * count)
+    params = list(zip(*values, strict=True))
+    columns_db = [f.column for f in (*given, *rest)]
+    sql.bulk_insert(connection, model._meta.db_table, columns_db, params, batch=CHUNK)
+    return count
+
+
+def _prepared(f: models.Field[Any, Any], column: Sequence[Any]) -> list[Any]:
+    """The column's values as the field stores them (``get_db_prep_save``)."""
+    try:
+        mapping = {v: None if v is None else f.get_db_prep_save(v, connection) for v in set(column)}
+    except TypeError:  # unhashable values (JSON)
+        return [None if v is None else f.get_db_prep_save(v, connection) for v in column]
+    return list(map(mapping.__getitem__, column))
 
 
 def update_rows(
@@ -81,9 +126,11 @@ def update_rows(
 ) -> int:
     """UPDATE rows given as (attname → new value, pk, expected version); return rows matched.
 
-    Rows are grouped by the fields they change, one executemany per group. The version
-    condition makes a row that someone changed meanwhile match nothing, so a caller that
-    compares the count with its rows knows that its plan went stale.
+    Rows are grouped by the fields they change: on PostgreSQL one UPDATE … FROM (VALUES …)
+    per group and chunk, elsewhere (SQLite, where a statement costs little) one executemany
+    per group. The version condition makes a row that someone changed meanwhile match
+    nothing, so a caller that compares the count with its rows knows that its plan went
+    stale.
     """
     fields = {f.attname: f for f in model._meta.concrete_fields}
     preparers: dict[str, Callable[[Any], Any] | None] = {}
@@ -100,14 +147,57 @@ def update_rows(
     qn = connection.ops.quote_name
     pk = model._meta.pk
     assert pk is not None
-    where = f"{qn(pk.column)} = %s AND {qn(fields[version_field].column)} = %s"
+    table = qn(model._meta.db_table)
+    version_column = fields[version_field]
     matched = 0
     with connection.cursor() as cursor:
         for names, params_list in groups.items():
+            if connection.vendor == "postgresql":
+                sql = _update_from_values(table, [fields[n] for n in names], pk, version_column)
+                for start in range(0, len(params_list), CHUNK):
+                    chunk = params_list[start : start + CHUNK]
+                    rows_sql = ", ".join([sql.row] * len(chunk))
+                    flat = list(chain.from_iterable(chunk))
+                    cursor.execute(sql.head + rows_sql + sql.tail, flat)
+                    matched += cursor.rowcount
+                continue
             assignments = ", ".join(f"{qn(fields[n].column)} = %s" for n in names)
-            sql = f"UPDATE {qn(model._meta.db_table)} SET {assignments} WHERE {where}"
+            where = f"{qn(pk.column)} = %s AND {qn(version_column.column)} = %s"
+            sql_one = f"UPDATE {table} SET {assignments} WHERE {where}"
             for start in range(0, len(params_list), CHUNK):
                 chunk = params_list[start : start + CHUNK]
-                cursor.executemany(sql, chunk)
+                cursor.executemany(sql_one, chunk)
                 matched += cursor.rowcount if cursor.rowcount >= 0 else len(chunk)
     return matched
+
+
+@dataclass(frozen=True)
+class _UpdateSQL:
+    head: str  # UPDATE … FROM (VALUES
+    row: str  # one row's placeholders
+    tail: str  # ) AS v(…) WHERE …
+
+
+def _update_from_values(
+    table: str,
+    changed: Sequence[models.Field[Any, Any]],
+    pk: models.Field[Any, Any],
+    version: models.Field[Any, Any],
+) -> _UpdateSQL:
+    """PostgreSQL: one UPDATE … FROM (VALUES …) for many rows, instead of one a row.
+
+    Each placeholder is cast to its column's type (a VALUES list has no column types of
+    its own to give a NULL or a quoted date).
+    """
+    qn = connection.ops.quote_name
+    columns = [*changed, pk, version]
+    row = "({})".format(", ".join(f"%s::{f.db_type(connection)}" for f in columns))
+    aliases = ", ".join(f"c{i}" for i in range(len(columns)))
+    assignments = ", ".join(f"{qn(f.column)} = v.c{i}" for i, f in enumerate(changed))
+    n = len(changed)
+    where = f"t.{qn(pk.column)} = v.c{n} AND t.{qn(version.column)} = v.c{n + 1}"
+    return _UpdateSQL(
+        f"UPDATE {table} AS t SET {assignments} FROM (VALUES ",
+        row,
+        f") AS v({aliases}) WHERE {where}",
+    )

@@ -25,6 +25,9 @@ Rules an office can rely on:
 
 from __future__ import annotations
 
+import gc
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from shishi.ledger.excel.applying import write_plan
@@ -70,7 +73,8 @@ def plan_import(source: Source, *, jurisdiction: Jurisdiction, year: int, actor:
     refuse_unless_office(actor, jurisdiction)
     if not 2000 <= year <= 2100:
         raise ImportRefused(f"年度 {year} 不合理")
-    return make_plan(source, jurisdiction=jurisdiction, year=year)
+    with _collector_paused():
+        return make_plan(source, jurisdiction=jurisdiction, year=year)
 
 
 def apply_import(plan: ImportPlan, *, actor: Any) -> ImportResult:
@@ -85,4 +89,24 @@ def apply_import(plan: ImportPlan, *, actor: Any) -> ImportResult:
         count = plan.error_count or len(plan.errors)
         raise ImportRefused(f"表格中有{count}处错误,未导入任何数据;请修正后重新上传")
     refuse_unless_office(actor, plan.jurisdiction)
-    return write_plan(plan, actor=actor)
+    with _collector_paused():
+        return write_plan(plan, actor=actor)
+
+
+@contextmanager
+def _collector_paused() -> Iterator[None]:
+    """Pause Python's cyclic garbage collector for the length of a bulk import.
+
+    Planning and writing 10,000 items allocate about a million lists, tuples and records,
+    all kept until the end and none in reference cycles: the collector finds nothing, yet
+    each full pass walks all of them (0.15 s of a 10,000-item import, measured).
+    Reference counting frees memory as usual meanwhile; the collector resumes at the end,
+    unless it was already off (another import in another thread, or the caller).
+    """
+    enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if enabled:
+            gc.enable()

@@ -215,6 +215,8 @@ def refuse_unless_office(actor: Any, jurisdiction: Jurisdiction) -> None:
 
 def cell_text(value: Any) -> str:
     """A text cell, cleaned; a quote that kept a formula-like text inert is dropped."""
+    if value.__class__ is float:  # as clean_text writes numbers: 3.0 → "3", 0.5 → "0.5"
+        return str(int(value)) if value.is_integer() else str(value)
     if isinstance(value, dt.datetime):
         value = value.date().isoformat() if value.time() == dt.time() else value.isoformat(" ")
     elif isinstance(value, dt.date):

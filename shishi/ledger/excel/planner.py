@@ -13,6 +13,7 @@ import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from itertools import repeat
 from typing import Any
 
 from shishi.ledger.excel import reading
@@ -36,30 +37,6 @@ from shishi.ledger.services import TargetInput
 from shishi.orgs.models import Jurisdiction, Person, Unit
 
 logger = logging.getLogger(__name__)
-
-
-class _Memo:
-    """Ledgers repeat themselves (units, leaders, deadlines, rates): parse each text once."""
-
-    def __init__(self, parse: Callable[[Any], Any]) -> None:
-        self.parse = parse
-        self.done: dict[Any, tuple[Any, str | None]] = {}
-
-    def __call__(self, value: Any) -> Any:
-        key = (value.__class__, value)
-        try:
-            hit = self.done.get(key)
-        except TypeError:  # an unhashable cell value
-            return self.parse(value)
-        if hit is None:
-            try:
-                hit = (self.parse(value), None)
-            except ValueError as exc:
-                hit = (None, str(exc))
-            self.done[key] = hit
-        if hit[1] is not None:
-            raise ValueError(hit[1])
-        return hit[0]
 
 
 class _Errors:
@@ -220,12 +197,58 @@ class _Row:
     item: PlannedItem
 
 
-def _money_parser(unit: str) -> Callable[[Any], Decimal | None]:
-    return lambda value: parse_money(value, default_unit=unit)
+_Parsed = tuple[Any, str | None]  # (value, error message or None)
+
+
+class _Unparseable:
+    """What a cell value's parser left when it failed unexpectedly (a bug, not bad input)."""
+
+
+_UNPARSEABLE = _Unparseable()
+
+
+def _parse_once(parse: Callable[[Any], Any], value: Any) -> Any:
+    try:
+        return parse(value)
+    except Exception:  # a bug must not become a 500: its rows are reported, the cause logged
+        logger.exception("unexpected error parsing a ledger cell")
+        return _UNPARSEABLE
+
+
+def _parse_column(
+    values: list[Any], cache: dict[Any, Any], parse: Callable[[Any], Any]
+) -> tuple[list[Any], bool]:
+    """``parse`` of each value, and whether a parser failed (``_UNPARSEABLE`` among them).
+
+    Each distinct value is parsed once, in order of first appearance: a column is mostly
+    the same few values (units, deadlines, rates), and the results are spread over the rows
+    in C (``map``). Values other than text are told apart by their type (1, 1.0 and True
+    are equal as keys).
+    """
+    if set(map(type, values)) <= {str}:
+        keys: list[Any] = values
+    else:
+        keys = list(zip(map(type, values), values, strict=True))
+    try:
+        distinct = dict.fromkeys(keys)
+    except TypeError:  # an unhashable cell value
+        results = [_parse_once(parse, value) for value in values]
+        return results, any(r is _UNPARSEABLE for r in results)
+    for key in distinct:
+        if key not in cache:
+            cache[key] = _parse_once(parse, key if keys is values else key[1])
+    broken = any(cache[key] is _UNPARSEABLE for key in distinct)
+    return list(map(cache.__getitem__, keys)), broken
 
 
 class _Planner:
-    """Parses the rows below the header into planned items and errors."""
+    """Parses the rows below the header into planned items and errors.
+
+    Column by column: ledgers repeat themselves (units, leaders, deadlines, rates), so each
+    distinct value of a column is parsed once into what it means for a row (its value and
+    its error), and a row is then assembled from its columns' results. The rows' errors
+    are listed row by row, in the order of the checks in ``_plan_rows``.
+    """
 
     def __init__(self, year: int, header: Header, known_people: set[str]) -> None:
         self.year = year
@@ -237,15 +260,7 @@ class _Planner:
         self.category_pos: dict[str, int] = {}
         self.declared: dict[str, tuple[int, int]] = {}  # name → (declared count, row)
         self.rows: list[_Row] = []
-        self.texts: dict[Any, str] = {}
-        self.deadline = _Memo(lambda v: parse_deadline(v, year))
-        self.rate = _Memo(parse_rate)
-        self.units = _Memo(split_names)
-        self.leaders = _Memo(lambda v: split_names(v, self.known_people))
-        self.money = {
-            key: _Memo(_money_parser(header.money_units.get(key, "万元")))
-            for key in ("planned_investment", "done_investment")
-        }
+        self.texts: dict[Any, Any] = {}  # cell value → its text (shared by the text columns)
 
     def word(self, key: str) -> str:
         return self.header.word(key)
@@ -256,156 +271,250 @@ class _Planner:
             self.category_pos[name] = len(self.categories)
         return self.category_pos[name]
 
-    def text(self, value: Any) -> str:
-        key = value if value.__class__ is str else (value.__class__, value)
-        try:
-            hit = self.texts.get(key)
-        except TypeError:  # an unhashable cell value
-            return cell_text(value)
-        if hit is None:
-            hit = self.texts[key] = cell_text(value)
-        return hit
-
     def parse(self, rows: list[list[Any]]) -> None:
+        """Classify the rows below the header, then plan the item rows."""
         header = self.header
         current: str | None = None
-        last_column_category = ""
         order = 0
         width = max(header.fields.values(), default=0) + 1
+        classify = reading.classify
+        data: list[list[Any]] = []
+        places: list[tuple[int, int, str | None]] = []  # (row number, order, its section)
+        sections: list[tuple[int, str]] = []  # (item rows above it, name) of category rows
         for index in range(header.first_data_row, len(rows)):
             row = rows[index]
             if len(row) < width:
                 row = rows[index] = [*row, *[""] * (width - len(row))]
-            kind, mark = reading.classify(row, header)
+            kind, mark = classify(row, header)
             if kind == reading.ROW_CATEGORY and mark is not None:
                 current = mark.name
-                self._category(current)
+                sections.append((len(data), current))
                 if mark.declared is not None and current not in self.declared:
                     self.declared[current] = (mark.declared, index + 1)
                 continue
             if kind != reading.ROW_DATA:
                 continue
             order += 1
+            data.append(row)
+            places.append((index + 1, order, current))
+        self._plan_rows(data, places, sections)
+
+    # --- what one cell value means for its row ------------------------------------------
+
+    def _name(self, value: Any) -> _Parsed:
+        name = cell_text(value)
+        if not name:
+            return name, "项目名称为空"
+        if len(name) > LENGTH_LIMITS["name"]:
+            return name, f"项目名称过长({len(name)}字,最多300字)"
+        return name, None
+
+    def _seq(self, value: Any) -> tuple[str, int | None]:
+        text = cell_text(value).rstrip(".、")
+        return text, reading.plain_int(text)
+
+    def _category_name(self, value: Any) -> str:
+        text = cell_text(value)
+        return reading.strip_category_ordinal(text) if text else ""
+
+    def _deadline(self, value: Any) -> _Parsed:
+        """A blank cell is no deadline; a deadline too long is kept, with its error."""
+        if reading.is_blank(value):
+            return NO_DEADLINE, None
+        try:
+            deadline = parse_deadline(value, self.year)
+        except ValueError as exc:
+            return None, str(exc)
+        if len(deadline.text) > LENGTH_LIMITS["deadline"]:
+            return deadline, "完成时限过长(最多100字)"
+        return deadline, None
+
+    def _units(self, value: Any) -> tuple[list[str], bool]:
+        """The units named, and whether a name is too long."""
+        units = split_names(value)
+        return units, any(len(unit) > 200 for unit in units)
+
+    def _leaders(self, value: Any) -> tuple[list[str], list[str]]:
+        """The leaders named, and the errors of names too long.
+
+        Values are parsed in the order they first appear, so the leaders of the rows above
+        are known when a cell writes two posts as one (区委常委、组织部长).
+        """
+        leaders = split_names(value, self.known_people)
+        self.known_people.update(leaders)
+        problems = [
+            f"领导姓名或职务过长(最多100字):“{leader[:20]}…”"
+            for leader in leaders
+            if len(leader) > 100
+        ]
+        return leaders, problems
+
+    def _rate(self, value: Any) -> _Parsed:
+        try:
+            return parse_rate(value), None
+        except ValueError as exc:
+            return None, str(exc)
+
+    def _money(self, unit: str) -> Callable[[Any], _Parsed]:
+        def parse(value: Any) -> _Parsed:
             try:
-                parsed = self._parse_row(row, index + 1, order, current, last_column_category)
-            except Exception:  # a bug must not become a 500: report the row, log the cause
-                logger.exception("unexpected error parsing ledger row %s", index + 1)
-                self.errors.add(index + 1, "", "无法解析此行,请检查单元格内容")
-                continue
-            last_column_category = parsed.item.category
-            self.rows.append(parsed)
-
-    def _parse_row(
-        self,
-        row: Sequence[Any],
-        rownum: int,
-        order: int,
-        current: str | None,
-        last_column_category: str,
-    ) -> _Row:
-        cols = self.header.fields  # every row is as wide as the header (see ``parse``)
-        err = self.errors.add
-
-        name = self.text(row[cols["name"]]) if "name" in cols else ""
-        item = PlannedItem(row=rownum, number="", name=name, category="")
-        if not item.name:
-            err(rownum, self.word("name"), "项目名称为空")
-        elif len(item.name) > LENGTH_LIMITS["name"]:
-            err(rownum, self.word("name"), f"项目名称过长({len(item.name)}字,最多300字)")
-
-        seq_text = self.text(row[cols["seq"]]).rstrip(".、") if "seq" in cols else ""
-        number_text = self.text(row[cols["number"]]) if "number" in cols else ""
-        category = current or ""
-        if "category" in cols:
-            text = self.text(row[cols["category"]])
-            if text:
-                category = reading.strip_category_ordinal(text)
-            elif last_column_category:
-                category = last_column_category  # a category cell merged down its items
-            if len(category) > LENGTH_LIMITS["category"]:
-                err(rownum, self.word("category"), "类别名称过长(最多100字)")
-                category = category[: LENGTH_LIMITS["category"]]
-        item.category = category
-        int_seq = reading.plain_int(seq_text)
-        item.seq = int_seq if int_seq is not None else order
-
-        if "content" in cols:
-            item.content = self.text(row[cols["content"]])
-        if "measures" in cols:
-            item.measures = self.text(row[cols["measures"]])
-        if "remarks" in cols:
-            item.remarks = self.text(row[cols["remarks"]])
-        if "progress" in cols:
-            item.progress_text = self.text(row[cols["progress"]]) or None
-
-        if "deadline" in cols:
-            value = row[cols["deadline"]]
-            if reading.is_blank(value):
-                item.deadline = NO_DEADLINE
-            else:
-                try:
-                    item.deadline = self.deadline(value)
-                except ValueError as exc:
-                    err(rownum, self.word("deadline"), str(exc))
-                else:
-                    if len(item.deadline.text) > LENGTH_LIMITS["deadline"]:
-                        err(rownum, self.word("deadline"), "完成时限过长(最多100字)")
-
-        if "lead_unit" in cols:
-            units = self.units(row[cols["lead_unit"]])
-            if not units:
-                err(rownum, self.word("lead_unit"), "责任单位为空")
-            else:
-                item.lead_unit = units[0]
-                if len(units) > 1:
-                    item.partner_units = list(units[1:])
-                    note = f"责任单位有{len(units)}个,以“{units[0]}”为责任单位,其余作为配合单位"
-                    self.warnings.append(RowError(rownum, self.word("lead_unit"), note))
-        if "partner_units" in cols:
-            for unit in self.units(row[cols["partner_units"]]):
-                if unit not in item.partner_units:
-                    item.partner_units.append(unit)
-        if item.lead_unit in item.partner_units:
-            item.partner_units.remove(item.lead_unit)
-        for unit in (item.lead_unit, *item.partner_units):
-            if len(unit) > 200:
-                key = "lead_unit" if unit == item.lead_unit else "partner_units"
-                err(rownum, self.word(key), f"单位名称过长(最多200字):“{unit[:20]}…”")
-
-        if "leaders" in cols:
-            item.sponsor_leaders = list(self.leaders(row[cols["leaders"]]))
-            self.known_people.update(item.sponsor_leaders)
-            for leader in item.sponsor_leaders:
-                if len(leader) > 100:
-                    message = f"领导姓名或职务过长(最多100字):“{leader[:20]}…”"
-                    err(rownum, self.word("leaders"), message)
-
-        if "rate" in cols:
-            try:
-                item.completion_rate = self.rate(row[cols["rate"]])
+                amount = parse_money(value, default_unit=unit)
             except ValueError as exc:
-                err(rownum, self.word("rate"), str(exc))
+                return None, f"{exc}:应为数字(单位{unit})"
+            if amount is not None and amount < 0:
+                return None, "金额不能为负数"
+            return amount, None
 
-        for key in ("planned_investment", "done_investment"):
-            if key in cols:
-                try:
-                    amount = self.money[key](row[cols[key]])
-                except ValueError as exc:
-                    unit = self.header.money_units.get(key, "万元")
-                    err(rownum, self.word(key), f"{exc}:应为数字(单位{unit})")
-                    continue
-                if amount is not None and amount < 0:
-                    err(rownum, self.word(key), "金额不能为负数")
-                    continue
-                setattr(item, key, amount)
+        return parse
 
-        if "target" in cols:
-            item.targets, unparsed = parse_targets(self.text(row[cols["target"]]))
+    def _targets(self, value: Any) -> tuple[list[TargetInput], list[str]]:
+        return parse_targets(cell_text(value))
+
+    # --- the rows -------------------------------------------------------------------------
+
+    def _plan_rows(
+        self,
+        data: list[list[Any]],
+        places: list[tuple[int, int, str | None]],
+        sections: list[tuple[int, str]],
+    ) -> None:
+        """Plan the item rows, column by column.
+
+        Categories are numbered in the order the sheet names them, by category rows and by
+        the category column alike.
+        """
+        cols = self.header.fields
+        count = len(data)
+
+        broken: set[int] = set()  # the rows with a cell whose parser failed
+
+        def column(
+            key: str, cache: dict[Any, Any], parse: Callable[[Any], Any], absent: Any
+        ) -> Any:
+            if key not in cols:
+                return repeat(absent, count)
+            index = cols[key]
+            results, failed = _parse_column([row[index] for row in data], cache, parse)
+            if failed:
+                broken.update(i for i, r in enumerate(results) if r is _UNPARSEABLE)
+            return results
+
+        texts = self.texts
+        columns = [
+            column("name", {}, self._name, ("", "项目名称为空")),
+            column("seq", {}, self._seq, ("", None)),
+            column("number", texts, cell_text, ""),
+            column("category", {}, self._category_name, ""),
+            column("content", texts, cell_text, ""),
+            column("measures", texts, cell_text, ""),
+            column("remarks", texts, cell_text, ""),
+            column("progress", texts, cell_text, ""),
+            column("deadline", {}, self._deadline, (None, None)),
+            column("lead_unit", {}, self._units, ([], False)),
+            column("partner_units", {}, self._units, ([], False)),
+            column("leaders", {}, self._leaders, ([], [])),
+            column("rate", {}, self._rate, (None, None)),
+            *(
+                column(key, {}, self._money(self.header.money_units.get(key, "万元")), (None, None))
+                for key in ("planned_investment", "done_investment")
+            ),
+            column("target", {}, self._targets, ([], [])),
+        ]
+        words = {key: self.word(key) for key in cols}
+        has_category, has_lead_unit = "category" in cols, "lead_unit" in cols
+        err = self.errors.add
+        warn = self.warnings.append
+        last_column_category = ""
+        sections.reverse()  # popped from the end, in sheet order
+        for i, cells in enumerate(zip(places, *columns, strict=True)):
+            while sections and sections[-1][0] == i:
+                self._category(sections.pop()[1])
+            if broken and i in broken:
+                err(cells[0][0], "", "无法解析此行,请检查单元格内容")
+                continue
+            (rownum, order, current), (name, name_problem), (seq_text, int_seq) = cells[:3]
+            (number_text, category_cell, content, measures, remarks, progress) = cells[3:9]
+            (deadline, deadline_problem), (lead_units, long_lead) = cells[9:11]
+            (partners, long_partner), (leaders, leader_problems) = cells[11:13]
+            (rate, rate_problem), (planned, planned_problem) = cells[13:15]
+            (done, done_problem), (targets, unparsed) = cells[15:17]
+
+            if name_problem is not None:
+                err(rownum, words.get("name", "项目名称"), name_problem)
+            category = current or ""
+            if has_category:
+                if category_cell:
+                    category = category_cell
+                elif last_column_category:
+                    category = last_column_category  # a category cell merged down its items
+                if len(category) > LENGTH_LIMITS["category"]:
+                    err(rownum, words["category"], "类别名称过长(最多100字)")
+                    category = category[: LENGTH_LIMITS["category"]]
+                last_column_category = category
+            if deadline_problem is not None:
+                err(rownum, words["deadline"], deadline_problem)
+
+            lead_unit = ""
+            partner_units: list[str] = []
+            if has_lead_unit:
+                if not lead_units:
+                    err(rownum, words["lead_unit"], "责任单位为空")
+                else:
+                    lead_unit = lead_units[0]
+                    if len(lead_units) > 1:
+                        partner_units = lead_units[1:]
+                        note = (
+                            f"责任单位有{len(lead_units)}个,以“{lead_unit}”为责任单位,"
+                            "其余作为配合单位"
+                        )
+                        warn(RowError(rownum, words["lead_unit"], note))
+            if partners:
+                if partner_units:
+                    partner_units += [u for u in partners if u not in partner_units]
+                else:
+                    partner_units = list(partners)
+                if lead_unit in partner_units:
+                    partner_units.remove(lead_unit)
+            if long_lead or long_partner:
+                for unit in (lead_unit, *partner_units):
+                    if len(unit) > 200:
+                        key = "lead_unit" if unit == lead_unit else "partner_units"
+                        err(rownum, words[key], f"单位名称过长(最多200字):“{unit[:20]}…”")
+            for problem in leader_problems:
+                err(rownum, words["leaders"], problem)
+            if rate_problem is not None:
+                err(rownum, words["rate"], rate_problem)
+            if planned_problem is not None:
+                err(rownum, words["planned_investment"], planned_problem)
+            if done_problem is not None:
+                err(rownum, words["done_investment"], done_problem)
             for segment in unparsed:
                 note = f"“{segment}”没有数量,未作为量化目标导入(应如“改造老旧小区20个”)"
-                self.warnings.append(RowError(rownum, self.word("target"), note))
-        position = self._category(category) if category else None
-        return _Row(order, seq_text, number_text, position, item)
+                warn(RowError(rownum, words["target"], note))
+
+            item = PlannedItem(
+                row=rownum,
+                number="",
+                name=name,
+                category=category,
+                seq=int_seq if int_seq is not None else order,
+                content=content,
+                measures=measures,
+                deadline=deadline,
+                lead_unit=lead_unit,
+                partner_units=partner_units,
+                sponsor_leaders=list(leaders) if leaders else [],
+                completion_rate=rate,
+                progress_text=progress or None,
+                remarks=remarks,
+                planned_investment=planned,
+                done_investment=done,
+                targets=list(targets) if targets else [],
+            )
+            position = self._category(category) if category else None
+            self.rows.append(_Row(order, seq_text, number_text, position, item))
+        for _above, name in reversed(sections):  # category rows below the last item
+            self._category(name)
 
     def number_rows(self) -> None:
         """Give every row its number; report blank 序号 and numbers used twice.
@@ -421,14 +530,13 @@ class _Planner:
             [(r.category_pos, r.seq_text) for r in self.rows], categorised=bool(self.categories)
         )
         first_row: dict[str, int] = {}
+        number_word = self.word("number") if "number" in cols else ""
+        seq_word = self.word("seq") if "seq" in cols else ""
         for parsed, derived in zip(self.rows, numbers, strict=True):
             number = parsed.number_text or derived
             item = parsed.item
             item.number = number
-            if parsed.number_text:
-                column = self.word("number")
-            else:
-                column = self.word("seq") if "seq" in cols else ""
+            column = number_word if parsed.number_text else seq_word
             if not number:
                 self.errors.add(item.row, column, "序号为空")
             elif len(number) > LENGTH_LIMITS["number"]:
