@@ -106,6 +106,25 @@ def latency_summary(seconds: Sequence[float], wall: float) -> dict[str, Any]:
     }
 
 
+def cpu_probe_ms(rounds: int = 15) -> dict[str, float]:
+    """How fast this machine runs Python right now: a fixed pure-Python loop, timed.
+
+    The cores of a shared virtual machine do not always run at the same speed; the probe,
+    taken at the start and the end of a run, says what a run's figures were measured on
+    (lower is faster; median and slowest of ``rounds``)."""
+    import time
+
+    times = []
+    for _ in range(rounds):
+        t0 = time.perf_counter()
+        total = 0
+        for i in range(200_000):
+            total += i * i
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return {"median_ms": round(times[len(times) // 2], 2), "max_ms": round(times[-1], 2)}
+
+
 def peak_rss_mb() -> float:
     """This process's peak resident set size so far (Linux reports ru_maxrss in KiB)."""
     return round(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024, 1)

@@ -31,6 +31,7 @@ from bench.common import (
     RESULTS_DIR,
     WORK_DIR,
     BenchError,
+    cpu_probe_ms,
     data_key,
     django_env,
     free_port,
@@ -286,6 +287,7 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         "machine": machine,
         "dataset": {"items": args.items, "updates": args.updates},
         "load_average_at_start": [round(x, 2) for x in os.getloadavg()],
+        "cpu_probe_at_start": cpu_probe_ms(),
     }
     small_url = db.url(small_items, small_updates, "small")
     big_url = db.url(args.items, args.updates, "big")
@@ -355,6 +357,7 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         log(f"{db.vendor}: import benchmark")
         result["import"] = import_bench(big_url, generated_sheet(args.items))
     result["load_average_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    result["cpu_probe_at_end"] = cpu_probe_ms()
     result["seconds"] = round((dt.datetime.now().astimezone() - started).total_seconds(), 1)
     return result
 
@@ -474,7 +477,10 @@ def table(result: dict[str, Any]) -> str:
         f"requests per endpoint over one keep-alive connection; "
         f"{result['machine']['cores']} cores, Python {result['machine']['python']}, "
         f"Django {result['machine']['django']}; load average at start "
-        f"{result['load_average_at_start'][0]}, at end {result['load_average_at_end'][0]}",
+        f"{result['load_average_at_start'][0]}, at end {result['load_average_at_end'][0]}; "
+        f"CPU probe (a fixed Python loop; lower is faster) "
+        f"{result['cpu_probe_at_start']['median_ms']} ms at start, "
+        f"{result['cpu_probe_at_end']['median_ms']} ms at end",
         "",
         f"{'endpoint':<20} {'p50':>7} {'p95':>7} {'p99':>7} {'max':>7} {'req/s':>7} "
         f"{'target':>10} {'':>4} {'queries':>9} {'cpu ms':>10}  conns",

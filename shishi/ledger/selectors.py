@@ -264,11 +264,11 @@ _ROW_SQL = """
 SELECT i.id, i.number, i.name, i.seq, i.programme_id, i.jurisdiction_id, j.code, j.name,
        i.category_id, c.name, i.lead_unit_id, u.name, i.deadline_text, i.due_date, i.is_ongoing,
        i.completion_rate, i.lifecycle, i.progress_date, i.updated_at, i.version{text}
-FROM ledger_item i
+FROM {source}
 JOIN orgs_jurisdiction j ON j.id = i.jurisdiction_id
 JOIN orgs_unit u ON u.id = i.lead_unit_id
 LEFT JOIN ledger_category c ON c.id = i.category_id
-WHERE i.id IN ({ids})"""
+{rest}"""
 # Leaders and partner units in one query: (kind, link id, item, id, name), in link order.
 _LINKS_SQL = """
 SELECT 0, l.id, l.item_id, p.id, p.name FROM ledger_item_sponsor_leaders l
@@ -277,6 +277,44 @@ UNION ALL
 SELECT 1, l.id, l.item_id, u.id, u.name FROM ledger_item_partner_units l
 JOIN orgs_unit u ON u.id = l.unit_id WHERE l.item_id IN ({ids})
 ORDER BY 1, 2"""
+
+
+def _read_rows(source: str, rest: str, params: Sequence[Any], *, with_text: bool) -> list[ItemRow]:
+    """The rows ``_ROW_SQL`` gives with this FROM ``source`` (aliased ``i``) and ``rest``, in
+    its order, with their leaders and partner units (one more query)."""
+    text = ", i.progress_text" if with_text else ""
+    jurisdictions: dict[int, JurisdictionRef] = {}
+    rows: list[ItemRow] = []
+    for r in sql.fetch(_ROW_SQL.format(text=text, source=source, rest=rest), params):
+        jur = jurisdictions.get(r[5])
+        if jur is None:
+            jur = jurisdictions[r[5]] = JurisdictionRef(r[5], r[6], r[7])
+        rows.append(
+            ItemRow(
+                id=r[0],
+                number=r[1],
+                name=r[2],
+                seq=r[3],
+                programme_id=r[4],
+                jurisdiction=jur,
+                category=Ref(r[8], r[9]) if r[8] is not None else None,
+                lead_unit=Ref(r[10], r[11]),
+                deadline_text=r[12],
+                due_date=r[13],
+                is_ongoing=bool(r[14]),
+                completion_rate=sql.to_decimal(r[15]) or Decimal(0),
+                lifecycle=r[16],
+                progress_date=r[17],
+                updated_at=sql.to_aware(r[18]),  # type: ignore[arg-type]
+                version=r[19],
+                progress_text=r[20] if with_text else "",
+            )
+        )
+    by_id = {row.id: row for row in rows}
+    for item_id, (leaders, partners) in item_links(list(by_id)).items():
+        by_id[item_id].leader_list = leaders
+        by_id[item_id].partner_list = partners
+    return rows
 
 
 def item_rows(ids: Sequence[int], *, with_text: bool = False) -> list[ItemRow]:
@@ -290,36 +328,11 @@ def item_rows(ids: Sequence[int], *, with_text: bool = False) -> list[ItemRow]:
     if not ids:
         return []
     ids = list(dict.fromkeys(ids))
-    text = ", i.progress_text" if with_text else ""
-    jurisdictions: dict[int, JurisdictionRef] = {}
-    rows: dict[int, ItemRow] = {}
-    for r in sql.fetch(_ROW_SQL.format(text=text, ids=sql.marks(len(ids))), ids):
-        jur = jurisdictions.get(r[5])
-        if jur is None:
-            jur = jurisdictions[r[5]] = JurisdictionRef(r[5], r[6], r[7])
-        rows[r[0]] = ItemRow(
-            id=r[0],
-            number=r[1],
-            name=r[2],
-            seq=r[3],
-            programme_id=r[4],
-            jurisdiction=jur,
-            category=Ref(r[8], r[9]) if r[8] is not None else None,
-            lead_unit=Ref(r[10], r[11]),
-            deadline_text=r[12],
-            due_date=r[13],
-            is_ongoing=bool(r[14]),
-            completion_rate=sql.to_decimal(r[15]) or Decimal(0),
-            lifecycle=r[16],
-            progress_date=r[17],
-            updated_at=sql.to_aware(r[18]),  # type: ignore[arg-type]
-            version=r[19],
-            progress_text=r[20] if with_text else "",
-        )
-    for item_id, (leaders, partners) in item_links(ids).items():
-        rows[item_id].leader_list = leaders
-        rows[item_id].partner_list = partners
-    return [rows[pk] for pk in ids if pk in rows]
+    rows = _read_rows(
+        "ledger_item i", f"WHERE i.id IN ({sql.marks(len(ids))})", ids, with_text=with_text
+    )
+    by_id = {row.id: row for row in rows}
+    return [by_id[pk] for pk in ids if pk in by_id]
 
 
 def item_links(ids: Sequence[int]) -> dict[int, tuple[list[Ref], list[Ref]]]:
@@ -356,16 +369,18 @@ def page_of_items(
     return item_rows(ids, with_text=with_text)
 
 
-def programme_page_ids(
+def programme_page(
     items: QuerySet[Item],
     counts: Mapping[int | None, int],
     category_ids: Sequence[int],
     *,
     offset: int,
     limit: int,
-) -> list[int]:
-    """Ids of rows ``offset`` … ``offset + limit`` of one programme's ``items`` in list order:
-    by category (in ``category_ids`` order, uncategorised last), then number, then id.
+    with_text: bool = False,
+) -> list[ItemRow]:
+    """Rows ``offset`` … ``offset + limit`` of one programme's ``items`` in list order: by
+    category (in ``category_ids`` order, uncategorised last), then number, then id; in two
+    queries (the page's rows, their leaders and partner units).
 
     ``counts`` (matching items per category, which the page's category chips show anyway)
     tells which categories the page spans; each is read in the order of the (programme,
@@ -395,14 +410,20 @@ def programme_page_ids(
     if not parts:
         return []
     # One query however many categories the page spans (each part sorted in its subquery).
-    return [r[2] for r in sql.fetch(" UNION ALL ".join(parts) + " ORDER BY 1, 2, 3", params)]
+    return _read_rows(
+        f"({' UNION ALL '.join(parts)}) page JOIN ledger_item i ON i.id = page.pk",
+        "ORDER BY page.k, page.seq, page.pk",
+        params,
+        with_text=with_text,
+    )
 
 
 def programme_slice(
     items: QuerySet[Item], *, offset: int, limit: int, with_text: bool = False
 ) -> tuple[int, list[ItemRow]]:
     """How many ``items`` (of one programme) there are, and rows ``offset`` … ``offset +
-    limit`` in list order; in three queries (counts per category, the page, its rows)."""
+    limit`` in list order; in three queries (counts per category, the page's rows, their
+    links)."""
     counts: dict[int | None, int] = {}
     order: list[tuple[int, int]] = []
     for category_id, category_order, n in (
@@ -411,10 +432,15 @@ def programme_slice(
         counts[category_id] = n
         if category_id is not None:
             order.append((category_order, category_id))
-    ids = programme_page_ids(
-        items, counts, [pk for _order, pk in sorted(order)], offset=offset, limit=limit
+    rows = programme_page(
+        items,
+        counts,
+        [pk for _order, pk in sorted(order)],
+        offset=offset,
+        limit=limit,
+        with_text=with_text,
     )
-    return sum(counts.values()), item_rows(ids, with_text=with_text)
+    return sum(counts.values()), rows
 
 
 def leaders_of(item: Item | ItemRow) -> Sequence[Person | Ref]:

@@ -46,7 +46,7 @@ from shishi.ledger.selectors import (
     my_items,
     office_jurisdictions,
     programme_items,
-    programme_page_ids,
+    programme_page,
     reference_names,
     timeline_updates,
     visible_categories,
@@ -160,14 +160,13 @@ def item_list(request: HttpRequest) -> HttpResponse:
     # The district's units and leaders: a short list, read without scanning the items.
     choices = filter_choices(programme)
     in_page: dict[int | None, int] = {filters.category: total} if filters.category else counts
-    ids = programme_page_ids(
+    page.object_list = programme_page(  # type: ignore[assignment]
         items,
         in_page,
         [pk for pk, _name in choices.categories],
         offset=(page.number - 1) * query.per_page,
         limit=query.per_page,
     )
-    page.object_list = item_rows(ids)  # type: ignore[assignment]
     chips = [
         {"id": pk, "name": name, "n": counts[pk]} for pk, name in choices.categories if pk in counts
     ]

@@ -97,7 +97,7 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
     from django.db.models import Count
 
     from shishi.ledger.models import Category, Programme
-    from shishi.ledger.selectors import programme_page_ids
+    from shishi.ledger.selectors import programme_page
     from shishi.ledger.tests.factories import CategoryFactory, ItemFactory, ProgrammeFactory
 
     programme = cast(Programme, ProgrammeFactory(jurisdiction=world.nangang, year=2030))
@@ -121,13 +121,16 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
     )
     order = [first.pk, second.pk]
     pages = [
-        programme_page_ids(items, counts, order, offset=offset, limit=3) for offset in (0, 3, 6)
+        [r.id for r in programme_page(items, counts, order, offset=offset, limit=3)]
+        for offset in (0, 3, 6)
     ]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [pk for page in pages for pk in page] == expected
-    assert programme_page_ids(items, counts, order, offset=7, limit=3) == []
+    assert programme_page(items, counts, order, offset=7, limit=3) == []
     only_second: dict[int | None, int] = {second.pk: counts[second.pk]}
-    assert (
-        programme_page_ids(items.filter(category=second), only_second, order, offset=1, limit=5)
-        == [pk for pk in expected if made[pk][0] == second][1:]
-    )
+    assert [
+        r.id
+        for r in programme_page(
+            items.filter(category=second), only_second, order, offset=1, limit=5
+        )
+    ] == [pk for pk in expected if made[pk][0] == second][1:]
