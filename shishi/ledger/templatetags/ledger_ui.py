@@ -12,7 +12,6 @@ from django import template
 from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import escape
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
@@ -371,13 +370,13 @@ def select_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> str:
     milliseconds a page.
     """
     chosen = "" if selected is None else str(selected)
-    return mark_safe(
-        "".join(
-            f'<option value="{escape(value)}"{" selected" if str(value) == chosen else ""}>'
-            f"{escape(label)}</option>"
-            for value, label in choices
-        )
-    )
+    esc = html.escape  # Django's escape checks every argument for laziness: 300 calls a page
+    out = []
+    for value, label in choices:
+        text = str(value)
+        mark = " selected" if text == chosen else ""
+        out.append(f'<option value="{esc(text)}"{mark}>{esc(str(label))}</option>')
+    return mark_safe("".join(out))
 
 
 # --- chips and pager -----------------------------------------------------------------
