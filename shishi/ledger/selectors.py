@@ -12,7 +12,6 @@ from django.db.models import Count, Prefetch, Q, QuerySet
 from django.utils import timezone
 
 from shishi.core import sql
-from shishi.core.models import AuditEvent
 from shishi.ledger.models import (
     FINISHED_LIFECYCLES,
     Attachment,
@@ -570,12 +569,6 @@ def timeline_updates(item: Item, *, limit: int | None) -> tuple[list[UpdateRow],
         if r[12] is not None:
             rows[-1].attachments.append(AttachmentRow(r[12], r[13], r[14], r[15], bool(r[16])))
     return rows, total
-
-
-def item_history(item: Item) -> QuerySet[AuditEvent]:
-    return AuditEvent.objects.filter(target_type="ledger.item", target_id=str(item.pk)).order_by(
-        "-seq"
-    )
 
 
 class EventRow(NamedTuple):
