@@ -20,8 +20,10 @@ RATE_VALIDATORS = [MinValueValidator(Decimal(0)), MaxValueValidator(Decimal(100)
 class Programme(TimeStamped):
     """A jurisdiction's 为民办实事 campaign for one year."""
 
+    # Indexed by programme_unique_year, which leads with it (so are the other FKs below
+    # marked db_index=False: an index of their own would only slow down writes).
     jurisdiction = models.ForeignKey(
-        Jurisdiction, on_delete=models.PROTECT, related_name="programmes"
+        Jurisdiction, on_delete=models.PROTECT, related_name="programmes", db_index=False
     )
     year = models.PositiveIntegerField(_("年度"))
     name = models.CharField(_("名称"), max_length=200)
@@ -40,7 +42,9 @@ class Programme(TimeStamped):
 
 class Category(TimeStamped):
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="categories")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="categories", db_index=False
+    )  # category_unique_name leads with it
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.CASCADE, related_name="children"
     )
@@ -78,7 +82,9 @@ class Item(TimeStamped):
     """One practical matter on the ledger."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    programme = models.ForeignKey(Programme, on_delete=models.CASCADE, related_name="items")
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="items", db_index=False
+    )  # item_unique_number and the item_prog_* indexes lead with it
     category = models.ForeignKey(
         Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="items"
     )
@@ -210,7 +216,9 @@ class ProgressUpdate(TimeStamped):
     """A dated report on an item: rate, text, target actuals, attachments."""
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
-    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="updates")
+    item = models.ForeignKey(
+        Item, on_delete=models.CASCADE, related_name="updates", db_index=False
+    )  # update_item_date leads with it
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )

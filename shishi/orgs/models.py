@@ -55,7 +55,9 @@ class Unit(TimeStamped):
         PARTY_BRANCH = "party_branch", _("党支部")
         OTHER = "other", _("其他")
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="units")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="units", db_index=False
+    )  # unit_unique_name leads with it
     name = models.CharField(_("单位名称"), max_length=200)
     kind = models.CharField(_("类型"), max_length=32, choices=Kind.choices, default=Kind.OTHER)
     parent = models.ForeignKey(
@@ -77,7 +79,9 @@ class Unit(TimeStamped):
 class Person(TimeStamped):
     """A named person in a jurisdiction; sponsor leaders are people (often named by post)."""
 
-    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="people")
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="people", db_index=False
+    )  # person_unique_name leads with it
     name = models.CharField(_("姓名或职务"), max_length=100)
     title = models.CharField(_("职务"), max_length=200, blank=True)
     user = models.OneToOneField(
@@ -109,7 +113,9 @@ class Role(models.TextChoices):
 class Membership(TimeStamped):
     """A user's role in a jurisdiction, optionally tied to a unit."""
 
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        User, on_delete=models.CASCADE, related_name="memberships", db_index=False
+    )  # membership_unique leads with it
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, related_name="memberships"
     )
