@@ -101,31 +101,52 @@ def _hash(prev_hash: str, body: str) -> str:
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
-def _event_hash(prev_hash: str, event: AuditEvent) -> str:
-    """The hash an event must carry, recomputed from its stored fields."""
-    return _hash(
-        prev_hash,
-        _body(
-            seq=event.seq,
-            created_at=event.created_at.isoformat(),
-            actor_id=event.actor_id,
-            actor_name=event.actor_name,
-            action=event.action,
-            target_type=event.target_type,
-            target_id=event.target_id,
-            target_repr=event.target_repr,
-            jurisdiction_id=event.jurisdiction_id,
-            changes_json=_dumps(event.changes),
-        ),
+def _event_body(event: AuditEvent, changes_json: str) -> str:
+    return _body(
+        seq=event.seq,
+        created_at=event.created_at.isoformat(),
+        actor_id=event.actor_id,
+        actor_name=event.actor_name,
+        action=event.action,
+        target_type=event.target_type,
+        target_id=event.target_id,
+        target_repr=event.target_repr,
+        jurisdiction_id=event.jurisdiction_id,
+        changes_json=changes_json,
     )
 
 
-def _lock_head() -> AuditChainHead:
-    head = AuditChainHead.objects.select_for_update().filter(pk=1).first()
-    if head is None:
-        AuditChainHead.objects.get_or_create(pk=1)
-        head = AuditChainHead.objects.select_for_update().get(pk=1)
-    return head
+def _event_hash(prev_hash: str, event: AuditEvent) -> str:
+    """The hash an event must carry, recomputed from its stored fields."""
+    return _hash(prev_hash, _event_body(event, _dumps(event.changes)))
+
+
+def _lock_head(conn: Any) -> tuple[int, str]:
+    """The chain head's ``(seq, last_hash)``, locked until the transaction ends.
+
+    PostgreSQL locks the row (``FOR UPDATE``); SQLite's transactions take the database's
+    write lock when they begin (``transaction_mode = IMMEDIATE``). Plain SQL: every change
+    in the system comes through here, and the ORM would take longer to compile these few
+    statements than the database takes to run them.
+    """
+    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+    with conn.cursor() as cursor:
+        cursor.execute(f"SELECT seq, last_hash FROM {_HEAD} WHERE id = 1{lock}")
+        row = cursor.fetchone()
+    if row is None:
+        AuditChainHead.objects.using(conn.alias).get_or_create(pk=1)
+        return _lock_head(conn)
+    return int(row[0]), str(row[1])
+
+
+def _move_head(conn: Any, seq: int, last_hash: str) -> None:
+    with conn.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {_HEAD} SET seq = %s, last_hash = %s WHERE id = 1", [seq, last_hash]
+        )
+
+
+_HEAD = AuditChainHead._meta.db_table
 
 
 def record(
@@ -158,12 +179,14 @@ def record_raw(
     changes: dict[str, Any],
     jurisdiction_id: int | None,
 ) -> AuditEvent:
+    db = router.db_for_write(AuditEvent)
+    conn = connections[db]
     # No savepoint: the event belongs to the caller's transaction and fails with it.
-    with transaction.atomic(savepoint=False):
-        head = _lock_head()
+    with transaction.atomic(using=db, savepoint=False):
+        seq, last_hash = _lock_head(conn)
         actor_obj = actor if getattr(actor, "pk", None) else None
         event = AuditEvent(
-            seq=head.seq + 1,
+            seq=seq + 1,
             created_at=timezone.now(),
             actor=actor_obj,
             actor_name=(actor_obj.get_username() if actor_obj else "system")[:150],
@@ -173,12 +196,27 @@ def record_raw(
             target_repr=target_repr,
             jurisdiction_id=jurisdiction_id,
             changes=_jsonable(changes),
-            prev_hash=head.last_hash,
+            prev_hash=last_hash,
         )
-        event.hash = _event_hash(event.prev_hash, event)
-        event.save(force_insert=True)
-        AuditChainHead.objects.filter(pk=1).update(seq=event.seq, last_hash=event.hash)
+        changes_json = _dumps(event.changes)
+        event.hash = _hash(last_hash, _event_body(event, changes_json))
+        event.pk = _insert_event(conn, event, changes_json)
+        _move_head(conn, event.seq, event.hash)
     return event
+
+
+def _insert_event(conn: Any, event: AuditEvent, changes_json: str) -> int:
+    """INSERT one event (``changes`` already in canonical JSON); its id."""
+    created = _CREATED_AT.get_db_prep_value(event.created_at, conn, prepared=False)
+    values = [
+        event.seq, created, event.actor_id, event.actor_name, event.action, event.target_type,
+        event.target_id, event.target_repr, event.jurisdiction_id, changes_json,
+        event.prev_hash, event.hash,
+    ]  # fmt: skip
+    returning = " RETURNING id" if conn.features.can_return_columns_from_insert else ""
+    with conn.cursor() as cursor:
+        cursor.execute(f"{_INSERT_EVENT} VALUES ({sql.marks(len(values))}){returning}", values)
+        return int(cursor.fetchone()[0] if returning else cursor.lastrowid)
 
 
 class Canonical(str):
@@ -252,6 +290,8 @@ _EVENT_COLUMNS = (
     "seq", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id",
     "target_repr", "jurisdiction_id", "changes", "prev_hash", "hash",
 )  # fmt: skip
+_CREATED_AT = AuditEvent._meta.get_field("created_at")
+_INSERT_EVENT = "INSERT INTO {} ({})".format(AuditEvent._meta.db_table, ", ".join(_EVENT_COLUMNS))
 
 
 def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> int:
@@ -268,19 +308,16 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
     db = router.db_for_write(AuditEvent)
     conn = connections[db]
     with transaction.atomic(using=db):
-        head = _lock_head()
+        seq, prev = _lock_head(conn)
         actor_obj = actor if getattr(actor, "pk", None) else None
         actor_id = actor_obj.pk if actor_obj else None
         actor_name = (actor_obj.get_username() if actor_obj else "system")[:150]
         now = timezone.now()
-        now_db = AuditEvent._meta.get_field("created_at").get_db_prep_value(
-            now, conn, prepared=False
-        )
+        now_db = _CREATED_AT.get_db_prep_value(now, conn, prepared=False)
         # ``_body`` in parts: what every event of the batch shares is encoded here once.
         after_action = f',"actor_id":{_scalar(actor_id)},"actor_name":{_str(actor_name)},"changes":'
         after_changes = f',"created_at":{_str(now.isoformat())},"jurisdiction_id":'
         encoded: dict[Any, str] = {}  # actions, target types, jurisdiction ids
-        seq, prev = head.seq, head.last_hash
         sha256 = hashlib.sha256
         rows = []
         for action, target_type, target_id, target_repr, changes, jurisdiction_id in entries:
@@ -311,7 +348,7 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
             )  # fmt: skip
             prev = digest
         sql.bulk_insert(conn, AuditEvent._meta.db_table, _EVENT_COLUMNS, rows, batch=batch_size)
-        AuditChainHead.objects.filter(pk=1).update(seq=seq, last_hash=prev)
+        _move_head(conn, seq, prev)
     return len(rows)
 
 
