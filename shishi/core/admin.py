@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
 from shishi.core.models import AuditEvent
@@ -12,6 +13,16 @@ class AuditEventAdmin(admin.ModelAdmin):
     list_filter = ("action", "target_type")
     search_fields = ("target_repr", "actor_name", "target_id")
     date_hierarchy = "created_at"
+    # The account may have been removed since: shown by id then, never looked up blindly.
+    exclude = ("actor",)
+    readonly_fields = ("actor_account",)
+
+    @admin.display(description="操作账号")
+    def actor_account(self, event: AuditEvent) -> str:
+        if event.actor_id is None:
+            return "-"
+        account = get_user_model().objects.filter(pk=event.actor_id).first()
+        return str(account) if account else f"#{event.actor_id}(账号已删除)"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

@@ -4,11 +4,14 @@ from decimal import Decimal
 
 import pytest
 from django.core.management import CommandError, call_command
+from django.test import Client
+from django.urls import reverse
 
 from shishi.conftest import World
 from shishi.core.audit import verify_chain
 from shishi.core.models import AuditEvent
 from shishi.ledger import services
+from shishi.orgs.models import User
 
 
 def test_chain_verifies_after_service_writes(world: World) -> None:
@@ -87,3 +90,21 @@ def test_bulk_events_chain_onto_single_events(world: World) -> None:
     stored = AuditEvent.objects.filter(target_repr='引号"与、顿号').first()
     assert stored is not None
     assert stored.changes["名称"] == ["旧", "新"]
+
+
+def test_removing_an_account_leaves_its_events_and_the_chain_intact(
+    world: World, client: Client
+) -> None:
+    services.record_progress(world.item_a, actor=world.editor_a, text="开工", rate=Decimal(10))
+    account_id = world.editor_a.pk
+    event = AuditEvent.objects.filter(actor_id=account_id).latest("seq")
+    world.editor_a.delete()
+
+    event.refresh_from_db()
+    assert event.actor_id == account_id  # the hashed id is left as it was
+    assert verify_chain().ok
+    admin = User.objects.create_superuser("audit-reviewer", password="reviewer-pass-123")
+    client.force_login(admin)
+    page = client.get(reverse("admin:core_auditevent_change", args=[event.pk]))
+    assert page.status_code == 200
+    assert f"#{account_id}(账号已删除)" in page.content.decode()
