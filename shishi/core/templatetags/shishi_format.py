@@ -39,29 +39,38 @@ def _as_date(value: Any) -> dt.date | None:
 
 
 @register.filter
-def cn_date(value: Any) -> str:
-    """2021年6月30日 (2021-06-30 in English); accepts dates, datetimes and ISO strings."""
+def cn_date(value: Any, english: bool | None = None) -> str:
+    """2021年6月30日 (2021-06-30 in English); accepts dates, datetimes and ISO strings.
+
+    Code that formats many dates passes ``english`` (``is_english()``, asked once): the
+    language lookup costs more than the formatting.
+    """
     day = _as_date(value)
     if day is None:
         return EMPTY if value in (None, "") else str(value)
-    if _english():
+    if _english() if english is None else english:
         return day.isoformat()
     return f"{day.year}年{day.month}月{day.day}日"
 
 
+def is_english() -> bool:
+    """Whether dates and numbers are written the English way in this request."""
+    return _english()
+
+
 @register.filter
-def cn_datetime(value: Any) -> str:
-    """2021年6月30日 14:05 for an event time."""
+def cn_datetime(value: Any, english: bool | None = None) -> str:
+    """2021年6月30日 14:05 for an event time (``english`` as for ``cn_date``)."""
     if isinstance(value, str):
         try:
             value = dt.datetime.fromisoformat(value)
         except ValueError:
             return value
     if not isinstance(value, dt.datetime):
-        return cn_date(value)
+        return cn_date(value, english)
     if timezone.is_aware(value):
         value = timezone.localtime(value)
-    return f"{cn_date(value)} {value:%H:%M}"
+    return f"{cn_date(value, english)} {value:%H:%M}"
 
 
 def _decimal(value: Any) -> Decimal | None:

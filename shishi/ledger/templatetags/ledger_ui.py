@@ -22,6 +22,7 @@ from shishi.core.templatetags.shishi_format import (
     cn_datetime,
     cn_money,
     filesize,
+    is_english,
     pct,
 )
 from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Lifecycle, Programme, overdue
@@ -494,6 +495,7 @@ def ledger_rows(items: Iterable[ItemRow], labels: Mapping[str, str]) -> str:
     l = {key: esc(str(value)) for key, value in labels.items()}  # noqa: E741
     overdue_badge = f' <span class="badge badge-red">{l["overdue"]}</span>'
     lifecycle_labels = {k: esc(str(v)) for k, v in Lifecycle.choices}
+    english = is_english()
     out = []
     for item in items:
         finished = item.lifecycle in FINISHED_LIFECYCLES
@@ -514,7 +516,7 @@ def ledger_rows(items: Iterable[ItemRow], labels: Mapping[str, str]) -> str:
                 else "",
                 leaders=esc(_names(leaders_of(item))) or "—",
                 deadline=esc(item.deadline_text) or "—",
-                due_sub=f'<span class="sub">{esc(cn_date(due))}</span>'
+                due_sub=f'<span class="sub">{esc(cn_date(due, english))}</span>'
                 if due and item.deadline_text != due.isoformat()
                 else "",
                 bar="bar-red" if is_overdue else ("bar-green" if finished else ""),
@@ -523,7 +525,7 @@ def ledger_rows(items: Iterable[ItemRow], labels: Mapping[str, str]) -> str:
                 badge=LIFECYCLE_CLASSES.get(item.lifecycle, "badge-muted"),
                 state=lifecycle_labels.get(item.lifecycle) or esc(item.lifecycle),
                 overdue_badge=overdue_badge if is_overdue else "",
-                date=esc(cn_date(item.progress_date)),
+                date=esc(cn_date(item.progress_date, english)),
             )
         )
     return mark_safe("\n".join(out))
@@ -559,6 +561,7 @@ def progress_timeline(updates: Iterable[UpdateRow], item: Item) -> str:
     note_badge = f'<span class="badge badge-amber">{esc(gettext("配合单位备注"))}</span>'
     invest_label = gettext("累计完成投资")
     attachment_url = reverse("ledger:attachment", args=[item.pk, 0])[: -len("0/")]
+    english = is_english()
     out = []
     for u in updates:
         if u.is_note:
@@ -573,7 +576,8 @@ def progress_timeline(updates: Iterable[UpdateRow], item: Item) -> str:
             figures.append(f"{invest_label} {cn_money(u.done_investment)}")
         parts = [
             '<li class="tl-note">' if u.is_note else "<li>",
-            f'<div class="tl-head"><span class="tl-date">{esc(cn_date(u.reported_on))}</span>',
+            '<div class="tl-head"><span class="tl-date">',
+            f"{esc(cn_date(u.reported_on, english))}</span>",
             head_mark,
             f'<span class="tl-who">{esc(who)}</span></div>',
             f'<div class="tl-text">{_text_html(u.text)}</div>',
@@ -597,6 +601,7 @@ def _title(full: str) -> str:
 def history_entries(history: Iterable[HistoryEntry]) -> str:
     """The ``<li>`` of each history entry (escaped, safe to output)."""
     esc = html.escape
+    english = is_english()
     out = []
     for h in history:
         changes = []
@@ -614,6 +619,7 @@ def history_entries(history: Iterable[HistoryEntry]) -> str:
         listed = f'<ul class="h-changes">{"".join(changes)}</ul>' if changes else ""
         out.append(
             f'<li><div class="h-head"><b>{esc(str(h.action))}</b> <span class="muted">'
-            f"{esc(h.who)} · {esc(cn_datetime(h.event.created_at))}</span></div>{listed}</li>"
+            f"{esc(h.who)} · {esc(cn_datetime(h.event.created_at, english))}</span></div>"
+            f"{listed}</li>"
         )
     return mark_safe("\n".join(out))
