@@ -18,7 +18,8 @@ _YI = Decimal(100_000_000)
 EMPTY = "—"
 
 
-def _english() -> bool:
+def is_english() -> bool:
+    """Whether dates and numbers are written the English way in this request."""
     return (get_language() or "").startswith("en")
 
 
@@ -48,14 +49,9 @@ def cn_date(value: Any, english: bool | None = None) -> str:
     day = _as_date(value)
     if day is None:
         return EMPTY if value in (None, "") else str(value)
-    if _english() if english is None else english:
+    if is_english() if english is None else english:
         return day.isoformat()
     return f"{day.year}年{day.month}月{day.day}日"
-
-
-def is_english() -> bool:
-    """Whether dates and numbers are written the English way in this request."""
-    return _english()
 
 
 @register.filter
@@ -98,7 +94,7 @@ def cn_money(value: Any) -> str:
     amount = _decimal(value)
     if amount is None:
         return EMPTY
-    if _english():
+    if is_english():
         if abs(amount) >= 1_000_000:
             return f"¥{_plain(amount / 1_000_000)} million"
         return f"¥{_plain(amount)}"
