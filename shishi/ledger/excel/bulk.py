@@ -153,12 +153,12 @@ def update_rows(
     with connection.cursor() as cursor:
         for names, params_list in groups.items():
             if connection.vendor == "postgresql":
-                sql = _update_from_values(table, [fields[n] for n in names], pk, version_column)
+                stmt = _update_from_values(table, [fields[n] for n in names], pk, version_column)
                 for start in range(0, len(params_list), CHUNK):
                     chunk = params_list[start : start + CHUNK]
-                    rows_sql = ", ".join([sql.row] * len(chunk))
+                    rows_sql = ", ".join([stmt.row] * len(chunk))
                     flat = list(chain.from_iterable(chunk))
-                    cursor.execute(sql.head + rows_sql + sql.tail, flat)
+                    cursor.execute(stmt.head + rows_sql + stmt.tail, flat)
                     matched += cursor.rowcount
                 continue
             assignments = ", ".join(f"{qn(fields[n].column)} = %s" for n in names)
