@@ -18,8 +18,10 @@ from shishi.ledger.models import (
     Category,
     Item,
     Lifecycle,
+    Milestone,
     Programme,
     ProgressUpdate,
+    Target,
     overdue,
 )
 from shishi.orgs.models import Jurisdiction, Person, Unit
@@ -466,6 +468,23 @@ def my_items(user: Any) -> QuerySet[Item]:
         partnered = _PARTNERS.objects.filter(unit_id__in=units).values("item_id")
         cond |= Q(lead_unit_id__in=units) | Q(pk__in=partnered)
     return visible_items(user).filter(cond)
+
+
+def item_targets(item: Item) -> list[Target]:
+    """The item's targets in their order (written SQL: every item page reads them)."""
+    return sql.instances(
+        Target, "t", 'FROM ledger_target t WHERE t.item_id = %s ORDER BY t."order", t.id', [item.pk]
+    )
+
+
+def item_milestones(item: Item) -> list[Milestone]:
+    """The item's milestones by due date, as the model orders them."""
+    return sql.instances(
+        Milestone,
+        "m",
+        'FROM ledger_milestone m WHERE m.item_id = %s ORDER BY m.due_date, m."order", m.id',
+        [item.pk],
+    )
 
 
 def item_updates(item: Item) -> QuerySet[ProgressUpdate]:

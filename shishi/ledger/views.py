@@ -41,7 +41,9 @@ from shishi.ledger.selectors import (
     filter_items,
     history_rows,
     item_links,
+    item_milestones,
     item_rows,
+    item_targets,
     item_updates,
     my_items,
     office_jurisdictions,
@@ -220,7 +222,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
     user = request.user
     leaders, partners = item_links([item.pk]).get(item.pk, ([], []))
-    targets = list(item.targets.all())
+    targets = item_targets(item)
     target_names = {str(t.pk): t for t in targets}
     all_updates = request.GET.get("updates") == "all"
     updates, update_count = timeline_updates(item, limit=None if all_updates else UPDATE_LIMIT)
@@ -242,7 +244,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "leaders": leaders,
         "partners": partners,
         "targets": targets,
-        "milestones": list(item.milestones.all()),
+        "milestones": item_milestones(item),
         "updates": updates,
         "update_count": update_count,
         "more_updates": len(updates) < update_count,
@@ -372,7 +374,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     if not full and not permissions.can_post_note(user, item):
         raise errors.PermissionDenied("只有牵头单位或专班可以填报进展;配合单位只能添加备注")
     note_only = not full
-    targets = list(item.targets.all()) if full else []
+    targets = item_targets(item) if full else []
     status = 200
     stale_message = ""
     if request.method == "POST":

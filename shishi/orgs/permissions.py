@@ -10,7 +10,8 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from shishi.orgs.models import Jurisdiction, Membership, Role
+from shishi.core import sql
+from shishi.orgs.models import Jurisdiction, Role
 
 _CACHE_ATTR = "_shishi_scope"
 
@@ -74,8 +75,9 @@ def scope_for(user: Any) -> Scope:
         scope = Scope(user_id=None)
     else:
         scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
-        rows = Membership.objects.filter(user_id=user.pk).values_list(
-            "role", "jurisdiction_id", "unit_id"
+        rows = sql.fetch(  # written SQL: every request asks
+            "SELECT role, jurisdiction_id, unit_id FROM orgs_membership WHERE user_id = %s",
+            [user.pk],
         )
         for role, jurisdiction_id, unit_id in rows:
             scope.roles.add(role)
