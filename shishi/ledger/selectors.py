@@ -8,7 +8,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, NamedTuple
 
-from django.db.models import Count, Prefetch, Q, QuerySet
+from django.db import connection
+from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from shishi.core import sql
@@ -100,6 +101,15 @@ class ItemFilters:
     overdue: bool = False
 
 
+class _AnyOf(Func):
+    """``value = ANY(ARRAY(subquery))`` (PostgreSQL): unlike ``IN (subquery)``, a condition
+    the planner can answer with an index scan, and OR with another index scan."""
+
+    arg_joiner = " = ANY(ARRAY"
+    template = "%(expressions)s)"
+    output_field = BooleanField()
+
+
 def filter_items(qs: QuerySet[Item], f: ItemFilters) -> QuerySet[Item]:
     if f.programme:
         qs = qs.filter(programme_id=f.programme)
@@ -111,7 +121,13 @@ def filter_items(qs: QuerySet[Item], f: ItemFilters) -> QuerySet[Item]:
         qs = qs.filter(category_id=f.category)
     # M2M conditions as IN (subquery) rather than joins: no duplicate rows, so no DISTINCT
     # over wide rows, and the planner can use the through tables' indexes.
-    if f.unit:
+    if f.unit and connection.vendor == "postgresql":
+        # Lead or partner, as an OR PostgreSQL answers with two index scans (the lead unit's,
+        # and the primary key for the unit's partner items): a third of the time of joining
+        # a UNION against the whole programme.
+        partner_ids = _PARTNERS.objects.filter(unit_id=f.unit).order_by().values("item_id")
+        qs = qs.filter(Q(lead_unit_id=f.unit) | Q(_AnyOf(F("pk"), Subquery(partner_ids))))
+    elif f.unit:
         # Lead or partner: a UNION of two index lookups; an OR in one query made SQLite
         # scan the whole programme.
         lead_items = Item.objects.filter(lead_unit_id=f.unit)

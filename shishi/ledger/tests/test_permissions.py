@@ -5,6 +5,8 @@ import pytest
 from shishi.conftest import World
 from shishi.core.errors import NotFound, PermissionDenied
 from shishi.ledger import permissions, selectors
+from shishi.ledger import services as ledger_services
+from shishi.ledger.models import Item
 from shishi.ledger.selectors import ItemFilters, filter_items
 
 
@@ -72,3 +74,29 @@ def test_filters(world: World) -> None:
     assert _names(
         filter_items(selectors.visible_items(world.city_office), ItemFilters(jurisdiction="230111"))
     ) == {world.hulan_item.name}
+
+
+def test_unit_filter_is_lead_or_partner_also_inside_another_query(world: World) -> None:
+    led_by_c = ledger_services.create_item(
+        world.programme,
+        actor=world.office,
+        number="1-3",
+        seq=3,
+        name="住建局牵头",
+        lead_unit=world.unit_c,
+        deadline_text="年底前",
+    )
+    both = {world.item_a.name, led_by_c.name}  # unit_c: partner of item_a, lead of the new one
+    for f in (
+        ItemFilters(unit=world.unit_c.pk),
+        ItemFilters(unit=world.unit_c.pk, programme=world.programme.pk),
+    ):
+        assert _names(filter_items(selectors.visible_items(world.office), f)) == both
+        # As a subquery of a query on the same table, its conditions follow the inner alias.
+        inner = filter_items(Item.objects.all(), f).values("pk")
+        assert _names(Item.objects.filter(pk__in=inner)) == both
+        assert _names(Item.objects.exclude(pk__in=inner)) == {
+            world.item_b.name,
+            world.hulan_item.name,
+        }
+    assert not filter_items(Item.objects.all(), ItemFilters(unit=world.hulan_unit.pk + 999))
