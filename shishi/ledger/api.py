@@ -149,11 +149,16 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
         q=query.q.strip() if query.q else None,
         overdue=query.overdue,
     )
-    qs = selectors.filtered_items(request.user, filters)
+    base = selectors.readable_items(request.user, filters)
+    qs = selectors.filter_items(base, filters)
     offset = (query.page - 1) * query.page_size
     if query.programme:  # read category by category along the list index
         count, rows = selectors.programme_slice(
-            qs, offset=offset, limit=query.page_size, with_text=True
+            selectors.matching(base, filters) or qs,
+            offset=offset,
+            limit=query.page_size,
+            with_text=True,
+            category=filters.category,
         )
     else:
         count = qs.count()

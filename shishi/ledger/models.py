@@ -138,7 +138,11 @@ class Item(TimeStamped):
             models.Index(fields=["programme", "lifecycle"], name="item_prog_lifecycle"),
             # The id last makes both covering on PostgreSQL (index-only scans for a unit's
             # items and for sorting a programme); SQLite keeps the rowid in every index anyway.
-            models.Index(fields=["programme", "lead_unit", "id"], name="item_prog_unit_id"),
+            # The category in the first lets a unit's items be counted per category from it.
+            models.Index(
+                fields=["programme", "lead_unit", "category", "seq", "id"],
+                name="item_prog_unit_cat_seq",
+            ),
             models.Index(
                 fields=["programme", "category", "seq", "id"], name="item_prog_cat_seq_id"
             ),

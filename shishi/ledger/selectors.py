@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from typing import Any, NamedTuple
 
+from django.core.exceptions import EmptyResultSet, FullResultSet
 from django.db import connection
 from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -155,6 +156,83 @@ def filter_items(qs: QuerySet[Item], f: ItemFilters) -> QuerySet[Item]:
     return qs
 
 
+@dataclass(frozen=True)
+class Matching:
+    """The items of one programme that match the list filters, as SQL over ``ledger_item``.
+
+    ``rest``: every filter but the unit's, compiled once from ``filter_items`` (so the two
+    agree); the unit's condition is written here, in the form each database answers best:
+    a UNION of the unit's led and partner items on SQLite, an OR of two index scans on
+    PostgreSQL (the same forms as ``filter_items``). Counting and paging then run as written
+    SQL: building and compiling them with the ORM took longer than running them.
+    """
+
+    rest: str
+    params: tuple[Any, ...]
+    programme: int
+    unit: int | None = None
+
+    def condition(self) -> tuple[str, list[Any]]:
+        if self.unit is None:
+            return self.rest, list(self.params)
+        if connection.vendor == "postgresql":
+            unit = (
+                "(lead_unit_id = %s OR id = ANY(ARRAY("
+                "SELECT item_id FROM ledger_item_partner_units WHERE unit_id = %s)))"
+            )
+            return f"{self.rest} AND {unit}", [*self.params, self.unit, self.unit]
+        unit = (
+            "id IN (SELECT id FROM ledger_item WHERE programme_id = %s AND lead_unit_id = %s"
+            " UNION SELECT item_id FROM ledger_item_partner_units WHERE unit_id = %s)"
+        )
+        return f"{self.rest} AND {unit}", [*self.params, self.programme, self.unit, self.unit]
+
+    def category_counts(self) -> dict[int | None, int]:
+        """How many matching items each category has (None: uncategorised).
+
+        With a unit, the items it leads and those it partners without leading them are
+        counted apart and added up: each part follows an index of its own (the (programme,
+        lead unit, category) index; the unit's partner links, then items by id), where one
+        count over "led or partnered" walked the programme's whole index.
+        """
+        if self.unit is None:
+            text = f"SELECT category_id, COUNT(*) FROM ledger_item WHERE {self.rest}"
+            params = list(self.params)
+        else:
+            # The partner items by primary key: on PostgreSQL "= ANY(ARRAY(…))", which it
+            # looks up one by one, where "IN (…)" made it hash-join the whole programme.
+            partner = "= ANY(ARRAY({}))" if connection.vendor == "postgresql" else "IN ({})"
+            partner_ids = "SELECT item_id FROM ledger_item_partner_units WHERE unit_id = %s"
+            text = (
+                f"SELECT category_id, COUNT(*) FROM (SELECT category_id FROM ledger_item"
+                f" WHERE {self.rest} AND lead_unit_id = %s"
+                f" UNION ALL SELECT category_id FROM ledger_item WHERE {self.rest}"
+                f" AND id {partner.format(partner_ids)} AND lead_unit_id <> %s) u"
+            )
+            params = [*self.params, self.unit, *self.params, self.unit, self.unit]
+        return dict(sql.fetch(f"{text} GROUP BY category_id", params))
+
+
+def matching(base: QuerySet[Item], f: ItemFilters) -> Matching | None:
+    """``filter_items(base, f)`` for one programme (``f.programme``) as a ``Matching``, or
+    None where it needs more than the items table (then use the queryset)."""
+    if not f.programme:
+        return None
+    rest = filter_items(base, replace(f, unit=None, category=None)).query
+    if rest.is_empty():
+        return Matching("1 = 0", (), f.programme, f.unit)
+    used = {alias for alias, refs in rest.alias_refcount.items() if refs}
+    if used != {Item._meta.db_table} or rest.combinator:  # a join (jurisdiction code, year)
+        return None
+    try:
+        text, params = rest.get_compiler(using=base.db).compile(rest.where)
+    except EmptyResultSet:
+        text, params = "1 = 0", []
+    except FullResultSet:
+        text, params = "1 = 1", []
+    return Matching(f"({text})", tuple(params), f.programme, f.unit)
+
+
 def programme_items(user: Any, programme: Programme) -> QuerySet[Item]:
     """The items of one programme the user may read (all of them, or none).
 
@@ -166,10 +244,10 @@ def programme_items(user: Any, programme: Programme) -> QuerySet[Item]:
     return Item.objects.filter(programme_id=programme.pk)
 
 
-def filtered_items(user: Any, f: ItemFilters) -> QuerySet[Item]:
-    """``filter_items`` over what the user may read; with a programme, scoped as
-    ``programme_items`` (one check instead of a jurisdiction condition on every row, which
-    kept PostgreSQL from answering from the list indexes alone)."""
+def readable_items(user: Any, f: ItemFilters) -> QuerySet[Item]:
+    """What ``filter_items`` starts from for this user: with a programme, its items (one
+    check instead of a jurisdiction condition on every row, which kept PostgreSQL from
+    answering from the list indexes alone), else ``visible_items``."""
     if f.programme:
         jurisdiction_id = (
             Programme.objects.filter(pk=f.programme).values_list("jurisdiction_id", flat=True)
@@ -177,8 +255,8 @@ def filtered_items(user: Any, f: ItemFilters) -> QuerySet[Item]:
         scope = scope_for(user)
         if jurisdiction_id is None or not scope.can_read_jurisdiction(jurisdiction_id):
             return Item.objects.none()
-        return filter_items(Item.objects.all(), f)
-    return filter_items(visible_items(user), f)
+        return Item.objects.all()
+    return visible_items(user)
 
 
 LIST_ORDER = ("programme_id", "category__order", "seq", "id")
@@ -387,7 +465,7 @@ def page_of_items(
 
 
 def programme_page(
-    items: QuerySet[Item],
+    items: QuerySet[Item] | Matching,
     counts: Mapping[int | None, int],
     category_ids: Sequence[int],
     *,
@@ -412,13 +490,27 @@ def programme_page(
         if skip >= n:
             skip -= n
             continue
-        if category is None:
-            part = items.filter(category__isnull=True)
-        else:
-            part = items.filter(category_id=category)
         take = min(wanted, n - skip)
-        branch = part.order_by("seq", "id").values_list("seq", "pk")[skip : skip + take]
-        text, branch_params = branch.query.sql_with_params()
+        if isinstance(items, Matching):
+            where, branch_params = items.condition()
+            if category is None:
+                where += " AND category_id IS NULL"
+            else:
+                where += " AND category_id = %s"
+                branch_params.append(category)
+            text = (
+                f"SELECT seq, id AS pk FROM ledger_item WHERE {where}"
+                " ORDER BY seq, id LIMIT %s OFFSET %s"
+            )
+            branch_params += [take, skip]
+        else:
+            if category is None:
+                part = items.filter(category__isnull=True)
+            else:
+                part = items.filter(category_id=category)
+            branch = part.order_by("seq", "id").values_list("seq", "pk")[skip : skip + take]
+            text, compiled_params = branch.query.sql_with_params()
+            branch_params = list(compiled_params)
         parts.append(f"SELECT {len(parts)} AS k, b.* FROM ({text}) b")
         params += branch_params
         skip, wanted = 0, wanted - take
@@ -436,19 +528,34 @@ def programme_page(
 
 
 def programme_slice(
-    items: QuerySet[Item], *, offset: int, limit: int, with_text: bool = False
+    items: QuerySet[Item] | Matching,
+    *,
+    offset: int,
+    limit: int,
+    with_text: bool = False,
+    category: int | None = None,
 ) -> tuple[int, list[ItemRow]]:
     """How many ``items`` (of one programme) there are, and rows ``offset`` … ``offset +
     limit`` in list order; in three queries (counts per category, the page's rows, their
-    links)."""
+    links). A ``Matching`` counts every category: ``category`` then picks one."""
     counts: dict[int | None, int] = {}
     order: list[tuple[int, int]] = []
-    for category_id, category_order, n in (
-        items.order_by().values_list("category_id", "category__order").annotate(n=Count("id"))
-    ):
-        counts[category_id] = n
-        if category_id is not None:
-            order.append((category_order, category_id))
+    if isinstance(items, Matching):
+        counts = items.category_counts()
+        if category:
+            counts = {category: counts.get(category, 0)}
+        for category_id, category_order in sql.fetch(
+            'SELECT id, "order" FROM ledger_category WHERE programme_id = %s', [items.programme]
+        ):
+            if category_id in counts:
+                order.append((category_order, category_id))
+    else:
+        for category_id, category_order, n in (
+            items.order_by().values_list("category_id", "category__order").annotate(n=Count("id"))
+        ):
+            counts[category_id] = n
+            if category_id is not None:
+                order.append((category_order, category_id))
     rows = programme_page(
         items,
         counts,

@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, prefetch_related_objects
+from django.db.models import Count, QuerySet, prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -36,6 +36,7 @@ from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_impo
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     LIST_ORDER,
+    Matching,
     attachments_of,
     filter_choices,
     filter_items,
@@ -45,6 +46,7 @@ from shishi.ledger.selectors import (
     item_rows,
     item_targets,
     item_updates,
+    matching,
     my_items,
     office_jurisdictions,
     programme_items,
@@ -148,13 +150,18 @@ def item_list(request: HttpRequest) -> HttpResponse:
         return TemplateResponse(request, "ledger/list.html", context)
     filters = replace(query.filters, programme=programme.pk)
     # One GROUP BY gives the category chips and, from them, the result count.
-    uncategorised = filter_items(programme_items(user, programme), replace(filters, category=None))
-    counts: dict[int | None, int] = dict(
-        uncategorised.order_by().values_list("category_id").annotate(n=Count("id"))
-    )
-    items = (
-        uncategorised.filter(category_id=filters.category) if filters.category else uncategorised
-    )
+    base = programme_items(user, programme)
+    items: QuerySet[Item] | Matching | None = matching(base, filters)
+    if isinstance(items, Matching):  # the usual case: written SQL over the items table
+        counts = items.category_counts()
+    else:
+        uncategorised = filter_items(base, replace(filters, category=None))
+        counts = dict(uncategorised.order_by().values_list("category_id").annotate(n=Count("id")))
+        items = (
+            uncategorised.filter(category_id=filters.category)
+            if filters.category
+            else uncategorised
+        )
     total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
     # The count is known from the chips; the page's rows are read below.
     paginator = Paginator(range(total), query.per_page)
