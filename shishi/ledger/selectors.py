@@ -187,16 +187,14 @@ class Matching:
         )
         return f"{self.rest} AND {unit}", [*self.params, self.programme, self.unit, self.unit]
 
-    def category_counts(self) -> dict[int | None, int]:
-        """How many matching items each category has (None: uncategorised).
-
-        With a unit, the items it leads and those it partners without leading them are
-        counted apart and added up: each part follows an index of its own (the (programme,
-        lead unit, category) index; the unit's partner links, then items by id), where one
-        count over "led or partnered" walked the programme's whole index.
-        """
+    def _counts_sql(self) -> tuple[str, list[Any]]:
+        """(category_id, n) per category with matches. With a unit, the items it leads and
+        those it partners without leading them are counted apart and added up: each part
+        follows an index of its own (the (programme, lead unit, category) index; the unit's
+        partner links, then items by id), where one count over "led or partnered" walked the
+        programme's whole index."""
         if self.unit is None:
-            text = f"SELECT category_id, COUNT(*) FROM ledger_item WHERE {self.rest}"
+            text = f"SELECT category_id, COUNT(*) AS n FROM ledger_item WHERE {self.rest}"
             params = list(self.params)
         else:
             # The partner items by primary key: on PostgreSQL "= ANY(ARRAY(…))", which it
@@ -204,13 +202,32 @@ class Matching:
             partner = "= ANY(ARRAY({}))" if connection.vendor == "postgresql" else "IN ({})"
             partner_ids = "SELECT item_id FROM ledger_item_partner_units WHERE unit_id = %s"
             text = (
-                f"SELECT category_id, COUNT(*) FROM (SELECT category_id FROM ledger_item"
+                f"SELECT category_id, COUNT(*) AS n FROM (SELECT category_id FROM ledger_item"
                 f" WHERE {self.rest} AND lead_unit_id = %s"
                 f" UNION ALL SELECT category_id FROM ledger_item WHERE {self.rest}"
                 f" AND id {partner.format(partner_ids)} AND lead_unit_id <> %s) u"
             )
             params = [*self.params, self.unit, *self.params, self.unit, self.unit]
-        return dict(sql.fetch(f"{text} GROUP BY category_id", params))
+        return f"{text} GROUP BY category_id", params
+
+    def category_counts(self) -> dict[int | None, int]:
+        """How many matching items each category has (None: uncategorised)."""
+        return dict(sql.fetch(*self._counts_sql()))
+
+    def counts_in_order(self) -> tuple[dict[int | None, int], list[int]]:
+        """The counts, and the categories with matches in list order (one query)."""
+        text, params = self._counts_sql()
+        counts: dict[int | None, int] = {}
+        order: list[tuple[int, int]] = []
+        for category_id, category_order, n in sql.fetch(
+            f'SELECT m.category_id, c."order", m.n FROM ({text}) m'
+            " LEFT JOIN ledger_category c ON c.id = m.category_id",
+            params,
+        ):
+            counts[category_id] = n
+            if category_id is not None:
+                order.append((category_order, category_id))
+        return counts, [pk for _order, pk in sorted(order)]
 
 
 def matching(base: QuerySet[Item], f: ItemFilters) -> Matching | None:
@@ -249,11 +266,10 @@ def readable_items(user: Any, f: ItemFilters) -> QuerySet[Item]:
     check instead of a jurisdiction condition on every row, which kept PostgreSQL from
     answering from the list indexes alone), else ``visible_items``."""
     if f.programme:
-        jurisdiction_id = (
-            Programme.objects.filter(pk=f.programme).values_list("jurisdiction_id", flat=True)
-        ).first()
-        scope = scope_for(user)
-        if jurisdiction_id is None or not scope.can_read_jurisdiction(jurisdiction_id):
+        rows = sql.fetch(
+            "SELECT jurisdiction_id FROM ledger_programme WHERE id = %s", [f.programme]
+        )
+        if not rows or not scope_for(user).can_read_jurisdiction(rows[0][0]):
             return Item.objects.none()
         return Item.objects.all()
     return visible_items(user)
@@ -541,21 +557,19 @@ def programme_slice(
     counts: dict[int | None, int] = {}
     order: list[tuple[int, int]] = []
     if isinstance(items, Matching):
-        counts = items.category_counts()
+        counts, ordered = items.counts_in_order()
         if category:
             counts = {category: counts.get(category, 0)}
-        for category_id, category_order in sql.fetch(
-            'SELECT id, "order" FROM ledger_category WHERE programme_id = %s', [items.programme]
-        ):
-            if category_id in counts:
-                order.append((category_order, category_id))
-    else:
-        for category_id, category_order, n in (
-            items.order_by().values_list("category_id", "category__order").annotate(n=Count("id"))
-        ):
-            counts[category_id] = n
-            if category_id is not None:
-                order.append((category_order, category_id))
+            ordered = [category]
+        return sum(counts.values()), programme_page(
+            items, counts, ordered, offset=offset, limit=limit, with_text=with_text
+        )
+    for category_id, category_order, n in (
+        items.order_by().values_list("category_id", "category__order").annotate(n=Count("id"))
+    ):
+        counts[category_id] = n
+        if category_id is not None:
+            order.append((category_order, category_id))
     rows = programme_page(
         items,
         counts,
