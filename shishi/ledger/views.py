@@ -18,7 +18,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db.models import Count, QuerySet, prefetch_related_objects
+from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -36,10 +36,8 @@ from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_impo
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     LIST_ORDER,
-    Matching,
     attachments_of,
     filter_choices,
-    filter_items,
     history_rows,
     item_links,
     item_milestones,
@@ -151,17 +149,10 @@ def item_list(request: HttpRequest) -> HttpResponse:
     filters = replace(query.filters, programme=programme.pk)
     # One GROUP BY gives the category chips and, from them, the result count.
     base = programme_items(user, programme)
-    items: QuerySet[Item] | Matching | None = matching(base, filters)
-    if isinstance(items, Matching):  # the usual case: written SQL over the items table
-        counts = items.category_counts()
-    else:
-        uncategorised = filter_items(base, replace(filters, category=None))
-        counts = dict(uncategorised.order_by().values_list("category_id").annotate(n=Count("id")))
-        items = (
-            uncategorised.filter(category_id=filters.category)
-            if filters.category
-            else uncategorised
-        )
+    items = matching(base, filters)
+    if items is None:  # the page's filters are all on the items table, so this cannot be
+        raise RuntimeError("the ledger page's filters needed a join")
+    counts = items.category_counts()
     total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
     # The count is known from the chips; the page's rows are read below.
     paginator = Paginator(range(total), query.per_page)
