@@ -2,21 +2,19 @@
 
 Every board figure links to the items behind it (``items``), so any number on the wall can
 be opened. Bad parameters become a 400 page with the reason, a board the user may not see
-a 403 or 404 page (``board_errors``) — never a 500.
+a 403 or 404 page (``core.http``) — never a 500.
 """
 
 from __future__ import annotations
 
-import functools
 import math
-from collections.abc import Callable
-from typing import Any, TypeVar
+from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -28,6 +26,7 @@ from shishi.board import exports, forms, permissions, selectors, services
 from shishi.board.schedule import Light, ScheduleStatus
 from shishi.board.templatetags.board_ui import board_url
 from shishi.core import errors
+from shishi.core.http import content_disposition, error_pages
 from shishi.ledger import permissions as ledger_permissions
 from shishi.ledger.models import Lifecycle, Programme
 from shishi.ledger.selectors import (
@@ -37,11 +36,8 @@ from shishi.ledger.selectors import (
     visible_programmes,
     visible_units,
 )
-from shishi.ledger.views import content_disposition, error_page
 from shishi.orgs.models import Jurisdiction
 from shishi.orgs.permissions import scope_for
-
-V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 ITEMS_PER_PAGE = 50
 ALERTS_SHOWN = 12  # on the board; the link under them opens all
@@ -50,23 +46,6 @@ WALL_ALERTS = 10  # red and yellow items on the wall screen
 WALL_GANTT_ROWS = 16
 EXPORT_ALERT_LIMIT = 5000
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def board_errors(view: V) -> V:
-    """NotFound → 404, PermissionDenied → 403 (the ledger's pages), a bad parameter → 400
-    with its reason and a link back to the board."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except (errors.NotFound, errors.PermissionDenied) as exc:
-            return error_page(request, exc)
-        except errors.ValidationFailed as exc:
-            context = {"message": exc.message, "status": 400}
-            return TemplateResponse(request, "board/error.html", context, status=400)
-
-    return wrapper  # type: ignore[return-value]
 
 
 def _board(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[Programme, selectors.Board]:
@@ -141,7 +120,7 @@ def own_board_url(user: Any) -> str:
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def home(request: HttpRequest) -> HttpResponse:
     return redirect(own_board_url(request.user))
 
@@ -187,7 +166,7 @@ def _board_context(
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def programme_board(request: HttpRequest, pk: int) -> HttpResponse:
     programme, board = _board(request, pk)
     return TemplateResponse(
@@ -197,7 +176,7 @@ def programme_board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def wall(request: HttpRequest, pk: int) -> HttpResponse:
     """The wall screen: 1920×1080, dark, panels in turn, data refreshed every 5 minutes."""
     programme, board = _board(request, pk)
@@ -216,7 +195,7 @@ def wall(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def print_board(request: HttpRequest, pk: int) -> HttpResponse:
     """One A4 landscape page of the board for a briefing (print → PDF, or a PNG)."""
     programme, board = _board(request, pk)
@@ -227,7 +206,7 @@ def print_board(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def data_json(request: HttpRequest, pk: int) -> HttpResponse:
     _programme, board = _board(request, pk)
     data = exports.board_data(board, full=True)
@@ -238,7 +217,7 @@ def data_json(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     programme, board = _board(request, pk, gantt_limit=0, alert_limit=EXPORT_ALERT_LIMIT)
     response = HttpResponse(exports.board_workbook(board), content_type=XLSX)
@@ -292,7 +271,7 @@ def _filter_chips(
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def items(request: HttpRequest, pk: int) -> HttpResponse:
     filters = selectors.BoardFilter.from_params(request.GET)
     as_of = forms.parse_date(request.GET.get("as_of"))
@@ -328,7 +307,7 @@ def items(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@board_errors
+@error_pages("board")
 def city(request: HttpRequest, code: str) -> HttpResponse:
     year = forms.parse_year(request.GET.get("year"))
     as_of = forms.parse_date(request.GET.get("as_of"))
@@ -365,7 +344,7 @@ def city(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@board_errors
+@error_pages("board")
 def thresholds(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     programme = ledger_permissions.access_programme(user, pk)

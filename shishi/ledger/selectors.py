@@ -13,7 +13,7 @@ from django.db import connection
 from django.db.models import BooleanField, Count, F, Func, Prefetch, Q, QuerySet, Subquery
 from django.utils import timezone
 
-from shishi.core import sql
+from shishi.core import errors, sql
 from shishi.ledger.models import (
     FINISHED_LIFECYCLES,
     Attachment,
@@ -592,6 +592,27 @@ def partners_of(item: Item | ItemRow) -> Sequence[Unit | Ref]:
     if isinstance(item, ItemRow):
         return item.partner_list
     return list(item.partner_units.all())
+
+
+def pick_programme(
+    user: Any, programmes: list[Programme], wanted: int | None, code: str | None
+) -> Programme | None:
+    """The programme asked for, else the latest of the user's own district."""
+    if wanted is not None:
+        for programme in programmes:
+            if programme.pk == wanted:
+                return programme
+        raise errors.NotFound("实事计划不存在或无权查看")
+    if code:
+        of_code = [p for p in programmes if p.jurisdiction.code == code]
+        if of_code:
+            return max(of_code, key=lambda p: p.year)
+    if not programmes:
+        return None
+    scope = scope_for(user)
+    own = [p for p in programmes if p.jurisdiction_id in scope.member_jurisdiction_ids]
+    pool = own or programmes  # ordered by division code: max() keeps the first of a year
+    return max(pool, key=lambda p: p.year)
 
 
 def my_items(user: Any) -> QuerySet[Item]:

@@ -7,12 +7,10 @@ values (409).
 
 from __future__ import annotations
 
-import functools
 import mimetypes
-from collections.abc import Callable
 from dataclasses import replace
-from typing import Any, TypeVar
-from urllib.parse import quote, urlencode
+from typing import Any
+from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
@@ -29,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.core import errors
+from shishi.core.http import content_disposition, is_htmx_target
 from shishi.ledger import forms as ledger_forms
 from shishi.ledger import import_services, permissions, services
 from shishi.ledger.excel.exporting import export_ledger
@@ -47,6 +46,7 @@ from shishi.ledger.selectors import (
     matching,
     my_items,
     office_jurisdictions,
+    pick_programme,
     programme_items,
     programme_page,
     reference_names,
@@ -64,33 +64,6 @@ UPDATE_LIMIT = 50  # the latest progress updates; "全部" shows the rest
 # Long texts a ledger row does not show: left out of list queries.
 RESULTS_TARGET = "ledger-results"
 
-V = TypeVar("V", bound=Callable[..., HttpResponseBase])
-
-
-def error_page(request: HttpRequest, exc: errors.ServiceError) -> TemplateResponse:
-    template = {403: "403.html", 404: "404.html"}.get(exc.status, "400.html")
-    return TemplateResponse(request, template, {"message": exc.message}, status=exc.status)
-
-
-def service_errors(view: V) -> V:
-    """Turn NotFound and PermissionDenied raised in a view into the 404 and 403 pages."""
-
-    @functools.wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            return view(request, *args, **kwargs)
-        except (errors.NotFound, errors.PermissionDenied) as exc:
-            return error_page(request, exc)
-
-    return wrapper  # type: ignore[return-value]
-
-
-def _is_htmx_target(request: HttpRequest, target: str) -> bool:
-    htmx = getattr(request, "htmx", None)
-    if htmx is None or not htmx:
-        return False
-    return not htmx.history_restore_request and htmx.target == target
-
 
 def _item_url(item: Item) -> str:
     return reverse("ledger:item", args=[item.pk])
@@ -104,30 +77,8 @@ def _list_url(programme: Programme | None = None) -> str:
 # --- the ledger list ----------------------------------------------------------------------
 
 
-def pick_programme(
-    user: Any, programmes: list[Programme], wanted: int | None, code: str | None
-) -> Programme | None:
-    """The programme asked for, else the latest of the user's own district."""
-    if wanted is not None:
-        for programme in programmes:
-            if programme.pk == wanted:
-                return programme
-        raise errors.NotFound("实事计划不存在或无权查看")
-    if code:
-        of_code = [p for p in programmes if p.jurisdiction.code == code]
-        if of_code:
-            return max(of_code, key=lambda p: p.year)
-    if not programmes:
-        return None
-    scope = scope_for(user)
-    own = [p for p in programmes if p.jurisdiction_id in scope.member_jurisdiction_ids]
-    pool = own or programmes  # ordered by division code: max() keeps the first of a year
-    return max(pool, key=lambda p: p.year)
-
-
 @require_GET
 @login_required
-@service_errors
 def item_list(request: HttpRequest) -> HttpResponse:
     user = request.user
     query = ledger_forms.parse_ledger_query(request.GET)
@@ -183,7 +134,7 @@ def item_list(request: HttpRequest) -> HttpResponse:
         leaders=choices.leaders,
     )
     template = "ledger/list.html"
-    if _is_htmx_target(request, RESULTS_TARGET):
+    if is_htmx_target(request, RESULTS_TARGET):
         template = "ledger/list.html#results"
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
@@ -197,7 +148,6 @@ MINE_GROUPS = (Lifecycle.IN_PROGRESS, Lifecycle.NOT_STARTED, Lifecycle.DONE, Lif
 
 @require_GET
 @login_required
-@service_errors
 def mine(request: HttpRequest) -> HttpResponse:
     ids = my_items(request.user).order_by(*LIST_ORDER).values_list("pk", flat=True)
     items = item_rows(list(ids))
@@ -261,7 +211,6 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
 
 @require_GET
 @login_required
-@service_errors
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     return TemplateResponse(request, "ledger/item.html", _item_context(request, item))
@@ -278,7 +227,6 @@ def _item_page_with_error(
 
 @require_POST
 @login_required
-@service_errors
 def close_out(request: HttpRequest, pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     form = ledger_forms.CloseOutForm(request.POST)
@@ -301,7 +249,6 @@ def close_out(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@service_errors
 def reopen(request: HttpRequest, pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     if not permissions.can_close_out(request.user, item):
@@ -328,7 +275,6 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 
 @require_GET
 @login_required
-@service_errors
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
     """An attachment of a progress update, to those who may read the item."""
     item = permissions.access_item(request.user, pk)
@@ -363,7 +309,6 @@ INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "applicati
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@service_errors
 def progress(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     item = permissions.access_item(user, pk)
@@ -442,7 +387,6 @@ def _edit_form(request: HttpRequest, item: Item, data: Any = None) -> ledger_for
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@service_errors
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     item = permissions.access_item(user, pk, write=True)
@@ -514,7 +458,6 @@ def _read_batch(batch: Any) -> bytes:
 
 @require_http_methods(["GET", "POST"])
 @login_required
-@service_errors
 def import_upload(request: HttpRequest) -> HttpResponse:
     jurisdictions = _office_jurisdictions(request)
     status = 200
@@ -614,7 +557,6 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
 
 @require_GET
 @login_required
-@service_errors
 def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
     batch = permissions.access_import_batch(request.user, batch_id)
     return _preview(request, batch)
@@ -622,7 +564,6 @@ def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@service_errors
 def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     user = request.user
     batch = permissions.access_import_batch(user, batch_id)
@@ -666,14 +607,8 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
 # --- export ---------------------------------------------------------------------------------
 
 
-def content_disposition(filename: str, fallback: str) -> str:
-    """attachment with an ASCII fallback name and the UTF-8 name (RFC 6266 / RFC 5987)."""
-    return f"attachment; filename=\"{fallback}\"; filename*=UTF-8''{quote(filename)}"
-
-
 @require_GET
 @login_required
-@service_errors
 def export(request: HttpRequest) -> HttpResponse:
     user = request.user
     query = ledger_forms.parse_ledger_query(request.GET)

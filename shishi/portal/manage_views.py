@@ -34,11 +34,11 @@ from shishi.ledger.selectors import (
     attachments_of,
     filter_items,
     item_updates,
+    pick_programme,
     programme_items,
     visible_categories,
     visible_programmes,
 )
-from shishi.ledger.views import pick_programme, service_errors
 from shishi.portal import forms, services
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
 from shishi.portal.permissions import (
@@ -116,7 +116,6 @@ def _managed_programmes(user: Any) -> list[Programme]:
 
 @require_GET
 @login_required
-@service_errors
 def manage_home(request: HttpRequest) -> HttpResponse:
     """The publication page of the office's own (latest) programme."""
     programmes = _managed_programmes(request.user)
@@ -176,7 +175,6 @@ def _render_manage(
 
 @require_GET
 @login_required
-@service_errors
 def manage(request: HttpRequest, programme_id: int) -> HttpResponse:
     programme = access_publication(request.user, programme_id)
     response = _render_manage(request, programme, forms.parse_manage_query(request.GET))
@@ -186,7 +184,6 @@ def manage(request: HttpRequest, programme_id: int) -> HttpResponse:
 
 @require_POST
 @login_required
-@service_errors
 def manage_bulk(request: HttpRequest, programme_id: int) -> HttpResponse:
     """Publish or withdraw the ticked items."""
     programme = access_publication(request.user, programme_id)
@@ -257,7 +254,6 @@ def _render_manage_item(
 
 @require_GET
 @login_required
-@service_errors
 def manage_item(request: HttpRequest, programme_id: int, item_id: int) -> HttpResponse:
     """An item's publication: the item itself, each update and each photo."""
     programme = access_publication(request.user, programme_id)
@@ -269,7 +265,6 @@ def manage_item(request: HttpRequest, programme_id: int, item_id: int) -> HttpRe
 
 @require_POST
 @login_required
-@service_errors
 def item_public(request: HttpRequest, programme_id: int, item_id: int) -> HttpResponse:
     """Publish or withdraw one item (from the list's row or from the item's page)."""
     user = request.user
@@ -359,7 +354,6 @@ def _toggle_on_update(
 
 @require_POST
 @login_required
-@service_errors
 def update_public(request: HttpRequest, programme_id: int, update_id: int) -> HttpResponse:
     """Publish or withdraw one progress update, with the photos ticked beside it."""
     user = request.user
@@ -381,7 +375,6 @@ def update_public(request: HttpRequest, programme_id: int, update_id: int) -> Ht
 
 @require_POST
 @login_required
-@service_errors
 def attachment_public(request: HttpRequest, programme_id: int, attachment_id: int) -> HttpResponse:
     """Publish or withdraw one photo of an update."""
     user = request.user

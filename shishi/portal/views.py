@@ -22,6 +22,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_safe
 
 from shishi.core import errors
+from shishi.core.http import error_pages, is_htmx_target
 from shishi.portal import forms, opendata, selectors
 from shishi.portal.images import strip_metadata
 
@@ -33,19 +34,13 @@ MAX_PHOTO_BYTES = 20 * 1024 * 1024
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
 
-def not_found(request: HttpRequest, message: str = "") -> TemplateResponse:
-    return TemplateResponse(request, "portal/404.html", {"message": message}, status=404)
-
-
 def public_view(view: V) -> V:
-    """NotFound becomes the portal's 404 page; a 200 may be kept by shared caches."""
+    """Service errors become the portal's own pages; a 200 may be kept by shared caches."""
 
+    @error_pages("portal")
     @functools.wraps(view)
     def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponseBase:
-        try:
-            response = view(request, *args, **kwargs)
-        except errors.NotFound as exc:
-            return not_found(request, exc.message)
+        response = view(request, *args, **kwargs)
         if response.status_code == 200:
             patch_cache_control(response, public=True, max_age=PUBLIC_MAX_AGE)
             # The language comes from a cookie: a shared cache must keep one copy per language.
@@ -53,13 +48,6 @@ def public_view(view: V) -> V:
         return response
 
     return wrapper  # type: ignore[return-value]
-
-
-def _is_htmx_target(request: HttpRequest, target: str) -> bool:
-    htmx = getattr(request, "htmx", None)
-    if htmx is None or not htmx:
-        return False
-    return not htmx.history_restore_request and htmx.target == target
 
 
 @require_safe
@@ -103,7 +91,7 @@ def programme(request: HttpRequest, code: str, year: int) -> HttpResponse:
         "status_codes": opendata.status_codes(),
     }
     template = "portal/programme.html"
-    if _is_htmx_target(request, RESULTS_TARGET):
+    if is_htmx_target(request, RESULTS_TARGET):
         template = "portal/programme.html#results"
     response = TemplateResponse(request, template, context)
     patch_vary_headers(response, ["HX-Request"])
