@@ -36,6 +36,7 @@ INSTALLED_APPS = [
     "shishi.ledger",
     "shishi.board",
     "shishi.portal",
+    "shishi.demo",
 ]
 
 MIDDLEWARE = [

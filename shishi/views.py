@@ -1,3 +1,5 @@
+"""The site's landing page: the user's ledger, or a page for an account without roles."""
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
@@ -13,5 +15,5 @@ def home(request: HttpRequest) -> HttpResponse:
     """The ledger of the user's district (its latest programme); a friendly page without roles."""
     scope = scope_for(request.user)
     if not scope.is_superuser and not scope.roles:
-        return TemplateResponse(request, "core/no_role.html")
+        return TemplateResponse(request, "no_role.html")
     return redirect("ledger:list")
