@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.core import errors
+from shishi.core.forms import Outcome, submit, with_version
 from shishi.core.http import content_disposition, is_htmx_target
 from shishi.ledger import forms as ledger_forms
 from shishi.ledger import import_services, permissions, services
@@ -318,42 +319,34 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
         raise errors.PermissionDenied("只有牵头单位或专班可以填报进展;配合单位只能添加备注")
     note_only = not full
     targets = item_targets(item) if full else []
-    status = 200
-    stale_message = ""
+    outcome = Outcome(saved=False)
     if request.method == "POST":
         form = ledger_forms.ProgressForm(
             request.POST, request.FILES, targets=targets, note_only=note_only
         )
-        if form.is_valid():
-            c = form.cleaned_data
-            try:
-                services.record_progress(
-                    item,
-                    actor=user,
-                    text=c["text"],
-                    rate=None if note_only else c.get("rate"),
-                    reported_on=c["reported_on"],
-                    target_actuals=form.target_actuals() or None,
-                    done_investment=None if note_only else form.done_investment_yuan(),
-                    attachments=c["attachments"],
-                    expected_version=c["version"],
-                    as_note=note_only,
-                )
-            except errors.StaleEdit as exc:
-                item = permissions.access_item(user, pk)
-                stale_message = exc.message
-                data = request.POST.copy()
-                data["version"] = str(item.version)
-                form = ledger_forms.ProgressForm(data, targets=targets, note_only=note_only)
-                status = 409
-            except errors.ValidationFailed as exc:
-                form.add_service_errors(exc.errors, exc.message)
-                status = 422
-            else:
-                messages.success(request, _("备注已添加") if note_only else _("进展已填报,谢谢!"))
-                return redirect(_item_url(item))
-        else:
-            status = 422
+
+        def save(c: dict[str, Any]) -> None:
+            services.record_progress(
+                item,
+                actor=user,
+                text=c["text"],
+                rate=None if note_only else c.get("rate"),
+                reported_on=c["reported_on"],
+                target_actuals=form.target_actuals() or None,
+                done_investment=None if note_only else form.done_investment_yuan(),
+                attachments=c["attachments"],
+                expected_version=c["version"],
+                as_note=note_only,
+            )
+
+        outcome = submit(form, save)
+        if outcome.saved:
+            messages.success(request, _("备注已添加") if note_only else _("进展已填报,谢谢!"))
+            return redirect(_item_url(item))
+        if outcome.stale_message:
+            item = permissions.access_item(user, pk)
+            data = with_version(request.POST, item.version)
+            form = ledger_forms.ProgressForm(data, targets=targets, note_only=note_only)
     else:
         form = ledger_forms.ProgressForm(
             initial=ledger_forms.progress_initial(item), targets=targets, note_only=note_only
@@ -363,10 +356,10 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
         "programme": item.programme,
         "form": form,
         "note_only": note_only,
-        "stale_message": stale_message,
+        "stale_message": outcome.stale_message,
         "closed": item.lifecycle == Lifecycle.CLOSED_OUT,
     }
-    return TemplateResponse(request, "ledger/progress_form.html", context, status=status)
+    return TemplateResponse(request, "ledger/progress_form.html", context, status=outcome.status)
 
 
 # --- editing --------------------------------------------------------------------------------
@@ -391,38 +384,31 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     item = permissions.access_item(user, pk, write=True)
     prefetch_related_objects([item], "sponsor_leaders", "partner_units")
-    status = 200
-    stale_message = ""
+    outcome = Outcome(saved=False)
     if request.method == "POST":
         form = _edit_form(request, item, request.POST)
-        if form.is_valid():
-            try:
-                services.update_item(
-                    item,
-                    actor=user,
-                    expected_version=form.cleaned_data["version"],
-                    sponsor_leaders=list(form.cleaned_data["sponsor_leaders"]),
-                    partner_units=list(form.cleaned_data["partner_units"]),
-                    **form.changes(),
-                )
-            except errors.StaleEdit as exc:
-                item = permissions.access_item(user, pk, write=True)
-                prefetch_related_objects([item], "sponsor_leaders", "partner_units")
-                stale_message = exc.message
-                data = request.POST.copy()
-                data["version"] = str(item.version)
-                form = _edit_form(request, item, data)
-                status = 409
-            except errors.ValidationFailed as exc:
-                form.add_service_errors(exc.errors, exc.message)
-                status = 422
-            else:
-                messages.success(request, _("事项已保存"))
-                return redirect(_item_url(item))
-        else:
-            status = 422
+
+        def save(c: dict[str, Any]) -> None:
+            services.update_item(
+                item,
+                actor=user,
+                expected_version=c["version"],
+                sponsor_leaders=list(c["sponsor_leaders"]),
+                partner_units=list(c["partner_units"]),
+                **form.changes(),
+            )
+
+        outcome = submit(form, save)
+        if outcome.saved:
+            messages.success(request, _("事项已保存"))
+            return redirect(_item_url(item))
+        if outcome.stale_message:
+            item = permissions.access_item(user, pk, write=True)
+            prefetch_related_objects([item], "sponsor_leaders", "partner_units")
+            form = _edit_form(request, item, with_version(request.POST, item.version))
     else:
         form = _edit_form(request, item)
+    stale_message = outcome.stale_message
     context = {
         "item": item,
         "programme": item.programme,
@@ -432,7 +418,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
         "current_leaders": list(item.sponsor_leaders.all()),
         "current_partners": list(item.partner_units.all()),
     }
-    return TemplateResponse(request, "ledger/edit_form.html", context, status=status)
+    return TemplateResponse(request, "ledger/edit_form.html", context, status=outcome.status)
 
 
 # --- import wizard --------------------------------------------------------------------------
