@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
-from django.http import HttpRequest
+from collections.abc import Callable
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
 from django.test import RequestFactory
 from django.urls import ResolverMatch
 
@@ -15,15 +18,15 @@ from shishi.core.http import (
 )
 
 
-def _request(view: object = None) -> HttpRequest:
+def _request(view: Callable[..., Any] | None = None) -> HttpRequest:
     request = RequestFactory().get("/somewhere/")
     if view is not None:
         request.resolver_match = ResolverMatch(view, (), {})
     return request
 
 
-def _view(request: HttpRequest) -> None:  # pragma: no cover - never called
-    return None
+def _view(request: HttpRequest) -> HttpResponse:  # pragma: no cover - never called
+    return HttpResponse()
 
 
 def test_not_found_and_permission_denied_render_the_site_pages() -> None:
