@@ -54,11 +54,12 @@ ci:
 bench: assets
 	$(BIN)/python -m bench.run $(BENCH_ARGS)
 
-lint: install
+lint: install  # style, types, migrations, catalogues and the architecture rules (core/tests/test_architecture.py)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/mypy shishi bench
 	$(SHISHI) makemigrations --check --dry-run
+	$(BIN)/pytest -q -n0 shishi/core/tests/test_architecture.py
 	$(BIN)/python scripts/compile_messages.py --check
 
 fmt: install
