@@ -139,6 +139,9 @@ def ensure_programme(
 def ensure_category(
     programme: Programme, name: str, *, actor: Any, order: int = 0, parent: Category | None = None
 ) -> Category:
+    """The programme's category of this name, created if missing (office only)."""
+    if actor is not None and not scope_for(actor).is_office_for(programme.jurisdiction_id):
+        raise PermissionDenied("只有专班可以设置类别")
     name = name.strip()
     if not name:
         raise ValidationFailed("类别名称不能为空")

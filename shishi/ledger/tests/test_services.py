@@ -131,3 +131,12 @@ def test_update_item_parses_deadline(world: World) -> None:
         services.update_item(
             item, actor=world.editor_b, expected_version=item.version, deadline_text="2021年2月30日"
         )
+
+
+def test_only_an_office_of_the_district_creates_categories(world: World) -> None:
+    for user in (world.editor_a, world.leader, world.outsider):
+        with pytest.raises(PermissionDenied):
+            services.ensure_category(world.programme, "新类别", actor=user)
+    category = services.ensure_category(world.programme, "新类别", actor=world.office)
+    event = AuditEvent.objects.get(action="category.create", target_id=str(category.pk))
+    assert event.changes == {"name": [None, "新类别"]}
