@@ -23,7 +23,7 @@ from django.views.decorators.http import require_safe
 
 from shishi.core import errors
 from shishi.portal import forms, opendata, selectors
-from shishi.portal.images import strip_metadata
+from shishi.portal.images import clean_photo
 
 PUBLIC_MAX_AGE = 60  # seconds; a publication change shows within a minute
 RESULTS_TARGET = "portal-results"
@@ -132,10 +132,12 @@ def photo(request: HttpRequest, code: str, year: int, attachment_id: int) -> Htt
             data = handle.read(MAX_PHOTO_BYTES + 1)
     except (FileNotFoundError, OSError, ValueError):
         raise errors.NotFound("照片文件已不存在") from None
-    cleaned = strip_metadata(data) if len(data) <= MAX_PHOTO_BYTES else None
-    if cleaned is None:
+    if len(data) > MAX_PHOTO_BYTES:
         raise errors.NotFound("照片无法显示")
-    body, content_type = cleaned
+    try:
+        body, content_type = clean_photo(data)
+    except errors.ValidationFailed:
+        raise errors.NotFound("照片无法显示") from None
     extension = content_type.split("/")[1].replace("jpeg", "jpg")
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="photo-{attachment.pk}.{extension}"'
