@@ -22,12 +22,15 @@ from __future__ import annotations
 
 import io
 import warnings
+from typing import Any
 
 from PIL import Image, ImageOps, JpegImagePlugin
 
 from shishi.core.errors import ValidationFailed
+from shishi.ledger.services import PUBLIC_PHOTO_TYPES
 
-PUBLIC_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+PUBLIC_IMAGE_TYPES = PUBLIC_PHOTO_TYPES  # what the ledger lets the office publish
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 # Pillow's format names: MPO is a JPEG with a second picture (a phone's depth or gain map)
 # after the first; Pillow opens such a file as MPO and the first picture is the photo.
@@ -44,6 +47,8 @@ _KEPT_INFO = ("icc_profile", "transparency")
 _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, CRC
 _JPEG_END = b"\xff\xd9"  # EOI
 
+MISSING = "照片文件已不存在"
+TOO_BIG = f"照片文件过大(超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB)"
 NOT_AN_IMAGE = "文件不是可识别的 JPEG、PNG 或 WebP 照片(或文件已损坏、不完整)"
 EXTRA_DATA = "照片文件末尾附带了图片以外的数据,不能公开;请另存为普通照片后重新上传"
 TOO_LARGE = f"照片尺寸过大(超过 {MAX_PIXELS // 1_000_000} 百万像素),请缩小后重新上传"
@@ -100,6 +105,18 @@ def clean_photo(data: bytes) -> tuple[bytes, str]:
     if not _ends_where_its_image_ends(data, kind):
         raise ValidationFailed(EXTRA_DATA)
     return _encode(upright, kind, quantization=quantization, sampling=sampling), kind
+
+
+def clean_attachment(file: Any) -> tuple[bytes, str]:
+    """``clean_photo`` of a stored file (an attachment's ``FieldFile``)."""
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_PHOTO_BYTES + 1)
+    except (OSError, ValueError):  # no file on disk (FileNotFoundError), or no name
+        raise ValidationFailed(MISSING) from None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ValidationFailed(TOO_BIG)
+    return clean_photo(data)
 
 
 def _encode(

@@ -23,12 +23,11 @@ from django.views.decorators.http import require_safe
 
 from shishi.core import errors
 from shishi.portal import forms, opendata, selectors
-from shishi.portal.images import clean_photo
+from shishi.portal.images import clean_attachment
 
 PUBLIC_MAX_AGE = 60  # seconds; a publication change shows within a minute
 RESULTS_TARGET = "portal-results"
 PHOTOS_PER_ITEM = 4  # thumbnails on the list; the item page shows them all
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
@@ -128,14 +127,7 @@ def photo(request: HttpRequest, code: str, year: int, attachment_id: int) -> Htt
     prog = selectors.public_programme(code, year)
     attachment = selectors.public_photo(prog, attachment_id)
     try:
-        with attachment.file.open("rb") as handle:
-            data = handle.read(MAX_PHOTO_BYTES + 1)
-    except (FileNotFoundError, OSError, ValueError):
-        raise errors.NotFound("照片文件已不存在") from None
-    if len(data) > MAX_PHOTO_BYTES:
-        raise errors.NotFound("照片无法显示")
-    try:
-        body, content_type = clean_photo(data)
+        body, content_type = clean_attachment(attachment.file)
     except errors.ValidationFailed:
         raise errors.NotFound("照片无法显示") from None
     extension = content_type.split("/")[1].replace("jpeg", "jpg")
