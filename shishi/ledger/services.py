@@ -619,6 +619,31 @@ def _require_publisher(actor: Any, jurisdiction_id: int) -> None:
         raise PermissionDenied(NOT_PUBLISHER)
 
 
+def _locked_flag(rows: Any, pk: int, gone: str) -> bool:
+    """The row's ``is_public``, the row locked until the transaction ends; NotFound if gone."""
+    flag = rows.select_for_update().filter(pk=pk).values_list("is_public", flat=True).first()
+    if flag is None:
+        raise NotFound(gone)
+    return bool(flag)
+
+
+def _audit_publication(
+    on: ProgressUpdate, action: str, public: bool, /, *, actor: Any, **changes: list[Any]
+) -> None:
+    """One audit event on the update's item: what changed, the update's date, the flag."""
+    audit.record(
+        actor=actor,
+        action=action,
+        target=on.item,
+        changes={
+            **changes,
+            "reported_on": [None, on.reported_on],
+            "is_public": [not public, public],
+        },
+        jurisdiction_id=on.jurisdiction_id,
+    )
+
+
 def _publish_photos(
     update: ProgressUpdate, attachments: Iterable[Attachment], public: bool, *, actor: Any
 ) -> int:
@@ -632,17 +657,15 @@ def _publish_photos(
             continue
         Attachment.objects.filter(pk=attachment.pk).update(is_public=public)
         attachment.is_public = public
-        audit.record(
+        action = "item.photo_publish" if public else "item.photo_unpublish"
+        name = [None, attachment.name]
+        _audit_publication(
+            update,
+            action,
+            public,
             actor=actor,
-            action="item.photo_publish" if public else "item.photo_unpublish",
-            target=update.item,
-            changes={
-                "attachment": [None, attachment.pk],
-                "attachment_name": [None, attachment.name],
-                "reported_on": [None, update.reported_on],
-                "is_public": [not public, public],
-            },
-            jurisdiction_id=update.jurisdiction_id,
+            attachment=[None, attachment.pk],
+            attachment_name=name,
         )
         changed += 1
     return changed
@@ -666,29 +689,13 @@ def set_update_publication(
         raise ValidationFailed(NOTE_NOT_PUBLIC)
     chosen = list(attachments)
     with transaction.atomic():
-        was_public = (
-            ProgressUpdate.objects.select_for_update()
-            .filter(pk=update.pk)
-            .values_list("is_public", flat=True)
-            .first()
-        )
-        if was_public is None:
-            raise NotFound("该条进展已不存在,请刷新页面")
+        was_public = _locked_flag(ProgressUpdate.objects, update.pk, "该条进展已不存在,请刷新页面")
         update.is_public = public
         changed = was_public != public
         if changed:
             ProgressUpdate.objects.filter(pk=update.pk).update(is_public=public)
-            audit.record(
-                actor=actor,
-                action="item.update_publish" if public else "item.update_unpublish",
-                target=update.item,
-                changes={
-                    "update": [None, update.pk],
-                    "reported_on": [None, update.reported_on],
-                    "is_public": [was_public, public],
-                },
-                jurisdiction_id=update.jurisdiction_id,
-            )
+            action = "item.update_publish" if public else "item.update_unpublish"
+            _audit_publication(update, action, public, actor=actor, update=[None, update.pk])
         photos_changed = _publish_photos(update, chosen, True, actor=actor) if public else 0
         if changed or photos_changed:
             signals.item_changed(update.item)
@@ -706,15 +713,9 @@ def set_attachment_publication(attachment: Attachment, *, actor: Any, public: bo
     if public and update.is_note:
         raise ValidationFailed(NOTE_NOT_PUBLIC)
     with transaction.atomic():
-        current = (
-            Attachment.objects.select_for_update()
-            .filter(pk=attachment.pk)
-            .values_list("is_public", flat=True)
-            .first()
+        attachment.is_public = _locked_flag(
+            Attachment.objects, attachment.pk, "该照片已不存在,请刷新页面"
         )
-        if current is None:
-            raise NotFound("该照片已不存在,请刷新页面")
-        attachment.is_public = current
         changed = _publish_photos(update, [attachment], public, actor=actor)
         if changed:
             signals.item_changed(update.item)

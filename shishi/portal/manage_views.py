@@ -83,15 +83,7 @@ def _render_manage(
     status: int = 200,
 ) -> TemplateResponse:
     user = request.user
-    listing = selectors.manage_list(
-        user,
-        programme,
-        q=query.q,
-        category=query.category,
-        state=query.state,
-        page=query.page,
-        per_page=forms.MANAGE_PER_PAGE,
-    )
+    listing = selectors.manage_list(user, programme, query, per_page=forms.MANAGE_PER_PAGE)
     page = listing.page
     context = {
         "programme": programme,

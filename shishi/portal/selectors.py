@@ -18,7 +18,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.core.paginator import Page, Paginator
 from django.db.models import Aggregate, Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
@@ -40,8 +40,11 @@ from shishi.ledger.selectors import (
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
 from shishi.portal.status import DONE_STATES, STATUS_FIELDS, PublicStatus, public_status
 
-# The only item columns a public query loads (besides the category and lead unit names).
-PUBLIC_ITEM_FIELDS = (
+if TYPE_CHECKING:  # forms reads SEARCH_MAX_LENGTH from here
+    from shishi.portal.forms import ManageQuery
+
+# An item's row on a list, public or the office's.
+_ROW_FIELDS = (
     "id",
     "programme_id",
     "category_id",
@@ -51,10 +54,10 @@ PUBLIC_ITEM_FIELDS = (
     "name",
     "deadline_text",
     "due_date",
-    "is_ongoing",
     "completion_rate",
-    *STATUS_FIELDS,
 )
+# The only item columns a public query loads (besides the category and lead unit names).
+PUBLIC_ITEM_FIELDS = (*_ROW_FIELDS, "is_ongoing", *STATUS_FIELDS)
 SEARCH_MAX_LENGTH = 50
 
 
@@ -414,17 +417,8 @@ def update_counts(item_ids: Sequence[int]) -> dict[int, UpdateCounts]:
 
 # The item columns the office's list loads (besides the category and lead unit names).
 MANAGE_FIELDS = (
-    "id",
-    "programme_id",
+    *_ROW_FIELDS,
     "jurisdiction_id",
-    "category_id",
-    "lead_unit_id",
-    "number",
-    "seq",
-    "name",
-    "deadline_text",
-    "due_date",
-    "completion_rate",
     "lifecycle",
     "progress_date",
     "is_public",
@@ -473,27 +467,21 @@ def manage_rows(items: Sequence[Item]) -> list[ManageRow]:
 
 
 def manage_list(
-    user: Any,
-    programme: Programme,
-    *,
-    q: str = "",
-    category: int | None = None,
-    state: str = "",
-    page: int = 1,
-    per_page: int,
+    user: Any, programme: Programme, query: ManageQuery, *, per_page: int
 ) -> ManageList:
-    """The programme's items as the office filters them (``state``: "public", "private" or
-    "" for both), paged in the ledger's order, with the programme's totals and categories."""
+    """The programme's items as the office filters them (``query.state``: "public",
+    "private" or "" for both), paged in the ledger's order, with the programme's totals and
+    categories."""
     base = programme_items(user, programme)
-    qs = filter_items(base, ItemFilters(q=q or None, category=category))
-    if state:
-        qs = qs.filter(is_public=state == "public")
+    qs = filter_items(base, ItemFilters(q=query.q or None, category=query.category))
+    if query.state:
+        qs = qs.filter(is_public=query.state == "public")
     qs = (
         qs.select_related("category", "lead_unit")
         .only(*MANAGE_FIELDS, "category__name", "lead_unit__name")
         .order_by(*LIST_ORDER)
     )
-    current = Paginator(qs, per_page).get_page(page)
+    current = Paginator(qs, per_page).get_page(query.page)
     return ManageList(
         page=current,
         rows=manage_rows(list(current.object_list)),

@@ -7,6 +7,7 @@ import pytest
 
 from shishi.core.errors import ValidationFailed
 from shishi.portal import selectors
+from shishi.portal.forms import ManageQuery
 from shishi.portal.tests.conftest import Published
 
 
@@ -20,8 +21,10 @@ def test_manage_list_filters_by_state_and_counts_the_whole_programme(
     published: Published,
 ) -> None:
     w = published.world
-    public = selectors.manage_list(w.office, w.programme, state="public", per_page=50)
-    private = selectors.manage_list(w.office, w.programme, state="private", per_page=50)
+    public = selectors.manage_list(w.office, w.programme, ManageQuery(state="public"), per_page=50)
+    private = selectors.manage_list(
+        w.office, w.programme, ManageQuery(state="private"), per_page=50
+    )
     assert [r.item.pk for r in public.rows] == [published.item.pk]
     assert published.item.pk not in {r.item.pk for r in private.rows}
     assert public.totals == private.totals
@@ -29,7 +32,7 @@ def test_manage_list_filters_by_state_and_counts_the_whole_programme(
     assert public.totals["public"] == 1
     assert public.rows[0].counts.public == 1
     assert public.categories == private.categories
-    nobody = selectors.manage_list(w.outsider, w.programme, per_page=50)
+    nobody = selectors.manage_list(w.outsider, w.programme, ManageQuery(), per_page=50)
     assert nobody.rows == [] and nobody.totals["n"] == 0
 
 
