@@ -6,7 +6,8 @@ SHISHI := $(BIN)/shishi
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: demo install assets migrate seed test test-fast test-browser test-pg bench lint fmt lock clean ci
+.PHONY: demo install assets migrate seed test test-fast test-browser test-pg bench lint fmt lock clean ci \
+	messages messages-check
 
 $(BIN)/activate: requirements.lock pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -60,7 +61,25 @@ lint: install  # style, types, migrations, catalogues and the architecture rules
 	$(BIN)/mypy shishi bench
 	$(SHISHI) makemigrations --check --dry-run
 	$(BIN)/pytest -q -n0 shishi/core/tests/test_architecture.py
-	$(BIN)/python scripts/compile_messages.py --check
+	$(MAKE) --no-print-directory messages-check
+
+# Message catalogues: the .mo files are committed (the runtime reads them with Python's
+# gettext and needs no Babel); `make messages` compiles them after a .po changes, and
+# `messages-check` (in `make lint`) fails when one is missing or differs from what Babel
+# makes of its .po. Fuzzy entries are left out, as msgfmt does.
+LOCALE_DIR := shishi/locale
+
+messages: install
+	$(BIN)/pybabel compile --statistics -D django -d $(LOCALE_DIR)
+
+messages-check: install
+	@tmp=$$(mktemp -d) && trap 'rm -rf "$$tmp"' EXIT && \
+	cp -R $(LOCALE_DIR)/. "$$tmp" && find "$$tmp" -name '*.mo' -delete && \
+	$(BIN)/pybabel -q compile -D django -d "$$tmp" && \
+	for mo in $$(cd "$$tmp" && find . -name '*.mo' | sort); do \
+		cmp -s "$$tmp/$$mo" "$(LOCALE_DIR)/$$mo" || \
+		{ echo "out of date: $(LOCALE_DIR)/$${mo#./} (run make messages)" >&2; exit 1; }; \
+	done
 
 fmt: install
 	$(BIN)/ruff format .

@@ -1,153 +1,141 @@
 """Public photos leave without their metadata.
 
 A phone photo carries EXIF: GPS position, time, camera owner, sometimes a thumbnail of the
-uncropped picture. Those are personal data and stay inside. The portal serves only JPEG, PNG
-and WebP files whose bytes match their type, with metadata segments removed (standard
-library only: JPEG APPn/COM segments, PNG text chunks, WebP EXIF/XMP chunks). The EXIF
-orientation of a JPEG is kept (as a one-tag EXIF block) so a photo stays upright.
+uncropped picture. Those are personal data and stay inside. Untrusted bytes are never parsed
+here by hand: Pillow decodes the picture (JPEG, PNG or WebP only, never anything else), the
+EXIF orientation is applied to the pixels, and the pixels are encoded afresh, so nothing of
+the upload but the picture leaves — no EXIF/GPS, no XMP, no text chunks, no comments, no
+thumbnails, no bytes appended after the image.
+
+The ICC colour profile is kept: it describes the colour space (a phone's Display P3 photo
+looks washed out or garish without it), not the person, and the previous hand-written
+stripper kept it too.
+
+Refused (``ValidationFailed``, a message the office can act on): anything Pillow does not
+decode as one of the three formats (GIF, SVG, PDF, HTML…), truncated or corrupt data, a
+file carrying other bytes after the end of its image (a JPEG with a ZIP or an HTML page
+appended: a "polyglot" another program would read as something else), and pictures over
+``MAX_PIXELS`` (a decompression bomb: a few kilobytes that decode to gigabytes).
 """
 
 from __future__ import annotations
 
-import struct
+import io
+import warnings
+from typing import Any
 
-PUBLIC_IMAGE_TYPES = ("image/jpeg", "image/png", "image/webp")
+from PIL import Image, ImageOps, JpegImagePlugin
 
-# JPEG segments kept: APP0 (JFIF), APP2 only for an ICC profile, APP14 (Adobe colour
-# transform, needed to decode CMYK). Every other APPn and COM goes.
-_APP0, _APP1, _APP2, _APP14, _APP15 = 0xE0, 0xE1, 0xE2, 0xEE, 0xEF
-_COM, _SOS, _EOI = 0xFE, 0xDA, 0xD9
-_STANDALONE = {0x01, *range(0xD0, 0xD8)}  # TEM, RST0–7: no length
-_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
-_PNG_DROPPED = {b"tEXt", b"zTXt", b"iTXt", b"eXIf", b"tIME"}
+from shishi.core.errors import ValidationFailed
+from shishi.ledger.services import PUBLIC_PHOTO_TYPES
+
+PUBLIC_IMAGE_TYPES = PUBLIC_PHOTO_TYPES  # what the ledger lets the office publish
+MAX_PHOTO_BYTES = 20 * 1024 * 1024
+
+# Pillow's format names: MPO is a JPEG with a second picture (a phone's depth or gain map)
+# after the first; Pillow opens such a file as MPO and the first picture is the photo.
+_FORMATS = {"JPEG": "image/jpeg", "MPO": "image/jpeg", "PNG": "image/png", "WEBP": "image/webp"}
+_DECODERS = ["JPEG", "PNG", "WEBP"]
+
+# 50 megapixels: a 50 MP phone sensor's full-size photo (8160 × 6120) fits, a decompression
+# bomb does not (decoded as RGB, 50 MP is 150 MB; Pillow's own default allows 89 MP, twice
+# that before it refuses outright).
+MAX_PIXELS = 50_000_000
+
+# Pillow leaves these in ``info`` and would write them again; everything else is dropped.
+_KEPT_INFO = ("icc_profile", "transparency")
+_PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, CRC
+_JPEG_END = b"\xff\xd9"  # EOI
+
+MISSING = "照片文件已不存在"
+TOO_BIG = f"照片文件过大(超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB)"
+NOT_AN_IMAGE = "文件不是可识别的 JPEG、PNG 或 WebP 照片(或文件已损坏、不完整)"
+EXTRA_DATA = "照片文件末尾附带了图片以外的数据,不能公开;请另存为普通照片后重新上传"
+TOO_LARGE = f"照片尺寸过大(超过 {MAX_PIXELS // 1_000_000} 百万像素),请缩小后重新上传"
 
 
-def sniff_type(data: bytes) -> str | None:
-    """The image type the bytes really are (of those the portal serves), else None."""
-    if data.startswith(b"\xff\xd8\xff"):
-        return "image/jpeg"
-    if data.startswith(_PNG_SIGNATURE):
-        return "image/png"
-    if len(data) >= 12 and data[:4] == b"RIFF" and data[8:12] == b"WEBP":
-        return "image/webp"
-    return None
+def configure_pillow() -> None:
+    """Pillow's decompression-bomb guard at ``MAX_PIXELS``, its warning an error.
+
+    Pillow warns (and only warns) between its limit and twice its limit; here that is an
+    error, raised by ``Image.open`` before anything is decoded. Called once at start-up
+    (``PortalConfig.ready``): the settings are process-wide, and a warnings filter set per
+    call would not be thread-safe under gunicorn's threaded workers.
+    """
+    Image.MAX_IMAGE_PIXELS = MAX_PIXELS
+    warnings.filterwarnings("error", category=Image.DecompressionBombWarning)
 
 
-def strip_metadata(data: bytes) -> tuple[bytes, str] | None:
-    """The image without metadata and its type; None if it is not a well-formed image."""
-    kind = sniff_type(data)
+def _ends_where_its_image_ends(data: bytes, kind: str) -> bool:
+    """No bytes after the image: a ZIP, HTML or script appended to a photo is refused.
+
+    Only the container's framing is read (its last bytes or its declared length); the
+    image inside has been decoded by Pillow already. A JPEG may end in NUL padding.
+    """
+    if kind == "image/jpeg":
+        return data.rstrip(b"\x00").endswith(_JPEG_END)
+    if kind == "image/png":
+        return data.endswith(_PNG_END)
+    riff_size = int.from_bytes(data[4:8], "little")  # WebP: RIFF, size, WEBP, chunks
+    return riff_size + 8 == len(data)
+
+
+def clean_photo(data: bytes) -> tuple[bytes, str]:
+    """The photo re-encoded without metadata, upright, and its type.
+
+    Raises ``ValidationFailed`` for anything that is not a whole JPEG, PNG or WebP image of
+    at most ``MAX_PIXELS`` pixels with nothing after it. An animated image gives its first
+    frame.
+    """
     try:
-        if kind == "image/jpeg":
-            return _strip_jpeg(data), kind
-        if kind == "image/png":
-            return _strip_png(data), kind
-        if kind == "image/webp":
-            return _strip_webp(data), kind
-    except (ValueError, struct.error, IndexError):
-        return None
-    return None
+        with Image.open(io.BytesIO(data), formats=_DECODERS) as source:
+            kind = _FORMATS[source.format or ""]
+            if source.width * source.height > MAX_PIXELS:  # whatever the warnings filters
+                raise Image.DecompressionBombError(TOO_LARGE)
+            source.load()
+            upright = ImageOps.exif_transpose(source)
+            quantization = getattr(source, "quantization", None)
+            sampling = JpegImagePlugin.get_sampling(source)
+    except (Image.DecompressionBombError, Image.DecompressionBombWarning):
+        raise ValidationFailed(TOO_LARGE) from None
+    except (OSError, ValueError, KeyError, SyntaxError, EOFError):
+        # Pillow's ways of saying "not an image it decodes": UnidentifiedImageError (an
+        # OSError), truncated data (OSError), broken headers (SyntaxError, ValueError).
+        raise ValidationFailed(NOT_AN_IMAGE) from None
+    if not _ends_where_its_image_ends(data, kind):
+        raise ValidationFailed(EXTRA_DATA)
+    return _encode(upright, kind, quantization=quantization, sampling=sampling), kind
 
 
-def _exif_orientation(payload: bytes) -> int | None:
-    """The Orientation tag (0x0112) of IFD0 in an APP1 Exif payload."""
-    if not payload.startswith(b"Exif\x00\x00"):
-        return None
-    tiff = payload[6:]
-    order = {b"II": "<", b"MM": ">"}.get(tiff[:2])
-    if order is None:
-        return None
-    (ifd,) = struct.unpack_from(order + "I", tiff, 4)
-    (count,) = struct.unpack_from(order + "H", tiff, ifd)
-    for n in range(count):
-        tag, kind, _count = struct.unpack_from(order + "HHI", tiff, ifd + 2 + 12 * n)
-        if tag == 0x0112 and kind == 3:
-            (value,) = struct.unpack_from(order + "H", tiff, ifd + 2 + 12 * n + 8)
-            return value if 1 <= value <= 8 else None
-    return None
+def clean_attachment(file: Any) -> tuple[bytes, str]:
+    """``clean_photo`` of a stored file (an attachment's ``FieldFile``)."""
+    try:
+        with file.open("rb") as handle:
+            data = handle.read(MAX_PHOTO_BYTES + 1)
+    except (OSError, ValueError):  # no file on disk (FileNotFoundError), or no name
+        raise ValidationFailed(MISSING) from None
+    if len(data) > MAX_PHOTO_BYTES:
+        raise ValidationFailed(TOO_BIG)
+    return clean_photo(data)
 
 
-def _orientation_segment(orientation: int) -> bytes:
-    """An APP1 Exif segment holding nothing but the orientation."""
-    tiff = b"MM\x00\x2a" + struct.pack(">I", 8)
-    tiff += struct.pack(">H", 1) + struct.pack(">HHIH2x", 0x0112, 3, 1, orientation)
-    tiff += struct.pack(">I", 0)
-    payload = b"Exif\x00\x00" + tiff
-    return b"\xff" + bytes([_APP1]) + struct.pack(">H", len(payload) + 2) + payload
-
-
-def _strip_jpeg(data: bytes) -> bytes:
-    out = bytearray(data[:2])
-    pos = 2
-    orientation: int | None = None
-    while True:
-        if data[pos] != 0xFF:
-            raise ValueError("expected a JPEG marker")
-        while data[pos + 1] == 0xFF:  # fill bytes
-            pos += 1
-        marker = data[pos + 1]
-        if marker in _STANDALONE:
-            out += data[pos : pos + 2]
-            pos += 2
-            continue
-        if marker == _EOI:
-            out += data[pos : pos + 2]
-            return bytes(out)
-        (length,) = struct.unpack_from(">H", data, pos + 2)
-        if length < 2 or pos + 2 + length > len(data):
-            raise ValueError("JPEG segment runs past the end")
-        segment = data[pos : pos + 2 + length]
-        payload = segment[4:]
-        if marker == _SOS:
-            if orientation is not None and orientation != 1:
-                # EXIF belongs right after SOI/APP0; put it before the first frame segment.
-                insert_at = 2
-                if out[2:4] == b"\xff\xe0":
-                    insert_at = 4 + struct.unpack_from(">H", out, 4)[0]
-                out[insert_at:insert_at] = _orientation_segment(orientation)
-            out += data[pos:]  # the scan and everything after it, as is
-            return bytes(out)
-        keep = (
-            marker in (_APP0, _APP14)
-            or (marker == _APP2 and payload.startswith(b"ICC_PROFILE\x00"))
-            or not (_APP0 <= marker <= _APP15 or marker == _COM)
-        )
-        if marker == _APP1 and orientation is None:
-            orientation = _exif_orientation(payload)
-        if keep:
-            out += segment
-        pos += 2 + length
-
-
-def _strip_png(data: bytes) -> bytes:
-    out = bytearray(_PNG_SIGNATURE)
-    pos = len(_PNG_SIGNATURE)
-    while pos < len(data):
-        (length,) = struct.unpack_from(">I", data, pos)
-        kind = data[pos + 4 : pos + 8]
-        end = pos + 12 + length
-        if end > len(data):
-            raise ValueError("PNG chunk runs past the end")
-        if kind not in _PNG_DROPPED:
-            out += data[pos:end]
-        pos = end
-        if kind == b"IEND":
-            return bytes(out)
-    raise ValueError("PNG without IEND")
-
-
-def _strip_webp(data: bytes) -> bytes:
-    body = bytearray()
-    pos = 12
-    while pos + 8 <= len(data):
-        fourcc = data[pos : pos + 4]
-        (size,) = struct.unpack_from("<I", data, pos + 4)
-        end = pos + 8 + size + (size & 1)
-        if pos + 8 + size > len(data):
-            raise ValueError("WebP chunk runs past the end")
-        chunk = bytearray(data[pos:end])
-        if fourcc == b"VP8X":
-            chunk[8] &= ~0x0C & 0xFF  # clear the EXIF and XMP flags
-        if fourcc not in (b"EXIF", b"XMP "):
-            body += chunk
-        pos = end
-    return b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + bytes(body)
+def _encode(
+    image: Image.Image, kind: str, *, quantization: dict[int, list[int]] | None, sampling: int
+) -> bytes:
+    kept = {key: image.info[key] for key in _KEPT_INFO if key in image.info}
+    image.info = {}  # Pillow writes EXIF, XMP and text back from ``info``; none of it goes
+    out = io.BytesIO()
+    if kind == "image/jpeg":
+        # The source's quantization tables and chroma subsampling: the same quality as the
+        # upload, not a second, lossier one.
+        options: dict[str, object] = {"qtables": quantization} if quantization else {}
+        if sampling != -1:
+            options["subsampling"] = sampling
+        if image.mode not in ("L", "RGB", "CMYK"):
+            image = image.convert("RGB")
+        image.save(out, "JPEG", icc_profile=kept.get("icc_profile"), **options)
+    elif kind == "image/png":
+        image.save(out, "PNG", **kept)
+    else:
+        image.save(out, "WEBP", quality=90, icc_profile=kept.get("icc_profile", b""))
+    return out.getvalue()

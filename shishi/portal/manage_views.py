@@ -9,13 +9,10 @@ message: on the page with its status code (409, 422, 404), or inside the htmx fr
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
-from django.db.models import Count, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -26,20 +23,9 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET, require_POST
 
 from shishi.core import errors
-from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
-from shishi.ledger.permissions import can_manage_programme
-from shishi.ledger.selectors import (
-    LIST_ORDER,
-    ItemFilters,
-    attachments_of,
-    filter_items,
-    item_updates,
-    pick_programme,
-    programme_items,
-    visible_categories,
-    visible_programmes,
-)
-from shishi.portal import forms, services
+from shishi.ledger.models import Item, Programme, ProgressUpdate
+from shishi.ledger.selectors import pick_programme
+from shishi.portal import forms, selectors, services
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
 from shishi.portal.permissions import (
     MANAGE_DENIED,
@@ -48,40 +34,6 @@ from shishi.portal.permissions import (
     access_publication_item,
     access_publication_update,
 )
-from shishi.portal.selectors import UpdateCounts, update_counts
-
-MANAGE_FIELDS = (
-    "id",
-    "programme_id",
-    "jurisdiction_id",
-    "category_id",
-    "lead_unit_id",
-    "number",
-    "seq",
-    "name",
-    "deadline_text",
-    "due_date",
-    "completion_rate",
-    "lifecycle",
-    "progress_date",
-    "is_public",
-    "version",
-)
-
-
-@dataclass
-class Row:
-    item: Item
-    counts: UpdateCounts
-    error: str = ""
-
-
-@dataclass
-class UpdateRow:
-    update: ProgressUpdate
-    attachments: list[Attachment]
-    error: str = ""
-    photos_to_offer: list[Attachment] = field(default_factory=list)
 
 
 def _is_htmx(request: HttpRequest) -> bool:
@@ -106,11 +58,6 @@ def _manage_item_url(programme: Programme, item_id: int) -> str:
     return reverse("portal:manage_item", args=[programme.pk, item_id])
 
 
-def _managed_programmes(user: Any) -> list[Programme]:
-    programmes = visible_programmes(user).order_by("jurisdiction__code", "-year")
-    return [p for p in programmes if can_manage_programme(user, p)]
-
-
 # --- the list -------------------------------------------------------------------------------
 
 
@@ -118,25 +65,12 @@ def _managed_programmes(user: Any) -> list[Programme]:
 @login_required
 def manage_home(request: HttpRequest) -> HttpResponse:
     """The publication page of the office's own (latest) programme."""
-    programmes = _managed_programmes(request.user)
+    programmes = selectors.managed_programmes(request.user)
     wanted = forms.parse_id(request.GET.get("programme"))
     chosen = pick_programme(request.user, programmes, wanted, None)
     if chosen is None:
         raise errors.PermissionDenied(MANAGE_DENIED)
     return redirect("portal:manage", programme_id=chosen.pk)
-
-
-def _rows(items: list[Item]) -> list[Row]:
-    counts = update_counts([i.pk for i in items])
-    return [Row(item=i, counts=counts[i.pk]) for i in items]
-
-
-def _manage_rows_qs(base: Any) -> Any:
-    return (
-        base.select_related("category", "lead_unit")
-        .only(*MANAGE_FIELDS, "category__name", "lead_unit__name")
-        .order_by(*LIST_ORDER)
-    )
 
 
 def _render_manage(
@@ -148,26 +82,19 @@ def _render_manage(
     status: int = 200,
 ) -> TemplateResponse:
     user = request.user
-    base = programme_items(user, programme)
-    qs = filter_items(base, ItemFilters(q=query.q or None, category=query.category))
-    if query.state:
-        qs = qs.filter(is_public=query.state == "public")
-    paginator = Paginator(_manage_rows_qs(qs), forms.MANAGE_PER_PAGE)
-    page = paginator.get_page(query.page)
-    totals = base.aggregate(n=Count("id"), public=Count("id", filter=Q(is_public=True)))
+    listing = selectors.manage_list(user, programme, query, per_page=forms.MANAGE_PER_PAGE)
+    page = listing.page
     context = {
         "programme": programme,
-        "programmes": _managed_programmes(user),
+        "programmes": selectors.managed_programmes(user),
         "query": query,
-        "rows": _rows(list(page.object_list)),
+        "rows": listing.rows,
         "page": page,
-        "paginator": paginator,
-        "page_range": paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        "categories": list(
-            visible_categories(user).filter(programme=programme).order_by("order", "id")
-        ),
-        "totals": totals,
-        "public_url": _public_url(programme) if totals["public"] else "",
+        "paginator": page.paginator,
+        "page_range": page.paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
+        "categories": listing.categories,
+        "totals": listing.totals,
+        "public_url": _public_url(programme) if listing.totals["public"] else "",
         "action_error": action_error,
     }
     return TemplateResponse(request, "portal/manage.html", context, status=status)
@@ -218,17 +145,8 @@ def manage_bulk(request: HttpRequest, programme_id: int) -> HttpResponse:
 # --- one item -------------------------------------------------------------------------------
 
 
-def _update_rows(item: Item, updates: list[ProgressUpdate] | None = None) -> list[UpdateRow]:
-    rows = []
-    for update in updates if updates is not None else list(item_updates(item)):
-        attachments = attachments_of(update)
-        offer = [a for a in attachments if not a.is_public and a.content_type in PUBLIC_IMAGE_TYPES]
-        rows.append(UpdateRow(update=update, attachments=attachments, photos_to_offer=offer))
-    return rows
-
-
 def _item_context(programme: Programme, item: Item) -> dict[str, Any]:
-    updates = _update_rows(item)
+    updates = selectors.manage_update_rows(item)
     return {
         "programme": programme,
         "item": item,
@@ -288,7 +206,8 @@ def item_public(request: HttpRequest, programme_id: int, item_id: int) -> HttpRe
             context = _item_context(programme, fresh)
             context["item_error"] = error
             return TemplateResponse(request, "portal/manage_item.html#item_state", context)
-        row = Row(item=fresh, counts=update_counts([fresh.pk])[fresh.pk], error=error)
+        (row,) = selectors.manage_rows([fresh])
+        row.error = error
         context = {"programme": programme, "row": row, "query": forms.ManageQuery()}
         return TemplateResponse(request, "portal/manage.html#row", context)
     if error:
@@ -311,8 +230,7 @@ def _update_fragment(
     request: HttpRequest, programme: Programme, update: ProgressUpdate, error: str
 ) -> TemplateResponse:
     item = update.item
-    fresh = list(item_updates(item).filter(pk=update.pk))
-    rows = _update_rows(item, fresh)
+    rows = selectors.manage_update_rows(item, update_id=update.pk)
     context: dict[str, Any] = {
         "programme": programme,
         "item": item,
@@ -361,10 +279,8 @@ def update_public(request: HttpRequest, programme_id: int, update_id: int) -> Ht
     update = access_publication_update(user, programme, update_id)
 
     def change(public: bool) -> None:
-        wanted = set(forms.parse_attachment_ids(request.POST)) if public else set()
-        chosen = [a for a in attachments_of(update) if a.pk in wanted]
-        if len(chosen) != len(wanted):
-            raise errors.ValidationFailed("所选照片已不存在或不属于该条进展,请刷新页面")
+        ids = forms.parse_attachment_ids(request.POST) if public else []
+        chosen = selectors.chosen_attachments(update, ids)
         services.set_update_public(update, public, actor=user, attachments=chosen)
 
     done = (_("进展已公开"), _("进展已取消公开"))

@@ -18,17 +18,33 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
+from django.core.paginator import Page, Paginator
 from django.db.models import Aggregate, Avg, Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.urls import reverse
 
-from shishi.core.errors import NotFound
-from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
+from shishi.core.errors import NotFound, ValidationFailed
+from shishi.ledger.models import Attachment, Category, Item, Programme, ProgressUpdate
+from shishi.ledger.permissions import can_manage_programme
+from shishi.ledger.selectors import (
+    LIST_ORDER,
+    ItemFilters,
+    attachments_of,
+    filter_items,
+    item_updates,
+    programme_items,
+    visible_categories,
+    visible_programmes,
+)
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
 from shishi.portal.status import DONE_STATES, STATUS_FIELDS, PublicStatus, public_status
 
-# The only item columns a public query loads (besides the category and lead unit names).
-PUBLIC_ITEM_FIELDS = (
+if TYPE_CHECKING:  # forms reads SEARCH_MAX_LENGTH from here
+    from shishi.portal.forms import ManageQuery
+
+# An item's row on a list, public or the office's.
+_ROW_FIELDS = (
     "id",
     "programme_id",
     "category_id",
@@ -38,10 +54,10 @@ PUBLIC_ITEM_FIELDS = (
     "name",
     "deadline_text",
     "due_date",
-    "is_ongoing",
     "completion_rate",
-    *STATUS_FIELDS,
 )
+# The only item columns a public query loads (besides the category and lead unit names).
+PUBLIC_ITEM_FIELDS = (*_ROW_FIELDS, "is_ongoing", *STATUS_FIELDS)
 SEARCH_MAX_LENGTH = 50
 
 
@@ -397,3 +413,102 @@ def update_counts(item_ids: Sequence[int]) -> dict[int, UpdateCounts]:
     for row in rows:
         out[row["item_id"]] = UpdateCounts(row["total"], row["public"], row["notes"])
     return out
+
+
+# The item columns the office's list loads (besides the category and lead unit names).
+MANAGE_FIELDS = (
+    *_ROW_FIELDS,
+    "jurisdiction_id",
+    "lifecycle",
+    "progress_date",
+    "is_public",
+    "version",
+)
+
+
+@dataclass
+class ManageRow:
+    """An item on the office's publication list, with its updates counted."""
+
+    item: Item
+    counts: UpdateCounts
+    error: str = ""
+
+
+@dataclass
+class ManageUpdateRow:
+    """A progress update on an item's publication page, with the photos it may publish."""
+
+    update: ProgressUpdate
+    attachments: list[Attachment]
+    error: str = ""
+    photos_to_offer: list[Attachment] = field(default_factory=list)
+
+
+@dataclass
+class ManageList:
+    """One page of the office's publication list and what the page shows around it."""
+
+    page: Page[Item]
+    rows: list[ManageRow]
+    categories: list[Category]
+    totals: dict[str, int]  # "n": items in the programme, "public": of them published
+
+
+def managed_programmes(user: Any) -> list[Programme]:
+    """The programmes whose publication the user decides, by district then newest first."""
+    programmes = visible_programmes(user).order_by("jurisdiction__code", "-year")
+    return [p for p in programmes if can_manage_programme(user, p)]
+
+
+def manage_rows(items: Sequence[Item]) -> list[ManageRow]:
+    counts = update_counts([i.pk for i in items])
+    return [ManageRow(item=i, counts=counts[i.pk]) for i in items]
+
+
+def manage_list(
+    user: Any, programme: Programme, query: ManageQuery, *, per_page: int
+) -> ManageList:
+    """The programme's items as the office filters them (``query.state``: "public",
+    "private" or "" for both), paged in the ledger's order, with the programme's totals and
+    categories."""
+    base = programme_items(user, programme)
+    qs = filter_items(base, ItemFilters(q=query.q or None, category=query.category))
+    if query.state:
+        qs = qs.filter(is_public=query.state == "public")
+    qs = (
+        qs.select_related("category", "lead_unit")
+        .only(*MANAGE_FIELDS, "category__name", "lead_unit__name")
+        .order_by(*LIST_ORDER)
+    )
+    current = Paginator(qs, per_page).get_page(query.page)
+    return ManageList(
+        page=current,
+        rows=manage_rows(list(current.object_list)),
+        categories=list(
+            visible_categories(user).filter(programme=programme).order_by("order", "id")
+        ),
+        totals=base.aggregate(n=Count("id"), public=Count("id", filter=Q(is_public=True))),
+    )
+
+
+def manage_update_rows(item: Item, *, update_id: int | None = None) -> list[ManageUpdateRow]:
+    """The item's updates (or just ``update_id``, if it is still there), newest first."""
+    updates = item_updates(item)
+    if update_id is not None:
+        updates = updates.filter(pk=update_id)
+    rows = []
+    for update in updates:
+        attachments = attachments_of(update)
+        offer = [a for a in attachments if not a.is_public and a.content_type in PUBLIC_IMAGE_TYPES]
+        rows.append(ManageUpdateRow(update=update, attachments=attachments, photos_to_offer=offer))
+    return rows
+
+
+def chosen_attachments(update: ProgressUpdate, ids: Iterable[int]) -> list[Attachment]:
+    """The update's attachments with these ids; ValidationFailed if one is not the update's."""
+    wanted = set(ids)
+    chosen = [a for a in attachments_of(update) if a.pk in wanted]
+    if len(chosen) != len(wanted):
+        raise ValidationFailed("所选照片已不存在或不属于该条进展,请刷新页面")
+    return chosen

@@ -2,9 +2,9 @@
 public portal shows. Every change is checked, atomic, audited and signalled like the ledger's.
 
 Audit events name the item as their target (so they show in the item's history):
-``item.publish`` / ``item.unpublish`` with ``{"is_public": [old, new]}``;
-``item.update_publish`` / ``item.update_unpublish`` with the update's id and date;
-``item.photo_publish`` / ``item.photo_unpublish`` with the attachment's id and name.
+``item.publish`` / ``item.unpublish`` with ``{"is_public": [old, new]}``. Updates and
+photos are published by the ledger's services (``item.update_publish``, ``item.photo_publish``
+and their withdrawals), after the portal has checked it can serve each photo.
 """
 
 from __future__ import annotations
@@ -17,14 +17,14 @@ from django.db import transaction
 from shishi.core import audit
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger import permissions as ledger_permissions
+from shishi.ledger import services as ledger_services
 from shishi.ledger import signals
 from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
 from shishi.orgs.permissions import scope_for
+from shishi.portal import images
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
 
-NOT_OFFICE = "只有本区专班(或市专班)可以决定公开内容"
-NOTE_REFUSED = "配合单位备注仅供内部参考,不能公开"
-NOT_A_PHOTO = "只有照片(JPEG、PNG、WebP格式)可以公开"
+NOT_OFFICE = ledger_services.NOT_PUBLISHER
 
 
 def can_publish(user: Any, jurisdiction_id: int) -> bool:
@@ -153,35 +153,22 @@ def set_items_public(
 
 
 # --- progress updates and their photos ------------------------------------------------------
+# The flags are the ledger's (``ledger.services.set_*_publication``: permission, validation,
+# transaction, audit); the portal first makes sure it can serve each photo it is asked to.
 
 
-def _publish_attachments(
-    update: ProgressUpdate, attachments: Iterable[Attachment], public: bool, *, actor: Any
-) -> int:
-    changed = 0
+def _require_servable(attachments: Iterable[Attachment]) -> None:
+    """Every photo decodes as the image it claims to be, else a message naming the file.
+
+    Other types pass through to the ledger, which refuses them as not photos.
+    """
     for attachment in attachments:
-        if attachment.update_id != update.pk:
-            raise ValidationFailed("所选照片不属于该条进展")
-        if public and attachment.content_type not in PUBLIC_IMAGE_TYPES:
-            raise ValidationFailed(f"“{attachment.name}”:{NOT_A_PHOTO}")
-        if attachment.is_public == public:
+        if attachment.content_type not in PUBLIC_IMAGE_TYPES:
             continue
-        Attachment.objects.filter(pk=attachment.pk).update(is_public=public)
-        attachment.is_public = public
-        audit.record(
-            actor=actor,
-            action="item.photo_publish" if public else "item.photo_unpublish",
-            target=update.item,
-            changes={
-                "attachment": [None, attachment.pk],
-                "attachment_name": [None, attachment.name],
-                "reported_on": [None, update.reported_on],
-                "is_public": [not public, public],
-            },
-            jurisdiction_id=update.jurisdiction_id,
-        )
-        changed += 1
-    return changed
+        try:
+            images.clean_attachment(attachment.file)
+        except ValidationFailed as exc:
+            raise ValidationFailed(f"“{attachment.name}”:{exc.message}") from None
 
 
 def set_update_public(
@@ -194,40 +181,16 @@ def set_update_public(
     """Publish or withdraw a progress update; True if its state changed.
 
     Its photos are not published with it, except those passed in ``attachments`` (the ones
-    the office ticked). A partner unit's note is never published.
+    the office ticked), and only if the portal can serve them. A partner unit's note is
+    never published.
     """
-    _require_office(actor, update.jurisdiction_id)
-    if public and update.is_note:
-        raise ValidationFailed(NOTE_REFUSED)
     chosen = list(attachments)
-    with transaction.atomic():
-        was_public = (
-            ProgressUpdate.objects.select_for_update()
-            .filter(pk=update.pk)
-            .values_list("is_public", flat=True)
-            .first()
-        )
-        if was_public is None:
-            raise NotFound("该条进展已不存在,请刷新页面")
-        update.is_public = public
-        changed = was_public != public
-        if changed:
-            ProgressUpdate.objects.filter(pk=update.pk).update(is_public=public)
-            audit.record(
-                actor=actor,
-                action="item.update_publish" if public else "item.update_unpublish",
-                target=update.item,
-                changes={
-                    "update": [None, update.pk],
-                    "reported_on": [None, update.reported_on],
-                    "is_public": [was_public, public],
-                },
-                jurisdiction_id=update.jurisdiction_id,
-            )
-        photos_changed = _publish_attachments(update, chosen, True, actor=actor) if public else 0
-        if changed or photos_changed:
-            signals.item_changed(update.item)
-    return changed
+    if public:
+        _require_office(actor, update.jurisdiction_id)
+        _require_servable(chosen)
+    return ledger_services.set_update_publication(
+        update, actor=actor, public=public, attachments=chosen
+    )
 
 
 def set_attachment_public(attachment: Attachment, public: bool, *, actor: Any) -> bool:
@@ -236,21 +199,7 @@ def set_attachment_public(attachment: Attachment, public: bool, *, actor: Any) -
     Only images the portal can serve without their metadata are published, never a
     partner unit's note's. The photo shows only while its update and item are public too.
     """
-    update = attachment.update
-    _require_office(actor, update.jurisdiction_id)
-    if public and update.is_note:
-        raise ValidationFailed(NOTE_REFUSED)
-    with transaction.atomic():
-        current = (
-            Attachment.objects.select_for_update()
-            .filter(pk=attachment.pk)
-            .values_list("is_public", flat=True)
-            .first()
-        )
-        if current is None:
-            raise NotFound("该照片已不存在,请刷新页面")
-        attachment.is_public = current
-        changed = _publish_attachments(update, [attachment], public, actor=actor)
-        if changed:
-            signals.item_changed(update.item)
-    return bool(changed)
+    if public:
+        _require_office(actor, attachment.update.jurisdiction_id)
+        _require_servable([attachment])
+    return ledger_services.set_attachment_publication(attachment, actor=actor, public=public)

@@ -24,12 +24,11 @@ from django.views.decorators.http import require_safe
 from shishi.core import errors
 from shishi.core.http import error_pages, is_htmx_target
 from shishi.portal import forms, opendata, selectors
-from shishi.portal.images import strip_metadata
+from shishi.portal.images import clean_attachment
 
 PUBLIC_MAX_AGE = 60  # seconds; a publication change shows within a minute
 RESULTS_TARGET = "portal-results"
 PHOTOS_PER_ITEM = 4  # thumbnails on the list; the item page shows them all
-MAX_PHOTO_BYTES = 20 * 1024 * 1024
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
@@ -116,14 +115,9 @@ def photo(request: HttpRequest, code: str, year: int, attachment_id: int) -> Htt
     prog = selectors.public_programme(code, year)
     attachment = selectors.public_photo(prog, attachment_id)
     try:
-        with attachment.file.open("rb") as handle:
-            data = handle.read(MAX_PHOTO_BYTES + 1)
-    except (FileNotFoundError, OSError, ValueError):
-        raise errors.NotFound("照片文件已不存在") from None
-    cleaned = strip_metadata(data) if len(data) <= MAX_PHOTO_BYTES else None
-    if cleaned is None:
-        raise errors.NotFound("照片无法显示")
-    body, content_type = cleaned
+        body, content_type = clean_attachment(attachment.file)
+    except errors.ValidationFailed:
+        raise errors.NotFound("照片无法显示") from None
     extension = content_type.split("/")[1].replace("jpeg", "jpg")
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f'inline; filename="photo-{attachment.pk}.{extension}"'

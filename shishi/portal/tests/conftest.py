@@ -48,13 +48,14 @@ PUBLIC_TEXT = "PUBLICUPDATETEXT"
 PUBLIC_DATE = dt.date(2021, 4, 2)
 
 
+def png_chunk(kind: bytes, data: bytes) -> bytes:
+    crc = zlib.crc32(kind + data) & 0xFFFFFFFF
+    return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
+
+
 def png_bytes(text: str = "") -> bytes:
     """A valid 1×1 PNG, with a tEXt chunk when ``text`` is given."""
-
-    def chunk(kind: bytes, data: bytes) -> bytes:
-        crc = zlib.crc32(kind + data) & 0xFFFFFFFF
-        return struct.pack(">I", len(data)) + kind + data + struct.pack(">I", crc)
-
+    chunk = png_chunk
     header = struct.pack(">IIBBBBB", 1, 1, 8, 2, 0, 0, 0)
     extra = chunk(b"tEXt", b"Comment\x00" + text.encode()) if text else b""
     return (

@@ -1,99 +1,194 @@
-"""Public photos lose their metadata; anything that is not a well-formed image is refused."""
+"""Public photos lose their metadata; anything that is not a whole JPEG, PNG or WebP image of a
+sane size is refused with a message the office can act on."""
 
 from __future__ import annotations
 
+import io
 import struct
+import zlib
+from collections.abc import Callable
 
-from shishi.portal.images import sniff_type, strip_metadata
-from shishi.portal.tests.conftest import png_bytes
+import pytest
+from PIL import Image
 
+from shishi.core.errors import ValidationFailed
+from shishi.portal import images
+from shishi.portal.images import MAX_PIXELS, clean_photo
+from shishi.portal.tests.conftest import png_bytes, png_chunk
 
-def _segment(marker: int, payload: bytes) -> bytes:
-    return b"\xff" + bytes([marker]) + struct.pack(">H", len(payload) + 2) + payload
-
-
-def _exif(orientation: int, secret: bytes) -> bytes:
-    """An APP1 Exif payload: IFD0 with Orientation and an ImageDescription holding ``secret``."""
-    entries = 2
-    ifd_size = 2 + 12 * entries + 4
-    text_offset = 8 + ifd_size
-    tiff = b"II*\x00" + struct.pack("<I", 8) + struct.pack("<H", entries)
-    tiff += struct.pack("<HHIH2x", 0x0112, 3, 1, orientation)
-    tiff += struct.pack("<HHII", 0x010E, 2, len(secret) + 1, text_offset)
-    tiff += struct.pack("<I", 0) + secret + b"\x00"
-    return b"Exif\x00\x00" + tiff
+SECRET = "SECRET"
+ICC = b"\x00\x00\x00\x10fake-icc-profile"
 
 
-def _jpeg(*segments: bytes) -> bytes:
-    scan = _segment(0xDA, b"\x01\x01\x00\x00\x3f\x00") + b"\x12\x34\xff\x00\x56"
-    return b"\xff\xd8" + b"".join(segments) + _segment(0xDB, b"\x00" * 65) + scan + b"\xff\xd9"
+def _exif(orientation: int = 1) -> Image.Exif:
+    exif = Image.Exif()
+    exif[0x0112] = orientation
+    exif[0x010E] = f"{SECRET} description"
+    exif[0x8825] = {2: (45.0, 45.0, 0.0)}  # GPSInfo: latitude
+    return exif
 
 
-def test_jpeg_loses_exif_comments_and_xmp_but_keeps_orientation() -> None:
-    jfif = _segment(0xE0, b"JFIF\x00\x01\x01\x00\x00\x01\x00\x01\x00\x00")
-    data = _jpeg(
-        jfif,
-        _segment(0xE1, _exif(6, b"GPS 45.75N 126.63E SECRET")),
-        _segment(0xE1, b"http://ns.adobe.com/xap/1.0/\x00<x>SECRET</x>"),
-        _segment(0xFE, b"SECRET comment"),
-        _segment(0xED, b"Photoshop 3.0\x00SECRET"),
-        _segment(0xE2, b"ICC_PROFILE\x00\x01\x01profile"),
+def _encoded(fmt: str, size: tuple[int, int] = (16, 8), **params: object) -> bytes:
+    out = io.BytesIO()
+    picture = Image.new("RGB", size, "red")
+    picture.paste((0, 0, 255), (0, 0, 4, 4))  # the top-left corner, to see the orientation
+    picture.save(out, fmt, **params)
+    return out.getvalue()
+
+
+def _opened(data: bytes) -> Image.Image:
+    picture = Image.open(io.BytesIO(data))
+    picture.load()
+    return picture
+
+
+def _refused(data: bytes) -> str:
+    with pytest.raises(ValidationFailed) as caught:
+        clean_photo(data)
+    return caught.value.message
+
+
+def test_jpeg_loses_exif_gps_xmp_and_comment_keeps_icc_and_is_turned_upright() -> None:
+    data = _encoded(
+        "JPEG",
+        exif=_exif(orientation=6),  # "rotate 90° clockwise to display"
+        comment=f"{SECRET} comment".encode(),
+        xmp=f"<x:xmpmeta>{SECRET}</x:xmpmeta>".encode(),
+        icc_profile=ICC,
+        quality=95,
     )
-    cleaned = strip_metadata(data)
-    assert cleaned is not None
-    body, kind = cleaned
+    assert data.count(SECRET.encode()) == 3
+    body, kind = clean_photo(data)
     assert kind == "image/jpeg"
-    assert b"SECRET" not in body
-    assert body.startswith(b"\xff\xd8" + jfif)
-    assert b"ICC_PROFILE" in body
-    assert body.endswith(b"\x12\x34\xff\x00\x56\xff\xd9")
-    # The orientation survives, in a one-tag Exif block right after JFIF.
-    exif_at = 2 + len(jfif)
-    assert body[exif_at : exif_at + 2] == b"\xff\xe1"
-    (length,) = struct.unpack_from(">H", body, exif_at + 2)
-    payload = body[exif_at + 4 : exif_at + 2 + length]
-    assert payload.startswith(b"Exif\x00\x00MM")
-    assert struct.unpack_from(">HHIH", payload, 6 + 10) == (0x0112, 3, 1, 6)
+    assert SECRET.encode() not in body
+    assert b"Exif" not in body
+    assert b"xmpmeta" not in body
+    cleaned = _opened(body)
+    assert cleaned.format == "JPEG"
+    assert len(cleaned.getexif()) == 0
+    assert "comment" not in cleaned.info
+    assert cleaned.info["icc_profile"] == ICC
+    # The pixels are turned, not tagged: 16×8 becomes 8×16, the blue corner top right.
+    assert cleaned.size == (8, 16)
+    r, _g, b = cleaned.getpixel((6, 1))  # type: ignore[misc]
+    assert b > 200 and r < 60
 
 
-def test_jpeg_without_orientation_gets_no_exif_block() -> None:
-    cleaned = strip_metadata(_jpeg(_segment(0xE1, _exif(1, b"SECRET"))))
-    assert cleaned is not None
-    assert b"Exif" not in cleaned[0]
-    assert b"SECRET" not in cleaned[0]
+def test_jpeg_keeps_its_quality() -> None:
+    data = _encoded("JPEG", size=(64, 64), quality=95)
+    body, _kind = clean_photo(data)
+    source_tables = _opened(data).quantization  # type: ignore[attr-defined]
+    assert _opened(body).quantization == source_tables  # type: ignore[attr-defined]
 
 
-def test_png_loses_text_chunks() -> None:
-    data = png_bytes("GPS SECRET")
-    assert b"SECRET" in data
-    cleaned = strip_metadata(data)
-    assert cleaned is not None
-    assert cleaned == (png_bytes(), "image/png")
+def test_png_loses_text_and_exif_chunks() -> None:
+    data = png_bytes(f"GPS {SECRET}")
+    assert SECRET.encode() in data
+    body, kind = clean_photo(data)
+    assert kind == "image/png"
+    assert SECRET.encode() not in body
+    assert _opened(body).size == (1, 1)
+    with_exif = _encoded("PNG", exif=_exif())
+    assert SECRET.encode() in with_exif
+    body, _kind = clean_photo(with_exif)
+    assert SECRET.encode() not in body
+    assert len(_opened(body).getexif()) == 0
 
 
-def test_webp_loses_exif_and_xmp_and_their_flags() -> None:
-    def chunk(fourcc: bytes, payload: bytes) -> bytes:
-        pad = b"\x00" if len(payload) % 2 else b""
-        return fourcc + struct.pack("<I", len(payload)) + payload + pad
+def test_png_keeps_palette_transparency() -> None:
+    picture = Image.new("P", (2, 2), 0)
+    picture.putpalette([255, 0, 0, 0, 255, 0])
+    out = io.BytesIO()
+    picture.save(out, "PNG", transparency=0)
+    body, _kind = clean_photo(out.getvalue())
+    assert _opened(body).info["transparency"] == 0
 
-    vp8x = chunk(b"VP8X", bytes([0x0C | 0x10, 0, 0, 0]) + b"\x00" * 6)
-    image = chunk(b"VP8L", b"\x2f\x00\x00\x00\x00")
-    body = vp8x + image + chunk(b"EXIF", b"SECRET gps") + chunk(b"XMP ", b"<x>SECRET</x>")
-    data = b"RIFF" + struct.pack("<I", len(body) + 4) + b"WEBP" + body
-    cleaned = strip_metadata(data)
-    assert cleaned is not None
-    out, kind = cleaned
+
+def test_webp_loses_exif_and_xmp() -> None:
+    data = _encoded("WEBP", exif=_exif(), xmp=f"<x>{SECRET}</x>".encode())
+    assert SECRET.encode() in data
+    body, kind = clean_photo(data)
     assert kind == "image/webp"
-    assert b"SECRET" not in out
-    assert out[20] == 0x10  # alpha flag kept, EXIF and XMP flags cleared
-    assert struct.unpack_from("<I", out, 4)[0] == len(out) - 8
-    assert out.endswith(image)
+    assert SECRET.encode() not in body
+    assert b"EXIF" not in body
+    assert b"XMP " not in body
+    assert _opened(body).format == "WEBP"
 
 
 def test_what_is_not_a_served_image_is_refused() -> None:
-    assert strip_metadata(b"<svg xmlns='http://www.w3.org/2000/svg'/>") is None
-    assert strip_metadata(b"GIF89a....") is None
-    assert strip_metadata(b"%PDF-1.4") is None
-    assert strip_metadata(b"\xff\xd8\xff\xe1\xff\xff") is None  # truncated JPEG
-    assert strip_metadata(png_bytes()[:-12]) is None  # PNG without IEND
-    assert sniff_type(b"") is None
+    for data in (
+        b"",
+        b"<svg xmlns='http://www.w3.org/2000/svg'><script>alert(1)</script></svg>",
+        _encoded("GIF"),
+        _encoded("BMP"),
+        _encoded("TIFF"),
+        b"%PDF-1.4",
+        b"<html><script>alert(1)</script></html>",
+    ):
+        assert _refused(data) == images.NOT_AN_IMAGE, data[:20]
+
+
+@pytest.mark.parametrize(
+    "cut",
+    [
+        lambda d: d[: len(d) // 2],  # half a JPEG
+        lambda d: d[:-2],  # no EOI
+        lambda d: b"\xff\xd8\xff\xe1\xff\xff",  # a header and nothing
+    ],
+)
+def test_truncated_jpeg_is_refused(cut: Callable[[bytes], bytes]) -> None:
+    assert _refused(cut(_encoded("JPEG", size=(64, 64)))) in (
+        images.NOT_AN_IMAGE,
+        images.EXTRA_DATA,
+    )
+
+
+def test_truncated_png_and_webp_are_refused() -> None:
+    assert _refused(png_bytes()[:-12]) in (images.NOT_AN_IMAGE, images.EXTRA_DATA)  # no IEND
+    webp = _encoded("WEBP", size=(64, 64))
+    assert _refused(webp[: len(webp) // 2]) == images.NOT_AN_IMAGE
+
+
+ZIP = b"PK\x03\x04\x14\x00\x00\x00\x00\x00" + b"evil.html" + b"PK\x05\x06" + b"\x00" * 18
+HTML = b"<html><script>alert(document.cookie)</script></html>"
+
+
+@pytest.mark.parametrize("payload", [ZIP, HTML], ids=["zip", "html"])
+@pytest.mark.parametrize("fmt", ["JPEG", "PNG", "WEBP"])
+def test_polyglot_with_something_appended_is_refused(fmt: str, payload: bytes) -> None:
+    data = _encoded(fmt) + payload
+    assert _opened(data).format == fmt  # Pillow alone would decode it
+    assert _refused(data) == images.EXTRA_DATA
+
+
+def test_jpeg_padded_with_nul_bytes_is_accepted() -> None:
+    assert clean_photo(_encoded("JPEG") + b"\x00" * 16)[1] == "image/jpeg"
+
+
+def _png_declaring(width: int, height: int) -> bytes:
+    """A PNG of a few dozen bytes whose header declares ``width`` × ``height`` pixels (1 bit
+    each): the shape of a decompression bomb. Its data stream is one row, never reached."""
+
+    header = struct.pack(">IIBBBBB", width, height, 1, 0, 0, 0, 0)
+    row = zlib.compress(b"\x00" * (1 + (width + 7) // 8))
+    signature = b"\x89PNG\r\n\x1a\n"
+    return (
+        signature + png_chunk(b"IHDR", header) + png_chunk(b"IDAT", row) + png_chunk(b"IEND", b"")
+    )
+
+
+def test_decompression_bomb_is_refused_before_it_is_decoded() -> None:
+    bomb = _png_declaring(30_000, 30_000)  # 900 megapixels
+    assert len(bomb) < 5_000
+    assert _refused(bomb) == images.TOO_LARGE
+
+
+def test_pillow_warning_zone_is_an_error_too() -> None:
+    # Over MAX_PIXELS but under twice it, Pillow would only warn.
+    side = int((1.5 * MAX_PIXELS) ** 0.5)
+    assert MAX_PIXELS < side * side < 2 * MAX_PIXELS
+    assert _refused(_png_declaring(side, side)) == images.TOO_LARGE
+
+
+def test_pillow_is_configured_at_start_up() -> None:
+    assert Image.MAX_IMAGE_PIXELS == MAX_PIXELS

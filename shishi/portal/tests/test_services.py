@@ -16,7 +16,7 @@ from shishi.ledger import services as ledger_services
 from shishi.ledger.models import Attachment, Item, ProgressUpdate
 from shishi.ledger.signals import items_changed
 from shishi.portal import services
-from shishi.portal.tests.conftest import Published
+from shishi.portal.tests.conftest import MARKERS, Published
 
 DENIED = [
     "editor_a",  # the lead unit's own editor
@@ -251,3 +251,30 @@ def test_publication_does_not_bump_the_item_version(world: World) -> None:
     version = world.item_a.version
     services.set_item_public(world.item_a, True, actor=world.office)
     assert _fresh(world.item_a).version == version
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [(b"<html><script>alert(1)</script></html>", "不是可识别"), (None, "不存在")],
+    ids=["not-an-image", "missing"],
+)
+def test_a_photo_the_portal_cannot_serve_is_refused_with_its_name(
+    published: Published, content: bytes | None, message: str
+) -> None:
+    p = published
+    if content is None:
+        p.private_photo.file.delete(save=False)
+    else:
+        with p.private_photo.file.open("wb") as handle:
+            handle.write(content)
+    before = AuditEvent.objects.count()
+    with pytest.raises(ValidationFailed, match=f"{MARKERS['private_photo_filename']}.*{message}"):
+        services.set_attachment_public(p.private_photo, True, actor=p.world.office)
+    with pytest.raises(ValidationFailed, match=message):
+        services.set_update_public(
+            p.public_update, True, actor=p.world.office, attachments=[p.private_photo]
+        )
+    assert not Attachment.objects.get(pk=p.private_photo.pk).is_public
+    assert AuditEvent.objects.count() == before
+    # Withdrawing is never blocked by the file.
+    assert services.set_attachment_public(p.public_photo, False, actor=p.world.office)
