@@ -529,22 +529,16 @@ def _update_items(ctx: _Context, updates: Sequence[PlannedItem]) -> None:
         ctx.entries.append(_entry(ctx, "item.update", p.item_id, p, changes))
     if bulk.update_many(Item, rows) != len(rows):
         raise ImportRefused("预览之后台账已被他人修改,请重新上传预览后再确认导入", status=409)
-    leader_link = Item.sponsor_leaders.through
-    partner_link = Item.partner_units.through
-    if relink_leaders:
-        leader_link.objects.filter(item_id__in=[p.item_id for p in relink_leaders]).delete()
-        bulk.insert_many(
-            leader_link,
-            ("item_id", "person_id"),
-            [(p.item_id, ctx.people[n]) for p in relink_leaders for n in p.sponsor_leaders],
-        )
-    if relink_partners:
-        partner_link.objects.filter(item_id__in=[p.item_id for p in relink_partners]).delete()
-        bulk.insert_many(
-            partner_link,
-            ("item_id", "unit_id"),
-            [(p.item_id, ctx.units[n]) for p in relink_partners for n in p.partner_units],
-        )
+    _relink(
+        Item.sponsor_leaders.through,
+        "person_id",
+        {p.item_id: [ctx.people[n] for n in p.sponsor_leaders] for p in relink_leaders},
+    )
+    _relink(
+        Item.partner_units.through,
+        "unit_id",
+        {p.item_id: [ctx.units[n] for n in p.partner_units] for p in relink_partners},
+    )
     if retarget:
         ids = [p.item_id for p in retarget]
         actuals: dict[tuple[int | None, str], Decimal | None] = {
@@ -572,3 +566,15 @@ def _update_items(ctx: _Context, updates: Sequence[PlannedItem]) -> None:
                 for i, t in enumerate(p.targets)
             ],
         )
+
+
+def _relink(link: Any, field: str, links: dict[int | None, list[int]]) -> None:
+    """Replace the items' rows in a many-to-many table (``field``: the other side's id)."""
+    if not links:
+        return
+    link.objects.filter(item_id__in=list(links)).delete()
+    bulk.insert_many(
+        link,
+        ("item_id", field),
+        [(item_id, other) for item_id, others in links.items() for other in others],
+    )

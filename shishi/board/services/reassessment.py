@@ -26,16 +26,7 @@ from shishi.board import queries
 from shishi.board.aggregates import Summary, programme_snapshot_values, summarise_by
 from shishi.board.models import ItemStatus, ProgrammeStatus
 from shishi.board.schedule import assess
-from shishi.board.services.assessing import (
-    ASSESSED_COLUMNS,
-    ITEM_FIELDS,
-    add_local_dates,
-    assessed_values,
-    item_facts,
-    milestone_rates,
-    programme_meta,
-    thresholds_for,
-)
+from shishi.board.services import assessing
 from shishi.core import bulk
 from shishi.ledger.models import Item, Programme, ProgressUpdate
 
@@ -64,14 +55,14 @@ def refresh_statuses(
     Four reads and the write (``bulk.upsert_many``), whatever the size of the progress history.
     """
     today = today or timezone.localdate()
-    meta = programme_meta(programme_id)
+    meta = assessing.programme_meta(programme_id)
     if meta is None:
         return 0
     year, jurisdiction_id = meta
     ids = None if item_ids is None else sorted(set(item_ids))
     if ids is not None and not ids:
         return 0
-    thresholds = thresholds_for(programme_id)
+    thresholds = assessing.thresholds_for(programme_id)
     year_start = dt.date(year, 1, 1)
     window_start = today - dt.timedelta(days=thresholds.forecast_window_days)
     base_rate = (
@@ -86,31 +77,33 @@ def refresh_statuses(
         qs = qs.filter(pk__in=ids)
     # In id order, so concurrent refreshes lock rows in the same order (no deadlocks).
     items = list(
-        qs.order_by("pk").annotate(base_rate=Subquery(base_rate)).values(*ITEM_FIELDS, "base_rate")
+        qs.order_by("pk")
+        .annotate(base_rate=Subquery(base_rate))
+        .values(*assessing.ITEM_FIELDS, "base_rate")
     )
-    milestones = milestone_rates(programme_id, ids)
+    milestones = assessing.milestone_rates(programme_id, ids)
     now = timezone.now()
-    add_local_dates(items)
+    assessing.add_local_dates(items)
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for item in items:
-            facts = item_facts(
+            facts = assessing.item_facts(
                 item,
                 year_start,
                 milestones.get(item["id"], ()),
                 _current_history(item, window_start),
             )
             a = assess(facts, thresholds, today)
-            yield (item["id"], now, now, *assessed_values(item, a), today)
+            yield (item["id"], now, now, *assessing.assessed_values(item, a), today)
 
-    columns = ("item_id", "created_at", "updated_at", *ASSESSED_COLUMNS, "assessed_on")
+    columns = ("item_id", "created_at", "updated_at", *assessing.ASSESSED_COLUMNS, "assessed_on")
     with transaction.atomic():
         written = bulk.upsert_many(
             ItemStatus,
             columns,
             rows(),
             conflict=("item_id",),
-            update=("updated_at", *ASSESSED_COLUMNS, "assessed_on"),
+            update=("updated_at", *assessing.ASSESSED_COLUMNS, "assessed_on"),
         )
         if ids is None:
             _write_programme_totals({programme_id: jurisdiction_id}, today)

@@ -22,16 +22,7 @@ from shishi.board import queries
 from shishi.board.aggregates import Summary, programme_snapshot_values, summarise, summarise_by
 from shishi.board.models import ItemSnapshot, ProgrammeSnapshot
 from shishi.board.schedule import assess
-from shishi.board.services.assessing import (
-    ASSESSED_COLUMNS,
-    ITEM_FIELDS,
-    add_local_dates,
-    assessed_values,
-    item_facts,
-    milestone_rates,
-    programme_meta,
-    thresholds_for,
-)
+from shishi.board.services import assessing
 from shishi.board.services.reassessment import reassess_if_stale
 from shishi.core import bulk
 from shishi.core.errors import ValidationFailed
@@ -106,7 +97,7 @@ def take_snapshots(
         raise ValidationFailed("不能为将来的日期生成快照")
     if on.weekday() != 6:
         raise ValidationFailed("周快照的日期应为星期日")
-    meta = programme_meta(programme_id)
+    meta = assessing.programme_meta(programme_id)
     if meta is None:
         return False
     year, jurisdiction_id = meta
@@ -122,7 +113,9 @@ def take_snapshots(
         ItemSnapshot.objects.filter(programme_id=programme_id, taken_on=on).delete()
         if on == today:
             reassess_if_stale([programme_id], today)
-            queries.copy_statuses_to_snapshot(programme_id, on, timezone.now(), ASSESSED_COLUMNS)
+            queries.copy_statuses_to_snapshot(
+                programme_id, on, timezone.now(), assessing.ASSESSED_COLUMNS
+            )
             _write_programme_snapshot(programme_id, jurisdiction_id, on)
         else:
             _rebuild_weeks(programme_id, year, jurisdiction_id, [on])
@@ -134,7 +127,7 @@ def backfill_snapshots(
 ) -> int:
     """Fill every missing week of the programme from its progress history; weeks written."""
     today = today or timezone.localdate()
-    meta = programme_meta(programme_id)
+    meta = assessing.programme_meta(programme_id)
     if meta is None:
         return 0
     year, jurisdiction_id = meta
@@ -155,7 +148,9 @@ def backfill_snapshots(
             _rebuild_weeks(programme_id, year, jurisdiction_id, past)
         if today in weeks:
             reassess_if_stale([programme_id], today)
-            queries.copy_statuses_to_snapshot(programme_id, today, timezone.now(), ASSESSED_COLUMNS)
+            queries.copy_statuses_to_snapshot(
+                programme_id, today, timezone.now(), assessing.ASSESSED_COLUMNS
+            )
             _write_programme_snapshot(programme_id, jurisdiction_id, today)
     return len(weeks)
 
@@ -252,18 +247,18 @@ def _rebuild_weeks(
     last update and investment at each week are found by bisection. Milestones, dates,
     unit and category are today's (the ledger keeps no history of those).
     """
-    thresholds = thresholds_for(programme_id)
+    thresholds = assessing.thresholds_for(programme_id)
     year_start = dt.date(year, 1, 1)
     items = list(
         Item.objects.filter(programme_id=programme_id)
         .order_by("pk")
-        .values(*ITEM_FIELDS, "closed_out_at")
+        .values(*assessing.ITEM_FIELDS, "closed_out_at")
     )
-    add_local_dates(items)
-    milestones = milestone_rates(programme_id, None)
+    assessing.add_local_dates(items)
+    milestones = assessing.milestone_rates(programme_id, None)
     now = timezone.now()
     window = dt.timedelta(days=thresholds.forecast_window_days)
-    columns = ("item_id", "taken_on", "created_at", "updated_at", *ASSESSED_COLUMNS)
+    columns = ("item_id", "taken_on", "created_at", "updated_at", *assessing.ASSESSED_COLUMNS)
 
     def rows() -> Iterable[tuple[Any, ...]]:
         for start in range(0, len(items), ITEM_CHUNK):
@@ -277,8 +272,10 @@ def _rebuild_weeks(
                 ms = milestones.get(item["id"], ())
                 for day in weeks:
                     then, history = _item_as_of(item, h, day, day - window)
-                    a = assess(item_facts(then, year_start, ms, history), thresholds, day)
-                    by_week[day].append((item["id"], day, now, now, *assessed_values(then, a)))
+                    a = assess(assessing.item_facts(then, year_start, ms, history), thresholds, day)
+                    by_week[day].append(
+                        (item["id"], day, now, now, *assessing.assessed_values(then, a))
+                    )
             for day in weeks:
                 yield from by_week[day]
 
