@@ -68,7 +68,9 @@ class _Table:
         self.names = ", ".join(qn(f.column) for f in self.fields)
 
     def column(self, attname: str) -> str:
-        return self.conn.ops.quote_name(self.model._meta.get_field(attname).column)  # type: ignore[union-attr]
+        field = self.model._meta.get_field(attname)
+        assert isinstance(field, models.Field)
+        return str(self.conn.ops.quote_name(field.column))
 
     def prepared(self, chunk: Sequence[Row]) -> list[tuple[Any, ...]]:
         """The chunk's rows as the database takes them, defaults appended."""

@@ -11,6 +11,8 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
+from django.db import models
+
 from shishi.core.models import AuditChainHead, AuditEvent
 
 HEAD_PK = 1  # the chain has one head row
@@ -22,12 +24,18 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
+def _column(model: type[models.Model], name: str) -> str:
+    field = model._meta.get_field(name)
+    assert isinstance(field, models.Field)
+    return str(field.column)
+
+
 def _head_sql(conn: Any) -> tuple[str, str]:
     qn = conn.ops.quote_name
     meta = AuditChainHead._meta
     table = qn(meta.db_table)
-    seq, last_hash = (qn(meta.get_field(n).column) for n in ("seq", "last_hash"))
-    pk = qn(meta.pk.column)  # type: ignore[union-attr]
+    seq, last_hash = (qn(_column(AuditChainHead, n)) for n in ("seq", "last_hash"))
+    pk = qn(_column(AuditChainHead, "id"))
     lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
     return (
         f"SELECT {seq}, {last_hash} FROM {table} WHERE {pk} = %s{lock}",
@@ -54,10 +62,10 @@ def insert_event(conn: Any, values: Sequence[Any]) -> int:
     """INSERT one event (``values`` for ``EVENT_FIELDS``, ready for the database); its id."""
     qn = conn.ops.quote_name
     meta = AuditEvent._meta
-    columns = ", ".join(qn(meta.get_field(n).column) for n in EVENT_FIELDS)  # type: ignore[union-attr]
+    columns = ", ".join(qn(_column(AuditEvent, n)) for n in EVENT_FIELDS)
     marks = ", ".join(["%s"] * len(EVENT_FIELDS))
     returning = (
-        f" RETURNING {qn(meta.pk.column)}"  # type: ignore[union-attr]
+        f" RETURNING {qn(_column(AuditEvent, 'id'))}"
         if conn.features.can_return_columns_from_insert
         else ""
     )
