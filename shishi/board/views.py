@@ -7,7 +7,6 @@ a 403 or 404 page (``board_errors``) — never a 500.
 
 from __future__ import annotations
 
-import datetime as dt
 import functools
 import math
 from collections.abc import Callable
@@ -21,7 +20,6 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonRespons
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
@@ -70,16 +68,10 @@ def board_errors(view: V) -> V:
     return wrapper  # type: ignore[return-value]
 
 
-def _reassess_if_live(programme_ids: list[int], as_of: dt.date | None) -> None:
-    """Before a live board is read: the write that brings its statuses up to today."""
-    if as_of is None or as_of >= timezone.localdate():
-        services.reassess_if_stale(programme_ids)
-
-
 def _board(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[Programme, selectors.Board]:
     query = forms.parse_board_query(request.GET)
     programme = ledger_permissions.access_programme(request.user, pk)
-    _reassess_if_live([programme.pk], query.as_of)
+    services.reassess_before_read([programme.pk], query.as_of)
     board = selectors.programme_board(
         request.user,
         programme,
@@ -258,7 +250,7 @@ def items(request: HttpRequest, pk: int) -> HttpResponse:
     as_of = forms.parse_date(request.GET.get("as_of"))
     page = forms.parse_page(request.GET.get("page"))
     programme = ledger_permissions.access_programme(request.user, pk)
-    _reassess_if_live([programme.pk], as_of)
+    services.reassess_before_read([programme.pk], as_of)
     result = selectors.board_items(
         request.user,
         programme,
@@ -300,7 +292,8 @@ def city(request: HttpRequest, code: str) -> HttpResponse:
     )
     if found is None:
         raise errors.NotFound("辖区不存在或无权查看")
-    _reassess_if_live(selectors.city_programme_ids(request.user, found, year=year), as_of)
+    programme_ids = selectors.city_programme_ids(request.user, found, year=year)
+    services.reassess_before_read(programme_ids, as_of)
     board = selectors.city_board(request.user, found, year=year, as_of=as_of)
     years = sorted(
         set(

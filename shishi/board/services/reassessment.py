@@ -218,6 +218,16 @@ def reassess_if_stale(programme_ids: Sequence[int], today: dt.date | None = None
     return stale
 
 
+def reassess_before_read(programme_ids: Sequence[int], as_of: dt.date | None) -> list[int]:
+    """What a board view asks for before it reads the board as of ``as_of``: a live board
+    (today's, ``as_of`` None or not in the past) is reassessed if stale; a past week's
+    board is a snapshot, left as it is."""
+    today = timezone.localdate()
+    if as_of is not None and as_of < today:
+        return []
+    return reassess_if_stale(programme_ids, today)
+
+
 def on_items_changed(
     sender: Any, *, programme_id: int, item_ids: list[int] | None = None, **kwargs: Any
 ) -> None:
