@@ -19,7 +19,6 @@ from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db import connections
 from django.db.models import Count, FloatField, QuerySet, Sum
 
 from shishi.board.models import ProgrammeTotals
@@ -219,8 +218,9 @@ def _sum(name: str) -> Sum:
     return Sum(name, output_field=FloatField())
 
 
-# Per group and cell: six plain sums, read without Django's per-value decimal converters
-# (they cost more than the query on a few thousand groups).
+# Per group and cell: six plain sums, read as floats (no per-value decimal converters). Read
+# through the ORM: running its compiled SQL on a cursor instead saved at most 1 ms of the 8
+# on the largest board (10,000 items, 532 category × unit groups, SQLite).
 SUMS: dict[str, Any] = {
     "n": Count("pk"),
     "s_rate": _sum("completion_rate"),
@@ -232,18 +232,10 @@ SUMS: dict[str, Any] = {
 _SUM_NAMES = tuple(SUMS)
 
 
-def _raw(qs: QuerySet[Any]) -> list[tuple[Any, ...]]:
-    """The rows of ``qs`` as the driver returns them (no per-value converters)."""
-    sql, params = qs.query.sql_with_params()
-    with connections[qs.db].cursor() as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall()
-
-
 def summarise(qs: QuerySet[Any]) -> Summary:
     """Totals of the rows of ``qs`` in one query."""
     summary = Summary()
-    for row in _raw(qs.order_by().values("cell").annotate(**SUMS).values_list("cell", *_SUM_NAMES)):
+    for row in qs.order_by().values("cell").annotate(**SUMS).values_list("cell", *_SUM_NAMES):
         summary.fold(row)
     return summary
 
@@ -255,7 +247,7 @@ def summarise_by(qs: QuerySet[Any], *keys: str) -> dict[tuple[Any, ...], Summary
     rows = (
         qs.order_by().values(*keys, "cell").annotate(**SUMS).values_list(*keys, "cell", *_SUM_NAMES)
     )
-    for row in _raw(rows):
+    for row in rows:
         key = tuple(row[:width])
         summary = out.get(key)
         if summary is None:

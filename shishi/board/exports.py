@@ -23,11 +23,11 @@ from xlsxwriter.worksheet import Worksheet
 
 from shishi.board.selectors import (
     Board,
+    BoardItemRow,
     CityBoard,
     DistrictRow,
     Figure,
     GroupRow,
-    ItemRow,
     LabelledCount,
     Totals,
     TrendPoint,
@@ -117,7 +117,7 @@ def _trend(points: Sequence[TrendPoint]) -> dict[str, Any]:
     }
 
 
-def _alert(a: ItemRow) -> dict[str, Any]:
+def _alert(a: BoardItemRow) -> dict[str, Any]:
     return {
         "id": a.item_id,
         "number": a.number,

@@ -37,7 +37,6 @@ from shishi.ledger.selectors import (
     visible_units,
 )
 from shishi.orgs.models import Jurisdiction
-from shishi.orgs.permissions import scope_for
 
 ITEMS_PER_PAGE = 50
 ALERTS_SHOWN = 12  # on the board; the link under them opens all
@@ -51,6 +50,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 def _board(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[Programme, selectors.Board]:
     query = forms.parse_board_query(request.GET)
     programme = ledger_permissions.access_programme(request.user, pk)
+    services.reassess_before_read([programme.pk], query.as_of)
     board = selectors.programme_board(
         request.user,
         programme,
@@ -65,64 +65,16 @@ def _board(request: HttpRequest, pk: int, **kwargs: Any) -> tuple[Programme, sel
 # --- /board/: the user's own board ---------------------------------------------------------
 
 
-def _latest_programme(user: Any, jurisdiction_id: int) -> Programme | None:
-    return (
-        visible_programmes(user)
-        .filter(jurisdiction_id=jurisdiction_id)
-        .order_by("-year", "pk")
-        .first()
-    )
-
-
-def _programme_url(programme: Programme | None, **params: int) -> str:
-    if programme is None:
-        raise errors.NotFound("本辖区还没有实事计划,请先导入台账")
-    url = reverse("board:programme", args=[programme.pk])
-    return f"{url}?{urlencode(params)}" if params else url
-
-
-def _city_url(code: str) -> str:
-    return reverse("board:city", args=[code])
-
-
-def own_board_url(user: Any) -> str:
-    """The board a user lands on: the office its programme's, the city office the city's,
-    a unit its own, a sponsor leader his items'."""
-    scope = scope_for(user)
-    cities = visible_jurisdictions(user).filter(level=Jurisdiction.Level.CITY).order_by("code")
-    if scope.is_superuser:
-        city_code = cities.values_list("code", flat=True).first()
-        if city_code:
-            return _city_url(city_code)
-        first = visible_programmes(user).order_by("-year", "jurisdiction__code").first()
-        return _programme_url(first)
-    if scope.office_jurisdiction_ids:
-        return _programme_url(_latest_programme(user, min(scope.office_jurisdiction_ids)))
-    if scope.city_jurisdiction_ids:
-        code = (
-            cities.filter(pk__in=scope.city_jurisdiction_ids).values_list("code", flat=True).first()
-        )
-        if code:
-            return _city_url(code)
-    unit_ids = scope.editor_unit_ids | scope.viewer_unit_ids
-    if unit_ids:
-        unit = visible_units(user).filter(pk__in=unit_ids).order_by("pk").first()
-        if unit is not None:
-            programme = _latest_programme(user, unit.jurisdiction_id)
-            return _programme_url(programme, unit=unit.pk)
-    if scope.leader_jurisdiction_ids:
-        person = visible_people(user).filter(user_id=user.pk).order_by("pk").first()
-        if person is not None:
-            programme = _latest_programme(user, person.jurisdiction_id)
-            return _programme_url(programme, leader=person.pk)
-    raise errors.PermissionDenied("您的角色没有可查看的作战图")
-
-
 @require_GET
 @login_required
 @error_pages("board")
 def home(request: HttpRequest) -> HttpResponse:
-    return redirect(own_board_url(request.user))
+    """The user's own board (``selectors.own_board``)."""
+    target = selectors.own_board(request.user)
+    if target.city_code:
+        return redirect("board:city", code=target.city_code)
+    url = reverse("board:programme", args=[target.programme_id])
+    return redirect(f"{url}?{urlencode(target.params)}" if target.params else url)
 
 
 # --- the programme board (also a unit's or a leader's) ---------------------------------------
@@ -277,6 +229,7 @@ def items(request: HttpRequest, pk: int) -> HttpResponse:
     as_of = forms.parse_date(request.GET.get("as_of"))
     page = forms.parse_page(request.GET.get("page"))
     programme = ledger_permissions.access_programme(request.user, pk)
+    services.reassess_before_read([programme.pk], as_of)
     result = selectors.board_items(
         request.user,
         programme,
@@ -318,6 +271,8 @@ def city(request: HttpRequest, code: str) -> HttpResponse:
     )
     if found is None:
         raise errors.NotFound("辖区不存在或无权查看")
+    programme_ids = selectors.city_programme_ids(request.user, found, year=year)
+    services.reassess_before_read(programme_ids, as_of)
     board = selectors.city_board(request.user, found, year=year, as_of=as_of)
     years = sorted(
         set(

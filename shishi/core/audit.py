@@ -6,7 +6,7 @@ import datetime as dt
 import functools
 import hashlib
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any, NamedTuple
@@ -14,7 +14,7 @@ from typing import Any, NamedTuple
 from django.db import connections, models, router, transaction
 from django.utils import timezone
 
-from shishi.core import sql
+from shishi.core import bulk, queries
 from shishi.core.models import AuditChainHead, AuditEvent
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -122,31 +122,13 @@ def _event_hash(prev_hash: str, event: AuditEvent) -> str:
 
 
 def _lock_head(conn: Any) -> tuple[int, str]:
-    """The chain head's ``(seq, last_hash)``, locked until the transaction ends.
-
-    PostgreSQL locks the row (``FOR UPDATE``); SQLite's transactions take the database's
-    write lock when they begin (``transaction_mode = IMMEDIATE``). Plain SQL: every change
-    in the system comes through here, and the ORM would take longer to compile these few
-    statements than the database takes to run them.
-    """
-    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
-    with conn.cursor() as cursor:
-        cursor.execute(f"SELECT seq, last_hash FROM {_HEAD} WHERE id = 1{lock}")
-        row = cursor.fetchone()
-    if row is None:
-        AuditChainHead.objects.using(conn.alias).get_or_create(pk=1)
+    """The chain head's ``(seq, last_hash)``, locked until the transaction ends (written
+    SQL, ``queries.lock_chain_head``: every change in the system comes through here)."""
+    head = queries.lock_chain_head(conn)
+    if head is None:
+        AuditChainHead.objects.using(conn.alias).get_or_create(pk=queries.HEAD_PK)
         return _lock_head(conn)
-    return int(row[0]), str(row[1])
-
-
-def _move_head(conn: Any, seq: int, last_hash: str) -> None:
-    with conn.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {_HEAD} SET seq = %s, last_hash = %s WHERE id = 1", [seq, last_hash]
-        )
-
-
-_HEAD = AuditChainHead._meta.db_table
+    return head
 
 
 def record(
@@ -201,7 +183,7 @@ def record_raw(
         changes_json = _dumps(event.changes)
         event.hash = _hash(last_hash, _event_body(event, changes_json))
         event.pk = _insert_event(conn, event, changes_json)
-        _move_head(conn, event.seq, event.hash)
+        queries.move_chain_head(conn, event.seq, event.hash)
     return event
 
 
@@ -213,10 +195,7 @@ def _insert_event(conn: Any, event: AuditEvent, changes_json: str) -> int:
         event.target_id, event.target_repr, event.jurisdiction_id, changes_json,
         event.prev_hash, event.hash,
     ]  # fmt: skip
-    returning = " RETURNING id" if conn.features.can_return_columns_from_insert else ""
-    with conn.cursor() as cursor:
-        cursor.execute(f"{_INSERT_EVENT} VALUES ({sql.marks(len(values))}){returning}", values)
-        return int(cursor.fetchone()[0] if returning else cursor.lastrowid)
+    return queries.insert_event(conn, values)
 
 
 class Canonical(str):
@@ -286,12 +265,44 @@ def creation_changes(fields: Iterable[tuple[str, str]]) -> Canonical:
 _CREATED_PREFIXES: dict[str, str] = {}  # field name → its '"name":[null,' (field names only)
 
 
-_EVENT_COLUMNS = (
-    "seq", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id",
-    "target_repr", "jurisdiction_id", "changes", "prev_hash", "hash",
-)  # fmt: skip
+class EncodedValues:
+    """Values as the audit log's JSON writes them, each distinct one encoded once (for
+    ``creation_changes``).
+
+    Ledgers repeat themselves (deadlines, rates, units, leaders): an import of thousands of
+    items encodes each of them once for all the items' events.
+    """
+
+    def __init__(self) -> None:
+        self.texts: dict[str, str] = {}
+        self.values: dict[Any, str] = {}  # Decimals and dates (never equal to each other)
+        self.name_lists: dict[tuple[str, ...], str] = {}
+
+    def text(self, text: str) -> str:
+        try:
+            return self.texts[text]
+        except KeyError:
+            encoded = self.texts[text] = encode_value(text)
+            return encoded
+
+    def value(self, value: Decimal | dt.date) -> str:
+        try:
+            return self.values[value]
+        except KeyError:
+            encoded = self.values[value] = encode_value(jsonable(value))
+            return encoded
+
+    def names(self, names: Sequence[str]) -> str:
+        """A list of names, in the sorted order the events record."""
+        key = tuple(sorted(names))
+        try:
+            return self.name_lists[key]
+        except KeyError:
+            encoded = self.name_lists[key] = encode_value(list(key))
+            return encoded
+
+
 _CREATED_AT = AuditEvent._meta.get_field("created_at")
-_INSERT_EVENT = "INSERT INTO {} ({})".format(AuditEvent._meta.db_table, ", ".join(_EVENT_COLUMNS))
 
 
 def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> int:
@@ -313,7 +324,6 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
         actor_id = actor_obj.pk if actor_obj else None
         actor_name = (actor_obj.get_username() if actor_obj else "system")[:150]
         now = timezone.now()
-        now_db = _CREATED_AT.get_db_prep_value(now, conn, prepared=False)
         # ``_body`` in parts: what every event of the batch shares is encoded here once.
         after_action = f',"actor_id":{_scalar(actor_id)},"actor_name":{_str(actor_name)},"changes":'
         after_changes = f',"created_at":{_str(now.isoformat())},"jurisdiction_id":'
@@ -342,13 +352,16 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
             digest = sha256((prev + body).encode()).hexdigest()
             rows.append(
                 (
-                    seq, now_db, actor_id, actor_name, action, target_type, target_id,
+                    seq, now, actor_id, actor_name, action, target_type, target_id,
                     target_repr, jurisdiction_id, changes_json, prev, digest,
                 )
             )  # fmt: skip
             prev = digest
-        sql.bulk_insert(conn, AuditEvent._meta.db_table, _EVENT_COLUMNS, rows, batch=batch_size)
-        _move_head(conn, seq, prev)
+        # ``changes`` is canonical JSON already: written as it is, not encoded again.
+        bulk.insert_many(
+            AuditEvent, queries.EVENT_FIELDS, rows, ready=("changes",), chunk_size=batch_size
+        )
+        queries.move_chain_head(conn, seq, prev)
     return len(rows)
 
 

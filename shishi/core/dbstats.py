@@ -11,19 +11,15 @@ from __future__ import annotations
 
 from django.db import connections
 
+from shishi.core import queries
+
 SQLITE_ANALYSIS_LIMIT = 1000
 
 
 def refresh_planner_statistics(using: str = "default", *, sqlite_only: bool = False) -> bool:
     """Run ANALYZE; True when it ran (``sqlite_only`` skips servers that do it themselves)."""
     connection = connections[using]
-    if connection.vendor == "sqlite":
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA analysis_limit={SQLITE_ANALYSIS_LIMIT}")
-            cursor.execute("ANALYZE")
-        return True
-    if sqlite_only:
+    if sqlite_only and connection.vendor != "sqlite":
         return False
-    with connection.cursor() as cursor:
-        cursor.execute("ANALYZE")
+    queries.analyze(connection, sqlite_analysis_limit=SQLITE_ANALYSIS_LIMIT)
     return True

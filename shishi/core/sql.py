@@ -17,9 +17,7 @@ import datetime as dt
 import decimal
 import functools
 import json
-import sqlite3
 from collections.abc import Sequence
-from itertools import chain
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -69,49 +67,6 @@ def to_aware(value: dt.datetime | None) -> dt.datetime | None:
 def to_json(value: Any) -> Any:
     """A stored JSON value, decoded."""
     return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-def bulk_insert(
-    conn: Any, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]], *, batch: int
-) -> None:
-    """INSERT many rows of ``columns`` (values ready for the database) into ``table``.
-
-    PostgreSQL: one ``COPY … FROM STDIN`` stream (psycopg adapts each value; JSON goes in as
-    text, which jsonb parses). SQLite: multi-row ``INSERT … VALUES`` of up to ``batch`` rows,
-    as many as it binds parameters, sent straight to the driver's connection (the same
-    connection and transaction as the ORM's): Django's cursor would rewrite each statement's
-    thousands of ``%s`` into ``?`` with a regex, which takes longer than SQLite's own work.
-    Other databases: ``executemany``.
-    """
-    if not rows:
-        return
-    qn = conn.ops.quote_name
-    names = ", ".join(qn(c) for c in columns)
-    head = f"INSERT INTO {qn(table)} ({names})"
-    if conn.vendor == "postgresql":
-        with (
-            conn.cursor() as cursor,
-            cursor.cursor.copy(f"COPY {qn(table)} ({names}) FROM STDIN") as copy,
-        ):
-            write_row = copy.write_row
-            for row in rows:
-                write_row(row)
-        return
-    if conn.vendor != "sqlite":
-        with conn.cursor() as cursor:
-            cursor.executemany(f"{head} VALUES ({marks(len(columns))})", rows)
-        return
-    conn.ensure_connection()
-    raw = conn.connection
-    # SQLite's limit on parameters: 32,766 a statement since 3.32, 999 before.
-    per = max(1, min(batch, raw.getlimit(sqlite3.SQLITE_LIMIT_VARIABLE_NUMBER) // len(columns)))
-    one = "({})".format(",".join("?" * len(columns)))
-    with conn.wrap_database_errors:
-        for start in range(0, len(rows), per):
-            chunk = rows[start : start + per]
-            raw.execute(
-                f"{head} VALUES {','.join([one] * len(chunk))}", list(chain.from_iterable(chunk))
-            )
 
 
 # --- model instances from written SQL --------------------------------------------------------

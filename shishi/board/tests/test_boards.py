@@ -36,6 +36,11 @@ def _figures(board: Board) -> list[Figure]:
     return out
 
 
+def _reassess(world: World, today: dt.date = TODAY) -> None:
+    """What a board view does before it reads: bring the statuses up to ``today``."""
+    services.reassess_if_stale([world.programme.pk, world.hulan_programme.pk], today)
+
+
 def _seed(world: World) -> None:
     post(world.item_a, D(2021, 3, 1), 20)
     post(world.item_a, D(2021, 6, 10), 40)
@@ -46,6 +51,7 @@ def _seed(world: World) -> None:
 
 def test_programme_board_shows_totals_rankings_gantt_and_alerts(world: World) -> None:
     _seed(world)
+    _reassess(world)
     board = selectors.programme_board(world.office, world.programme, today=TODAY)
     assert board.is_live and board.as_of == TODAY and board.snapshot_on is None
     t = board.totals
@@ -83,6 +89,7 @@ def test_programme_board_shows_totals_rankings_gantt_and_alerts(world: World) ->
 def test_every_figure_links_to_exactly_its_items(world: World) -> None:
     _seed(world)
     many_items(world.programme, [world.unit_a, world.unit_b], world.leader_person, 12)
+    _reassess(world)
     board = selectors.programme_board(world.office, world.programme, today=TODAY)
     figures = _figures(board)
     assert len(figures) > 20
@@ -102,6 +109,7 @@ def test_every_figure_links_to_exactly_its_items(world: World) -> None:
 
 def test_unit_and_leader_boards_hold_their_own_items(world: World) -> None:
     _seed(world)
+    _reassess(world)
     unit = selectors.programme_board(
         world.editor_a, world.programme, unit_id=world.unit_a.pk, today=TODAY
     )
@@ -118,6 +126,7 @@ def test_unit_and_leader_boards_hold_their_own_items(world: World) -> None:
 def test_statuses_a_day_old_are_reassessed_before_the_board_reads_them(world: World) -> None:
     services.refresh_statuses(world.programme.pk, today=TODAY)
     tomorrow = TODAY + dt.timedelta(days=1)
+    _reassess(world, tomorrow)
     board = selectors.programme_board(world.office, world.programme, today=tomorrow)
     assert board.as_of == tomorrow
     assert set(ItemStatus.objects.values_list("assessed_on", flat=True)) == {tomorrow}
@@ -149,6 +158,7 @@ def test_a_past_board_is_the_snapshot_of_that_week_exactly(world: World, scope: 
         "leader": {"leader_id": world.leader_person.pk},
         "programme": {},
     }[scope]
+    _reassess(world)
     live = selectors.programme_board(world.office, world.programme, today=TODAY, **kwargs)
     services.take_snapshots(world.programme.pk, TODAY, today=TODAY)
     # A week later the ledger has moved on ...
@@ -197,6 +207,7 @@ def test_trend_is_real_history(world: World) -> None:
     post(world.item_a, D(2021, 3, 1), 20)
     post(world.item_a, D(2021, 5, 1), 60)
     services.backfill_snapshots(world.programme.pk, today=TODAY)
+    _reassess(world)
     board = selectors.programme_board(world.office, world.programme, today=TODAY)
     by_day = {p.on: p for p in board.trend}
     assert by_day[D(2021, 2, 28)].completion_rate == 0
@@ -229,6 +240,7 @@ def test_board_filter_parses_links_and_refuses_bad_values() -> None:
 
 def test_city_board_compares_districts(world: World) -> None:
     _seed(world)
+    _reassess(world)
     city = selectors.city_board(world.city_office, world.city, today=TODAY)
     assert [d.name for d in city.districts] == ["南岗区", "呼兰区"]
     nangang, hulan = city.districts
@@ -300,6 +312,7 @@ def test_query_counts_do_not_grow_with_the_data(world: World) -> None:
 
 def test_done_items_leave_the_alert_list(world: World) -> None:
     post(world.item_b, D(2021, 6, 15), 100)
+    _reassess(world)
     board = selectors.programme_board(world.office, world.programme, today=TODAY)
     assert "1-2" not in [a.number for a in board.alerts]
     row = next(r for r in board.gantt.rows if r.number == "1-2")
@@ -310,6 +323,7 @@ def test_a_programme_without_items_has_an_empty_board(world: World) -> None:
     from shishi.ledger.services import ensure_programme
 
     empty = ensure_programme(world.nangang, 2022, actor=world.office)
+    services.reassess_if_stale([empty.pk], D(2022, 3, 6))
     board = selectors.programme_board(world.office, empty, today=D(2022, 3, 6))
     assert board.totals.items.value == 0 and board.totals.completion_rate is None
     assert board.alerts == [] and board.gantt.rows == [] and board.units == []
@@ -319,10 +333,12 @@ def test_a_programme_without_items_has_an_empty_board(world: World) -> None:
 
 
 def test_city_totals_follow_a_single_item_change(world: World) -> None:
+    _reassess(world)
     first = selectors.city_board(world.city_office, world.city, today=TODAY)
     assert first.districts[0].row.done.value == 0
     post(world.item_a, D(2021, 6, 18), 100)
     services.refresh_statuses(world.programme.pk, [world.item_a.pk], today=TODAY)
+    _reassess(world)
     after = selectors.city_board(world.city_office, world.city, today=TODAY)
     assert after.districts[0].row.done.value == 1
     assert after.totals.done.value == 1

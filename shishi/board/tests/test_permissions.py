@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from shishi.board import selectors
+from shishi.board import selectors, services
 from shishi.board.permissions import board_access
 from shishi.board.selectors import BoardFilter
 from shishi.board.tests.conftest import D
@@ -111,11 +111,13 @@ def test_city_board_is_for_the_city_office(world: World, persona: str, expected:
 
 
 def test_outsider_sees_the_board_of_his_own_district(world: World) -> None:
+    services.reassess_if_stale([world.hulan_programme.pk], TODAY)
     board = selectors.programme_board(world.outsider, world.hulan_programme, today=TODAY)
     assert board.totals.items.value == 1
 
 
 def test_item_lists_follow_the_same_rules(world: World) -> None:
+    services.reassess_if_stale([world.programme.pk], TODAY)
     own = selectors.board_items(
         world.editor_a, world.programme, BoardFilter(unit=world.unit_a.pk), today=TODAY
     )

@@ -135,7 +135,7 @@ def test_progress_marks_the_item_and_the_next_read_reassesses_only_it(
     assert _status(world.item_a).assessed_on == services.CHANGED
     assert services.stale_programmes([world.programme.pk], today) == [world.programme.pk]
     # ... and the next read reassesses that item alone.
-    assert services.ensure_fresh([world.programme.pk], today) == [world.programme.pk]
+    assert services.reassess_if_stale([world.programme.pk], today) == [world.programme.pk]
     status = _status(world.item_a)
     assert status.assessed_on == today
     assert (status.lifecycle, status.light) == ("done", Light.GREEN)
@@ -151,7 +151,7 @@ def test_a_changed_item_on_a_new_day_reassesses_the_whole_programme(
     services.refresh_statuses(world.programme.pk, today=yesterday)
     with django_capture_on_commit_callbacks(execute=True):
         ledger.record_progress(world.item_a, actor=world.editor_a, text="进展", rate=Decimal(40))
-    services.ensure_fresh([world.programme.pk])
+    services.reassess_if_stale([world.programme.pk])
     days = set(
         ItemStatus.objects.filter(programme=world.programme).values_list("assessed_on", flat=True)
     )
@@ -167,7 +167,7 @@ def test_an_import_marks_the_whole_programme_and_the_next_read_reassesses_it(
         programme_changed(world.programme.pk)
     statuses = ItemStatus.objects.filter(programme=world.programme)
     assert set(statuses.values_list("assessed_on", flat=True)) == {services.CHANGED}
-    services.ensure_fresh([world.programme.pk], today)
+    services.reassess_if_stale([world.programme.pk], today)
     assert set(statuses.values_list("assessed_on", flat=True)) == {today}
     assert statuses.count() == 2
 
@@ -271,11 +271,13 @@ def test_a_cached_live_board_changes_when_an_item_changes(
     settings.SHISHI_BOARD_CACHE_SECONDS = 60
     cache.clear()
     today = timezone.localdate()
+    services.reassess_if_stale([world.programme.pk], today)  # as the view does
     first = programme_board(world.office, world.programme, today=today)
     again = programme_board(world.office, world.programme, today=today)
     assert again.totals.done.value == first.totals.done.value == 0
     with django_capture_on_commit_callbacks(execute=True):
         ledger.record_progress(world.item_a, actor=world.editor_a, text="完工", rate=Decimal(100))
+    services.reassess_if_stale([world.programme.pk], today)
     after = programme_board(world.office, world.programme, today=today)
     assert after.totals.done.value == 1
     cache.clear()

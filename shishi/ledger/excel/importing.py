@@ -3,7 +3,8 @@
 ``plan_import`` reads the workbook, finds the ledger on whichever sheet has it, parses every
 row and compares it with the programme's ledger: each item is to be created, updated (with
 old → new values) or left unchanged, and every bad cell is listed with the sheet's own row
-number and header words. ``apply_import`` writes a plan without errors in one transaction,
+number and header words. ``apply_import`` (the ledger's service, ``import_services``)
+writes a plan without errors in one transaction,
 with bulk writes and one audit event per created or changed record.
 
 Rules an office can rely on:
@@ -25,13 +26,9 @@ Rules an office can rely on:
 
 from __future__ import annotations
 
-import gc
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
-from shishi.ledger.excel.applying import write_plan
-from shishi.ledger.excel.plan import (
+from shishi.ledger.excel.plan_types import (
     FIELD_LABELS,
     ImportPlan,
     ImportRefused,
@@ -43,8 +40,9 @@ from shishi.ledger.excel.plan import (
     parse_targets,
     refuse_unless_office,
 )
-from shishi.ledger.excel.planner import make_plan
+from shishi.ledger.excel.planning import make_plan
 from shishi.ledger.excel.reading import Source
+from shishi.ledger.import_services import apply_import, collector_paused
 from shishi.orgs.models import Jurisdiction
 
 __all__ = [
@@ -73,40 +71,5 @@ def plan_import(source: Source, *, jurisdiction: Jurisdiction, year: int, actor:
     refuse_unless_office(actor, jurisdiction)
     if not 2000 <= year <= 2100:
         raise ImportRefused(f"年度 {year} 不合理")
-    with _collector_paused():
+    with collector_paused():
         return make_plan(source, jurisdiction=jurisdiction, year=year)
-
-
-def apply_import(plan: ImportPlan, *, actor: Any) -> ImportResult:
-    """Write the plan in one transaction: every item of it, or nothing.
-
-    Refused if the plan has errors, if the actor may not manage the jurisdiction's
-    programme, or if the ledger changed since the plan was made (then plan again). Writes one
-    audit event per created unit, leader, category and item, per changed item, and one for
-    the import; an import that changes nothing writes nothing.
-    """
-    if plan.errors:
-        count = plan.error_count or len(plan.errors)
-        raise ImportRefused(f"表格中有{count}处错误,未导入任何数据;请修正后重新上传")
-    refuse_unless_office(actor, plan.jurisdiction)
-    with _collector_paused():
-        return write_plan(plan, actor=actor)
-
-
-@contextmanager
-def _collector_paused() -> Iterator[None]:
-    """Pause Python's cyclic garbage collector for the length of a bulk import.
-
-    Planning and writing 10,000 items allocate about a million lists, tuples and records,
-    all kept until the end and none in reference cycles: the collector finds nothing, yet
-    each full pass walks all of them (0.15 s of a 10,000-item import, measured).
-    Reference counting frees memory as usual meanwhile; the collector resumes at the end,
-    unless it was already off (another import in another thread, or the caller).
-    """
-    enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if enabled:
-            gc.enable()

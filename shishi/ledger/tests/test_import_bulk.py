@@ -21,9 +21,10 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from shishi.conftest import World
-from shishi.core import audit
+from shishi.core import audit, bulk
 from shishi.core.models import AuditEvent
-from shishi.ledger.excel import bulk, importing, planner
+from shishi.ledger.excel import importing
+from shishi.ledger.excel import planning as planner
 from shishi.ledger.excel.generate import write_generated_ledger
 from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
 from shishi.ledger.models import Category, Item, Lifecycle, Target
@@ -158,26 +159,26 @@ def test_reserved_ids_are_past_every_id_ever_used(world: World) -> None:
     link = Item.partner_units.through
     used = max(link.objects.values_list("pk", flat=True))
     with transaction.atomic():
-        ids = bulk.allocate_ids(link, 3)
+        ids = bulk.reserve_ids(link, 3)
         assert ids == sorted(ids) and len(set(ids)) == 3 and ids[0] > used
-        written = bulk.insert_rows(
+        written = bulk.insert_many(
             link, ("id", "item_id", "unit_id"), [(ids[0], world.item_b.pk, world.unit_c.pk)]
         )
         assert written == 1
-    assert bulk.allocate_ids(link, 0) == []
+    assert bulk.reserve_ids(link, 0) == []
     world.item_b.partner_units.add(world.unit_a)  # the ORM's own next id comes after them
     assert link.objects.get(item=world.item_b, unit=world.unit_a).pk > ids[0]
     assert set(world.item_b.partner_units.values_list("name", flat=True)) == {
         "区住建局",
         "区城管局",
     }
-    assert bulk.insert_rows(link, ("item_id", "unit_id"), []) == 0
+    assert bulk.insert_many(link, ("item_id", "unit_id"), []) == 0
 
 
 def test_a_database_that_reserves_no_ids_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr(connection, "vendor", "other")
     with pytest.raises(NotImplementedError):
-        bulk.allocate_ids(Item, 2)
+        bulk.reserve_ids(Item, 2)
 
 
 # --- the audit events of a bulk import ---------------------------------------------------
@@ -331,10 +332,13 @@ def test_a_column_is_parsed_once_per_distinct_value_of_each_type() -> None:
 
 
 def test_field_conversions_apply_to_bulk_values() -> None:
-    changes = AuditEvent._meta.get_field("changes")
-    prepared = bulk._prepared(changes, [{"a": [1]}, None, {"a": [1]}])  # unhashable: JSON
+    changes = bulk._preparer(AuditEvent._meta.get_field("changes"), connection)
+    assert changes is not None
+    prepared = changes([{"a": [1]}, None, {"a": [1]}])  # unhashable: JSON
     assert prepared[1] is None and prepared[0] is not None and len(prepared) == 3
-    rates = bulk._prepared(Item._meta.get_field("completion_rate"), [Decimal("1.50"), None])
+    rate = bulk._preparer(Item._meta.get_field("completion_rate"), connection)
+    assert rate is not None
+    rates = rate([Decimal("1.50"), None])
     assert rates[1] is None and Decimal(str(rates[0])) == Decimal("1.5")
 
 
@@ -346,7 +350,7 @@ def test_bulk_updates_change_only_rows_at_the_expected_version(world: World) -> 
         ({"name": "不应写入", "version": 9}, b.pk, b.version + 5),  # someone changed it
     ]
     with transaction.atomic():
-        assert bulk.update_rows(Item, rows) == 2
+        assert bulk.update_many(Item, rows) == 2
     a.refresh_from_db()
     b.refresh_from_db()
     assert (a.completion_rate, a.due_date, a.version) == (Decimal("42.50"), None, 2)

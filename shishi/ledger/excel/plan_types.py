@@ -1,7 +1,7 @@
 """What an import would do: the plan, its items and errors, and the cell helpers they share.
 
-``planner`` builds an ``ImportPlan`` from a workbook; ``applying`` writes it. Both are driven
-from ``importing``, whose two functions are the public interface.
+``planning`` builds an ``ImportPlan`` from a workbook; ``shishi.ledger.import_services``
+writes it. Both are driven from ``importing``, whose two functions are the public interface.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from itertools import repeat
 from typing import Any
 
 from shishi.ledger.excel import reading
-from shishi.ledger.excel.plan import (
+from shishi.ledger.excel.plan_types import (
     LENGTH_LIMITS,
     MAX_LISTED_ERRORS,
     NO_DEADLINE,
