@@ -1,10 +1,10 @@
 """Publication: the programme office decides, item by item and update by update, what the
-public portal shows. Every change is checked, atomic, audited and signalled like the ledger's.
+public portal shows.
 
-Audit events name the item as their target (so they show in the item's history):
-``item.publish`` / ``item.unpublish`` with ``{"is_public": [old, new]}``. Updates and
-photos are published by the ledger's services (``item.update_publish``, ``item.photo_publish``
-and their withdrawals), after the portal has checked it can serve each photo.
+The flags live on the ledger's rows, so the ledger's services write them (permission,
+validation, one transaction, the audit events ``item.publish``, ``item.update_publish``,
+``item.photo_publish`` and their withdrawals, on the item so they show in its history).
+The portal adds its own check before a photo is published: that it can serve it.
 """
 
 from __future__ import annotations
@@ -12,13 +12,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from django.db import transaction
-
-from shishi.core import audit
-from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
-from shishi.ledger import permissions as ledger_permissions
+from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.ledger import services as ledger_services
-from shishi.ledger import signals
 from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
 from shishi.orgs.permissions import scope_for
 from shishi.portal import images
@@ -37,58 +32,16 @@ def _require_office(actor: Any, jurisdiction_id: int) -> None:
         raise PermissionDenied(NOT_OFFICE)
 
 
-def _items_changed(programme_id: int, item_ids: list[int]) -> None:
-    """Tell the apps above the ledger (the board) once the transaction commits."""
-    transaction.on_commit(
-        lambda: signals.items_changed.send(
-            sender=Item, programme_id=programme_id, item_ids=item_ids
-        )
-    )
-
-
-def _stale_message(numbers: Iterable[str]) -> str:
-    listed = "、".join(numbers)
-    return f"事项 {listed} 在您打开页面后已被修改,请刷新页面核对内容后再公开"
-
-
 # --- items ----------------------------------------------------------------------------------
 
 
 def set_item_public(
     item: Item, public: bool, *, actor: Any, expected_version: int | None = None
 ) -> bool:
-    """Publish or withdraw an item; True if its state changed.
-
-    Publishing is refused (StaleEdit) when ``expected_version`` is given and the item was
-    edited since: the office publishes what it has read. Withdrawing is always allowed.
-    """
-    _require_office(actor, item.jurisdiction_id)
-    with transaction.atomic():
-        row = (
-            Item.objects.select_for_update()
-            .filter(pk=item.pk)
-            .order_by("pk")  # not the default order: its category join can't be locked
-            .values_list("is_public", "version")
-            .first()
-        )
-        if row is None:
-            raise NotFound("事项已不存在,请刷新页面")
-        was_public, version = row
-        if public and expected_version is not None and expected_version != version:
-            raise StaleEdit(_stale_message([item.number]))
-        item.is_public = public
-        if was_public == public:
-            return False
-        Item.objects.filter(pk=item.pk).update(is_public=public)
-        audit.record(
-            actor=actor,
-            action="item.publish" if public else "item.unpublish",
-            target=item,
-            changes={"is_public": [was_public, public]},
-            jurisdiction_id=item.jurisdiction_id,
-        )
-        signals.item_changed(item)
-    return True
+    """Publish or withdraw an item; True if its state changed (``ledger.services``)."""
+    return ledger_services.set_item_publication(
+        item, actor=actor, public=public, expected_version=expected_version
+    )
 
 
 def set_items_public(
@@ -99,57 +52,10 @@ def set_items_public(
     actor: Any,
     expected_versions: Mapping[int, int] | None = None,
 ) -> list[int]:
-    """Publish or withdraw many items of one programme at once; the ids that changed.
-
-    All or nothing: an id outside the programme, or (when publishing) an item edited since
-    its ``expected_versions`` entry, refuses the whole batch. One audit event per changed
-    item.
-    """
-    if not ledger_permissions.can_manage_programme(actor, programme):
-        raise PermissionDenied(NOT_OFFICE)
-    wanted = set(item_ids)
-    if not wanted:
-        raise ValidationFailed("请先勾选事项")
-    with transaction.atomic():
-        rows = list(
-            Item.objects.select_for_update()
-            .filter(programme_id=programme.pk, pk__in=wanted)
-            .order_by("pk")
-            .values_list("pk", "number", "name", "is_public", "version")
-        )
-        missing = wanted - {row[0] for row in rows}
-        if missing:
-            raise NotFound(f"有 {len(missing)} 个所选事项已不存在或不属于本计划,请刷新页面")
-        if public and expected_versions:
-            stale = [
-                number
-                for pk, number, _name, _public, version in rows
-                if pk in expected_versions and expected_versions[pk] != version
-            ]
-            if stale:
-                raise StaleEdit(_stale_message(stale))
-        changing = [row for row in rows if row[3] != public]
-        if not changing:
-            return []
-        ids = [row[0] for row in changing]
-        Item.objects.filter(pk__in=ids).update(is_public=public)
-        action = "item.publish" if public else "item.unpublish"
-        audit.record_many(
-            actor=actor,
-            entries=[
-                audit.Entry(
-                    action=action,
-                    target_type=Item._meta.label_lower,
-                    target_id=str(pk),
-                    target_repr=f"{number} {name}"[:300],
-                    changes={"is_public": [was_public, public]},
-                    jurisdiction_id=programme.jurisdiction_id,
-                )
-                for pk, number, name, was_public, _version in changing
-            ],
-        )
-        _items_changed(programme.pk, ids)
-    return ids
+    """Publish or withdraw many items of one programme at once (``ledger.services``)."""
+    return ledger_services.set_items_publication(
+        programme, item_ids, actor=actor, public=public, expected_versions=expected_versions
+    )
 
 
 # --- progress updates and their photos ------------------------------------------------------

@@ -1,8 +1,5 @@
-"""Every write to the ledger. Views, API, importer, commands and the demo call these.
-
-Each service checks permission, validates, runs in one transaction, and writes the audit
-event with old → new values.
-"""
+"""Programmes, categories and items: their creation, edits, targets, milestones and life
+cycle (close-out and reopening)."""
 
 from __future__ import annotations
 
@@ -12,21 +9,18 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit
-from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger import permissions, signals
 from shishi.ledger.models import (
-    Attachment,
     Category,
     Item,
     Lifecycle,
     Milestone,
     Programme,
-    ProgressUpdate,
     Target,
 )
 from shishi.ledger.parsing import parse_deadline
@@ -55,14 +49,6 @@ SNAPSHOT_FIELDS = (
     "lifecycle",
     "progress_text",
 )
-MAX_ATTACHMENT_BYTES = 10 * 1024 * 1024
-ALLOWED_ATTACHMENT_TYPES = (
-    "image/",
-    "application/pdf",
-    "application/vnd.openxmlformats-officedocument",
-    "application/msword",
-    "application/vnd.ms-excel",
-)
 
 
 def item_snapshot(item: Item, *, with_relations: bool = True) -> dict[str, Any]:
@@ -84,7 +70,7 @@ def lifecycle_for_rate(rate: Decimal, current: str) -> str:
     return Lifecycle.IN_PROGRESS if current == Lifecycle.IN_PROGRESS else Lifecycle.NOT_STARTED
 
 
-def _check_version(item: Item, expected_version: int | None) -> None:
+def check_version(item: Item, expected_version: int | None) -> None:
     if expected_version is not None and expected_version != item.version:
         raise StaleEdit(
             f"该事项已被他人修改(当前版本 {item.version},您编辑的是版本 {expected_version}),"
@@ -92,9 +78,9 @@ def _check_version(item: Item, expected_version: int | None) -> None:
         )
 
 
-def _bump(item: Item, expected_version: int | None, fields: Sequence[str]) -> None:
+def bump_version(item: Item, expected_version: int | None, fields: Sequence[str]) -> None:
     """Save ``fields`` only if the row still has the version we read (optimistic lock)."""
-    _check_version(item, expected_version)
+    check_version(item, expected_version)
     version = item.version
     values = {f: getattr(item, f) for f in fields}
     values["updated_at"] = timezone.now()
@@ -290,7 +276,7 @@ def update_item(
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"不能修改字段: {', '.join(sorted(unknown))}")
-    _check_version(item, expected_version)
+    check_version(item, expected_version)
     if (
         "lead_unit_id" in changes
         and changes["lead_unit_id"] != item.lead_unit_id
@@ -316,7 +302,7 @@ def update_item(
             else:
                 item.deadline_text, item.due_date, item.is_ongoing = "", None, False
             fields += ["due_date", "is_ongoing"]
-        _bump(item, expected_version, fields)
+        bump_version(item, expected_version, fields)
         if sponsor_leaders is not None:
             item.sponsor_leaders.set(list(sponsor_leaders))
         if partner_units is not None:
@@ -408,147 +394,6 @@ def complete_milestone(
     return milestone
 
 
-# --- progress -------------------------------------------------------------------------
-
-
-def _validate_attachment(f: UploadedFile) -> None:
-    ctype = (f.content_type or "").lower()
-    if f.size and f.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(f"附件“{f.name}”超过10MB")
-    if not ctype.startswith(ALLOWED_ATTACHMENT_TYPES):
-        raise ValidationFailed(
-            f"附件“{f.name}”类型不支持({ctype or '未知'}):请上传图片、PDF或Office文件"
-        )
-
-
-def record_progress(
-    item: Item,
-    *,
-    actor: Any,
-    text: str,
-    rate: Decimal | None = None,
-    reported_on: dt.date | None = None,
-    target_actuals: dict[int, Decimal] | None = None,
-    done_investment: Decimal | None = None,
-    attachments: Sequence[UploadedFile] = (),
-    expected_version: int | None = None,
-    as_note: bool = False,
-) -> ProgressUpdate:
-    """Post a progress update; the item's rate, lifecycle and latest progress follow from it.
-
-    A partner unit may post a note (``as_note``): it is kept on the timeline but does not
-    change the item's rate. A closed-out item takes no progress until it is reopened.
-    """
-    editor = permissions.can_post_progress(actor, item)
-    if not editor and not (as_note and permissions.can_post_note(actor, item)):
-        raise PermissionDenied("只有牵头单位或专班可以填报进展;配合单位只能添加备注")
-    if as_note and rate is not None:
-        raise ValidationFailed("配合单位备注不能修改完成率")
-    if item.lifecycle == Lifecycle.CLOSED_OUT:
-        raise ValidationFailed("事项已销号,如需继续填报请先由专班重新打开")
-    errors: dict[str, str] = {}
-    text = (text or "").strip()
-    if not text:
-        errors["text"] = "请填写进展情况"
-    if rate is not None and not Decimal(0) <= rate <= Decimal(100):
-        errors["rate"] = "完成率应在0到100之间"
-    today = timezone.localdate()
-    reported_on = reported_on or today
-    if reported_on > today:
-        errors["reported_on"] = "进展日期不能晚于今天"
-    if done_investment is not None and done_investment < 0:
-        errors["done_investment"] = "完成投资不能为负数"
-    targets = {t.pk: t for t in item.targets.all()} if target_actuals else {}
-    for target_id, value in (target_actuals or {}).items():
-        if target_id not in targets:
-            errors[f"target_{target_id}"] = "目标不属于该事项"
-        elif value < 0:
-            errors[f"target_{target_id}"] = "完成值不能为负数"
-    for f in attachments:
-        try:
-            _validate_attachment(f)
-        except ValidationFailed as exc:
-            errors.setdefault("attachments", exc.message)
-    if errors:
-        raise ValidationFailed("；".join(errors.values()), errors)
-    _check_version(item, expected_version)
-    scope = scope_for(actor)
-    unit_id = item.lead_unit_id if scope.edits_unit(item.lead_unit_id) else None
-    if unit_id is None and as_note:
-        unit_id = next(iter(sorted(permissions.partner_unit_ids_for(actor, item))), None)
-    with transaction.atomic():
-        before = {
-            "completion_rate": item.completion_rate,
-            "lifecycle": item.lifecycle,
-            "progress_text": item.progress_text,
-            "done_investment": item.done_investment,
-        }
-        update = ProgressUpdate.objects.create(
-            jurisdiction_id=item.jurisdiction_id,
-            item=item,
-            author=actor if getattr(actor, "pk", None) else None,
-            unit_id=unit_id,
-            reported_on=reported_on,
-            rate=rate,
-            text=text,
-            target_actuals={str(k): str(v) for k, v in (target_actuals or {}).items()},
-            done_investment=done_investment,
-            is_note=as_note,
-        )
-        update.attachment_list = [  # type: ignore[attr-defined]
-            Attachment.objects.create(
-                update=update,
-                file=f,
-                name=f.name or "附件",
-                content_type=f.content_type or "",
-                size=f.size or 0,
-            )
-            for f in attachments
-        ]
-        if unit_id is not None and unit_id == item.lead_unit_id:
-            update.unit = item.lead_unit
-        changes: dict[str, list[Any]] = {}
-        if not as_note:
-            is_latest = item.progress_date is None or reported_on >= item.progress_date
-            fields = []
-            if is_latest:
-                item.progress_text, item.progress_date = text, reported_on
-                fields += ["progress_text", "progress_date"]
-                if rate is not None:
-                    item.completion_rate = rate
-                    item.lifecycle = lifecycle_for_rate(rate, item.lifecycle)
-                    fields += ["completion_rate", "lifecycle"]
-                elif item.lifecycle == Lifecycle.NOT_STARTED:
-                    item.lifecycle = Lifecycle.IN_PROGRESS
-                    fields.append("lifecycle")
-            if done_investment is not None:
-                item.done_investment = done_investment
-                fields.append("done_investment")
-            _bump(item, expected_version, fields)
-            for target_id, value in (target_actuals or {}).items():
-                target = targets[target_id]
-                if target.actual != value:
-                    changes[f"target:{target.name}"] = [target.actual, value]
-                    Target.objects.filter(pk=target_id).update(actual=value)
-            after = {k: getattr(item, k) for k in before}
-            changes.update(audit.diff(before, after))
-        changes["update"] = [None, update.pk]
-        # The update itself, so the item's history reads on its own.
-        changes["reported_on"] = [None, reported_on]
-        if rate is not None:
-            changes["rate"] = [None, rate]
-        changes["text"] = [None, text]
-        audit.record(
-            actor=actor,
-            action="item.note" if as_note else "item.progress",
-            target=item,
-            changes=changes,
-            jurisdiction_id=item.jurisdiction_id,
-        )
-        signals.item_changed(item)
-    return update
-
-
 def close_out_item(
     item: Item, *, actor: Any, note: str = "", expected_version: int | None = None
 ) -> Item:
@@ -559,12 +404,12 @@ def close_out_item(
         raise ValidationFailed("事项已销号")
     if item.lifecycle != Lifecycle.DONE:
         raise ValidationFailed(f"只有已完成的事项可以销号(当前完成率 {item.completion_rate:.0f}%)")
-    _check_version(item, expected_version)
+    check_version(item, expected_version)
     with transaction.atomic():
         before = item.lifecycle
         item.lifecycle = Lifecycle.CLOSED_OUT
         item.closed_out_at = timezone.now()
-        _bump(item, expected_version, ["lifecycle", "closed_out_at"])
+        bump_version(item, expected_version, ["lifecycle", "closed_out_at"])
         audit.record(
             actor=actor,
             action="item.close_out",
@@ -586,12 +431,12 @@ def reopen_item(
         raise ValidationFailed("只有已销号的事项可以重新打开")
     if not reason.strip():
         raise ValidationFailed("请填写重新打开的原因", {"reason": "请填写重新打开的原因"})
-    _check_version(item, expected_version)
+    check_version(item, expected_version)
     with transaction.atomic():
         before = item.lifecycle
         item.lifecycle = Lifecycle.IN_PROGRESS
         item.closed_out_at = None
-        _bump(item, expected_version, ["lifecycle", "closed_out_at"])
+        bump_version(item, expected_version, ["lifecycle", "closed_out_at"])
         audit.record(
             actor=actor,
             action="item.reopen",
@@ -601,125 +446,3 @@ def reopen_item(
         )
         signals.item_changed(item)
     return item
-
-
-# --- publication on the public portal -------------------------------------------------------
-# The portal shows what the programme office publishes. The flags live on the ledger's rows,
-# so the ledger writes them; the portal adds its own checks (can it serve the photo?) and
-# calls these. Audit events name the item as their target, so they show in its history:
-# ``item.update_publish`` / ``item.update_unpublish`` with the update's id and date,
-# ``item.photo_publish`` / ``item.photo_unpublish`` with the attachment's id and name.
-
-PUBLIC_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-NOT_PUBLISHER = "只有本区专班(或市专班)可以决定公开内容"
-NOTE_NOT_PUBLIC = "配合单位备注仅供内部参考,不能公开"
-NOT_A_PHOTO = "只有照片(JPEG、PNG、WebP格式)可以公开"
-
-
-def _require_publisher(actor: Any, jurisdiction_id: int) -> None:
-    """The programme office of the district, or the city office over it."""
-    if not scope_for(actor).is_office_for(jurisdiction_id):
-        raise PermissionDenied(NOT_PUBLISHER)
-
-
-def _locked_flag(rows: Any, pk: int, gone: str) -> bool:
-    """The row's ``is_public``, the row locked until the transaction ends; NotFound if gone."""
-    flag = rows.select_for_update().filter(pk=pk).values_list("is_public", flat=True).first()
-    if flag is None:
-        raise NotFound(gone)
-    return bool(flag)
-
-
-def _audit_publication(
-    on: ProgressUpdate, action: str, public: bool, /, *, actor: Any, **changes: list[Any]
-) -> None:
-    """One audit event on the update's item: what changed, the update's date, the flag."""
-    audit.record(
-        actor=actor,
-        action=action,
-        target=on.item,
-        changes={
-            **changes,
-            "reported_on": [None, on.reported_on],
-            "is_public": [not public, public],
-        },
-        jurisdiction_id=on.jurisdiction_id,
-    )
-
-
-def _publish_photos(
-    update: ProgressUpdate, attachments: Iterable[Attachment], public: bool, *, actor: Any
-) -> int:
-    changed = 0
-    for attachment in attachments:
-        if attachment.update_id != update.pk:
-            raise ValidationFailed("所选照片不属于该条进展")
-        if public and attachment.content_type not in PUBLIC_PHOTO_TYPES:
-            raise ValidationFailed(f"“{attachment.name}”:{NOT_A_PHOTO}")
-        if attachment.is_public == public:
-            continue
-        Attachment.objects.filter(pk=attachment.pk).update(is_public=public)
-        attachment.is_public = public
-        action = "item.photo_publish" if public else "item.photo_unpublish"
-        name = [None, attachment.name]
-        _audit_publication(
-            update,
-            action,
-            public,
-            actor=actor,
-            attachment=[None, attachment.pk],
-            attachment_name=name,
-        )
-        changed += 1
-    return changed
-
-
-def set_update_publication(
-    update: ProgressUpdate,
-    *,
-    actor: Any,
-    public: bool,
-    attachments: Iterable[Attachment] = (),
-) -> bool:
-    """Publish or withdraw a progress update on the portal; True if its flag changed.
-
-    Office only. Its photos are not published with it, except those in ``attachments``
-    (the ones the office ticked), all or nothing with the update. A partner unit's note is
-    never published; withdrawing anything is always allowed.
-    """
-    _require_publisher(actor, update.jurisdiction_id)
-    if public and update.is_note:
-        raise ValidationFailed(NOTE_NOT_PUBLIC)
-    chosen = list(attachments)
-    with transaction.atomic():
-        was_public = _locked_flag(ProgressUpdate.objects, update.pk, "该条进展已不存在,请刷新页面")
-        update.is_public = public
-        changed = was_public != public
-        if changed:
-            ProgressUpdate.objects.filter(pk=update.pk).update(is_public=public)
-            action = "item.update_publish" if public else "item.update_unpublish"
-            _audit_publication(update, action, public, actor=actor, update=[None, update.pk])
-        photos_changed = _publish_photos(update, chosen, True, actor=actor) if public else 0
-        if changed or photos_changed:
-            signals.item_changed(update.item)
-    return changed
-
-
-def set_attachment_publication(attachment: Attachment, *, actor: Any, public: bool) -> bool:
-    """Publish or withdraw one photo of a progress update; True if its flag changed.
-
-    Office only; JPEG, PNG and WebP images only, never a partner unit's note's. The photo
-    shows on the portal only while its update and item are public too.
-    """
-    update = attachment.update
-    _require_publisher(actor, update.jurisdiction_id)
-    if public and update.is_note:
-        raise ValidationFailed(NOTE_NOT_PUBLIC)
-    with transaction.atomic():
-        attachment.is_public = _locked_flag(
-            Attachment.objects, attachment.pk, "该照片已不存在,请刷新页面"
-        )
-        changed = _publish_photos(update, [attachment], public, actor=actor)
-        if changed:
-            signals.item_changed(update.item)
-    return bool(changed)

@@ -1,0 +1,250 @@
+"""What the public portal shows, decided by the programme office: the flags live on the
+ledger's rows, so the ledger writes them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from django.db import transaction
+
+from shishi.core import audit
+from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from shishi.ledger import permissions, signals
+from shishi.ledger.models import (
+    Attachment,
+    Item,
+    Programme,
+    ProgressUpdate,
+)
+from shishi.orgs.permissions import scope_for
+
+# --- publication on the public portal -------------------------------------------------------
+# The portal shows what the programme office publishes. The flags live on the ledger's rows,
+# so the ledger writes them; the portal adds its own checks (can it serve the photo?) and
+# calls these. Audit events name the item as their target, so they show in its history:
+# ``item.update_publish`` / ``item.update_unpublish`` with the update's id and date,
+# ``item.photo_publish`` / ``item.photo_unpublish`` with the attachment's id and name.
+
+PUBLIC_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
+NOT_PUBLISHER = "只有本区专班(或市专班)可以决定公开内容"
+NOTE_NOT_PUBLIC = "配合单位备注仅供内部参考,不能公开"
+NOT_A_PHOTO = "只有照片(JPEG、PNG、WebP格式)可以公开"
+
+
+def _require_publisher(actor: Any, jurisdiction_id: int) -> None:
+    """The programme office of the district, or the city office over it."""
+    if not scope_for(actor).is_office_for(jurisdiction_id):
+        raise PermissionDenied(NOT_PUBLISHER)
+
+
+def _stale_message(numbers: Iterable[str]) -> str:
+    listed = "、".join(numbers)
+    return f"事项 {listed} 在您打开页面后已被修改,请刷新页面核对内容后再公开"
+
+
+# --- items ----------------------------------------------------------------------------------
+
+
+def set_item_publication(
+    item: Item, *, actor: Any, public: bool, expected_version: int | None = None
+) -> bool:
+    """Publish or withdraw an item; True if its state changed.
+
+    Publishing is refused (StaleEdit) when ``expected_version`` is given and the item was
+    edited since: the office publishes what it has read. Withdrawing is always allowed.
+    """
+    _require_publisher(actor, item.jurisdiction_id)
+    with transaction.atomic():
+        row = (
+            Item.objects.select_for_update()
+            .filter(pk=item.pk)
+            .order_by("pk")  # not the default order: its category join can't be locked
+            .values_list("is_public", "version")
+            .first()
+        )
+        if row is None:
+            raise NotFound("事项已不存在,请刷新页面")
+        was_public, version = row
+        if public and expected_version is not None and expected_version != version:
+            raise StaleEdit(_stale_message([item.number]))
+        item.is_public = public
+        if was_public == public:
+            return False
+        Item.objects.filter(pk=item.pk).update(is_public=public)
+        audit.record(
+            actor=actor,
+            action="item.publish" if public else "item.unpublish",
+            target=item,
+            changes={"is_public": [was_public, public]},
+            jurisdiction_id=item.jurisdiction_id,
+        )
+        signals.item_changed(item)
+    return True
+
+
+def set_items_publication(
+    programme: Programme,
+    item_ids: Iterable[int],
+    *,
+    actor: Any,
+    public: bool,
+    expected_versions: Mapping[int, int] | None = None,
+) -> list[int]:
+    """Publish or withdraw many items of one programme at once; the ids that changed.
+
+    All or nothing: an id outside the programme, or (when publishing) an item edited since
+    its ``expected_versions`` entry, refuses the whole batch. One audit event per changed
+    item.
+    """
+    if not permissions.can_manage_programme(actor, programme):
+        raise PermissionDenied(NOT_PUBLISHER)
+    wanted = set(item_ids)
+    if not wanted:
+        raise ValidationFailed("请先勾选事项")
+    with transaction.atomic():
+        rows = list(
+            Item.objects.select_for_update()
+            .filter(programme_id=programme.pk, pk__in=wanted)
+            .order_by("pk")
+            .values_list("pk", "number", "name", "is_public", "version")
+        )
+        missing = wanted - {row[0] for row in rows}
+        if missing:
+            raise NotFound(f"有 {len(missing)} 个所选事项已不存在或不属于本计划,请刷新页面")
+        if public and expected_versions:
+            stale = [
+                number
+                for pk, number, _name, _public, version in rows
+                if pk in expected_versions and expected_versions[pk] != version
+            ]
+            if stale:
+                raise StaleEdit(_stale_message(stale))
+        changing = [row for row in rows if row[3] != public]
+        if not changing:
+            return []
+        ids = [row[0] for row in changing]
+        Item.objects.filter(pk__in=ids).update(is_public=public)
+        action = "item.publish" if public else "item.unpublish"
+        audit.record_many(
+            actor=actor,
+            entries=[
+                audit.Entry(
+                    action=action,
+                    target_type=Item._meta.label_lower,
+                    target_id=str(pk),
+                    target_repr=f"{number} {name}"[:300],
+                    changes={"is_public": [was_public, public]},
+                    jurisdiction_id=programme.jurisdiction_id,
+                )
+                for pk, number, name, was_public, _version in changing
+            ],
+        )
+        signals.items_changed.send(sender=Item, programme_id=programme.pk, item_ids=ids)
+    return ids
+
+
+# --- progress updates and their photos ------------------------------------------------------
+
+
+def _locked_flag(rows: Any, pk: int, gone: str) -> bool:
+    """The row's ``is_public``, the row locked until the transaction ends; NotFound if gone."""
+    flag = rows.select_for_update().filter(pk=pk).values_list("is_public", flat=True).first()
+    if flag is None:
+        raise NotFound(gone)
+    return bool(flag)
+
+
+def _audit_publication(
+    on: ProgressUpdate, action: str, public: bool, /, *, actor: Any, **changes: list[Any]
+) -> None:
+    """One audit event on the update's item: what changed, the update's date, the flag."""
+    audit.record(
+        actor=actor,
+        action=action,
+        target=on.item,
+        changes={
+            **changes,
+            "reported_on": [None, on.reported_on],
+            "is_public": [not public, public],
+        },
+        jurisdiction_id=on.jurisdiction_id,
+    )
+
+
+def _publish_photos(
+    update: ProgressUpdate, attachments: Iterable[Attachment], public: bool, *, actor: Any
+) -> int:
+    changed = 0
+    for attachment in attachments:
+        if attachment.update_id != update.pk:
+            raise ValidationFailed("所选照片不属于该条进展")
+        if public and attachment.content_type not in PUBLIC_PHOTO_TYPES:
+            raise ValidationFailed(f"“{attachment.name}”:{NOT_A_PHOTO}")
+        if attachment.is_public == public:
+            continue
+        Attachment.objects.filter(pk=attachment.pk).update(is_public=public)
+        attachment.is_public = public
+        action = "item.photo_publish" if public else "item.photo_unpublish"
+        name = [None, attachment.name]
+        _audit_publication(
+            update,
+            action,
+            public,
+            actor=actor,
+            attachment=[None, attachment.pk],
+            attachment_name=name,
+        )
+        changed += 1
+    return changed
+
+
+def set_update_publication(
+    update: ProgressUpdate,
+    *,
+    actor: Any,
+    public: bool,
+    attachments: Iterable[Attachment] = (),
+) -> bool:
+    """Publish or withdraw a progress update on the portal; True if its flag changed.
+
+    Office only. Its photos are not published with it, except those in ``attachments``
+    (the ones the office ticked), all or nothing with the update. A partner unit's note is
+    never published; withdrawing anything is always allowed.
+    """
+    _require_publisher(actor, update.jurisdiction_id)
+    if public and update.is_note:
+        raise ValidationFailed(NOTE_NOT_PUBLIC)
+    chosen = list(attachments)
+    with transaction.atomic():
+        was_public = _locked_flag(ProgressUpdate.objects, update.pk, "该条进展已不存在,请刷新页面")
+        update.is_public = public
+        changed = was_public != public
+        if changed:
+            ProgressUpdate.objects.filter(pk=update.pk).update(is_public=public)
+            action = "item.update_publish" if public else "item.update_unpublish"
+            _audit_publication(update, action, public, actor=actor, update=[None, update.pk])
+        photos_changed = _publish_photos(update, chosen, True, actor=actor) if public else 0
+        if changed or photos_changed:
+            signals.item_changed(update.item)
+    return changed
+
+
+def set_attachment_publication(attachment: Attachment, *, actor: Any, public: bool) -> bool:
+    """Publish or withdraw one photo of a progress update; True if its flag changed.
+
+    Office only; JPEG, PNG and WebP images only, never a partner unit's note's. The photo
+    shows on the portal only while its update and item are public too.
+    """
+    update = attachment.update
+    _require_publisher(actor, update.jurisdiction_id)
+    if public and update.is_note:
+        raise ValidationFailed(NOTE_NOT_PUBLIC)
+    with transaction.atomic():
+        attachment.is_public = _locked_flag(
+            Attachment.objects, attachment.pk, "该照片已不存在,请刷新页面"
+        )
+        changed = _publish_photos(update, [attachment], public, actor=actor)
+        if changed:
+            signals.item_changed(update.item)
+    return bool(changed)
