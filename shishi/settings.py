@@ -60,8 +60,24 @@ TEMPLATES = [
     {
         "BACKEND": "django.template.backends.django.DjangoTemplates",
         "DIRS": [BASE_DIR / "shishi" / "templates"],
-        "APP_DIRS": True,
         "OPTIONS": {
+            # Templates are parsed once per process and kept (the cached loader; with DEBUG
+            # off Django would pick it anyway, template_partials would wrap one in: say it
+            # here). The partials loader on top serves "page.html#partial" names.
+            "loaders": [
+                (
+                    "template_partials.loader.Loader",
+                    [
+                        (
+                            "django.template.loaders.cached.Loader",
+                            [
+                                "django.template.loaders.filesystem.Loader",
+                                "django.template.loaders.app_directories.Loader",
+                            ],
+                        )
+                    ],
+                )
+            ],
             "context_processors": [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 from decimal import Decimal, InvalidOperation
 from typing import Any
+from urllib.parse import urlencode
 
 from django import template
 from django.conf import settings
@@ -147,6 +148,19 @@ def bar_width(value: Any) -> str:
 
 
 @register.filter
+def gap_class(rate: Decimal | None, planned: Decimal | None) -> str:
+    """How far a rate trails its plan (序时进度), for colouring: '', 'gap-behind', 'gap-far'."""
+    if rate is None or planned is None:
+        return ""
+    gap = planned - rate
+    if gap > 30:
+        return "gap-far"
+    if gap > 10:
+        return "gap-behind"
+    return ""
+
+
+@register.filter
 def filesize(value: Any) -> str:
     size = _decimal(value) or Decimal(0)
     if size >= 1024 * 1024:
@@ -160,3 +174,19 @@ def filesize(value: Any) -> str:
 def demo_mode() -> bool:
     """Whether the demo hints (sample logins) may be shown: DEBUG or SHISHI_DEMO."""
     return bool(settings.DEBUG or getattr(settings, "SHISHI_DEMO", False))
+
+
+@register.simple_tag(takes_context=True)
+def query_link(context: template.Context, **changes: Any) -> str:
+    """The request's query string with some keys set (``None`` drops one): ``?q=x&page=2``.
+
+    What Django's ``querystring`` tag returns, without its copy of the whole QueryDict per
+    link: a ledger page carries some twenty chip and page links.
+    """
+    params = dict(context["request"].GET.lists())
+    for key, value in changes.items():
+        if value is None:
+            params.pop(key, None)
+        else:
+            params[key] = [str(value)]
+    return "?" + urlencode([(k, v) for k, vs in params.items() for v in vs])

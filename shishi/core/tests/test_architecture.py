@@ -45,10 +45,7 @@ KNOWN_TABLE_LITERALS: set[str] = {
     "orgs/api_auth.py",
     "orgs/permissions.py",
 }
-KNOWN_MARKUP: set[str] = {
-    "board/templatetags/board_ui.py",
-    "ledger/templatetags/ledger_ui.py",
-}
+KNOWN_MARKUP: set[str] = set()
 KNOWN_UPWARD_IMPORTS: set[str] = set()
 
 

@@ -2,29 +2,19 @@
 
 from __future__ import annotations
 
-import html
-from collections.abc import Callable, Iterable, Mapping
+import functools
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from typing import Any
-from urllib.parse import urlencode
+from decimal import Decimal
+from typing import Any, TypedDict
 
 from django import template
-from django.http import HttpRequest
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.safestring import mark_safe
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
-from shishi.core.templatetags.shishi_format import (
-    bar_width,
-    cn_date,
-    cn_datetime,
-    cn_money,
-    filesize,
-    is_english,
-    pct,
-)
+from shishi.core.templatetags.shishi_format import EMPTY, cn_date, cn_money, is_english, pct
 from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Lifecycle, Programme, overdue
 from shishi.ledger.selectors import (
     LIFECYCLE_LABELS,
@@ -363,118 +353,35 @@ def describe_history(
     return out
 
 
-@register.simple_tag
-def select_options(choices: Iterable[tuple[Any, Any]], selected: Any) -> str:
-    """``<option>`` elements for (value, label) pairs, the one equal to ``selected`` chosen.
-
-    A district has a few hundred units and leaders; a template loop over them cost several
-    milliseconds a page.
-    """
-    chosen = "" if selected is None else str(selected)
-    esc = html.escape  # Django's escape checks every argument for laziness: 300 calls a page
-    out = []
-    for value, label in choices:
-        text = str(value)
-        mark = " selected" if text == chosen else ""
-        out.append(f'<option value="{esc(text)}"{mark}>{esc(str(label))}</option>')
-    return mark_safe("".join(out))
-
-
-# --- chips and pager -----------------------------------------------------------------
-# Each chip and page link carries the page's query with one change; through the template's
-# ``querystring`` tag (a deep copy of the query each time) they cost over a millisecond.
-
-_HX = 'hx-target="#ledger-results" hx-swap="outerHTML" hx-push-url="true"'
-
-
-def _query_links(request: HttpRequest) -> Callable[..., str]:
-    """``link(key=value, …)``: the request's query string with those keys set (None drops
-    one), escaped for an attribute; what Django's ``querystring`` tag returns."""
-    params = dict(request.GET.lists())
-
-    def link(**changes: Any) -> str:
-        merged = dict(params)
-        for key, value in changes.items():
-            if value is None:
-                merged.pop(key, None)
-            else:
-                merged[key] = [str(value)]
-        return html.escape("?" + urlencode([(k, v) for k, vs in merged.items() for v in vs]))
-
-    return link
-
-
-@register.simple_tag(takes_context=True)
-def ledger_chips(context: template.Context) -> str:
-    """The category chips over the ledger table, with their counts (escaped, safe)."""
-    link = _query_links(context["request"])
-    chosen = context["filters"].category
-    out = []
-    q = link(category=None, page=None)
-    out.append(
-        f'<a class="chip{"" if chosen else " chip-on"}" href="{q}" hx-get="{q}" {_HX}>'
-        f"{html.escape(gettext('全部'))} <b>{context['chips_total']}</b></a>"
-    )
-    for chip in context["chips"]:
-        name = html.escape(str(chip["name"]))
-        if chip["id"] is None:
-            out.append(f'<span class="chip">{name} <b>{chip["n"]}</b></span>')
-            continue
-        q = link(category=chip["id"], page=None)
-        on = " chip-on" if chip["id"] == chosen else ""
-        out.append(
-            f'<a class="chip{on}" href="{q}" hx-get="{q}" {_HX}>{name} <b>{chip["n"]}</b></a>'
-        )
-    return mark_safe("\n".join(out))
-
-
-@register.simple_tag(takes_context=True)
-def ledger_pager(context: template.Context) -> str:
-    """Previous, numbered (elided) and next page links (escaped, safe); empty for one page."""
-    paginator, page = context["paginator"], context["page"]
-    if paginator.num_pages <= 1:
-        return ""
-    link = _query_links(context["request"])
-    out = [f'<nav class="pager" aria-label="{html.escape(gettext("分页"))}">']
-    if page.has_previous():
-        q = link(page=page.previous_page_number())
-        out.append(
-            f'<a href="{q}" hx-get="{q}" {_HX} rel="prev">{html.escape(gettext("上一页"))}</a>'
-        )
-    for n in context["page_range"]:
-        if n == paginator.ELLIPSIS:
-            out.append('<span class="gap">…</span>')
-        elif n == page.number:
-            out.append(f'<span class="current" aria-current="page">{n}</span>')
-        else:
-            q = link(page=n)
-            out.append(f'<a href="{q}" hx-get="{q}" {_HX}>{n}</a>')
-    if page.has_next():
-        q = link(page=page.next_page_number())
-        out.append(
-            f'<a href="{q}" hx-get="{q}" {_HX} rel="next">{html.escape(gettext("下一页"))}</a>'
-        )
-    out.append("</nav>")
-    return mark_safe("\n".join(out))
-
-
 # --- ledger rows --------------------------------------------------------------------------
-# A ledger page shows up to 100 rows. Rendering each through the template engine cost about
-# a millisecond a row; building the same markup here costs a few tens of microseconds.
+# A ledger page shows up to 100 rows (ledger/_rows.html). What a row shows is worked out here
+# once per row, as plain text the template escapes. Rows are dicts: the template engine looks
+# a dict key up directly, an attribute only after a failed key lookup, and a 100-row page
+# makes some two thousand lookups.
 
-_ROW = (
-    '<tr{overdue_class}><td class="col-num" data-label="{l[num]}">{number}</td>'
-    '<td class="col-name" data-label="{l[name]}"><a href="{url}">{name}</a></td>'
-    '<td class="col-cat" data-label="{l[category]}">{category}</td>'
-    '<td class="col-unit" data-label="{l[unit]}">{unit}{partners}</td>'
-    '<td class="col-leader" data-label="{l[leader]}">{leaders}</td>'
-    '<td class="col-due" data-label="{l[due]}">{deadline}{due_sub}</td>'
-    '<td class="col-rate" data-label="{l[rate]}"><span class="rate"><span class="bar {bar}">'
-    '<span style="width:{width}%"></span></span><span class="rate-num">{rate}</span></span></td>'
-    '<td class="col-state" data-label="{l[state]}"><span class="badge {badge}">{state}</span>'
-    "{overdue_badge}</td>"
-    '<td class="col-date" data-label="{l[date]}">{date}</td></tr>'
-)
+
+class LedgerRow(TypedDict):
+    url: str
+    number: str
+    name: str
+    category: str
+    unit: str
+    partners: str  # the partner units, "、"-joined ("" for none)
+    leaders: str
+    deadline: str
+    due: str  # the due date, when the deadline text does not say it already
+    completion_rate: Decimal
+    bar: str  # the rate bar's colour class
+    badge: str  # the lifecycle badge's class
+    state: str
+    is_overdue: bool
+    progress_date: str
+
+
+@functools.lru_cache(maxsize=4096)
+def item_url(pk: int) -> str:
+    """``reverse`` once per item: a ledger page links up to a hundred."""
+    return reverse("ledger:item", args=[pk])
 
 
 def _names(objs: Iterable[Any]) -> str:
@@ -482,144 +389,52 @@ def _names(objs: Iterable[Any]) -> str:
 
 
 @register.simple_tag
-def ledger_rows(items: Iterable[ItemRow], labels: Mapping[str, str]) -> str:
-    """The ``<tr>`` of each item as the ledger table shows it (escaped, safe to output).
-
-    Every value goes through the standard library's ``html.escape`` (what Django's
-    ``escape`` does, without its lazy-string wrapper, which cost more than the rest of the
-    row on a 100-row page).
-    """
-    esc = html.escape
+def ledger_rows(items: Iterable[ItemRow]) -> list[LedgerRow]:
+    """What each row of a ledger table shows, in the table's order."""
     today = timezone.localdate()
-    item_url = reverse("ledger:item", args=[0])[: -len("0/")]
-    l = {key: esc(str(value)) for key, value in labels.items()}  # noqa: E741
-    overdue_badge = f' <span class="badge badge-red">{l["overdue"]}</span>'
-    lifecycle_labels = {k: esc(str(v)) for k, v in Lifecycle.choices}
-    english = is_english()
-    out = []
+    lifecycle_labels = {k: str(v) for k, v in Lifecycle.choices}
+    english = is_english()  # asked once: the language lookup costs more than a date
+    rows = []
     for item in items:
-        finished = item.lifecycle in FINISHED_LIFECYCLES
         is_overdue = overdue(item.due_date, item.lifecycle, today)
-        partners = _names(partners_of(item))
         due = item.due_date
-        out.append(
-            _ROW.format(
-                l=l,
-                overdue_class=' class="row-overdue"' if is_overdue else "",
-                number=esc(item.number),
-                url=f"{item_url}{item.pk}/",
-                name=esc(item.name),
-                category=esc(item.category.name) if item.category else "—",
-                unit=esc(item.lead_unit.name),
-                partners=f'<span class="sub">{l["partners"]}:{esc(partners)}</span>'
-                if partners
-                else "",
-                leaders=esc(_names(leaders_of(item))) or "—",
-                deadline=esc(item.deadline_text) or "—",
-                due_sub=f'<span class="sub">{esc(cn_date(due, english))}</span>'
-                if due and item.deadline_text != due.isoformat()
-                else "",
-                bar="bar-red" if is_overdue else ("bar-green" if finished else ""),
-                width=bar_width(item.completion_rate),
-                rate=esc(pct(item.completion_rate)),
+        rows.append(
+            LedgerRow(
+                url=item_url(item.pk),
+                number=item.number,
+                name=item.name,
+                category=item.category.name if item.category else EMPTY,
+                unit=item.lead_unit.name,
+                partners=_names(partners_of(item)),
+                leaders=_names(leaders_of(item)) or EMPTY,
+                deadline=item.deadline_text or EMPTY,
+                due=cn_date(due, english) if due and item.deadline_text != due.isoformat() else "",
+                completion_rate=item.completion_rate,
+                bar="bar-red"
+                if is_overdue
+                else ("bar-green" if item.lifecycle in FINISHED_LIFECYCLES else ""),
                 badge=LIFECYCLE_CLASSES.get(item.lifecycle, "badge-muted"),
-                state=lifecycle_labels.get(item.lifecycle) or esc(item.lifecycle),
-                overdue_badge=overdue_badge if is_overdue else "",
-                date=esc(cn_date(item.progress_date, english)),
+                state=lifecycle_labels.get(item.lifecycle) or item.lifecycle,
+                is_overdue=is_overdue,
+                progress_date=cn_date(item.progress_date, english),
             )
         )
-    return mark_safe("\n".join(out))
+    return rows
 
 
-# --- the item page's timeline and history -------------------------------------------------
-# Fifty updates and thirty history entries through template loops cost ~20 ms a page;
-# the same markup built here costs a few.
+# --- the item page's timeline ---------------------------------------------------------------
 
 
-def _text_html(text: str) -> str:
-    """Escaped text with its line breaks kept (Django's ``linebreaksbr``)."""
-    return html.escape(text).replace("\r\n", "\n").replace("\r", "\n").replace("\n", "<br>")
+@register.filter
+def update_who(update: UpdateRow) -> str:
+    """Who reported a progress update: "unit · author" (either may be blank)."""
+    return " · ".join(x for x in (update.unit_name, update.author_name) if x)
 
 
-def _attachment_html(url: str, a: Any) -> str:
-    esc = html.escape
-    if a.is_image:
-        return (
-            f'<li><a href="{url}" target="_blank" rel="noopener"><img src="{url}" '
-            f'alt="{esc(a.name)}" loading="lazy" width="96" height="72"></a></li>'
-        )
-    return (
-        f'<li><a class="file" href="{url}">📎 {esc(a.name)} '
-        f'<span class="muted">{esc(filesize(a.size))}</span></a></li>'
-    )
-
-
-@register.simple_tag
-def progress_timeline(updates: Iterable[UpdateRow], item: Item) -> str:
-    """The ``<li>`` of each progress update, newest first (escaped, safe to output)."""
-    esc = html.escape
-    note_badge = f'<span class="badge badge-amber">{esc(gettext("配合单位备注"))}</span>'
-    invest_label = gettext("累计完成投资")
-    attachment_url = reverse("ledger:attachment", args=[item.pk, 0])[: -len("0/")]
-    english = is_english()
-    out = []
-    for u in updates:
-        if u.is_note:
-            head_mark = note_badge
-        elif u.rate is not None:
-            head_mark = f'<span class="tl-rate">{esc(pct(u.rate))}</span>'
-        else:
-            head_mark = ""
-        who = " · ".join(x for x in (u.unit_name, u.author_name) if x)
-        figures = [f"{name} {value}{unit}" for name, value, unit in u.target_lines]
-        if u.done_investment is not None:
-            figures.append(f"{invest_label} {cn_money(u.done_investment)}")
-        parts = [
-            '<li class="tl-note">' if u.is_note else "<li>",
-            '<div class="tl-head"><span class="tl-date">',
-            f"{esc(cn_date(u.reported_on, english))}</span>",
-            head_mark,
-            f'<span class="tl-who">{esc(who)}</span></div>',
-            f'<div class="tl-text">{_text_html(u.text)}</div>',
-        ]
-        if figures:
-            parts.append(f'<p class="tl-figures">{esc(";".join(figures))}</p>')
-        if u.attachments:
-            parts.append('<ul class="attachments">')
-            parts.extend(_attachment_html(f"{attachment_url}{a.pk}/", a) for a in u.attachments)
-            parts.append("</ul>")
-        parts.append("</li>")
-        out.append("".join(parts))
-    return mark_safe("\n".join(out))
-
-
-def _title(full: str) -> str:
-    return f' title="{html.escape(full)}"' if full else ""
-
-
-@register.simple_tag
-def history_entries(history: Iterable[HistoryEntry]) -> str:
-    """The ``<li>`` of each history entry (escaped, safe to output)."""
-    esc = html.escape
-    english = is_english()
-    out = []
-    for h in history:
-        changes = []
-        for c in h.changes:
-            old = (
-                ""
-                if h.is_create
-                else f' <span class="h-old"{_title(c.old_full)}>{esc(c.old)}</span> →'
-            )
-            changes.append(
-                f'<li><span class="h-field">{esc(str(c.label))}</span>'
-                f"{':' if h.is_create else ''}{old} "
-                f'<span class="h-new"{_title(c.new_full)}>{esc(c.new)}</span></li>'
-            )
-        listed = f'<ul class="h-changes">{"".join(changes)}</ul>' if changes else ""
-        out.append(
-            f'<li><div class="h-head"><b>{esc(str(h.action))}</b> <span class="muted">'
-            f"{esc(h.who)} · {esc(cn_datetime(h.event.created_at, english))}</span></div>"
-            f"{listed}</li>"
-        )
-    return mark_safe("\n".join(out))
+@register.filter
+def update_figures(update: UpdateRow) -> str:
+    """The target values and the investment an update reported, on one line."""
+    figures = [f"{name} {value}{unit}" for name, value, unit in update.target_lines]
+    if update.done_investment is not None:
+        figures.append(f"{gettext('累计完成投资')} {cn_money(update.done_investment)}")
+    return ";".join(figures)
