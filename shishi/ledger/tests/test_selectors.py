@@ -94,10 +94,8 @@ def test_item_rows_match_the_models(world: World) -> None:
 
 
 def test_programme_pages_follow_category_order_then_number(world: World) -> None:
-    from django.db.models import Count
-
     from shishi.ledger.models import Category, Programme
-    from shishi.ledger.selectors import programme_page
+    from shishi.ledger.queries import Matching
     from shishi.ledger.tests.factories import CategoryFactory, ItemFactory, ProgrammeFactory
 
     programme = cast(Programme, ProgrammeFactory(jurisdiction=world.nangang, year=2030))
@@ -115,22 +113,17 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
             key=lambda kv: ({first: 0, second: 1, None: 2}[kv[1][0]], kv[1][1], kv[0]),
         )
     ]
-    items = Item.objects.filter(programme=programme)
-    counts: dict[int | None, int] = dict(
-        items.order_by().values_list("category_id").annotate(n=Count("id"))
-    )
-    order = [first.pk, second.pk]
+    items = Matching(programme=programme.pk)
+    counts, order = items.counts_in_order()
+    assert order == [first.pk, second.pk]
+    assert counts == {first.pk: 2, second.pk: 3, None: 2}
     pages = [
-        [r.id for r in programme_page(items, counts, order, offset=offset, limit=3)]
-        for offset in (0, 3, 6)
+        [r.id for r in items.page(counts, order, offset=offset, limit=3)] for offset in (0, 3, 6)
     ]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [pk for page in pages for pk in page] == expected
-    assert programme_page(items, counts, order, offset=7, limit=3) == []
+    assert items.page(counts, order, offset=7, limit=3) == []
     only_second: dict[int | None, int] = {second.pk: counts[second.pk]}
-    assert [
-        r.id
-        for r in programme_page(
-            items.filter(category=second), only_second, order, offset=1, limit=5
-        )
-    ] == [pk for pk in expected if made[pk][0] == second][1:]
+    assert [r.id for r in items.page(only_second, order, offset=1, limit=5)] == [
+        pk for pk in expected if made[pk][0] == second
+    ][1:]
