@@ -127,3 +127,13 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
     assert [r.id for r in items.page(only_second, order, offset=1, limit=5)] == [
         pk for pk in expected if made[pk][0] == second
     ][1:]
+
+
+def test_history_of_a_removed_account_keeps_the_recorded_name(world: World) -> None:
+    from shishi.orgs.models import User
+
+    _post(world, 5, rate="50")
+    User.objects.filter(pk=world.editor_a.pk).delete()
+    latest = history_rows(world.item_a, limit=1)[0]
+    assert latest.actor_label == ""
+    assert latest.actor_name == world.editor_a.username
