@@ -52,7 +52,7 @@ class Table:
         if field.startswith("_"):
             raise AttributeError(field)
         column = self._model._meta.get_field(field).column  # type: ignore[union-attr]
-        return str(connection.ops.quote_name(column))
+        return str(connection.ops.quote_name(str(column)))
 
 
 def marks(n: int) -> str:

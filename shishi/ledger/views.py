@@ -106,8 +106,9 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         all_updates=request.GET.get("updates") == "all",
         all_history=request.GET.get("history") == "all",
     )
+    changes = page.history
     history = describe_history(
-        page.events, category_names=page.category_names, unit_names=page.unit_names
+        changes.events, category_names=changes.category_names, unit_names=changes.unit_names
     )
     return {
         "item": item,
@@ -120,7 +121,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "update_count": page.update_count,
         "more_updates": page.more_updates,
         "history": history,
-        "more_history": page.more_history,
+        "more_history": changes.more,
         "can_post": page.can_post,
         "can_edit": page.can_edit,
         "can_publish": page.can_close,  # the office: the same people decide what is public

@@ -28,7 +28,7 @@ def _memberships_sql(vendor: str) -> str:
 
 def memberships(user_id: int) -> list[tuple[str, int, int | None]]:
     """The user's (role, jurisdiction id, unit id) memberships."""
-    return sql.fetch(_memberships_sql(connection.vendor), [user_id])  # type: ignore[return-value]
+    return sql.fetch(_memberships_sql(connection.vendor), [user_id])
 
 
 @functools.cache

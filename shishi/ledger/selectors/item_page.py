@@ -92,6 +92,23 @@ def reference_names(
 
 
 @dataclass
+class ItemHistory:
+    """The item's latest changes (or all), and the names of what they refer to."""
+
+    events: list[EventRow]
+    more: bool  # older changes are left out
+    category_names: dict[int, str]
+    unit_names: dict[int, str]
+
+
+def item_history(item: Item, *, show_all: bool) -> ItemHistory:
+    events = history_rows(item, limit=None if show_all else HISTORY_LIMIT + 1)
+    more = not show_all and len(events) > HISTORY_LIMIT
+    events = events[:HISTORY_LIMIT] if more else events
+    return ItemHistory(events, more, *reference_names(item, *referenced_ids(events)))
+
+
+@dataclass
 class ItemPage:
     """What the item page shows, and what the user may do there."""
 
@@ -101,10 +118,7 @@ class ItemPage:
     milestones: list[Milestone]
     updates: list[UpdateRow]
     update_count: int
-    events: list[EventRow]
-    more_history: bool
-    category_names: dict[int, str]
-    unit_names: dict[int, str]
+    history: ItemHistory
     can_post: bool
     can_edit: bool
     can_close: bool
@@ -119,30 +133,27 @@ def item_page(user: Any, item: Item, *, all_updates: bool, all_history: bool) ->
     leaders, partners = queries.item_links([item.pk]).get(item.pk, ([], []))
     targets = item_targets(item)
     target_names = {str(t.pk): t for t in targets}
-    updates, update_count = timeline_updates(item, limit=None if all_updates else UPDATE_LIMIT)
+    updates, count = timeline_updates(item, limit=None if all_updates else UPDATE_LIMIT)
     for update in updates:
         for target_id, value in update.target_actuals.items():
             target = target_names.get(str(target_id))
             if target is not None:
                 update.target_lines.append((target.name, value, target.unit))
-    events = history_rows(item, limit=None if all_history else HISTORY_LIMIT + 1)
-    more_history = not all_history and len(events) > HISTORY_LIMIT
-    events = events[:HISTORY_LIMIT] if more_history else events
-    category_names, unit_names = reference_names(item, *referenced_ids(events))
+    history = item_history(item, show_all=all_history)
     can_edit = permissions.can_edit_item(user, item)
+    partner_ids = {p.id for p in partners}
+    can_post = can_edit or permissions.can_post_note(user, item, partner_ids=partner_ids)
+    can_close = permissions.can_close_out(user, item)
+    milestones = item_milestones(item)
     return ItemPage(
-        leaders=leaders,
-        partners=partners,
-        targets=targets,
-        milestones=item_milestones(item),
-        updates=updates,
-        update_count=update_count,
-        events=events,
-        more_history=more_history,
-        category_names=category_names,
-        unit_names=unit_names,
-        can_post=can_edit
-        or permissions.can_post_note(user, item, partner_ids={p.id for p in partners}),
-        can_edit=can_edit,
-        can_close=permissions.can_close_out(user, item),
+        leaders,
+        partners,
+        targets,
+        milestones,
+        updates,
+        count,
+        history,
+        can_post,
+        can_edit,
+        can_close,
     )

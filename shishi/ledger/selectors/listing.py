@@ -123,6 +123,8 @@ def programme_matching(user: Any, f: ItemFilters) -> Matching:
     or nothing where the user may not read the programme (one check instead of a
     jurisdiction condition on every row, which kept PostgreSQL from answering from the list
     indexes alone), or where its district or year is not the one asked for."""
+    if not f.programme:
+        raise ValueError("programme_matching needs a programme")
     fields_ = ["jurisdiction_id", "year", *(["jurisdiction__code"] if f.jurisdiction else [])]
     row = Programme.objects.filter(pk=f.programme).values_list(*fields_).first()
     readable = row is not None and scope_for(user).can_read_jurisdiction(row[0])

@@ -126,7 +126,7 @@ def test_the_programmes_district_and_year_filter_like_the_orm(ledger: World) -> 
         {"jurisdiction": "230111"},
         {"year": 1999},
     ):
-        f = ItemFilters(programme=world.programme.pk, **extra)  # type: ignore[arg-type]
+        f = ItemFilters(programme=world.programme.pk, **extra)
         m = programme_matching(world.office, f)
         expected = _expected(world, f)
         assert selectors.programme_slice(m, offset=0, limit=100)[0] == len(expected)
