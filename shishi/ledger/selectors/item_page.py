@@ -6,7 +6,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Prefetch, QuerySet
 
 from shishi.core import selectors as core_selectors
 from shishi.ledger import permissions, queries
@@ -79,16 +79,22 @@ def referenced_ids(events: Iterable[EventRow]) -> tuple[set[int], set[int]]:
 def reference_names(
     item: Item, category_ids: set[int], unit_ids: set[int]
 ) -> tuple[dict[int, str], dict[int, str]]:
-    """Names of the categories and units an item's history refers to (and of the item's
-    programme's categories and its lead unit), from the item's district."""
-    categories = Category.objects.filter(jurisdiction_id=item.jurisdiction_id).filter(
-        Q(programme_id=item.programme_id) | Q(pk__in=category_ids)
-    )
+    """Names of the categories and units an item's history refers to, from the item's
+    district. The item's own category and lead unit come with the item; others are read
+    only when the history names them (one query each)."""
+    categories: dict[int, str] = {}
+    others = set(category_ids)
+    if item.category_id is not None and item.category is not None:
+        categories[item.category_id] = item.category.name
+        others.discard(item.category_id)
+    if others:
+        named = Category.objects.filter(jurisdiction_id=item.jurisdiction_id, pk__in=others)
+        categories.update(named.values_list("pk", "name"))
     lead = item.lead_unit
     units = orgs_selectors.unit_names(item.jurisdiction_id, unit_ids - {lead.pk})
     if lead.jurisdiction_id == item.jurisdiction_id:
         units[lead.pk] = lead.name
-    return dict(categories.values_list("pk", "name")), units
+    return categories, units
 
 
 @dataclass

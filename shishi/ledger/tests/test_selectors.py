@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shishi.conftest import World
 from shishi.ledger import services
-from shishi.ledger.models import Item, ProgressUpdate
+from shishi.ledger.models import Category, Item, ProgressUpdate
 from shishi.ledger.selectors import (
     history_rows,
     item_links,
@@ -137,3 +137,12 @@ def test_history_of_a_removed_account_keeps_the_recorded_name(world: World) -> N
     latest = history_rows(world.item_a, limit=1)[0]
     assert latest.actor_label == ""
     assert latest.actor_name == world.editor_a.username
+
+
+def test_history_names_other_categories_of_the_district_only(world: World) -> None:
+    from shishi.ledger.tests.factories import CategoryFactory
+
+    other = cast(Category, CategoryFactory(programme=world.programme, name="教育类"))
+    hulan = cast(Category, CategoryFactory(programme=world.hulan_programme, name="呼兰类"))
+    categories, _units = reference_names(world.item_a, {other.pk, hulan.pk}, set())
+    assert categories == {other.pk: "教育类", world.item_a.category_id: world.item_a.category.name}
