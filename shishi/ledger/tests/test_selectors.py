@@ -144,5 +144,7 @@ def test_history_names_other_categories_of_the_district_only(world: World) -> No
 
     other = cast(Category, CategoryFactory(programme=world.programme, name="教育类"))
     hulan = cast(Category, CategoryFactory(programme=world.hulan_programme, name="呼兰类"))
+    own = world.item_a.category
+    assert own is not None
     categories, _units = reference_names(world.item_a, {other.pk, hulan.pk}, set())
-    assert categories == {other.pk: "教育类", world.item_a.category_id: world.item_a.category.name}
+    assert categories == {other.pk: "教育类", own.pk: own.name}
