@@ -117,7 +117,7 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
-AUTHENTICATION_BACKENDS = ["shishi.orgs.backends.ModelBackend"]
+AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
 
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
@@ -157,7 +157,9 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SHISHI_MAX_UPLOAD_BYTES = envint("SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 
 
-SESSION_ENGINE = "shishi.core.sessions"  # Django's database sessions, read in plain SQL
+# Django's database sessions. Not ``cached_db``: without a shared cache (none is configured)
+# each process would keep serving a session another process had ended at logout.
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
 CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)

@@ -1,9 +1,10 @@
-"""Hand-written reads for the hottest pages, and the value conversions they need.
+"""What the apps' ``queries.py`` modules share: running written SQL, naming tables and
+columns from ``Model._meta``, and finishing the values the drivers return.
 
 The ORM builds and compiles a query in about half a millisecond on a small server, more
-than SQLite takes to answer it; a ledger page made of a dozen such queries spent more time
-writing SQL than running it. The few reads every list and item page makes are therefore
-written out here once, as plain SQL that runs unchanged on SQLite and PostgreSQL.
+than SQLite takes to answer it; the few reads every list and item page makes are therefore
+written out, each in its app's ``queries.py`` (STYLE.md, "SQL and speed"), as plain SQL that
+runs unchanged on SQLite and PostgreSQL.
 
 Drivers return most values ready to use (dates, booleans; on SQLite through the converters
 Django registers for declared column types). What they do not, these helpers finish the way
@@ -15,14 +16,12 @@ from __future__ import annotations
 
 import datetime as dt
 import decimal
-import functools
 import json
 from collections.abc import Sequence
 from typing import Any
 
-from django.core.exceptions import ValidationError
-from django.db import DEFAULT_DB_ALIAS, connection, connections
-from django.db.models import ForeignKey, Model
+from django.db import connection
+from django.db.models import Model
 
 _FROM_FLOAT = decimal.Context(prec=15).create_decimal_from_float  # as Django's SQLite backend
 _QUANTUM = {places: decimal.Decimal(1).scaleb(-places) for places in range(7)}
@@ -33,6 +32,25 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return cursor.fetchall()
+
+
+class Table:
+    """A model's table for written SQL: ``str(t)`` is its quoted name, ``t.<field>`` the
+    quoted column of that field (or attname: ``t.lead_unit_id``), both from ``Model._meta``.
+    """
+
+    def __init__(self, model: type[Model]) -> None:
+        self._model = model
+        self._name = connection.ops.quote_name(model._meta.db_table)
+
+    def __str__(self) -> str:
+        return self._name
+
+    def __getattr__(self, field: str) -> str:
+        if field.startswith("_"):
+            raise AttributeError(field)
+        column = self._model._meta.get_field(field).column  # type: ignore[union-attr]
+        return str(connection.ops.quote_name(str(column)))
 
 
 def marks(n: int) -> str:
@@ -67,113 +85,3 @@ def to_aware(value: dt.datetime | None) -> dt.datetime | None:
 def to_json(value: Any) -> Any:
     """A stored JSON value, decoded."""
     return json.loads(value) if isinstance(value, str | bytes) else value
-
-
-# --- model instances from written SQL --------------------------------------------------------
-
-
-class ModelReader:
-    """Turns the columns ``select`` lists into a model instance, as the ORM would.
-
-    ``select`` names every concrete field of ``model`` under the table alias ``alias``, in
-    the model's field order. ``build`` applies the converters the ORM applies to those
-    columns (the backend's, then the field's own) and makes the instance with
-    ``Model.from_db``, so it is a full instance: saved state, deferred nothing.
-    """
-
-    def __init__(self, model: type[Model], alias: str) -> None:
-        qn = connection.ops.quote_name
-        fields = model._meta.concrete_fields
-        self.model = model
-        self.width = len(fields)
-        self.pk_index = fields.index(model._meta.pk)
-        self.select = ", ".join(f"{alias}.{qn(f.column)}" for f in fields)
-        converters = []
-        for index, f in enumerate(fields):
-            col = f.get_col(alias)
-            own = f.get_db_converters(connection)  # type: ignore[attr-defined]
-            funcs = tuple(connection.ops.get_db_converters(col) + own)
-            if funcs:
-                converters.append((index, funcs, col))
-        self._converters = tuple(converters)
-
-    def build(self, row: Sequence[Any], start: int = 0) -> Any:
-        values = list(row[start : start + self.width])
-        conn = connections[DEFAULT_DB_ALIAS]
-        for index, funcs, col in self._converters:
-            value = values[index]
-            for func in funcs:
-                value = func(value, col, conn)
-            values[index] = value
-        return self.model.from_db(conn.alias, None, values)  # type: ignore[arg-type]
-
-
-@functools.cache
-def _reader(vendor: str, model: type[Model], alias: str) -> ModelReader:
-    return ModelReader(model, alias)
-
-
-def reader(model: type[Model], alias: str) -> ModelReader:
-    """The (cached) reader of ``model``'s columns under ``alias``."""
-    return _reader(connection.vendor, model, alias)
-
-
-def instances(model: type[Model], alias: str, rest: str, params: Sequence[Any] = ()) -> list[Any]:
-    """Instances of ``model`` from ``SELECT <all its columns> <rest>``, ``rest`` being the
-    FROM … WHERE … ORDER BY that names the model's table as ``alias``."""
-    r = reader(model, alias)
-    return [r.build(row) for row in fetch(f"SELECT {r.select} {rest}", params)]
-
-
-@functools.cache
-def _by_pk_plan(
-    vendor: str, model: type[Model], related: tuple[str, ...]
-) -> tuple[str, ModelReader, tuple[tuple[Any, ModelReader], ...]]:
-    qn = connection.ops.quote_name
-    main = _reader(vendor, model, "t0")
-    selects = [main.select]
-    joins = []
-    links = []
-    for n, name in enumerate(related, start=1):
-        field = model._meta.get_field(name)
-        if not isinstance(field, ForeignKey):
-            raise ValueError(f"{model.__name__}.{name} is not a foreign key")
-        target: Any = field.related_model
-        r = _reader(vendor, target, f"t{n}")
-        selects.append(r.select)
-        kind = "LEFT JOIN" if field.null else "JOIN"
-        joins.append(
-            f"{kind} {qn(target._meta.db_table)} t{n}"
-            f" ON t{n}.{qn(field.target_field.column)} = t0.{qn(field.column)}"
-        )
-        links.append((field, r))
-    sql = (
-        f"SELECT {', '.join(selects)} FROM {qn(model._meta.db_table)} t0 {' '.join(joins)}"
-        f" WHERE t0.{qn(model._meta.pk.column)} = %s"
-    )
-    return sql, main, tuple(links)
-
-
-def by_pk(model: type[Model], pk: Any, *, related: Sequence[str] = ()) -> Any:
-    """The ``model`` row with this primary key, or None; ``related``: foreign keys read in
-    the same query and cached on the instance, as ``select_related`` does (one level)."""
-    try:
-        pk = model._meta.pk.to_python(pk)
-    except ValidationError:
-        return None
-    if isinstance(pk, int):
-        low, high = connection.ops.integer_field_range(model._meta.pk.get_internal_type())
-        if not low <= pk <= high:  # no such row, and the driver would refuse the number
-            return None
-    sql, main, links = _by_pk_plan(connection.vendor, model, tuple(related))
-    rows = fetch(sql, [pk])
-    if not rows:
-        return None
-    row = rows[0]
-    obj = main.build(row)
-    start = main.width
-    for field, r in links:
-        missed = row[start + r.pk_index] is None  # a LEFT JOIN without a match
-        field.set_cached_value(obj, None if missed else r.build(row, start))
-        start += r.width
-    return obj

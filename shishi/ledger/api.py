@@ -42,9 +42,6 @@ from shishi.orgs.permissions import scope_for
 
 router = Router(tags=["ledger"])
 
-# Programme (newest year first, then district), category order, sequence: the ledger's order.
-ITEM_ORDER = ("-programme__year", "jurisdiction__code", "category__order", "seq", "id")
-
 
 def _errors(*codes: int) -> dict[Any, Any]:
     """The error statuses an endpoint documents, all with the ``ErrorOut`` body."""
@@ -149,22 +146,10 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
         q=query.q.strip() if query.q else None,
         overdue=query.overdue,
     )
-    base = selectors.readable_items(request.user, filters)
-    qs = selectors.filter_items(base, filters)
     offset = (query.page - 1) * query.page_size
-    if query.programme:  # read category by category along the list index
-        count, rows = selectors.programme_slice(
-            selectors.matching(base, filters) or qs,
-            offset=offset,
-            limit=query.page_size,
-            with_text=True,
-            category=filters.category,
-        )
-    else:
-        count = qs.count()
-        rows = selectors.page_of_items(
-            qs, offset=offset, limit=query.page_size, order=ITEM_ORDER, with_text=True
-        )
+    count, rows = selectors.item_list_page(
+        request.user, filters, offset=offset, limit=query.page_size
+    )
     return _item_page(query, count, rows)
 
 

@@ -8,14 +8,12 @@ values (409).
 from __future__ import annotations
 
 import mimetypes
-from dataclasses import replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.paginator import Paginator
 from django.db.models import prefetch_related_objects
 from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
@@ -35,34 +33,22 @@ from shishi.ledger.excel.exporting import export_ledger
 from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
-    LIST_ORDER,
     attachments_of,
-    filter_choices,
-    history_rows,
-    item_links,
-    item_milestones,
-    item_rows,
+    item_page,
     item_targets,
     item_updates,
-    matching,
-    my_items,
+    ledger_page,
+    my_item_groups,
     office_jurisdictions,
     pick_programme,
-    programme_items,
-    programme_page,
-    reference_names,
-    timeline_updates,
     visible_categories,
     visible_people,
     visible_programmes,
     visible_units,
 )
-from shishi.ledger.templatetags.ledger_ui import describe_history, history_reference_ids
+from shishi.ledger.templatetags.ledger_ui import describe_history
 from shishi.orgs.permissions import scope_for
 
-HISTORY_LIMIT = 30  # the latest changes; "全部" shows the rest
-UPDATE_LIMIT = 50  # the latest progress updates; "全部" shows the rest
-# Long texts a ledger row does not show: left out of list queries.
 RESULTS_TARGET = "ledger-results"
 
 
@@ -81,59 +67,17 @@ def _list_url(programme: Programme | None = None) -> str:
 @require_GET
 @login_required
 def item_list(request: HttpRequest) -> HttpResponse:
-    user = request.user
     query = ledger_forms.parse_ledger_query(request.GET)
-    programmes = list(visible_programmes(user).order_by("jurisdiction__code", "-year"))
-    programme = pick_programme(user, programmes, query.programme, query.jurisdiction)
-    scope = scope_for(user)
+    ledger = ledger_page(request.user, query)
     context: dict[str, Any] = {
-        "programmes": programmes,
-        "programme": programme,
+        **ledger.context(),
         "query": query,
         "filters": query.filters,
         "lifecycles": Lifecycle.choices,
         "per_page_choices": ledger_forms.PER_PAGE_CHOICES,
-        "is_office": programme is not None and scope.is_office_for(programme.jurisdiction_id),
-        "can_import": scope.is_any_office(),
     }
-    if programme is None:
+    if ledger.programme is None:
         return TemplateResponse(request, "ledger/list.html", context)
-    filters = replace(query.filters, programme=programme.pk)
-    # One GROUP BY gives the category chips and, from them, the result count.
-    base = programme_items(user, programme)
-    items = matching(base, filters)
-    if items is None:  # the page's filters are all on the items table, so this cannot be
-        raise RuntimeError("the ledger page's filters needed a join")
-    counts = items.category_counts()
-    total = counts.get(filters.category, 0) if filters.category else sum(counts.values())
-    # The count is known from the chips; the page's rows are read below.
-    paginator = Paginator(range(total), query.per_page)
-    page = paginator.get_page(query.page)
-    # The district's units and leaders: a short list, read without scanning the items.
-    choices = filter_choices(programme)
-    in_page: dict[int | None, int] = {filters.category: total} if filters.category else counts
-    page.object_list = programme_page(  # type: ignore[assignment]
-        items,
-        in_page,
-        [pk for pk, _name in choices.categories],
-        offset=(page.number - 1) * query.per_page,
-        limit=query.per_page,
-    )
-    chips = [
-        {"id": pk, "name": name, "n": counts[pk]} for pk, name in choices.categories if pk in counts
-    ]
-    if counts.get(None):
-        chips.append({"id": None, "name": _("未分类"), "n": counts[None]})
-    context.update(
-        page=page,
-        paginator=paginator,
-        page_range=paginator.get_elided_page_range(page.number, on_each_side=2, on_ends=1),
-        chips=chips,
-        chips_total=sum(counts.values()),
-        categories=choices.categories,
-        units=choices.units,
-        leaders=choices.leaders,
-    )
     template = "ledger/list.html"
     if is_htmx_target(request, RESULTS_TARGET):
         template = "ledger/list.html#results"
@@ -144,24 +88,12 @@ def item_list(request: HttpRequest) -> HttpResponse:
 
 # --- my items -----------------------------------------------------------------------------
 
-MINE_GROUPS = (Lifecycle.IN_PROGRESS, Lifecycle.NOT_STARTED, Lifecycle.DONE, Lifecycle.CLOSED_OUT)
-
 
 @require_GET
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
-    ids = my_items(request.user).order_by(*LIST_ORDER).values_list("pk", flat=True)
-    items = item_rows(list(ids))
-    overdue = sorted((i for i in items if i.is_overdue), key=lambda i: (i.due_date, i.seq))
-    overdue_ids = {i.pk for i in overdue}
-    groups: list[dict[str, Any]] = []
-    if overdue:
-        groups.append({"key": "overdue", "title": _("已逾期"), "items": overdue})
-    for lifecycle in MINE_GROUPS:
-        members = [i for i in items if i.lifecycle == lifecycle and i.pk not in overdue_ids]
-        if members:
-            groups.append({"key": lifecycle, "title": Lifecycle(lifecycle).label, "items": members})
-    context = {"groups": groups, "total": len(items), "overdue_count": len(overdue)}
+    own = my_item_groups(request.user)
+    context = {"groups": own.groups, "total": own.total, "overdue_count": own.overdue_count}
     return TemplateResponse(request, "ledger/mine.html", context)
 
 
@@ -169,42 +101,33 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
-    user = request.user
-    leaders, partners = item_links([item.pk]).get(item.pk, ([], []))
-    targets = item_targets(item)
-    target_names = {str(t.pk): t for t in targets}
-    all_updates = request.GET.get("updates") == "all"
-    updates, update_count = timeline_updates(item, limit=None if all_updates else UPDATE_LIMIT)
-    for update in updates:
-        for target_id, value in update.target_actuals.items():
-            target = target_names.get(str(target_id))
-            if target is not None:
-                update.target_lines.append((target.name, value, target.unit))
-    show_all = request.GET.get("history") == "all"
-    events = history_rows(item, limit=None if show_all else HISTORY_LIMIT + 1)
-    more_history = not show_all and len(events) > HISTORY_LIMIT
-    events = events[:HISTORY_LIMIT] if more_history else events
-    category_names, unit_names = reference_names(item, *history_reference_ids(events))
-    can_edit = permissions.can_edit_item(user, item)
-    can_close = permissions.can_close_out(user, item)
+    page = item_page(
+        request.user,
+        item,
+        all_updates=request.GET.get("updates") == "all",
+        all_history=request.GET.get("history") == "all",
+    )
+    changes = page.history
+    history = describe_history(
+        changes.events, category_names=changes.category_names, unit_names=changes.unit_names
+    )
     return {
         "item": item,
         "programme": item.programme,
-        "leaders": leaders,
-        "partners": partners,
-        "targets": targets,
-        "milestones": item_milestones(item),
-        "updates": updates,
-        "update_count": update_count,
-        "more_updates": len(updates) < update_count,
-        "history": describe_history(events, category_names=category_names, unit_names=unit_names),
-        "more_history": more_history,
-        "can_post": can_edit
-        or permissions.can_post_note(user, item, partner_ids={p.id for p in partners}),
-        "can_edit": can_edit,
-        "can_publish": can_close,  # the office: the same people decide what is public
-        "can_close_out": can_close and item.lifecycle == Lifecycle.DONE,
-        "can_reopen": can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
+        "leaders": page.leaders,
+        "partners": page.partners,
+        "targets": page.targets,
+        "milestones": page.milestones,
+        "updates": page.updates,
+        "update_count": page.update_count,
+        "more_updates": page.more_updates,
+        "history": history,
+        "more_history": changes.more,
+        "can_post": page.can_post,
+        "can_edit": page.can_edit,
+        "can_publish": page.can_close,  # the office: the same people decide what is public
+        "can_close_out": page.can_close and item.lifecycle == Lifecycle.DONE,
+        "can_reopen": page.can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
         "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),
         "close_form": ledger_forms.CloseOutForm(initial={"version": item.version}),
     }

@@ -20,7 +20,6 @@ from django.utils import timezone
 from ninja.security import HttpBearer
 from ninja.security import SessionAuth as NinjaSessionAuth
 
-from shishi.core import sql
 from shishi.orgs.models import ApiToken, User
 from shishi.orgs.services import hash_token
 
@@ -34,25 +33,15 @@ def user_for_token(key: str) -> User | None:
     """The active user owning this key, noting when the token was last used."""
     if not key or len(key) > MAX_KEY_LENGTH:
         return None
-    # Written SQL: every API call reads its token and user, in one query.
-    users = sql.reader(User, "u")
-    rows = sql.fetch(
-        f"SELECT t.id, t.last_used_at, {users.select} FROM orgs_apitoken t"
-        " JOIN orgs_user u ON u.id = t.user_id WHERE t.key_hash = %s",
-        [hash_token(key)],
-    )
-    if not rows:
-        return None
-    token_id, last_used_at = rows[0][:2]
-    user: User = users.build(rows[0], 2)
-    if not user.is_active:
+    token = ApiToken.objects.select_related("user").filter(key_hash=hash_token(key)).first()
+    if token is None or not token.user.is_active:
         return None
     now = timezone.now()
-    last_used_at = sql.to_aware(last_used_at)
+    last_used_at = token.last_used_at
     if last_used_at is None or now - last_used_at >= TOUCH_INTERVAL:
         # Usage bookkeeping, not a domain change: no audit event, no ``updated_at`` bump.
-        ApiToken.objects.filter(pk=token_id).update(last_used_at=now)
-    return user
+        ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+    return token.user
 
 
 class BearerAuth(HttpBearer):

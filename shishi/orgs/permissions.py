@@ -10,7 +10,7 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
-from shishi.core import sql
+from shishi.orgs import queries
 from shishi.orgs.models import Jurisdiction, Role
 
 _CACHE_ATTR = "_shishi_scope"
@@ -75,11 +75,7 @@ def scope_for(user: Any) -> Scope:
         scope = Scope(user_id=None)
     else:
         scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
-        rows = sql.fetch(  # written SQL: every request asks
-            "SELECT role, jurisdiction_id, unit_id FROM orgs_membership WHERE user_id = %s",
-            [user.pk],
-        )
-        for role, jurisdiction_id, unit_id in rows:
+        for role, jurisdiction_id, unit_id in queries.memberships(user.pk):
             scope.roles.add(role)
             if role == Role.CITY_OFFICE:
                 scope.city_jurisdiction_ids.add(jurisdiction_id)

@@ -11,7 +11,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 
 from shishi.conftest import World
 from shishi.ledger import services
-from shishi.ledger.models import Item, ProgressUpdate
+from shishi.ledger.models import Category, Item, ProgressUpdate
 from shishi.ledger.selectors import (
     history_rows,
     item_links,
@@ -94,10 +94,8 @@ def test_item_rows_match_the_models(world: World) -> None:
 
 
 def test_programme_pages_follow_category_order_then_number(world: World) -> None:
-    from django.db.models import Count
-
     from shishi.ledger.models import Category, Programme
-    from shishi.ledger.selectors import programme_page
+    from shishi.ledger.queries import Matching
     from shishi.ledger.tests.factories import CategoryFactory, ItemFactory, ProgrammeFactory
 
     programme = cast(Programme, ProgrammeFactory(jurisdiction=world.nangang, year=2030))
@@ -115,22 +113,38 @@ def test_programme_pages_follow_category_order_then_number(world: World) -> None
             key=lambda kv: ({first: 0, second: 1, None: 2}[kv[1][0]], kv[1][1], kv[0]),
         )
     ]
-    items = Item.objects.filter(programme=programme)
-    counts: dict[int | None, int] = dict(
-        items.order_by().values_list("category_id").annotate(n=Count("id"))
-    )
-    order = [first.pk, second.pk]
+    items = Matching(programme=programme.pk)
+    counts, order = items.counts_in_order()
+    assert order == [first.pk, second.pk]
+    assert counts == {first.pk: 2, second.pk: 3, None: 2}
     pages = [
-        [r.id for r in programme_page(items, counts, order, offset=offset, limit=3)]
-        for offset in (0, 3, 6)
+        [r.id for r in items.page(counts, order, offset=offset, limit=3)] for offset in (0, 3, 6)
     ]
     assert [len(p) for p in pages] == [3, 3, 1]
     assert [pk for page in pages for pk in page] == expected
-    assert programme_page(items, counts, order, offset=7, limit=3) == []
+    assert items.page(counts, order, offset=7, limit=3) == []
     only_second: dict[int | None, int] = {second.pk: counts[second.pk]}
-    assert [
-        r.id
-        for r in programme_page(
-            items.filter(category=second), only_second, order, offset=1, limit=5
-        )
-    ] == [pk for pk in expected if made[pk][0] == second][1:]
+    assert [r.id for r in items.page(only_second, order, offset=1, limit=5)] == [
+        pk for pk in expected if made[pk][0] == second
+    ][1:]
+
+
+def test_history_of_a_removed_account_keeps_the_recorded_name(world: World) -> None:
+    from shishi.orgs.models import User
+
+    _post(world, 5, rate="50")
+    User.objects.filter(pk=world.editor_a.pk).delete()
+    latest = history_rows(world.item_a, limit=1)[0]
+    assert latest.actor_label == ""
+    assert latest.actor_name == world.editor_a.username
+
+
+def test_history_names_other_categories_of_the_district_only(world: World) -> None:
+    from shishi.ledger.tests.factories import CategoryFactory
+
+    other = cast(Category, CategoryFactory(programme=world.programme, name="教育类"))
+    hulan = cast(Category, CategoryFactory(programme=world.hulan_programme, name="呼兰类"))
+    own = world.item_a.category
+    assert own is not None
+    categories, _units = reference_names(world.item_a, {other.pk, hulan.pk}, set())
+    assert categories == {other.pk: "教育类", own.pk: own.name}

@@ -21,8 +21,8 @@ from shishi.conftest import World
 from shishi.core.models import AuditEvent
 from shishi.ledger import services
 from shishi.ledger.models import Item, Lifecycle, ProgressUpdate
+from shishi.ledger.selectors import HISTORY_LIMIT
 from shishi.ledger.tests.factories import CategoryFactory, ItemFactory
-from shishi.ledger.views import HISTORY_LIMIT
 from shishi.orgs.models import User
 
 

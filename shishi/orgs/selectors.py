@@ -1,0 +1,26 @@
+"""Reads of the orgs app that other apps ask for."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from shishi.orgs.models import Unit, User
+
+
+def unit_names(jurisdiction_id: int, ids: Iterable[int]) -> dict[int, str]:
+    """Names of these units of one district (units of other districts are left out)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    rows = Unit.objects.filter(jurisdiction_id=jurisdiction_id, pk__in=wanted)
+    return dict(rows.values_list("pk", "name"))
+
+
+def account_labels(ids: Iterable[int | None]) -> dict[int, str]:
+    """How each of these accounts is shown (its display name, else its username); accounts
+    that no longer exist are left out."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return {}
+    users = User.objects.filter(pk__in=wanted).only("display_name", "username")
+    return {user.pk: str(user) for user in users}
