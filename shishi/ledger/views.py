@@ -31,6 +31,7 @@ from shishi.ledger import forms as ledger_forms
 from shishi.ledger import import_services, permissions, services
 from shishi.ledger.excel.exporting import export_ledger
 from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
+from shishi.ledger.history import describe_history
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     attachments_of,
@@ -46,7 +47,6 @@ from shishi.ledger.selectors import (
     visible_programmes,
     visible_units,
 )
-from shishi.ledger.templatetags.ledger_ui import describe_history
 from shishi.orgs.permissions import scope_for
 
 RESULTS_TARGET = "ledger-results"
