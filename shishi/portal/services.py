@@ -72,7 +72,7 @@ def _require_servable(attachments: Iterable[Attachment]) -> None:
         if attachment.content_type not in PUBLIC_IMAGE_TYPES:
             continue
         try:
-            images.clean_attachment(attachment.file)
+            images.public_copy(attachment)  # the copy the portal will serve
         except ValidationFailed as exc:
             raise ValidationFailed(f"“{attachment.name}”:{exc.message}") from None
 

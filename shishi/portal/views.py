@@ -24,7 +24,7 @@ from django.views.decorators.http import require_safe
 from shishi.core import errors
 from shishi.core.http import error_pages, is_htmx_target
 from shishi.portal import forms, opendata, selectors
-from shishi.portal.images import clean_attachment
+from shishi.portal.images import public_copy
 
 PUBLIC_MAX_AGE = 60  # seconds; a publication change shows within a minute
 RESULTS_TARGET = "portal-results"
@@ -115,7 +115,7 @@ def photo(request: HttpRequest, code: str, year: int, attachment_id: int) -> Htt
     prog = selectors.public_programme(code, year)
     attachment = selectors.public_photo(prog, attachment_id)
     try:
-        body, content_type = clean_attachment(attachment.file)
+        body, content_type = public_copy(attachment)
     except errors.ValidationFailed:
         raise errors.NotFound("照片无法显示") from None
     extension = content_type.split("/")[1].replace("jpeg", "jpg")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from django.test import Client
 from django.urls import reverse
 
 from shishi.ledger import services as ledger_services
 from shishi.ledger.models import Attachment, ProgressUpdate
-from shishi.portal import services
+from shishi.portal import images, services
 from shishi.portal.tests.conftest import Published, png_upload
 
 
@@ -272,3 +274,23 @@ def test_language_switch_by_link(published: Published) -> None:
     assert "no-store" in response["Cache-Control"]
     evil = client.get(reverse("portal:language") + "?lang=en&next=https://evil.example/")
     assert evil["Location"] == reverse("portal:index")
+
+
+def test_published_photo_is_cleaned_once_and_served_from_its_clean_copy(
+    published: Published, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    url = reverse("portal:photo", args=[published.code, published.year, published.public_photo.pk])
+    first = Client().get(url)
+    assert first.status_code == 200
+    copies = (Path(settings.MEDIA_ROOT) / images.PUBLIC_COPIES).iterdir()
+    # Made when the photo was published: one copy per published photo.
+    assert str(published.public_photo.pk) in {c.name.split("-")[0] for c in copies}
+
+    def no_decoding(data: bytes) -> tuple[bytes, str]:
+        raise AssertionError("the clean copy is read back, not made again")
+
+    monkeypatch.setattr(images, "clean_photo", no_decoding)
+    again = Client().get(url)
+    assert again.status_code == 200
+    assert again.content == first.content
+    assert again["Content-Type"] == first["Content-Type"]
