@@ -23,20 +23,12 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
 from shishi.board import exports, forms, permissions, selectors, services
-from shishi.board.schedule import Light, ScheduleStatus
+from shishi.board.schedule import Light
 from shishi.board.templatetags.board_ui import board_url
 from shishi.core import errors
 from shishi.core.http import content_disposition, error_pages
 from shishi.ledger import permissions as ledger_permissions
-from shishi.ledger.models import Lifecycle, Programme
-from shishi.ledger.selectors import (
-    visible_categories,
-    visible_jurisdictions,
-    visible_people,
-    visible_programmes,
-    visible_units,
-)
-from shishi.orgs.models import Jurisdiction
+from shishi.ledger.models import Programme
 
 ITEMS_PER_PAGE = 50
 ALERTS_SHOWN = 12  # on the board; the link under them opens all
@@ -105,13 +97,7 @@ def _board_context(
         "alerts_params": {**board.params, "light": f"{Light.RED},{Light.YELLOW}"},
         "whole_params": {"programme": str(programme.pk), "as_of": board.params.get("as_of")},
         "as_of_dates": _as_of_choices(user, programme),
-        # The district's other years, to switch between them (one short query).
-        "years": list(
-            visible_programmes(user)
-            .filter(jurisdiction_id=programme.jurisdiction_id)
-            .order_by("-year")
-            .values_list("pk", "year")
-        ),
+        "years": selectors.district_years(user, programme),
         "title": exports.board_title(board),
     }
 
@@ -183,44 +169,6 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
 # --- the items behind a figure --------------------------------------------------------------
 
 
-def _filter_chips(
-    request: HttpRequest, programme: Programme, f: selectors.BoardFilter
-) -> list[str]:
-    """The filter in words: 区城管局 · 红灯 · 滞后…"""
-    user = request.user
-    chips: list[str] = []
-    if f.unit is not None:
-        name = visible_units(user).filter(pk=f.unit).values_list("name", flat=True).first()
-        chips.append(_("牵头单位:%(name)s") % {"name": name or f.unit})
-    if f.leader is not None:
-        name = visible_people(user).filter(pk=f.leader).values_list("name", flat=True).first()
-        chips.append(_("包保领导:%(name)s") % {"name": name or f.leader})
-    if f.no_category:
-        chips.append(_("未分类"))
-    elif f.category is not None:
-        name = (
-            visible_categories(user)
-            .filter(pk=f.category, programme_id=programme.pk)
-            .values_list("name", flat=True)
-            .first()
-        )
-        chips.append(_("类别:%(name)s") % {"name": name or f.category})
-    lifecycle = dict(Lifecycle.choices)
-    status = dict(ScheduleStatus.choices)
-    light = dict(Light.choices)
-    if f.lifecycle:
-        chips.append("、".join(str(lifecycle.get(v, v)) for v in f.lifecycle))
-    if f.status:
-        chips.append("、".join(str(status.get(v, v)) for v in f.status))
-    if f.light:
-        chips.append("、".join(str(light.get(v, v)) for v in f.light))
-    if f.will_miss:
-        chips.append(_("预计逾期"))
-    if f.update_late:
-        chips.append(_("进展未按时更新"))
-    return chips
-
-
 @require_GET
 @login_required
 @error_pages("board")
@@ -249,7 +197,7 @@ def items(request: HttpRequest, pk: int) -> HttpResponse:
         "total": result.total,
         "page": page,
         "pages": pages,
-        "chips": _filter_chips(request, programme, filters),
+        "chips": selectors.filter_words(request.user, programme, filters),
         "board_link": board_url(board_params),
     }
     return TemplateResponse(request, "board/items.html", context)
@@ -264,25 +212,11 @@ def items(request: HttpRequest, pk: int) -> HttpResponse:
 def city(request: HttpRequest, code: str) -> HttpResponse:
     year = forms.parse_year(request.GET.get("year"))
     as_of = forms.parse_date(request.GET.get("as_of"))
-    found = (
-        visible_jurisdictions(request.user)
-        .filter(code=code[:12], level=Jurisdiction.Level.CITY)
-        .first()
-    )
-    if found is None:
-        raise errors.NotFound("辖区不存在或无权查看")
+    found = selectors.access_city(request.user, code)
     programme_ids = selectors.city_programme_ids(request.user, found, year=year)
     services.reassess_before_read(programme_ids, as_of)
     board = selectors.city_board(request.user, found, year=year, as_of=as_of)
-    years = sorted(
-        set(
-            visible_programmes(request.user)
-            .filter(jurisdiction__parent=found)
-            .values_list("year", flat=True)
-        )
-        | {board.year},
-        reverse=True,
-    )
+    years = selectors.city_years(request.user, found, board.year)
     context = {
         "city": found,
         "board": board,

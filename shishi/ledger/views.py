@@ -34,18 +34,16 @@ from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_impo
 from shishi.ledger.history import describe_history
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
-    attachments_of,
+    edit_choices,
+    item_attachment,
     item_page,
     item_targets,
-    item_updates,
+    latest_year,
     ledger_page,
     my_item_groups,
     office_jurisdictions,
     pick_programme,
-    visible_categories,
-    visible_people,
     visible_programmes,
-    visible_units,
 )
 from shishi.orgs.permissions import scope_for
 
@@ -202,10 +200,7 @@ def reopen(request: HttpRequest, pk: int) -> HttpResponse:
 def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpResponseBase:
     """An attachment of a progress update, to those who may read the item."""
     item = permissions.access_item(request.user, pk)
-    update = item_updates(item).filter(attachments__pk=attachment_pk).first()
-    found = None
-    if update is not None:
-        found = next((a for a in attachments_of(update) if a.pk == attachment_pk), None)
+    found = item_attachment(item, attachment_pk)
     if found is None or not found.file:
         raise errors.NotFound("附件不存在")
     ctype = found.content_type or mimetypes.guess_type(found.name)[0] or ""
@@ -290,14 +285,11 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
 
 def _edit_form(request: HttpRequest, item: Item, data: Any = None) -> ledger_forms.EditItemForm:
     user = request.user
-    jurisdiction_id = item.jurisdiction_id
     return ledger_forms.EditItemForm(
         data,
         initial=None if data is not None else ledger_forms.edit_initial(item),
-        categories=visible_categories(user).filter(programme_id=item.programme_id),
-        units=visible_units(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
-        people=visible_people(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
-        may_change_lead_unit=scope_for(user).is_office_for(jurisdiction_id),
+        **edit_choices(user, item),
+        may_change_lead_unit=scope_for(user).is_office_for(item.jurisdiction_id),
     )
 
 
@@ -413,13 +405,7 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             status = 422
     else:
         default = jurisdictions.first()
-        latest = (
-            visible_programmes(request.user)
-            .filter(jurisdiction=default)
-            .order_by("-year")
-            .values_list("year", flat=True)
-            .first()
-        )
+        latest = latest_year(request.user, default)
         form = ledger_forms.ImportUploadForm(
             initial={"jurisdiction": default, "year": latest or _this_year()},
             jurisdictions=jurisdictions,

@@ -23,7 +23,14 @@ By concern: ``common`` (filters, figures, the rows a board reads, current totals
 ``city`` (the city board), ``landing`` (which board a user lands on).
 """
 
-from shishi.board.selectors.city import CityBoard, DistrictRow, city_board, city_programme_ids
+from shishi.board.selectors.city import (
+    CityBoard,
+    DistrictRow,
+    access_city,
+    city_board,
+    city_programme_ids,
+    city_years,
+)
 from shishi.board.selectors.common import (
     BoardFilter,
     Figure,
@@ -34,7 +41,13 @@ from shishi.board.selectors.common import (
     current_totals,
     live_version,
 )
-from shishi.board.selectors.items import PAGE_LIMIT, BoardItemRow, ItemPage, board_items
+from shishi.board.selectors.items import (
+    PAGE_LIMIT,
+    BoardItemRow,
+    ItemPage,
+    board_items,
+    filter_words,
+)
 from shishi.board.selectors.landing import OwnBoard, own_board
 from shishi.board.selectors.programme import (
     ALERT_LIMIT,
@@ -43,6 +56,7 @@ from shishi.board.selectors.programme import (
     Gantt,
     GanttMilestone,
     GanttRow,
+    district_years,
     programme_board,
     programme_thresholds,
     snapshot_dates,
@@ -67,10 +81,14 @@ __all__ = [
     "OwnBoard",
     "Totals",
     "TrendPoint",
+    "access_city",
     "board_items",
     "city_board",
     "city_programme_ids",
+    "city_years",
     "current_totals",
+    "district_years",
+    "filter_words",
     "live_version",
     "own_board",
     "programme_board",

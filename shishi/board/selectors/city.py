@@ -25,7 +25,9 @@ from shishi.board.selectors.common import (
     totals_of,
     trend_point,
 )
+from shishi.core.errors import NotFound
 from shishi.ledger.models import Programme
+from shishi.ledger.selectors import visible_jurisdictions, visible_programmes
 from shishi.orgs.models import Jurisdiction
 
 
@@ -145,3 +147,21 @@ def city_programme_ids(user: Any, city: Jurisdiction, *, year: int | None = None
     return sorted(
         Programme.objects.filter(jurisdiction__parent=city, year=year).values_list("pk", flat=True)
     )
+
+
+def access_city(user: Any, code: str) -> Jurisdiction:
+    """The city of this division code, if the user may see it; NotFound else."""
+    found = (
+        visible_jurisdictions(user).filter(code=code[:12], level=Jurisdiction.Level.CITY).first()
+    )
+    if found is None:
+        raise NotFound("辖区不存在或无权查看")
+    return found
+
+
+def city_years(user: Any, city: Jurisdiction, shown: int) -> list[int]:
+    """The years of the city's districts' programmes, newest first, with the one shown."""
+    years = (
+        visible_programmes(user).filter(jurisdiction__parent=city).values_list("year", flat=True)
+    )
+    return sorted(set(years) | {shown}, reverse=True)

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
+from django.utils.translation import gettext as _
 
 from shishi.board import permissions
 from shishi.board.schedule import (
@@ -22,6 +23,7 @@ from shishi.board.selectors.common import (
     today_or,
 )
 from shishi.ledger.models import Lifecycle, Programme
+from shishi.ledger.selectors import visible_categories, visible_people, visible_units
 
 PAGE_LIMIT = 200
 
@@ -155,3 +157,38 @@ def board_items(
     if not src.is_live:
         params["as_of"] = src.on.isoformat()
     return ItemPage(rows, total, offset, limit, src.on, src.is_live, params)
+
+
+def filter_words(user: Any, programme: Programme, f: BoardFilter) -> list[str]:
+    """The filter in words, for the list's heading: 区城管局 · 红灯 · 滞后…"""
+    chips: list[str] = []
+    if f.unit is not None:
+        name = visible_units(user).filter(pk=f.unit).values_list("name", flat=True).first()
+        chips.append(_("牵头单位:%(name)s") % {"name": name or f.unit})
+    if f.leader is not None:
+        name = visible_people(user).filter(pk=f.leader).values_list("name", flat=True).first()
+        chips.append(_("包保领导:%(name)s") % {"name": name or f.leader})
+    if f.no_category:
+        chips.append(_("未分类"))
+    elif f.category is not None:
+        name = (
+            visible_categories(user)
+            .filter(pk=f.category, programme_id=programme.pk)
+            .values_list("name", flat=True)
+            .first()
+        )
+        chips.append(_("类别:%(name)s") % {"name": name or f.category})
+    lifecycle = dict(Lifecycle.choices)
+    status = dict(ScheduleStatus.choices)
+    light = dict(Light.choices)
+    if f.lifecycle:
+        chips.append("、".join(str(lifecycle.get(v, v)) for v in f.lifecycle))
+    if f.status:
+        chips.append("、".join(str(status.get(v, v)) for v in f.status))
+    if f.light:
+        chips.append("、".join(str(light.get(v, v)) for v in f.light))
+    if f.will_miss:
+        chips.append(_("预计逾期"))
+    if f.update_late:
+        chips.append(_("进展未按时更新"))
+    return chips

@@ -53,6 +53,7 @@ from shishi.board.selectors.items import (
 from shishi.board.services.assessing import thresholds_for
 from shishi.core.errors import PermissionDenied
 from shishi.ledger.models import Category, Milestone, Programme
+from shishi.ledger.selectors import visible_programmes
 from shishi.orgs.models import Person, Unit
 
 GANTT_LIMIT = 100
@@ -377,3 +378,13 @@ def programme_thresholds(user: Any, programme: Programme) -> WarningThresholds:
             programme=programme, jurisdiction_id=programme.jurisdiction_id, version=0
         )
     return row
+
+
+def district_years(user: Any, programme: Programme) -> list[tuple[int, int]]:
+    """(programme id, year) of the district's programmes, newest first, to switch years."""
+    return list(
+        visible_programmes(user)
+        .filter(jurisdiction_id=programme.jurisdiction_id)
+        .order_by("-year")
+        .values_list("pk", "year")
+    )

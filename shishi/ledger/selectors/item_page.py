@@ -43,6 +43,14 @@ def attachments_of(update: ProgressUpdate) -> list[Attachment]:
     return prefetched if prefetched is not None else list(update.attachments.all())
 
 
+def item_attachment(item: Item, attachment_pk: int) -> Attachment | None:
+    """An attachment of one of the item's progress updates, or None."""
+    update = item_updates(item).filter(attachments__pk=attachment_pk).first()
+    if update is None:
+        return None
+    return next((a for a in attachments_of(update) if a.pk == attachment_pk), None)
+
+
 def timeline_updates(item: Item, *, limit: int | None) -> tuple[list[UpdateRow], int]:
     """The item's latest ``limit`` updates (all when None), newest first, with their
     attachments, and how many updates there are (one written query)."""

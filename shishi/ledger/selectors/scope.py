@@ -112,3 +112,20 @@ def pick_programme(
     own = [p for p in programmes if p.jurisdiction_id in scope.member_jurisdiction_ids]
     pool = own or programmes  # ordered by division code: max() keeps the first of a year
     return max(pool, key=lambda p: p.year)
+
+
+def edit_choices(user: Any, item: Item) -> dict[str, QuerySet[Any]]:
+    """What an item's edit form may choose from: the programme's categories, the district's
+    units and leaders."""
+    jurisdiction_id = item.jurisdiction_id
+    return {
+        "categories": visible_categories(user).filter(programme_id=item.programme_id),
+        "units": visible_units(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
+        "people": visible_people(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
+    }
+
+
+def latest_year(user: Any, jurisdiction: Jurisdiction | None) -> int | None:
+    """The year of the district's latest programme the user sees, if any."""
+    programmes = visible_programmes(user).filter(jurisdiction=jurisdiction).order_by("-year")
+    return programmes.values_list("year", flat=True).first()
