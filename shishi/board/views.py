@@ -26,6 +26,7 @@ from shishi.board import exports, forms, permissions, selectors, services
 from shishi.board.schedule import Light
 from shishi.board.templatetags.board_ui import board_url
 from shishi.core import errors
+from shishi.core.forms import Outcome, submit, with_version
 from shishi.core.http import content_disposition, error_pages
 from shishi.ledger import permissions as ledger_permissions
 from shishi.ledger.models import Programme
@@ -239,36 +240,25 @@ def thresholds(request: HttpRequest, pk: int) -> HttpResponse:
     programme = ledger_permissions.access_programme(user, pk)
     current = selectors.programme_thresholds(user, programme)
     can_edit = permissions.can_set_thresholds(user, programme)
-    status = 200
-    stale_message = ""
+    outcome = Outcome(saved=False)
     if request.method == "POST":
         if not can_edit:
             raise errors.PermissionDenied("只有专班可以设置预警规则")
         form = forms.ThresholdsForm(request.POST)
-        if form.is_valid():
-            try:
-                services.set_thresholds(
-                    programme,
-                    actor=user,
-                    expected_version=form.cleaned_data["version"],
-                    **form.values(),
-                )
-            except errors.StaleEdit as exc:
-                current = selectors.programme_thresholds(user, programme)
-                stale_message = exc.message
-                data = request.POST.copy()
-                data["version"] = str(current.version)
-                form = forms.ThresholdsForm(data)
-                form.is_valid()
-                status = 409
-            except errors.ValidationFailed as exc:
-                form.add_service_errors(exc.errors, exc.message)
-                status = 422
-            else:
-                messages.success(request, _("预警规则已保存,各事项的红黄灯已按新规则重新评估"))
-                return redirect("board:thresholds", pk=programme.pk)
-        else:
-            status = 422
+
+        def save(c: dict[str, Any]) -> None:
+            services.set_thresholds(
+                programme, actor=user, expected_version=c["version"], **form.values()
+            )
+
+        outcome = submit(form, save)
+        if outcome.saved:
+            messages.success(request, _("预警规则已保存,各事项的红黄灯已按新规则重新评估"))
+            return redirect("board:thresholds", pk=programme.pk)
+        if outcome.stale_message:
+            current = selectors.programme_thresholds(user, programme)
+            form = forms.ThresholdsForm(with_version(request.POST, current.version))
+            form.is_valid()
     else:
         form = forms.ThresholdsForm(
             initial=forms.thresholds_initial(current), disabled=not can_edit
@@ -279,10 +269,10 @@ def thresholds(request: HttpRequest, pk: int) -> HttpResponse:
         "form": form,
         "can_edit": can_edit,
         "current": initial,
-        "stale_message": stale_message,
+        "stale_message": outcome.stale_message,
         "current_rows": [
             (form.fields[name].label, value) for name, value in initial.items() if name != "version"
         ],
         "board_link": reverse("board:programme", args=[programme.pk]),
     }
-    return TemplateResponse(request, "board/thresholds.html", context, status=status)
+    return TemplateResponse(request, "board/thresholds.html", context, status=outcome.status)
