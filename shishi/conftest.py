@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from django.test import Client
 
 from shishi.ledger import services as ledger_services
 from shishi.ledger.models import Item, Programme
@@ -197,3 +198,11 @@ def browser_login(page: Any, base: str, username: str, password: str = PASSWORD)
     page.fill("#id_password", password)
     page.click("form[action='/login/'] button[type=submit]")
     page.wait_for_load_state("networkidle")
+
+
+def client_for(user: User | None = None) -> Client:
+    """A test client signed in as ``user`` (anonymous for None)."""
+    client = Client()
+    if user is not None:
+        client.force_login(user)
+    return client

@@ -3,23 +3,14 @@
 from __future__ import annotations
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
-from shishi.conftest import World
+from shishi.conftest import World, client_for
 from shishi.ledger import services as ledger_services
 from shishi.ledger.models import Attachment, Item, ProgressUpdate
-from shishi.orgs.models import User
 from shishi.portal.tests.conftest import Published
 
 HTMX = {"HX-Request": "true"}
-
-
-def _client(user: User | None = None) -> Client:
-    client = Client()
-    if user is not None:
-        client.force_login(user)
-    return client
 
 
 def _fresh(item: Item) -> Item:
@@ -36,7 +27,7 @@ def _manage_urls(p: Published) -> list[str]:
 
 @pytest.mark.parametrize("persona", ["office", "city_office"])
 def test_office_opens_the_publication_pages(published: Published, persona: str) -> None:
-    client = _client(getattr(published.world, persona))
+    client = client_for(getattr(published.world, persona))
     for url in _manage_urls(published):
         response = client.get(url)
         assert response.status_code == 200, url
@@ -59,7 +50,7 @@ def test_office_opens_the_publication_pages(published: Published, persona: str) 
     ],
 )
 def test_others_are_refused(published: Published, persona: str, status: int) -> None:
-    client = _client(getattr(published.world, persona))
+    client = client_for(getattr(published.world, persona))
     programme = published.world.programme
     for url in _manage_urls(published):
         assert client.get(url).status_code == status, url
@@ -90,7 +81,7 @@ def test_others_are_refused(published: Published, persona: str, status: int) -> 
 
 
 def test_anonymous_is_sent_to_login(published: Published) -> None:
-    client = _client()
+    client = client_for()
     for url in [reverse("portal:manage_home"), *_manage_urls(published)]:
         response = client.get(url)
         assert response.status_code == 302
@@ -98,26 +89,26 @@ def test_anonymous_is_sent_to_login(published: Published) -> None:
 
 
 def test_manage_home_goes_to_the_offices_programme(world: World) -> None:
-    response = _client(world.office).get(reverse("portal:manage_home"))
+    response = client_for(world.office).get(reverse("portal:manage_home"))
     assert response["Location"] == reverse("portal:manage", args=[world.programme.pk])
-    hulan = _client(world.outsider).get(reverse("portal:manage_home"))
+    hulan = client_for(world.outsider).get(reverse("portal:manage_home"))
     assert hulan["Location"] == reverse("portal:manage", args=[world.hulan_programme.pk])
-    chosen = _client(world.city_office).get(
+    chosen = client_for(world.city_office).get(
         reverse("portal:manage_home") + f"?programme={world.hulan_programme.pk}"
     )
     assert chosen["Location"] == reverse("portal:manage", args=[world.hulan_programme.pk])
-    assert _client(world.editor_a).get(reverse("portal:manage_home")).status_code == 403
+    assert client_for(world.editor_a).get(reverse("portal:manage_home")).status_code == 403
 
 
 def test_office_cannot_manage_another_districts_programme(world: World) -> None:
     url = reverse("portal:manage", args=[world.hulan_programme.pk])
-    assert _client(world.office).get(url).status_code == 404
+    assert client_for(world.office).get(url).status_code == 404
     item_url = reverse("portal:manage_item", args=[world.programme.pk, world.hulan_item.pk])
-    assert _client(world.office).get(item_url).status_code == 404
+    assert client_for(world.office).get(item_url).status_code == 404
 
 
 def test_bulk_publish_and_withdraw(world: World) -> None:
-    client = _client(world.office)
+    client = client_for(world.office)
     url = reverse("portal:manage_bulk", args=[world.programme.pk])
     data = {
         "action": "publish",
@@ -143,7 +134,7 @@ def test_bulk_with_a_stale_item_is_refused_with_a_message(world: World) -> None:
     ledger_services.update_item(
         world.item_a, actor=world.editor_a, expected_version=old, name="新名"
     )
-    response = _client(world.office).post(
+    response = client_for(world.office).post(
         reverse("portal:manage_bulk", args=[world.programme.pk]),
         {
             "action": "publish",
@@ -166,7 +157,7 @@ def test_bulk_with_a_stale_item_is_refused_with_a_message(world: World) -> None:
     ],
 )
 def test_bad_bulk_requests_get_a_message_not_a_500(world: World, data: dict[str, object]) -> None:
-    response = _client(world.office).post(
+    response = client_for(world.office).post(
         reverse("portal:manage_bulk", args=[world.programme.pk]), data
     )
     assert response.status_code in (404, 422)
@@ -174,7 +165,7 @@ def test_bad_bulk_requests_get_a_message_not_a_500(world: World, data: dict[str,
 
 
 def test_row_toggle_with_htmx_returns_the_row(world: World) -> None:
-    client = _client(world.office)
+    client = client_for(world.office)
     url = reverse("portal:item_public", args=[world.programme.pk, world.item_a.pk])
     response = client.post(
         url, {"public": "1", f"v{world.item_a.pk}": world.item_a.version}, headers=HTMX
@@ -187,7 +178,7 @@ def test_row_toggle_with_htmx_returns_the_row(world: World) -> None:
 
 
 def test_row_toggle_without_js_redirects_back(world: World) -> None:
-    client = _client(world.office)
+    client = client_for(world.office)
     url = reverse("portal:item_public", args=[world.programme.pk, world.item_a.pk])
     response = client.post(url, {"public": "1", "state": "private"})
     assert response.status_code == 302
@@ -200,7 +191,7 @@ def test_stale_row_toggle_shows_the_message_in_the_row(world: World) -> None:
     ledger_services.update_item(
         world.item_a, actor=world.editor_a, expected_version=old, name="新名"
     )
-    client = _client(world.office)
+    client = client_for(world.office)
     url = reverse("portal:item_public", args=[world.programme.pk, world.item_a.pk])
     data = {"public": "1", f"v{world.item_a.pk}": old}
     fragment = client.post(url, data, headers=HTMX).content.decode()
@@ -215,7 +206,7 @@ def test_stale_row_toggle_shows_the_message_in_the_row(world: World) -> None:
 
 def test_item_page_toggle(published: Published) -> None:
     p = published
-    client = _client(p.world.office)
+    client = client_for(p.world.office)
     url = reverse("portal:item_public", args=[p.world.programme.pk, p.unpublished.pk])
     response = client.post(
         url,
@@ -234,14 +225,14 @@ def test_item_page_toggle(published: Published) -> None:
 
 def test_missing_public_flag_is_a_clear_error(world: World) -> None:
     url = reverse("portal:item_public", args=[world.programme.pk, world.item_a.pk])
-    response = _client(world.office).post(url, {})
+    response = client_for(world.office).post(url, {})
     assert response.status_code == 422
     assert "公开状态" in response.content.decode()
 
 
 def test_update_toggle_with_chosen_photos(published: Published) -> None:
     p = published
-    client = _client(p.world.office)
+    client = client_for(p.world.office)
     url = reverse("portal:update_public", args=[p.world.programme.pk, p.private_update.pk])
     response = client.post(
         url, {"public": "1", "photos": [p.private_update_photo.pk]}, headers=HTMX
@@ -257,14 +248,14 @@ def test_update_toggle_with_chosen_photos(published: Published) -> None:
 def test_update_toggle_refuses_photos_of_another_update(published: Published) -> None:
     p = published
     url = reverse("portal:update_public", args=[p.world.programme.pk, p.private_update.pk])
-    response = _client(p.world.office).post(url, {"public": "1", "photos": [p.private_photo.pk]})
+    response = client_for(p.world.office).post(url, {"public": "1", "photos": [p.private_photo.pk]})
     assert response.status_code == 422
     assert not ProgressUpdate.objects.get(pk=p.private_update.pk).is_public
 
 
 def test_note_cannot_be_published_from_the_page(published: Published) -> None:
     p = published
-    client = _client(p.world.office)
+    client = client_for(p.world.office)
     page = client.get(reverse("portal:manage_item", args=[p.world.programme.pk, p.item.pk]))
     assert "配合单位备注仅供内部参考,不能公开" in page.content.decode()
     assert (
@@ -281,7 +272,7 @@ def test_note_cannot_be_published_from_the_page(published: Published) -> None:
 
 def test_attachment_toggle(published: Published) -> None:
     p = published
-    client = _client(p.world.office)
+    client = client_for(p.world.office)
     url = reverse("portal:attachment_public", args=[p.world.programme.pk, p.private_photo.pk])
     response = client.post(url, {"public": "1"}, headers=HTMX)
     assert response.content.decode().strip().startswith(f'<li id="update-{p.public_update.pk}"')
@@ -295,14 +286,14 @@ def test_attachment_toggle(published: Published) -> None:
 def test_gone_update_is_a_clear_404(published: Published) -> None:
     p = published
     url = reverse("portal:update_public", args=[p.world.programme.pk, 999999])
-    response = _client(p.world.office).post(url, {"public": "1"})
+    response = client_for(p.world.office).post(url, {"public": "1"})
     assert response.status_code == 404
     assert "已不存在" in response.content.decode()
 
 
 def test_item_page_lists_updates_and_photos_with_their_state(published: Published) -> None:
     p = published
-    response = _client(p.world.office).get(
+    response = client_for(p.world.office).get(
         reverse("portal:manage_item", args=[p.world.programme.pk, p.item.pk])
     )
     rows = {row.update.pk: row for row in response.context["updates"]}
