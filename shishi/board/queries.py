@@ -16,34 +16,22 @@ from typing import Any
 from django.db import connections, router
 
 from shishi.board.models import ItemSnapshot, ItemStatus, ProgrammeStatus
-
-
-def _column(model: Any, name: str, qn: Any) -> str:
-    return str(qn(model._meta.get_field(name).column))
+from shishi.core.sql import Table, marks
 
 
 def mark_items_changed(programme_id: int, item_ids: Sequence[int] | None, on: dt.date) -> None:
     """Set ``assessed_on`` of the programme's statuses (or of ``item_ids``'s) to ``on``, and
     drop the programme's current totals (they are added up again when next needed)."""
     conn = connections[router.db_for_write(ItemStatus)]
-    qn = conn.ops.quote_name
-    sql = (
-        f"UPDATE {qn(ItemStatus._meta.db_table)} SET {_column(ItemStatus, 'assessed_on', qn)} = %s"
-        f" WHERE {_column(ItemStatus, 'programme', qn)} = %s"
-    )
+    status, totals = Table(ItemStatus, conn), Table(ProgrammeStatus, conn)
+    sql = f"UPDATE {status} SET {status.assessed_on} = %s WHERE {status.programme} = %s"
     params: list[Any] = [conn.ops.adapt_datefield_value(on), programme_id]
     if item_ids is not None:
-        item = _column(ItemStatus, "item", qn)
-        marks = ", ".join(["%s"] * len(item_ids))
-        sql += f" AND {item} IN ({marks})" if item_ids else " AND 1 = 0"
+        sql += f" AND {status.item} IN ({marks(len(item_ids))})" if item_ids else " AND 1 = 0"
         params += item_ids
     with conn.cursor() as cursor:
         cursor.execute(sql, params)
-        cursor.execute(
-            f"DELETE FROM {qn(ProgrammeStatus._meta.db_table)}"
-            f" WHERE {_column(ProgrammeStatus, 'programme', qn)} = %s",
-            [programme_id],
-        )
+        cursor.execute(f"DELETE FROM {totals} WHERE {totals.programme} = %s", [programme_id])
 
 
 def copy_statuses_to_snapshot(
@@ -52,18 +40,13 @@ def copy_statuses_to_snapshot(
     """INSERT the programme's current statuses as its snapshot of ``on`` (``columns``: the
     fields the two share besides the item); the rows copied."""
     conn = connections[router.db_for_write(ItemSnapshot)]
-    qn = conn.ops.quote_name
-    source = ", ".join(_column(ItemStatus, c, qn) for c in columns)
-    target = ", ".join(_column(ItemSnapshot, c, qn) for c in columns)
-    item = _column(ItemStatus, "item", qn)
-    stamps = ", ".join(
-        _column(ItemSnapshot, c, qn) for c in ("taken_on", "created_at", "updated_at")
-    )
+    status, snapshot = Table(ItemStatus, conn), Table(ItemSnapshot, conn)
+    source = ", ".join(getattr(status, c) for c in columns)
+    target = ", ".join(getattr(snapshot, c) for c in columns)
     sql = (
-        f"INSERT INTO {qn(ItemSnapshot._meta.db_table)}"
-        f" ({_column(ItemSnapshot, 'item', qn)}, {stamps}, {target})"
-        f" SELECT {item}, %s, %s, %s, {source}"
-        f" FROM {qn(ItemStatus._meta.db_table)} WHERE {_column(ItemStatus, 'programme', qn)} = %s"
+        f"INSERT INTO {snapshot} ({snapshot.item}, {snapshot.taken_on}, {snapshot.created_at},"
+        f" {snapshot.updated_at}, {target})"
+        f" SELECT {status.item}, %s, %s, %s, {source} FROM {status} WHERE {status.programme} = %s"
     )
     stamp = conn.ops.adapt_datetimefield_value(now)
     with conn.cursor() as cursor:

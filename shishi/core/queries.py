@@ -8,12 +8,12 @@ column names come from the models' ``_meta``.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from typing import Any
 
-from django.db import models
-
 from shishi.core.models import AuditChainHead, AuditEvent
+from shishi.core.sql import Table, marks
 
 HEAD_PK = 1  # the chain has one head row
 
@@ -24,23 +24,17 @@ EVENT_FIELDS = (
 )  # fmt: skip
 
 
-def _column(model: type[models.Model], name: str) -> str:
-    field = model._meta.get_field(name)
-    assert isinstance(field, models.Field)
-    return str(field.column)
-
-
-def _head_sql(conn: Any) -> tuple[str, str]:
-    qn = conn.ops.quote_name
-    meta = AuditChainHead._meta
-    table = qn(meta.db_table)
-    seq, last_hash = (qn(_column(AuditChainHead, n)) for n in ("seq", "last_hash"))
-    pk = qn(_column(AuditChainHead, "id"))
-    lock = " FOR UPDATE" if conn.features.has_select_for_update else ""
+@functools.cache  # built once per database vendor: every write appends an audit event
+def _head_sql(vendor: str, lock: str) -> tuple[str, str]:
+    head = Table(AuditChainHead)
     return (
-        f"SELECT {seq}, {last_hash} FROM {table} WHERE {pk} = %s{lock}",
-        f"UPDATE {table} SET {seq} = %s, {last_hash} = %s WHERE {pk} = %s",
+        f"SELECT {head.seq}, {head.last_hash} FROM {head} WHERE {head.id} = %s{lock}",
+        f"UPDATE {head} SET {head.seq} = %s, {head.last_hash} = %s WHERE {head.id} = %s",
     )
+
+
+def _head_sql_of(conn: Any) -> tuple[str, str]:
+    return _head_sql(conn.vendor, " FOR UPDATE" if conn.features.has_select_for_update else "")
 
 
 def lock_chain_head(conn: Any) -> tuple[int, str] | None:
@@ -48,32 +42,30 @@ def lock_chain_head(conn: Any) -> tuple[int, str] | None:
     there is no head row yet). PostgreSQL locks the row (``FOR UPDATE``); SQLite's
     transactions take the database's write lock when they begin (``IMMEDIATE``)."""
     with conn.cursor() as cursor:
-        cursor.execute(_head_sql(conn)[0], [HEAD_PK])
+        cursor.execute(_head_sql_of(conn)[0], [HEAD_PK])
         row = cursor.fetchone()
     return None if row is None else (int(row[0]), str(row[1]))
 
 
 def move_chain_head(conn: Any, seq: int, last_hash: str) -> None:
     with conn.cursor() as cursor:
-        cursor.execute(_head_sql(conn)[1], [seq, last_hash, HEAD_PK])
+        cursor.execute(_head_sql_of(conn)[1], [seq, last_hash, HEAD_PK])
 
 
 def insert_event(conn: Any, values: Sequence[Any]) -> int:
     """INSERT one event (``values`` for ``EVENT_FIELDS``, ready for the database); its id."""
-    qn = conn.ops.quote_name
-    meta = AuditEvent._meta
-    columns = ", ".join(qn(_column(AuditEvent, n)) for n in EVENT_FIELDS)
-    marks = ", ".join(["%s"] * len(EVENT_FIELDS))
-    returning = (
-        f" RETURNING {qn(_column(AuditEvent, 'id'))}"
-        if conn.features.can_return_columns_from_insert
-        else ""
-    )
+    returning = conn.features.can_return_columns_from_insert
     with conn.cursor() as cursor:
-        cursor.execute(
-            f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({marks}){returning}", values
-        )
+        cursor.execute(_insert_event_sql(conn.vendor, returning), values)
         return int(cursor.fetchone()[0] if returning else cursor.lastrowid)
+
+
+@functools.cache
+def _insert_event_sql(vendor: str, returning: bool) -> str:
+    event = Table(AuditEvent)
+    columns = ", ".join(getattr(event, n) for n in EVENT_FIELDS)
+    tail = f" RETURNING {event.id}" if returning else ""
+    return f"INSERT INTO {event} ({columns}) VALUES ({marks(len(EVENT_FIELDS))}){tail}"
 
 
 def analyze(conn: Any, *, sqlite_analysis_limit: int) -> None:

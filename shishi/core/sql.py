@@ -36,12 +36,14 @@ def fetch(sql: str, params: Sequence[Any] = ()) -> list[tuple[Any, ...]]:
 
 class Table:
     """A model's table for written SQL: ``str(t)`` is its quoted name, ``t.<field>`` the
-    quoted column of that field (or attname: ``t.lead_unit_id``), both from ``Model._meta``.
+    quoted column of that field (or attname: ``t.lead_unit_id``), both from ``Model._meta``;
+    quoted for ``conn`` (the default database when not given).
     """
 
-    def __init__(self, model: type[Model]) -> None:
+    def __init__(self, model: type[Model], conn: Any = None) -> None:
         self._model = model
-        self._name = connection.ops.quote_name(model._meta.db_table)
+        self._ops = (conn or connection).ops
+        self._name = self._ops.quote_name(model._meta.db_table)
 
     def __str__(self) -> str:
         return self._name
@@ -50,7 +52,7 @@ class Table:
         if field.startswith("_"):
             raise AttributeError(field)
         column = self._model._meta.get_field(field).column  # type: ignore[union-attr]
-        return str(connection.ops.quote_name(str(column)))
+        return str(self._ops.quote_name(str(column)))
 
 
 def marks(n: int) -> str:
