@@ -223,24 +223,30 @@ def today_or(today: dt.date | None) -> dt.date:
     return today or timezone.localdate()
 
 
+def _figures(s: Summary, p: dict[str, str]) -> dict[str, Any]:
+    """The figures a programme's totals and each row of a ranking both show."""
+    return {
+        "items": _figure(p, s.items),
+        "done": _figure(p, s.done, lifecycle=_csv(DONE_LIFECYCLES)),
+        "behind": _figure(p, s.behind, status=_csv(BEHIND_STATUSES)),
+        "red": _figure(p, s.by_light.get(Light.RED, 0), light=Light.RED.value),
+        "yellow": _figure(p, s.by_light.get(Light.YELLOW, 0), light=Light.YELLOW.value),
+        "will_miss": _figure(p, s.will_miss, will_miss="1"),
+        "update_late": _figure(p, s.update_late, update_late="1"),
+        "completion_rate": s.completion_rate,
+        "planned_rate": s.planned_rate,
+    }
+
+
 def totals_of(s: Summary, p: dict[str, str]) -> Totals:
-    planned_inv = s.planned_investment
     return Totals(
-        items=_figure(p, s.items),
+        **_figures(s, p),
         started=_figure(p, s.started, lifecycle=_csv(STARTED_LIFECYCLES)),
-        done=_figure(p, s.done, lifecycle=_csv(DONE_LIFECYCLES)),
         closed_out=_figure(p, s.closed_out, lifecycle=Lifecycle.CLOSED_OUT.value),
-        behind=_figure(p, s.behind, status=_csv(BEHIND_STATUSES)),
         overdue=_figure(
             p, s.by_status.get(ScheduleStatus.OVERDUE, 0), status=ScheduleStatus.OVERDUE.value
         ),
-        red=_figure(p, s.by_light.get(Light.RED, 0), light=Light.RED.value),
-        yellow=_figure(p, s.by_light.get(Light.YELLOW, 0), light=Light.YELLOW.value),
-        will_miss=_figure(p, s.will_miss, will_miss="1"),
-        update_late=_figure(p, s.update_late, update_late="1"),
-        completion_rate=s.completion_rate,
-        planned_rate=s.planned_rate,
-        planned_investment=planned_inv,
+        planned_investment=s.planned_investment,
         done_investment=s.done_investment,
         investment_rate=_ratio(s),
     )
@@ -253,21 +259,7 @@ def _ratio(s: Summary) -> Decimal | None:
 
 
 def group_row(key: int | None, name: str, rank: int, s: Summary, p: dict[str, str]) -> GroupRow:
-    return GroupRow(
-        key=key,
-        name=name,
-        rank=rank,
-        items=_figure(p, s.items),
-        done=_figure(p, s.done, lifecycle=_csv(DONE_LIFECYCLES)),
-        behind=_figure(p, s.behind, status=_csv(BEHIND_STATUSES)),
-        red=_figure(p, s.by_light.get(Light.RED, 0), light=Light.RED.value),
-        yellow=_figure(p, s.by_light.get(Light.YELLOW, 0), light=Light.YELLOW.value),
-        update_late=_figure(p, s.update_late, update_late="1"),
-        will_miss=_figure(p, s.will_miss, will_miss="1"),
-        completion_rate=s.completion_rate,
-        planned_rate=s.planned_rate,
-        params=p,
-    )
+    return GroupRow(key=key, name=name, rank=rank, **_figures(s, p), params=p)
 
 
 def ranked(
