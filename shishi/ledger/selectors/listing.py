@@ -125,14 +125,12 @@ def programme_matching(user: Any, f: ItemFilters) -> Matching:
     indexes alone), or where its district or year is not the one asked for."""
     if not f.programme:
         raise ValueError("programme_matching needs a programme")
-    fields_ = ["jurisdiction_id", "year", *(["jurisdiction__code"] if f.jurisdiction else [])]
-    row = Programme.objects.filter(pk=f.programme).values_list(*fields_).first()
-    readable = row is not None and scope_for(user).can_read_jurisdiction(row[0])
-    if row is not None and f.year and row[1] != f.year:
-        readable = False
-    if row is not None and f.jurisdiction and row[2] != f.jurisdiction:
-        readable = False
-    return matching(f, readable=readable)
+    programme = visible_programmes(user).filter(pk=f.programme)
+    if f.year:
+        programme = programme.filter(year=f.year)
+    if f.jurisdiction:
+        programme = programme.filter(jurisdiction__code=f.jurisdiction)
+    return matching(f, readable=programme.exists())
 
 
 def programme_slice(
