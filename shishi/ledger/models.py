@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -27,6 +28,13 @@ class Programme(TimeStamped):
     )
     year = models.PositiveIntegerField(_("年度"))
     name = models.CharField(_("名称"), max_length=200)
+    # Units' progress updates wait in the office's review queue unless this is on.
+    auto_publish = models.BooleanField(_("单位进展自动公开"), default=False)
+    # A progress post that raises the rate by more than this many points, or to 100%, needs a
+    # file or photo as evidence; None: no evidence asked.
+    evidence_step = models.PositiveSmallIntegerField(
+        _("需附佐证的单次提升(百分点)"), null=True, blank=True, default=50
+    )
 
     class Meta:
         verbose_name = _("实事项目计划")
@@ -125,7 +133,22 @@ class Item(TimeStamped):
     # The office publishes an item to the public portal; unpublished items never leave the
     # system (only public fields and public updates of public items do).
     is_public = models.BooleanField(_("公开"), default=False)
+    # Optimistic locks by concern: ``version`` guards the item's own fields (the office's
+    # edits, close-out), ``progress_version`` its progress (rate, text, actuals): a progress
+    # post never conflicts with an edit of other fields, nor the other way round.
     version = models.PositiveIntegerField(default=1)
+    progress_version = models.PositiveIntegerField(default=1)
+    # The deadline as first set, kept when an approved change request moves it ("时限已调整").
+    original_deadline_text = models.CharField(_("原完成时限"), max_length=100, blank=True)
+    # 结转: the item of an earlier programme this one continues.
+    continues = models.ForeignKey(
+        "self",
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="continued_by",
+        verbose_name=_("结转自"),
+    )
 
     class Meta:
         verbose_name = _("实事")
@@ -161,7 +184,25 @@ class Item(TimeStamped):
         return self.lifecycle == Lifecycle.CLOSED_OUT
 
 
-class Target(TimeStamped):
+class LiveManager(models.Manager["Any"]):
+    """Rows not removed (targets and milestones are removed softly, with a reason)."""
+
+    def get_queryset(self) -> models.QuerySet[Any]:
+        return super().get_queryset().filter(removed_at__isnull=True)
+
+
+class SoftRemoved(models.Model):
+    removed_at = models.DateTimeField(_("删除时间"), null=True, blank=True)
+    removed_reason = models.CharField(_("删除原因"), max_length=300, blank=True)
+
+    objects = LiveManager()
+    all_objects = models.Manager()  # noqa: DJ012 (a manager, not a field)
+
+    class Meta:
+        abstract = True
+
+
+class Target(SoftRemoved, TimeStamped):
     """A quantitative goal of an item: value + unit (7,823 套), with the actual value."""
 
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="targets")
@@ -188,7 +229,7 @@ class Target(TimeStamped):
         return min(Decimal(100), (self.actual / self.value * 100).quantize(Decimal("0.1")))
 
 
-class Milestone(TimeStamped):
+class Milestone(SoftRemoved, TimeStamped):
     item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="milestones")
     title = models.CharField(_("节点"), max_length=200)
     due_date = models.DateField(_("计划日期"))
@@ -202,6 +243,10 @@ class Milestone(TimeStamped):
         validators=RATE_VALIDATORS,
     )
     order = models.PositiveIntegerField(default=0)
+    # The progress update that reported it done, with its text and files as evidence.
+    done_update = models.ForeignKey(
+        "ProgressUpdate", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         verbose_name = _("时间节点")
@@ -213,7 +258,17 @@ class Milestone(TimeStamped):
 
     @property
     def is_late(self) -> bool:
-        return self.done_date is None and self.due_date < dt.date.today()
+        return self.done_date is None and self.due_date < timezone.localdate()
+
+
+class Review(models.TextChoices):
+    """Where a progress update stands with the office (公开审核)."""
+
+    PENDING = "pending", _("待审核")
+    PUBLISHED = "published", _("已公开")
+    REJECTED = "rejected", _("已退回")
+    UNPUBLISHED = "unpublished", _("不公开")
+    INTERNAL = "internal", _("内部备注")
 
 
 class ProgressUpdate(TimeStamped):
@@ -244,16 +299,140 @@ class ProgressUpdate(TimeStamped):
         _("累计完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     is_note = models.BooleanField(_("配合单位备注"), default=False)
+    # Why the rate went down, required when it does; shown on the timeline.
+    reason = models.TextField(_("下调原因"), blank=True)
+    # ``is_public`` is what the portal reads; ``review`` says how it got there (a unit's
+    # update waits as pending, the office publishes or rejects it with a comment).
     is_public = models.BooleanField(_("公开"), default=False)
+    review = models.CharField(
+        _("审核"), max_length=12, choices=Review.choices, default=Review.PENDING
+    )
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    reviewed_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    review_comment = models.TextField(_("审核意见"), blank=True)
 
     class Meta:
         verbose_name = _("进展")
         verbose_name_plural = _("进展")
         ordering = ["-reported_on", "-id"]
-        indexes = [models.Index(fields=["item", "-reported_on", "-id"], name="update_item_date")]
+        indexes = [
+            models.Index(fields=["item", "-reported_on", "-id"], name="update_item_date"),
+            # The office's review queue: a district's pending updates, oldest first.
+            models.Index(fields=["jurisdiction", "review", "id"], name="update_review_queue"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.item_id} {self.reported_on}"
+
+
+class PublishedItem(models.Model):
+    """What the public portal shows of an item: its state when the office last published it.
+
+    The row exists while the item is public. Publishing the item copies the item's fields
+    here; publishing a unit's update copies its rate and text; the office's own edits of a
+    public item refresh the item's part. The portal reads this table and never ``Item``'s
+    live columns, so nothing a unit does reaches the public before the office publishes it.
+    """
+
+    item = models.OneToOneField(
+        Item, primary_key=True, on_delete=models.CASCADE, related_name="published"
+    )
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # published_prog_order leads with it
+    category = models.ForeignKey(
+        Category, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    lead_unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    number = models.CharField(_("编号"), max_length=32)
+    seq = models.PositiveIntegerField(_("序号"), default=0)
+    name = models.CharField(_("项目名称"), max_length=300)
+    deadline_text = models.CharField(_("完成时限"), max_length=100, blank=True)
+    due_date = models.DateField(_("截止日期"), null=True, blank=True)
+    is_ongoing = models.BooleanField(_("长期坚持"), default=False)
+    completion_rate = models.DecimalField(
+        _("完成率"), max_digits=5, decimal_places=2, default=Decimal(0)
+    )
+    lifecycle = models.CharField(
+        _("状态"), max_length=16, choices=Lifecycle.choices, default=Lifecycle.NOT_STARTED
+    )
+    progress_text = models.TextField(_("进展情况"), blank=True)
+    progress_date = models.DateField(_("最近进展日期"), null=True, blank=True)
+    published_at = models.DateTimeField(_("公开时间"))
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("公开内容")
+        verbose_name_plural = _("公开内容")
+        indexes = [
+            models.Index(
+                fields=["programme", "category", "seq", "item"], name="published_prog_order"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.name}"
+
+
+class ChangeRequest(TimeStamped):
+    """调整申请: a unit asks the office to change fields of an item it leads."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已批准")
+        REJECTED = "rejected", _("已驳回")
+        WITHDRAWN = "withdrawn", _("已撤回")
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    item = models.ForeignKey(Item, on_delete=models.CASCADE, related_name="change_requests")
+    unit = models.ForeignKey(
+        Unit, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # {field: new value} and {field: value when asked}, as JSON (ids for units and people).
+    changes = models.JSONField(_("申请调整内容"), default=dict)
+    before = models.JSONField(default=dict)
+    reason = models.TextField(_("申请理由"))
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.PENDING
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    comment = models.TextField(_("审批意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("调整申请")
+        verbose_name_plural = _("调整申请")
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["jurisdiction", "status", "id"], name="change_request_queue")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.item_id} {self.get_status_display()}"
+
+
+def change_request_path(instance: ChangeRequestFile, filename: str) -> str:
+    return f"change-requests/{instance.request.item_id}/{filename}"
+
+
+class ChangeRequestFile(TimeStamped):
+    request = models.ForeignKey(ChangeRequest, on_delete=models.CASCADE, related_name="files")
+    file = models.FileField(_("文件"), upload_to=change_request_path, max_length=300)
+    name = models.CharField(_("文件名"), max_length=200)
+    content_type = models.CharField(max_length=100, blank=True)
+    size = models.PositiveIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return self.name
 
 
 def attachment_path(instance: Attachment, filename: str) -> str:

@@ -4,14 +4,17 @@ from django.db import migrations
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0002_add_import_batch'),
+        ("ledger", "0002_add_import_batch"),
     ]
 
     operations = [
         migrations.AlterModelOptions(
-            name='item',
-            options={'ordering': ['programme_id', 'category__order', 'seq', 'id'], 'verbose_name': '实事', 'verbose_name_plural': '实事'},
+            name="item",
+            options={
+                "ordering": ["programme_id", "category__order", "seq", "id"],
+                "verbose_name": "实事",
+                "verbose_name_plural": "实事",
+            },
         ),
     ]

@@ -4,30 +4,29 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0003_item_ordering_by_programme_id'),
-        ('orgs', '0001_initial'),
+        ("ledger", "0003_item_ordering_by_programme_id"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddField(
-            model_name='attachment',
-            name='is_public',
-            field=models.BooleanField(default=False, verbose_name='公开'),
+            model_name="attachment",
+            name="is_public",
+            field=models.BooleanField(default=False, verbose_name="公开"),
         ),
         migrations.AddField(
-            model_name='item',
-            name='is_public',
-            field=models.BooleanField(default=False, verbose_name='公开'),
+            model_name="item",
+            name="is_public",
+            field=models.BooleanField(default=False, verbose_name="公开"),
         ),
         migrations.AddField(
-            model_name='progressupdate',
-            name='is_public',
-            field=models.BooleanField(default=False, verbose_name='公开'),
+            model_name="progressupdate",
+            name="is_public",
+            field=models.BooleanField(default=False, verbose_name="公开"),
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['programme', 'is_public'], name='item_prog_public'),
+            model_name="item",
+            index=models.Index(fields=["programme", "is_public"], name="item_prog_public"),
         ),
     ]

@@ -4,27 +4,28 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0004_publication_flags'),
-        ('orgs', '0001_initial'),
+        ("ledger", "0004_publication_flags"),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.RemoveIndex(
-            model_name='item',
-            name='item_prog_unit',
+            model_name="item",
+            name="item_prog_unit",
         ),
         migrations.RemoveIndex(
-            model_name='item',
-            name='item_prog_cat_seq',
+            model_name="item",
+            name="item_prog_cat_seq",
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['programme', 'lead_unit', 'id'], name='item_prog_unit_id'),
+            model_name="item",
+            index=models.Index(fields=["programme", "lead_unit", "id"], name="item_prog_unit_id"),
         ),
         migrations.AddIndex(
-            model_name='item',
-            index=models.Index(fields=['programme', 'category', 'seq', 'id'], name='item_prog_cat_seq_id'),
+            model_name="item",
+            index=models.Index(
+                fields=["programme", "category", "seq", "id"], name="item_prog_cat_seq_id"
+            ),
         ),
     ]

@@ -5,31 +5,50 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('ledger', '0005_covering_list_indexes'),
-        ('orgs', '0002_drop_redundant_fk_indexes'),
+        ("ledger", "0005_covering_list_indexes"),
+        ("orgs", "0002_drop_redundant_fk_indexes"),
     ]
 
     operations = [
         migrations.AlterField(
-            model_name='category',
-            name='programme',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='categories', to='ledger.programme'),
+            model_name="category",
+            name="programme",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="categories",
+                to="ledger.programme",
+            ),
         ),
         migrations.AlterField(
-            model_name='item',
-            name='programme',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='items', to='ledger.programme'),
+            model_name="item",
+            name="programme",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="items",
+                to="ledger.programme",
+            ),
         ),
         migrations.AlterField(
-            model_name='programme',
-            name='jurisdiction',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.PROTECT, related_name='programmes', to='orgs.jurisdiction'),
+            model_name="programme",
+            name="jurisdiction",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.PROTECT,
+                related_name="programmes",
+                to="orgs.jurisdiction",
+            ),
         ),
         migrations.AlterField(
-            model_name='progressupdate',
-            name='item',
-            field=models.ForeignKey(db_index=False, on_delete=django.db.models.deletion.CASCADE, related_name='updates', to='ledger.item'),
+            model_name="progressupdate",
+            name="item",
+            field=models.ForeignKey(
+                db_index=False,
+                on_delete=django.db.models.deletion.CASCADE,
+                related_name="updates",
+                to="ledger.item",
+            ),
         ),
     ]
