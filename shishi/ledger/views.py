@@ -298,6 +298,8 @@ def _edit_form(request: HttpRequest, item: Item, data: Any = None) -> ledger_for
 def edit(request: HttpRequest, pk: int) -> HttpResponse:
     user = request.user
     item = permissions.access_item(user, pk, write=True)
+    if not permissions.can_edit_item(user, item):
+        raise errors.PermissionDenied(permissions.ASK_FOR_CHANGE)
     prefetch_related_objects([item], "sponsor_leaders", "partner_units")
     outcome = Outcome(saved=False)
     if request.method == "POST":

@@ -270,9 +270,12 @@ def update_item(
     partner_units: Iterable[Unit] | None = None,
     **changes: Any,
 ) -> Item:
-    """Change an item's fields; refused if someone changed it since ``expected_version``."""
+    """Change an item's fields; refused if someone changed it since ``expected_version``.
+
+    The office only (``permissions.fields_for``); a unit files a change request instead.
+    """
     if not permissions.can_edit_item(actor, item):
-        raise PermissionDenied("只有专班或牵头单位可以修改此事项")
+        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"不能修改字段: {', '.join(sorted(unknown))}")
@@ -324,7 +327,7 @@ def update_item(
 def set_targets(item: Item, targets: Sequence[TargetInput], *, actor: Any) -> list[Target]:
     """Replace the item's targets (keeping actuals of targets with the same name)."""
     if not permissions.can_edit_item(actor, item):
-        raise PermissionDenied("只有专班或牵头单位可以修改此事项")
+        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
     with transaction.atomic():
         old = list(item.targets.all())
         Target.objects.filter(item=item).delete()
@@ -350,7 +353,7 @@ def set_targets(item: Item, targets: Sequence[TargetInput], *, actor: Any) -> li
 
 def add_milestone(item: Item, milestone: MilestoneInput, *, actor: Any) -> Milestone:
     if not permissions.can_edit_item(actor, item):
-        raise PermissionDenied("只有专班或牵头单位可以修改此事项")
+        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
     if not milestone.title.strip():
         raise ValidationFailed("节点名称不能为空")
     with transaction.atomic():
@@ -377,8 +380,8 @@ def complete_milestone(
     milestone: Milestone, *, actor: Any, done_date: dt.date | None = None
 ) -> Milestone:
     item = milestone.item
-    if not permissions.can_edit_item(actor, item):
-        raise PermissionDenied("只有专班或牵头单位可以修改此事项")
+    if not permissions.can_post_progress(actor, item):
+        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
     with transaction.atomic():
         old = milestone.done_date
         milestone.done_date = done_date or timezone.localdate()

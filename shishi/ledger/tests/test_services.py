@@ -65,7 +65,7 @@ def test_stale_edit_is_refused_and_nothing_overwritten(world: World) -> None:
     other.version = stale_version  # a second form loaded before the first save
     with pytest.raises(StaleEdit):
         services.update_item(
-            other, actor=world.editor_a, expected_version=stale_version, measures="B"
+            other, actor=world.office, expected_version=stale_version, measures="B"
         )
     assert _item(world.item_a.pk).measures == "A"
 
@@ -124,12 +124,12 @@ def test_city_office_can_close_out_in_any_district_but_outsider_cannot(world: Wo
 
 def test_update_item_parses_deadline(world: World) -> None:
     item = services.update_item(
-        _item(world.item_b.pk), actor=world.editor_b, expected_version=1, deadline_text="6月30日前"
+        _item(world.item_b.pk), actor=world.office, expected_version=1, deadline_text="6月30日前"
     )
     assert str(item.due_date) == "2021-06-30"
     with pytest.raises(ValidationFailed):
         services.update_item(
-            item, actor=world.editor_b, expected_version=item.version, deadline_text="2021年2月30日"
+            item, actor=world.office, expected_version=item.version, deadline_text="2021年2月30日"
         )
 
 

@@ -242,11 +242,17 @@ def test_stale_progress_is_refused_with_409_and_nothing_written(world: World) ->
 # --- editing, close out, reopen -----------------------------------------------------------
 
 
-def test_lead_editor_edits_item_and_history_shows_it(world: World) -> None:
-    client = client_for(world.editor_a)
+def test_lead_editor_may_not_open_the_edit_form(world: World) -> None:
+    response = client_for(world.editor_a).get(reverse("ledger:edit", args=[world.item_a.pk]))
+    assert response.status_code == 403
+    assert "请提交调整申请" in response.content.decode()
+
+
+def test_office_edits_item_and_history_shows_it(world: World) -> None:
+    client = client_for(world.office)
     url = reverse("ledger:edit", args=[world.item_a.pk])
     form = client.get(url).content.decode()
-    assert 'name="lead_unit"' not in form  # only the office changes the lead unit
+    assert 'name="lead_unit"' in form
     response = client.post(
         url,
         {
@@ -258,6 +264,7 @@ def test_lead_editor_edits_item_and_history_shows_it(world: World) -> None:
             "planned_investment": "320",
             "sponsor_leaders": [world.leader_person.pk],
             "partner_units": [world.unit_c.pk, world.unit_b.pk],
+            "lead_unit": world.item_a.lead_unit_id,
             "remarks": "",
             "version": world.item_a.version,
         },
@@ -300,9 +307,15 @@ def test_stale_edit_is_refused_with_409_and_nothing_overwritten(world: World) ->
     services.update_item(
         world.item_a, actor=world.office, expected_version=old_version, content="专班修改"
     )
-    response = client_for(world.editor_a).post(
+    response = client_for(world.office).post(
         reverse("ledger:edit", args=[world.item_a.pk]),
-        {"name": "我的改名", "content": "我的内容", "deadline_text": "", "version": old_version},
+        {
+            "name": "我的改名",
+            "content": "我的内容",
+            "deadline_text": "",
+            "lead_unit": world.item_a.lead_unit_id,
+            "version": old_version,
+        },
     )
     assert response.status_code == 409
     body = response.content.decode()
@@ -314,9 +327,14 @@ def test_stale_edit_is_refused_with_409_and_nothing_overwritten(world: World) ->
 
 
 def test_bad_deadline_is_shown_next_to_the_field(world: World) -> None:
-    response = client_for(world.editor_a).post(
+    response = client_for(world.office).post(
         reverse("ledger:edit", args=[world.item_a.pk]),
-        {"name": "x", "deadline_text": "明年再说", "version": world.item_a.version},
+        {
+            "name": "x",
+            "deadline_text": "明年再说",
+            "lead_unit": world.item_a.lead_unit_id,
+            "version": world.item_a.version,
+        },
     )
     assert response.status_code == 422
     assert "无法识别完成时限" in response.content.decode()

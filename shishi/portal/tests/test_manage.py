@@ -131,9 +131,7 @@ def test_bulk_publish_and_withdraw(world: World) -> None:
 
 def test_bulk_with_a_stale_item_is_refused_with_a_message(world: World) -> None:
     old = world.item_a.version
-    ledger_services.update_item(
-        world.item_a, actor=world.editor_a, expected_version=old, name="新名"
-    )
+    ledger_services.update_item(world.item_a, actor=world.office, expected_version=old, name="新名")
     response = client_for(world.office).post(
         reverse("portal:manage_bulk", args=[world.programme.pk]),
         {
@@ -188,9 +186,7 @@ def test_row_toggle_without_js_redirects_back(world: World) -> None:
 
 def test_stale_row_toggle_shows_the_message_in_the_row(world: World) -> None:
     old = world.item_a.version
-    ledger_services.update_item(
-        world.item_a, actor=world.editor_a, expected_version=old, name="新名"
-    )
+    ledger_services.update_item(world.item_a, actor=world.office, expected_version=old, name="新名")
     client = client_for(world.office)
     url = reverse("portal:item_public", args=[world.programme.pk, world.item_a.pk])
     data = {"public": "1", f"v{world.item_a.pk}": old}

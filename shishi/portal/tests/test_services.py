@@ -225,7 +225,7 @@ def test_photo_of_another_update_is_refused(published: Published) -> None:
 def test_publishing_an_item_edited_since_it_was_read_is_refused(world: World) -> None:
     read_version = world.item_a.version
     ledger_services.update_item(
-        world.item_a, actor=world.editor_a, expected_version=read_version, name="改过的名称"
+        world.item_a, actor=world.office, expected_version=read_version, name="改过的名称"
     )
     with pytest.raises(StaleEdit, match="1-1"):
         services.set_item_public(
