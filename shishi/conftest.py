@@ -104,6 +104,9 @@ def world(db: None) -> World:
 
     programme = ledger_services.ensure_programme(nangang, 2021, actor=admin)
     hulan_programme = ledger_services.ensure_programme(hulan, 2021, actor=admin)
+    # Tests of other rules post rates without evidence; the evidence rule has its own tests.
+    for p in (programme, hulan_programme):
+        ledger_services.set_programme_review(p, actor=admin, evidence_step=None)
     category = ledger_services.ensure_category(programme, "城建城管执法类", actor=admin, order=1)
     item_a = ledger_services.create_item(
         programme,

@@ -99,6 +99,7 @@ def item_json(row: selectors.ItemRow, today: dt.date) -> dict[str, Any]:
         "progress_date": row.progress_date,
         "updated_at": row.updated_at,
         "version": row.version,
+        "progress_version": row.progress_version,
     }
 
 

@@ -141,6 +141,16 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
         required=False,
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ATTACHMENT_ACCEPT}),
     )
+    reason = forms.CharField(
+        label=_("下调原因"),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=_("完成率低于当前值时必填，将显示在进展记录中"),
+    )
+    # Tokens of files kept from a refused submission (see services.hold_uploads).
+    held = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
+    # The item's progress version when the form was opened.
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
     def __init__(
@@ -148,13 +158,16 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
         *args: Any,
         targets: list[Target] | None = None,
         note_only: bool = False,
+        held: list[Any] | None = None,
         **kwargs: Any,
     ) -> None:
         super().__init__(*args, **kwargs)
         self.note_only = note_only
+        self.held_files = list(held or [])  # HeldFile records the user keeps
+        self.fields["held"].choices = [(h.token, h.name) for h in self.held_files]
         self.targets = [] if note_only else list(targets or [])
         if note_only:
-            for name in ("rate", "done_investment"):
+            for name in ("rate", "done_investment", "reason"):
                 del self.fields[name]
             self.fields["text"].label = _("备注内容")
         for target in self.targets:
@@ -169,6 +182,12 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
             )
             if target.actual is not None:
                 self.fields[f"target_{target.pk}"].initial = plain_decimal(target.actual)
+
+    def keep(self, data: QueryDict, held: list[Any]) -> None:
+        """Render the refused form again with ``data`` and the files kept from it."""
+        self.data = data
+        self.held_files = held
+        self.fields["held"].choices = [(h.token, h.name) for h in held]
 
     def target_fields(self) -> list[forms.BoundField]:
         return [self[f"target_{t.pk}"] for t in self.targets]
@@ -190,7 +209,7 @@ def progress_initial(item: Item) -> dict[str, Any]:
         "reported_on": timezone.localdate(),
         "rate": plain_decimal(item.completion_rate) if item.completion_rate is not None else None,
         "done_investment": yuan_to_wan(item.done_investment),
-        "version": item.version,
+        "version": item.progress_version,
     }
 
 

@@ -243,18 +243,23 @@ def _stale(item: PlannedItem) -> ImportRefused:
     )
 
 
+# Columns of an item's progress: an import that writes them moves its progress version on.
+PROGRESS_COLUMNS = frozenset({"completion_rate", "progress_text", "done_investment"})
+
+
 def _check_fresh(plan: ImportPlan, programme: Programme) -> None:
-    """Refuse if the ledger changed since the plan was made."""
+    """Refuse if the ledger changed since the plan was made (its fields or its progress)."""
     current = {
-        number: (pk, version)
-        for number, pk, version in Item.objects.filter(programme=programme).values_list(
-            "number", "pk", "version"
-        )
+        number: (pk, version, progress_version)
+        for number, pk, version, progress_version in Item.objects.filter(
+            programme=programme
+        ).values_list("number", "pk", "version", "progress_version")
     }
     for item in plan.items:
         if item.action == "create" and item.number in current:
             raise _stale(item)
-        if item.action == "update" and current.get(item.number) != (item.item_id, item.version):
+        planned = (item.item_id, item.version, item.old.get("progress_version"))
+        if item.action == "update" and current.get(item.number) != planned:
             raise _stale(item)
 
 
@@ -524,6 +529,8 @@ def _update_items(ctx: _Context, updates: Sequence[PlannedItem]) -> None:
             if key in p.changes:
                 changes[key] = list(p.changes[key])
         values["version"] = p.version + 1
+        if PROGRESS_COLUMNS & set(values):
+            values["progress_version"] = old["progress_version"] + 1
         values["updated_at"] = ctx.now
         rows.append((values, p.item_id, p.version))
         ctx.entries.append(_entry(ctx, "item.update", p.item_id, p, changes))

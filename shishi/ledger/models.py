@@ -86,6 +86,17 @@ def overdue(due_date: dt.date | None, lifecycle: str, today: dt.date) -> bool:
     return due_date is not None and lifecycle not in FINISHED_LIFECYCLES and due_date < today
 
 
+def lifecycle_for_rate(rate: Decimal, current: str) -> str:
+    """The lifecycle a rate implies; a closed-out item stays closed out."""
+    if current == Lifecycle.CLOSED_OUT:
+        return current
+    if rate >= 100:
+        return Lifecycle.DONE
+    if rate > 0:
+        return Lifecycle.IN_PROGRESS
+    return Lifecycle.IN_PROGRESS if current == Lifecycle.IN_PROGRESS else Lifecycle.NOT_STARTED
+
+
 class Item(TimeStamped):
     """One practical matter on the ledger."""
 
@@ -299,6 +310,9 @@ class ProgressUpdate(TimeStamped):
         _("累计完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     is_note = models.BooleanField(_("配合单位备注"), default=False)
+    # The item's progress before this update applied, and its progress version after: a
+    # rejected update that is still the last one applied is rolled back to these values.
+    previous = models.JSONField(default=dict, blank=True)
     # Why the rate went down, required when it does; shown on the timeline.
     reason = models.TextField(_("下调原因"), blank=True)
     # ``is_public`` is what the portal reads; ``review`` says how it got there (a unit's

@@ -80,7 +80,7 @@ def _row_select(vendor: str, with_text: bool) -> str:
         f" i.{i.jurisdiction_id}, j.{j.code}, j.{j.name}, i.{i.category_id}, c.{c.name},"
         f" i.{i.lead_unit_id}, u.{u.name}, i.{i.deadline_text}, i.{i.due_date},"
         f" i.{i.is_ongoing}, i.{i.completion_rate}, i.{i.lifecycle}, i.{i.progress_date},"
-        f" i.{i.updated_at}, i.{i.version}{text}"
+        f" i.{i.updated_at}, i.{i.version}, i.{i.progress_version}{text}"
         " FROM {source}"
         f" JOIN {j} j ON j.{j.id} = i.{i.jurisdiction_id}"
         f" JOIN {u} u ON u.{u.id} = i.{i.lead_unit_id}"
@@ -117,7 +117,8 @@ def _read_rows(source: str, rest: str, params: Sequence[Any], *, with_text: bool
                 progress_date=r[17],
                 updated_at=sql.to_aware(r[18]),  # type: ignore[arg-type]
                 version=r[19],
-                progress_text=r[20] if with_text else "",
+                progress_version=r[20],
+                progress_text=r[21] if with_text else "",
             )
         )
     by_id = {row.id: row for row in rows}

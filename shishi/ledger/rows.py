@@ -57,6 +57,7 @@ class ItemRow:
     progress_text: str
     updated_at: dt.datetime
     version: int
+    progress_version: int
     leader_list: list[Ref] = field(default_factory=list)
     partner_list: list[Ref] = field(default_factory=list)
 

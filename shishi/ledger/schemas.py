@@ -156,7 +156,8 @@ class ItemOut(InJurisdiction):
     progress_text: str
     progress_date: dt.date | None
     updated_at: dt.datetime
-    version: int = Field(description="乐观锁版本;提交进展时作为 expected_version")
+    version: int = Field(description="事项信息的版本：修改事项（PATCH）时作为 expected_version")
+    progress_version: int = Field(description="进展的版本：填报进展时作为 expected_version")
 
     @staticmethod
     def resolve_lifecycle_display(obj: Item) -> str:
@@ -282,6 +283,7 @@ class ItemStateOut(Schema):
 
     id: int
     version: int
+    progress_version: int
     completion_rate: float
     lifecycle: Lifecycle
     progress_text: str
@@ -307,8 +309,14 @@ class ProgressIn(Schema):
     target_actuals: dict[int, Quantity] | None = Field(None, description="目标 id → 完成值")
     done_investment: Money | None = Field(None, description="累计完成投资,元")
     as_note: bool = Field(False, description="以配合单位备注提交")
+    reason: str = Field(
+        "", max_length=2000, description="下调原因：完成率低于当前值时必填，显示在进展记录中"
+    )
     expected_version: int | None = Field(
-        None, ge=0, description="读取时的 version;已被他人修改则返回 409"
+        None,
+        ge=0,
+        description="读取事项时的 progress_version：其后若有他人填报进展则返回 409"
+        "（专班修改事项其他信息不影响）",
     )
 
     _check_text = field_validator("text")(_no_nul)

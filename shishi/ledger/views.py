@@ -239,8 +239,9 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     targets = item_targets(item) if full else []
     outcome = Outcome(saved=False)
     if request.method == "POST":
+        held = services.held_files(request.POST.getlist("held"), actor=user)
         form = ledger_forms.ProgressForm(
-            request.POST, request.FILES, targets=targets, note_only=note_only
+            request.POST, request.FILES, targets=targets, note_only=note_only, held=held
         )
 
         def save(c: dict[str, Any]) -> None:
@@ -253,18 +254,31 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
                 target_actuals=form.target_actuals() or None,
                 done_investment=None if note_only else form.done_investment_yuan(),
                 attachments=c["attachments"],
+                held=[h for h in held if h.token in set(c["held"])],
                 expected_version=c["version"],
                 as_note=note_only,
+                reason=c.get("reason") or "",
             )
 
         outcome = submit(form, save)
         if outcome.saved:
-            messages.success(request, _("备注已添加") if note_only else _("进展已填报,谢谢!"))
+            if note_only:
+                messages.success(request, _("备注已添加"))
+            elif permissions.can_review(user, item.jurisdiction_id):
+                messages.success(request, _("进展已填报并公开"))
+            else:
+                messages.success(request, _("进展已填报，待专班审核后公开"))
             return redirect(_item_url(item))
+        # Refused: the files chosen are kept, so the corrected form need not upload them again.
+        kept = held + services.hold_uploads(request.FILES.getlist("attachments"), actor=user)
+        data = request.POST.copy()
+        data.setlist("held", [h.token for h in kept])
         if outcome.stale_message:
             item = permissions.access_item(user, pk)
-            data = with_version(request.POST, item.version)
-            form = ledger_forms.ProgressForm(data, targets=targets, note_only=note_only)
+            data = with_version(data, item.progress_version)
+            form = ledger_forms.ProgressForm(data, targets=targets, note_only=note_only, held=kept)
+        else:
+            form.keep(data, kept)
     else:
         form = ledger_forms.ProgressForm(
             initial=ledger_forms.progress_initial(item), targets=targets, note_only=note_only

@@ -5,7 +5,8 @@ Everything the public sees passes through here, and leaves as the plain records 
 or an open-data writer cannot reach a field that is not public, because the record does
 not have it. Queries load only public columns, and the rules are in one place:
 
-- an item is public when the office published it (``Item.is_public``);
+- an item is public when the office published it; what the public sees of it is its
+  ``PublishedItem`` (its state when the office last published it), never its live row;
 - an update is public when it is published, is not a partner unit's note, and its item is
   public;
 - a photo is public when it is published, is an image the portal serves, and its update
@@ -25,7 +26,14 @@ from django.db.models import Aggregate, Avg, Count, Exists, OuterRef, Q, QuerySe
 from django.urls import reverse
 
 from shishi.core.errors import NotFound, ValidationFailed
-from shishi.ledger.models import Attachment, Category, Item, Programme, ProgressUpdate
+from shishi.ledger.models import (
+    Attachment,
+    Category,
+    Item,
+    Programme,
+    ProgressUpdate,
+    PublishedItem,
+)
 from shishi.ledger.permissions import can_manage_programme
 from shishi.ledger.selectors import (
     LIST_ORDER,
@@ -38,7 +46,7 @@ from shishi.ledger.selectors import (
     visible_programmes,
 )
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
-from shishi.portal.status import DONE_STATES, STATUS_FIELDS, PublicStatus, public_status
+from shishi.portal.status import DONE_STATES, PublicStatus, public_status
 
 if TYPE_CHECKING:  # forms reads SEARCH_MAX_LENGTH from here
     from shishi.portal.forms import ManageQuery
@@ -56,8 +64,6 @@ _ROW_FIELDS = (
     "due_date",
     "completion_rate",
 )
-# The only item columns a public query loads (besides the category and lead unit names).
-PUBLIC_ITEM_FIELDS = (*_ROW_FIELDS, "is_ongoing", *STATUS_FIELDS)
 SEARCH_MAX_LENGTH = 50
 
 
@@ -121,16 +127,15 @@ class CategorySummary:
 
 
 def _has_public_items() -> Exists:
-    return Exists(Item.objects.filter(programme_id=OuterRef("pk"), is_public=True))
+    return Exists(PublishedItem.objects.filter(programme_id=OuterRef("pk")))
 
 
-def _progress_totals(prefix: str = "") -> dict[str, Aggregate]:
-    """Annotations ``n`` (items), ``done`` and ``avg`` (completion rate) over items at
-    ``prefix`` (``"items__"`` from a programme)."""
+def _progress_totals() -> dict[str, Aggregate]:
+    """Annotations ``n`` (items), ``done`` and ``avg`` (published completion rate)."""
     return {
-        "n": Count(f"{prefix}id"),
-        "done": Count(f"{prefix}id", filter=Q(**{f"{prefix}lifecycle__in": DONE_STATES})),
-        "avg": Avg(f"{prefix}completion_rate"),
+        "n": Count("item_id"),
+        "done": Count("item_id", filter=Q(lifecycle__in=DONE_STATES)),
+        "avg": Avg("completion_rate"),
     }
 
 
@@ -150,19 +155,22 @@ def public_programme(code: str, year: int) -> Programme:
 
 def published_programmes() -> list[PublishedProgramme]:
     """Every programme with published items, district by district, newest year first."""
-    # The filter comes before the annotations, so they count and average public items only.
     rows = (
-        Programme.objects.filter(items__is_public=True)
-        .values("jurisdiction__code", "jurisdiction__name", "year", "name")
-        .annotate(**_progress_totals("items__"))
-        .order_by("jurisdiction__code", "-year")
+        PublishedItem.objects.values(
+            "programme__jurisdiction__code",
+            "programme__jurisdiction__name",
+            "programme__year",
+            "programme__name",
+        )
+        .annotate(**_progress_totals())
+        .order_by("programme__jurisdiction__code", "-programme__year")
     )
     return [
         PublishedProgramme(
-            code=r["jurisdiction__code"],
-            district=r["jurisdiction__name"],
-            year=r["year"],
-            name=r["name"],
+            code=r["programme__jurisdiction__code"],
+            district=r["programme__jurisdiction__name"],
+            year=r["programme__year"],
+            name=r["programme__name"],
             items=r["n"],
             done=r["done"],
             average_rate=r["avg"],
@@ -171,12 +179,15 @@ def published_programmes() -> list[PublishedProgramme]:
     ]
 
 
-def public_items(programme: Programme) -> QuerySet[Item]:
-    """The programme's published items (a queryset to filter; rows via ``public_records``)."""
-    return Item.objects.filter(programme_id=programme.pk, is_public=True)
+def public_items(programme: Programme) -> QuerySet[PublishedItem]:
+    """The programme's published items as published (a queryset to filter; rows via
+    ``public_records``)."""
+    return PublishedItem.objects.filter(programme_id=programme.pk)
 
 
-def search_items(qs: QuerySet[Item], *, q: str = "", category: int | None = None) -> QuerySet[Item]:
+def search_items(
+    qs: QuerySet[PublishedItem], *, q: str = "", category: int | None = None
+) -> QuerySet[PublishedItem]:
     """Filter by words of the name (Chinese substrings; spaces separate words) and category."""
     for word in q[:SEARCH_MAX_LENGTH].split():
         qs = qs.filter(name__icontains=word)
@@ -205,15 +216,21 @@ def _public_photos() -> QuerySet[Attachment]:
     )
 
 
-PUBLIC_ORDER = ("category__order", "category_id", "seq", "id")
+PUBLIC_ORDER = ("category__order", "category_id", "seq", "item_id")
 
 
-def with_public_fields(qs: QuerySet[Item]) -> QuerySet[Item]:
-    """Only the public columns, with the latest public update's text and date."""
+def with_public_fields(qs: QuerySet[PublishedItem]) -> QuerySet[PublishedItem]:
+    """The published rows with their category and unit names, and the latest public
+    update's text and date."""
     latest = _public_updates().filter(item_id=OuterRef("pk")).order_by("-reported_on", "-id").values
     return (
         qs.select_related("category", "lead_unit")
-        .only(*PUBLIC_ITEM_FIELDS, "category__name", "category__order", "lead_unit__name")
+        .only(
+            *(f.name for f in PublishedItem._meta.concrete_fields if f.name != "published_by"),
+            "category__name",
+            "category__order",
+            "lead_unit__name",
+        )
         .annotate(
             public_progress_text=Subquery(latest("text")[:1]),
             public_progress_date=Subquery(latest("reported_on")[:1]),
@@ -252,7 +269,7 @@ def _photos_by_item(
     return out
 
 
-def _record(item: Item, programme: Programme, photos: list[PublicPhoto]) -> PublicItem:
+def _record(item: PublishedItem, programme: Programme, photos: list[PublicPhoto]) -> PublicItem:
     return PublicItem(
         id=item.pk,
         number=item.number,
@@ -265,20 +282,21 @@ def _record(item: Item, programme: Programme, photos: list[PublicPhoto]) -> Publ
         is_ongoing=item.is_ongoing,
         status=public_status(item),
         completion_rate=item.completion_rate,
-        latest_progress=getattr(item, "public_progress_text", None) or "",
-        latest_progress_date=getattr(item, "public_progress_date", None),
+        # The latest published update's, else what the office published with the item.
+        latest_progress=getattr(item, "public_progress_text", None) or item.progress_text,
+        latest_progress_date=getattr(item, "public_progress_date", None) or item.progress_date,
         url=item_url(programme.jurisdiction.code, programme.year, item.pk),
         photos=photos,
     )
 
 
-def public_rows(qs: QuerySet[Item]) -> QuerySet[Item]:
+def public_rows(qs: QuerySet[PublishedItem]) -> QuerySet[PublishedItem]:
     """``qs`` with the public columns, in the programme's order (to paginate)."""
     return with_public_fields(qs).order_by(*PUBLIC_ORDER)
 
 
 def to_records(
-    programme: Programme, items: Sequence[Item], *, photos_per_item: int | None = None
+    programme: Programme, items: Sequence[PublishedItem], *, photos_per_item: int | None = None
 ) -> list[PublicItem]:
     """The public record of each item of ``public_rows`` (one query for all their photos;
     none with ``photos_per_item=0``)."""
@@ -291,7 +309,7 @@ def to_records(
 
 
 def public_records(
-    programme: Programme, qs: QuerySet[Item], *, photos_per_item: int | None = None
+    programme: Programme, qs: QuerySet[PublishedItem], *, photos_per_item: int | None = None
 ) -> list[PublicItem]:
     """The public record of each item of ``qs`` (two queries, whatever the number of items)."""
     return to_records(programme, list(public_rows(qs)), photos_per_item=photos_per_item)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shishi.ledger.models import Item, Lifecycle
+from shishi.ledger.models import Item, Lifecycle, PublishedItem
 
 # Item fields ``public_status`` reads; the portal's queries load these and no more.
 STATUS_FIELDS = ("lifecycle",)
@@ -33,7 +33,7 @@ class PublicStatus:
     bar: str = ""  # class of the completion-rate bar
 
 
-def public_status(item: Item) -> PublicStatus:
+def public_status(item: Item | PublishedItem) -> PublicStatus:
     """What the public sees in the status column of ``item``."""
     code = str(item.lifecycle)
     return PublicStatus(

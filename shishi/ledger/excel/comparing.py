@@ -22,6 +22,7 @@ ITEM_VALUES = (
     "pk",
     "number",
     "version",
+    "progress_version",
     "seq",
     "name",
     "content",

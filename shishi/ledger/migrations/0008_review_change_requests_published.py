@@ -196,6 +196,11 @@ class Migration(migrations.Migration):
         ),
         migrations.AddField(
             model_name="progressupdate",
+            name="previous",
+            field=models.JSONField(blank=True, default=dict),
+        ),
+        migrations.AddField(
+            model_name="progressupdate",
             name="reason",
             field=models.TextField(blank=True, verbose_name="下调原因"),
         ),

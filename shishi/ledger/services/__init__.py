@@ -3,10 +3,12 @@
 Each service checks permission, validates, runs in one transaction, and writes the audit
 event with old → new values. By concern: ``items`` (programmes, categories, items, their
 targets, milestones and life cycle), ``progress`` (progress updates and notes),
-``publication`` (what the public portal shows); the import's bulk write is
+``publication`` (what the public portal shows), ``review`` (the office's review of units'
+updates); the import's bulk write is
 ``ledger.import_services``.
 """
 
+from shishi.ledger.models import lifecycle_for_rate
 from shishi.ledger.services.items import (
     EDITABLE_FIELDS,
     SNAPSHOT_FIELDS,
@@ -19,14 +21,17 @@ from shishi.ledger.services.items import (
     ensure_category,
     ensure_programme,
     item_snapshot,
-    lifecycle_for_rate,
     reopen_item,
+    set_programme_review,
     set_targets,
     update_item,
 )
 from shishi.ledger.services.progress import (
     ALLOWED_ATTACHMENT_TYPES,
     MAX_ATTACHMENT_BYTES,
+    HeldFile,
+    held_files,
+    hold_uploads,
     record_progress,
 )
 from shishi.ledger.services.publication import (
@@ -39,6 +44,7 @@ from shishi.ledger.services.publication import (
     set_items_publication,
     set_update_publication,
 )
+from shishi.ledger.services.review import publish_updates, reject_update
 
 __all__ = [
     "ALLOWED_ATTACHMENT_TYPES",
@@ -49,6 +55,7 @@ __all__ = [
     "NOT_PUBLISHER",
     "PUBLIC_PHOTO_TYPES",
     "SNAPSHOT_FIELDS",
+    "HeldFile",
     "MilestoneInput",
     "TargetInput",
     "add_milestone",
@@ -57,13 +64,18 @@ __all__ = [
     "create_item",
     "ensure_category",
     "ensure_programme",
+    "held_files",
+    "hold_uploads",
     "item_snapshot",
     "lifecycle_for_rate",
+    "publish_updates",
     "record_progress",
+    "reject_update",
     "reopen_item",
     "set_attachment_publication",
     "set_item_publication",
     "set_items_publication",
+    "set_programme_review",
     "set_targets",
     "set_update_publication",
     "update_item",

@@ -22,6 +22,7 @@ from shishi.ledger.models import (
     Milestone,
     Programme,
     Target,
+    lifecycle_for_rate,
 )
 from shishi.ledger.parsing import parse_deadline
 from shishi.orgs.models import Jurisdiction, Person, Unit
@@ -59,37 +60,44 @@ def item_snapshot(item: Item, *, with_relations: bool = True) -> dict[str, Any]:
     return snap
 
 
-def lifecycle_for_rate(rate: Decimal, current: str) -> str:
-    """The lifecycle a rate implies; a closed-out item stays closed out."""
-    if current == Lifecycle.CLOSED_OUT:
-        return current
-    if rate >= 100:
-        return Lifecycle.DONE
-    if rate > 0:
-        return Lifecycle.IN_PROGRESS
-    return Lifecycle.IN_PROGRESS if current == Lifecycle.IN_PROGRESS else Lifecycle.NOT_STARTED
+# The item's two optimistic locks (``Item.version`` for its own fields, ``progress_version``
+# for its progress), and what a stale write of each is told.
+EDIT_LOCK = "version"
+PROGRESS_LOCK = "progress_version"
 
 
-def check_version(item: Item, expected_version: int | None) -> None:
-    if expected_version is not None and expected_version != item.version:
-        raise StaleEdit(
-            f"该事项已被他人修改(当前版本 {item.version},您编辑的是版本 {expected_version}),"
-            "请刷新后重新填写"
+def _stale(lock: str, current: Any, expected: Any) -> StaleEdit:
+    if lock == PROGRESS_LOCK:
+        return StaleEdit(
+            f"您打开表单后，该事项已有新的进展填报（进展版本 {current}，您填写时为 {expected}），"
+            "请核对最新进展后再提交；您填写的内容已保留"
         )
+    return StaleEdit(
+        f"该事项已被他人修改（当前版本 {current}，您编辑的是版本 {expected}），请刷新后重新填写"
+    )
 
 
-def bump_version(item: Item, expected_version: int | None, fields: Sequence[str]) -> None:
-    """Save ``fields`` only if the row still has the version we read (optimistic lock)."""
-    check_version(item, expected_version)
-    version = item.version
+def check_version(item: Item, expected_version: int | None, lock: str = EDIT_LOCK) -> None:
+    current = getattr(item, lock)
+    if expected_version is not None and expected_version != current:
+        raise _stale(lock, current, expected_version)
+
+
+def bump_version(
+    item: Item, expected_version: int | None, fields: Sequence[str], lock: str = EDIT_LOCK
+) -> None:
+    """Save ``fields`` only if the row still has the version we read (optimistic lock);
+    ``lock`` names the concern: the item's fields or its progress."""
+    check_version(item, expected_version, lock)
+    version = getattr(item, lock)
     values = {f: getattr(item, f) for f in fields}
     values["updated_at"] = timezone.now()
-    values["version"] = version + 1
-    updated = Item.objects.filter(pk=item.pk, version=version).update(**values)
+    values[lock] = version + 1
+    updated = Item.objects.filter(pk=item.pk, **{lock: version}).update(**values)
     if updated != 1:
-        current = Item.objects.filter(pk=item.pk).values_list("version", flat=True).first()
-        raise StaleEdit(f"该事项已被他人修改(当前版本 {current}),请刷新后重新填写")
-    item.version = version + 1
+        current = Item.objects.filter(pk=item.pk).values_list(lock, flat=True).first()
+        raise _stale(lock, current, expected_version if expected_version is not None else version)
+    setattr(item, lock, version + 1)
     item.updated_at = values["updated_at"]
 
 
@@ -118,6 +126,41 @@ def ensure_programme(
                 target=programme,
                 changes={"year": [None, year], "name": [None, programme.name]},
                 jurisdiction_id=jurisdiction.pk,
+            )
+    return programme
+
+
+def set_programme_review(
+    programme: Programme,
+    *,
+    actor: Any,
+    auto_publish: bool | None = None,
+    evidence_step: int | bool | None = False,
+) -> Programme:
+    """The programme office's review settings: publish units' updates without review
+    (``auto_publish``), and the rise in points above which a unit's post needs evidence
+    (``evidence_step``; None turns the rule off; False leaves it as it is)."""
+    if not permissions.can_manage_programme(actor, programme):
+        raise PermissionDenied("只有专班可以修改审核设置")
+    before = {"auto_publish": programme.auto_publish, "evidence_step": programme.evidence_step}
+    if auto_publish is not None:
+        programme.auto_publish = auto_publish
+    if evidence_step is not False:
+        if evidence_step is not None and not 1 <= int(evidence_step) <= 100:
+            message = "佐证门槛应在1到100个百分点之间"
+            raise ValidationFailed(message, {"evidence_step": message})
+        programme.evidence_step = None if evidence_step is None else int(evidence_step)
+    after = {"auto_publish": programme.auto_publish, "evidence_step": programme.evidence_step}
+    changed = audit.diff(before, after)
+    if changed:
+        with transaction.atomic():
+            programme.save(update_fields=["auto_publish", "evidence_step", "updated_at"])
+            audit.record(
+                actor=actor,
+                action="programme.review_settings",
+                target=programme,
+                changes=changed,
+                jurisdiction_id=programme.jurisdiction_id,
             )
     return programme
 

@@ -3,10 +3,13 @@ ledger's rows, so the ledger writes them."""
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
+from django.utils import timezone
 
 from shishi.core import audit
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
@@ -14,8 +17,12 @@ from shishi.ledger import permissions, signals
 from shishi.ledger.models import (
     Attachment,
     Item,
+    Lifecycle,
     Programme,
     ProgressUpdate,
+    PublishedItem,
+    Review,
+    lifecycle_for_rate,
 )
 from shishi.orgs.permissions import scope_for
 
@@ -41,6 +48,118 @@ def _require_publisher(actor: Any, jurisdiction_id: int) -> None:
 def _stale_message(numbers: Iterable[str]) -> str:
     listed = "、".join(numbers)
     return f"事项 {listed} 在您打开页面后已被修改,请刷新页面核对内容后再公开"
+
+
+# --- the published state ------------------------------------------------------------------
+# ``PublishedItem`` is what the portal shows. Its item part (name, deadline, units …) is
+# copied when the office publishes the item and refreshed by the office's own edits; its
+# progress part (rate, status, latest progress) is copied when the item is published and
+# moves on only with the updates the office publishes. A unit's write never touches it.
+
+PUBLISHED_ITEM_FIELDS = (
+    "programme_id",
+    "category_id",
+    "lead_unit_id",
+    "number",
+    "seq",
+    "name",
+    "deadline_text",
+    "due_date",
+    "is_ongoing",
+)
+PUBLISHED_PROGRESS_FIELDS = ("completion_rate", "lifecycle", "progress_text", "progress_date")
+
+
+def _published_rows(items: Iterable[Item], actor: Any) -> list[PublishedItem]:
+    """What publishing these items shows: their fields as they are, and their progress as
+    the office has published it — the live progress, or, while units' updates wait for
+    review, the progress from before the first of them with the published ones after it
+    applied (each update keeps the state it replaced)."""
+    items = list(items)
+    first_pending: dict[int, ProgressUpdate] = {}
+    pending = ProgressUpdate.objects.filter(
+        item_id__in=[i.pk for i in items], review=Review.PENDING, is_note=False
+    ).order_by("-id")
+    for update in pending:
+        first_pending[update.item_id] = update  # the lowest id wins
+    later: dict[int, list[ProgressUpdate]] = {}
+    if first_pending:
+        since = min(u.pk for u in first_pending.values())
+        published = ProgressUpdate.objects.filter(
+            item_id__in=list(first_pending), review=Review.PUBLISHED, is_note=False, pk__gt=since
+        ).order_by("reported_on", "id")
+        for update in published:
+            if update.pk > first_pending[update.item_id].pk:
+                later.setdefault(update.item_id, []).append(update)
+    now, by = timezone.now(), actor if getattr(actor, "pk", None) else None
+    rows = []
+    for item in items:
+        row = PublishedItem(
+            item_id=item.pk,
+            published_at=now,
+            published_by=by,
+            **{f: getattr(item, f) for f in (*PUBLISHED_ITEM_FIELDS, *PUBLISHED_PROGRESS_FIELDS)},
+        )
+        first = first_pending.get(item.pk)
+        state = first.previous.get("state") if first is not None else None
+        if state:
+            row.completion_rate = Decimal(state["completion_rate"] or 0)
+            row.lifecycle = state["lifecycle"]
+            row.progress_text = state["progress_text"] or ""
+            date = state["progress_date"]
+            row.progress_date = dt.date.fromisoformat(date) if date else None
+            for update in later.get(item.pk, []):
+                _apply_update(row, update)
+            if item.lifecycle == Lifecycle.CLOSED_OUT:
+                row.lifecycle = item.lifecycle
+        rows.append(row)
+    return rows
+
+
+def _model_values(row: PublishedItem) -> dict[str, Any]:
+    fields = row._meta.concrete_fields
+    return {f.attname: getattr(row, f.attname) for f in fields if not f.primary_key}
+
+
+def refresh_published_fields(item: Item, *, with_lifecycle: bool = False) -> None:
+    """The office changed the item's own fields (or, ``with_lifecycle``, closed it out or
+    reopened it): a public item shows the change at once, as the office's act."""
+    if not item.is_public:
+        return
+    fields = (*PUBLISHED_ITEM_FIELDS, "lifecycle") if with_lifecycle else PUBLISHED_ITEM_FIELDS
+    PublishedItem.objects.filter(pk=item.pk).update(**{f: getattr(item, f) for f in fields})
+
+
+def _apply_update(row: PublishedItem, update: ProgressUpdate) -> bool:
+    """Move the published progress on to ``update`` if it is not older; True if it moved."""
+    if update.is_note or (row.progress_date is not None and update.reported_on < row.progress_date):
+        return False
+    row.progress_text, row.progress_date = update.text, update.reported_on
+    if update.rate is not None:
+        row.completion_rate = update.rate
+        row.lifecycle = lifecycle_for_rate(update.rate, row.lifecycle)
+    elif row.lifecycle == Lifecycle.NOT_STARTED:
+        row.lifecycle = Lifecycle.IN_PROGRESS
+    return True
+
+
+def refresh_published_progress(item: Item, updates: Iterable[ProgressUpdate]) -> None:
+    """The office published ``updates`` of ``item``: its public progress follows them."""
+    refresh_published_progress_many(list(updates))
+
+
+def refresh_published_progress_many(updates: list[ProgressUpdate]) -> None:
+    """The published progress of every public item among the updates' items, moved on to
+    the newest of its published updates; one read and one bulk write."""
+    rows = PublishedItem.objects.in_bulk({u.item_id for u in updates})
+    changed = []
+    for update in sorted(updates, key=lambda u: (u.reported_on, u.pk)):
+        row = rows.get(update.item_id)
+        if row is not None and _apply_update(row, update):
+            changed.append(row)
+    PublishedItem.objects.bulk_update(
+        list({row.pk: row for row in changed}.values()), PUBLISHED_PROGRESS_FIELDS
+    )
 
 
 # --- items ----------------------------------------------------------------------------------
@@ -72,11 +191,17 @@ def set_item_publication(
         if was_public == public:
             return False
         Item.objects.filter(pk=item.pk).update(is_public=public)
+        changes: dict[str, list[Any]] = {"is_public": [was_public, public]}
+        if public:
+            (state,) = _published_rows([Item.objects.get(pk=item.pk)], actor)
+            PublishedItem.objects.update_or_create(item_id=item.pk, defaults=_model_values(state))
+        else:
+            PublishedItem.objects.filter(pk=item.pk).delete()
         audit.record(
             actor=actor,
             action="item.publish" if public else "item.unpublish",
             target=item,
-            changes={"is_public": [was_public, public]},
+            changes=changes,
             jurisdiction_id=item.jurisdiction_id,
         )
         signals.item_changed(item)
@@ -125,6 +250,13 @@ def set_items_publication(
             return []
         ids = [row[0] for row in changing]
         Item.objects.filter(pk__in=ids).update(is_public=public)
+        if public:
+            PublishedItem.objects.filter(pk__in=ids).delete()  # left by an interrupted run
+            PublishedItem.objects.bulk_create(
+                _published_rows(Item.objects.filter(pk__in=ids), actor)
+            )
+        else:
+            PublishedItem.objects.filter(pk__in=ids).delete()
         action = "item.publish" if public else "item.unpublish"
         audit.record_many(
             actor=actor,
@@ -210,7 +342,9 @@ def set_update_publication(
 
     Office only. Its photos are not published with it, except those in ``attachments``
     (the ones the office ticked), all or nothing with the update. A partner unit's note is
-    never published; withdrawing anything is always allowed.
+    never published; withdrawing anything is always allowed. Publishing moves the item's
+    public rate and status on to the update (if it is the newest published); withdrawing
+    hides its text and photos but leaves the published rate (republish the item to reset it).
     """
     _require_publisher(actor, update.jurisdiction_id)
     if public and update.is_note:
@@ -221,9 +355,18 @@ def set_update_publication(
         update.is_public = public
         changed = was_public != public
         if changed:
-            ProgressUpdate.objects.filter(pk=update.pk).update(is_public=public)
+            review = Review.PUBLISHED if public else Review.UNPUBLISHED
+            update.review, update.reviewed_at = review, timezone.now()
+            ProgressUpdate.objects.filter(pk=update.pk).update(
+                is_public=public,
+                review=review,
+                reviewed_by=actor if getattr(actor, "pk", None) else None,
+                reviewed_at=update.reviewed_at,
+            )
             action = "item.update_publish" if public else "item.update_unpublish"
             _audit_publication(update, action, public, actor=actor, update=[None, update.pk])
+            if public:
+                refresh_published_progress_many([update])
         photos_changed = _publish_photos(update, chosen, True, actor=actor) if public else 0
         if changed or photos_changed:
             signals.item_changed(update.item)

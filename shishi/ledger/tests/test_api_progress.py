@@ -39,7 +39,8 @@ def test_editor_posts_progress_and_gets_the_new_item_state(world: World, as_user
     body = response.json()
     assert body["item"] == {
         "id": world.item_a.pk,
-        "version": 2,
+        "version": 1,  # the item's own fields did not change
+        "progress_version": 2,
         "completion_rate": 60,
         "lifecycle": "in_progress",
         "progress_text": "已修复12处",
@@ -102,9 +103,13 @@ def test_stale_version_is_refused_and_nothing_written(world: World, as_user: Any
         {"text": "迟到的填报", "rate": 90, "expected_version": 1},
     )
     assert response.status_code == 409
-    assert "已被他人修改" in response.json()["detail"]
+    assert "已有新的进展填报" in response.json()["detail"]
     item = Item.objects.get(pk=world.item_a.pk)
-    assert (item.version, item.completion_rate, item.progress_text) == (2, Decimal(10), "首次填报")
+    assert (item.progress_version, item.completion_rate, item.progress_text) == (
+        2,
+        Decimal(10),
+        "首次填报",
+    )
     assert _updates(world.item_a) == 1
     assert AuditEvent.objects.count() == audit_before
 

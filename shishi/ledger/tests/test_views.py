@@ -222,7 +222,7 @@ def test_partner_unit_posts_a_note_only(world: World) -> None:
 def test_stale_progress_is_refused_with_409_and_nothing_written(world: World) -> None:
     client = client_for(world.editor_a)
     url = reverse("ledger:progress", args=[world.item_a.pk])
-    old_version = world.item_a.version
+    old_version = world.item_a.progress_version
     services.record_progress(world.item_a, actor=world.office, text="专班代填", rate=Decimal(30))
     response = client.post(
         url,
@@ -230,13 +230,13 @@ def test_stale_progress_is_refused_with_409_and_nothing_written(world: World) ->
     )
     assert response.status_code == 409
     body = response.content.decode()
-    assert "该事项已被他人修改" in body
+    assert "已有新的进展填报" in body
     assert "30%" in body  # the current value is shown
     assert "我的旧表单" in body  # and the user's input kept
     item = fresh(world.item_a)
     assert item.completion_rate == Decimal(30)
     assert ProgressUpdate.objects.filter(item=item).count() == 1
-    assert f'value="{item.version}"' in body  # resubmitting now goes through
+    assert f'value="{item.progress_version}"' in body  # resubmitting now goes through
 
 
 # --- editing, close out, reopen -----------------------------------------------------------
