@@ -384,7 +384,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     plan = plan_import(
-                        _read_batch(batch), jurisdiction=jurisdiction, year=year, actor=request.user
+                        _read_batch(batch),
+                        jurisdiction=jurisdiction,
+                        year=year,
+                        actor=request.user,
+                        file_name=batch.original_name,
                     )
                 except ImportRefused as exc:
                     import_services.mark_import_batch(
@@ -435,6 +439,7 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
                 jurisdiction=batch.jurisdiction,
                 year=batch.year,
                 actor=request.user,
+                file_name=batch.original_name,
             )
         except ImportRefused as exc:
             refused = exc.message
@@ -448,6 +453,7 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
         "error": error,
         "changed_items": [p for p in planned if p.action != "unchanged"],
         "unchanged_items": [p for p in planned if p.action == "unchanged"],
+        "year_confirmation": import_services.year_confirmation_text(batch.year),
     }
     return TemplateResponse(request, "ledger/import_preview.html", context, status=status)
 
@@ -469,7 +475,11 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect(_list_url(None))
     try:
         plan = plan_import(
-            _read_batch(batch), jurisdiction=batch.jurisdiction, year=batch.year, actor=user
+            _read_batch(batch),
+            jurisdiction=batch.jurisdiction,
+            year=batch.year,
+            actor=user,
+            file_name=batch.original_name,
         )
     except (ImportRefused, FileNotFoundError) as exc:
         message = getattr(exc, "message", "") or _("上传的文件已不存在,请重新上传")
@@ -480,6 +490,7 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
         )
         return _preview(request, batch, status=422, error=_("台账有错误,未导入任何内容"))
     try:
+        import_services.check_year_confirmed(plan, confirmed=bool(request.POST.get("confirm_year")))
         result = apply_import(plan, actor=user)
     except (ImportRefused, errors.ValidationFailed) as exc:
         status = exc.status if exc.status in (409, 422) else 422
