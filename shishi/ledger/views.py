@@ -525,7 +525,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if programme is None:
         raise errors.NotFound("没有可导出的实事计划")
     programme = permissions.access_programme(user, programme.pk)
-    data = export_ledger(programme, actor=user)
+    data = export_ledger(programme, actor=user, filters=query.filters)
     name = f"{programme.jurisdiction.name}{programme.year}年实事清单.xlsx"
     response = HttpResponse(
         data,
