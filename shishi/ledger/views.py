@@ -45,6 +45,7 @@ from shishi.ledger.selectors import (
     pick_programme,
     visible_programmes,
 )
+from shishi.ledger.selectors.carry import carried_in_count, carry_links
 from shishi.orgs.permissions import scope_for
 
 RESULTS_TARGET = "ledger-results"
@@ -76,6 +77,8 @@ def item_list(request: HttpRequest) -> HttpResponse:
     }
     if ledger.programme is None:
         return TemplateResponse(request, "ledger/list.html", context)
+    if not is_htmx_target(request, RESULTS_TARGET):
+        context["carried_in"] = carried_in_count(ledger.programme)
     template = "ledger/list.html"
     if is_htmx_target(request, RESULTS_TARGET):
         template = "ledger/list.html#results"
@@ -128,6 +131,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "can_reopen": page.can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
         "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),
         "close_form": ledger_forms.CloseOutForm(initial={"version": item.version}),
+        "carry": carry_links(item),
     }
 
 
