@@ -24,6 +24,7 @@ from xlsxwriter.worksheet import Worksheet
 from shishi.board.selectors import (
     Board,
     BoardItemRow,
+    Circular,
     CityBoard,
     DistrictRow,
     Figure,
@@ -466,5 +467,68 @@ def board_workbook(board: Board) -> bytes:
                 a.forecast_date.isoformat() if a.forecast_date else "",
             ]
         )
+    book.close()
+    return buffer.getvalue()
+
+
+# --- the circular (通报): overdue and lagging items ------------------------------------------
+
+CIRCULAR_COLUMNS = (
+    ("序号", 6),
+    ("项目名称", 32),
+    ("责任单位", 18),
+    ("包保领导", 16),
+    ("完成时限", 14),
+    ("完成率(%)", 10),
+    ("序时进度(%)", 11),
+    ("滞后原因", 36),
+    ("最近进展", 48),
+)
+
+
+def circular_title(circular: Circular) -> str:
+    return f"{circular.programme.name}逾期和滞后事项"
+
+
+def circular_workbook(circular: Circular) -> bytes:
+    """The overdue and lagging items in the office layout of a 通报: a title, the as-of
+    line with the counts, one section per kind (逾期未完成, then 进度滞后), numbered 1…n."""
+    buffer = io.BytesIO()
+    book = xlsxwriter.Workbook(buffer, {"in_memory": True})
+    fmts = _formats(book)
+    sheet = _Sheet(book, fmts, "逾期和滞后事项")
+    sub = (
+        f"数据截至：{date_zh(circular.on)}　逾期未完成{circular.overdue}项，"
+        f"进度滞后{circular.lagging}项"
+    )
+    sheet.title(circular_title(circular), sub, len(CIRCULAR_COLUMNS))
+    sheet.header(CIRCULAR_COLUMNS)
+    overdue = [r for r in circular.rows if r.status == "overdue"]
+    lagging = [r for r in circular.rows if r.status != "overdue"]
+    seq = 0
+    for title, rows in (("逾期未完成", overdue), ("进度滞后", lagging)):
+        if not rows:
+            continue
+        sheet.ws.merge_range(sheet.row, 0, sheet.row, len(CIRCULAR_COLUMNS) - 1, "", fmts["head"])
+        sheet.text(sheet.row, 0, f"{title}（{len(rows)}项）", "head")
+        sheet.row += 1
+        for r in rows:
+            seq += 1
+            progress = r.progress_text
+            if r.progress_date and progress:
+                progress = f"{progress}（{date_zh(r.progress_date)}）"
+            sheet.values(
+                [
+                    seq,
+                    r.name,
+                    r.lead_unit,
+                    r.leaders,
+                    r.deadline_text,
+                    (r.completion_rate, "rate"),
+                    (r.planned_rate, "rate"),
+                    r.reason or r.status_label,
+                    progress,
+                ]
+            )
     book.close()
     return buffer.getvalue()

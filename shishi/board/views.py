@@ -167,6 +167,23 @@ def export_xlsx(request: HttpRequest, pk: int) -> HttpResponse:
     return response
 
 
+@require_GET
+@login_required
+@error_pages("board")
+def circular_export(request: HttpRequest, pk: int) -> HttpResponse:
+    """The overdue and lagging items as .xlsx for a 通报 (the programme office)."""
+    programme = ledger_permissions.access_programme(request.user, pk)
+    services.reassess_before_read([programme.pk], None)
+    circular = selectors.circular_items(request.user, programme)
+    response = HttpResponse(exports.circular_workbook(circular), content_type=XLSX)
+    day = circular.on.isoformat()
+    name = f"{exports.circular_title(circular)}-{day}.xlsx"
+    response["Content-Disposition"] = content_disposition(
+        name, f"circular-{programme.pk}-{day}.xlsx"
+    )
+    return response
+
+
 # --- the items behind a figure --------------------------------------------------------------
 
 

@@ -33,6 +33,8 @@ ACTION_LABELS = {
     "item.update_unpublish": _("取消公开进展"),
     "item.photo_publish": _("公开照片"),
     "item.photo_unpublish": _("取消公开照片"),
+    "item.carry_over": _("结转至下一年度"),
+    "item.carry_in": _("结转自上一年度"),
 }
 
 FIELD_LABELS = {
@@ -68,6 +70,8 @@ FIELD_LABELS = {
     "reported_on": _("进展日期"),
     "rate": _("本次完成率"),
     "text": _("进展内容"),
+    "carried_to": _("结转至"),
+    "carried_from": _("结转自"),
 }
 HIDDEN_FIELDS = {"update", "version", "attachment"}
 MONEY_FIELDS = {"planned_investment", "done_investment"}

@@ -100,6 +100,27 @@ def create_import_batch(
     return batch
 
 
+def year_confirmation_text(year: int) -> str:
+    """The words of the tick box that confirms importing a sheet that does not fit the year."""
+    return f"我已核对年度，确认导入到{year}年"
+
+
+def check_year_confirmed(plan: ImportPlan, *, confirmed: bool) -> None:
+    """Refuse a plan whose sheet does not fit the chosen year unless the office confirmed it.
+
+    The wizard's tick box (``confirm_year``) and the console's ``--accept-year-mismatch``
+    are the confirmation; without it nothing is imported.
+    """
+    if plan.year_mismatch and not confirmed:
+        first = plan.year_warnings[0]
+        message = (
+            f"表格内容与所选年度{plan.year}年不符（{first}"
+            f"{'等' if len(plan.year_warnings) > 1 else ''}），"
+            f"请核对年度后勾选“{year_confirmation_text(plan.year)}”再导入"
+        )
+        raise ValidationFailed(message, {"confirm_year": message})
+
+
 def mark_import_batch(
     batch: ImportBatch, *, status: str, summary: dict[str, Any], actor: Any
 ) -> ImportBatch:

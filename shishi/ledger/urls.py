@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.ledger import views
+from shishi.ledger import carry_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -17,6 +17,8 @@ urlpatterns = [
         views.attachment,
         name="attachment",
     ),
+    path("programmes/<int:pk>/carry/", carry_views.carry_select, name="carry"),
+    path("programmes/<int:pk>/carry/confirm/", carry_views.carry_confirm, name="carry_confirm"),
     path("import/", views.import_upload, name="import"),
     path("import/<int:batch_id>/", views.import_preview, name="import_preview"),
     path("import/<int:batch_id>/confirm/", views.import_confirm, name="import_confirm"),

@@ -45,6 +45,7 @@ from shishi.ledger.selectors import (
     pick_programme,
     visible_programmes,
 )
+from shishi.ledger.selectors.carry import carried_in_count, carry_links
 from shishi.orgs.permissions import scope_for
 
 RESULTS_TARGET = "ledger-results"
@@ -76,6 +77,8 @@ def item_list(request: HttpRequest) -> HttpResponse:
     }
     if ledger.programme is None:
         return TemplateResponse(request, "ledger/list.html", context)
+    if not is_htmx_target(request, RESULTS_TARGET):
+        context["carried_in"] = carried_in_count(ledger.programme)
     template = "ledger/list.html"
     if is_htmx_target(request, RESULTS_TARGET):
         template = "ledger/list.html#results"
@@ -128,6 +131,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "can_reopen": page.can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
         "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),
         "close_form": ledger_forms.CloseOutForm(initial={"version": item.version}),
+        "carry": carry_links(item),
     }
 
 
@@ -398,7 +402,11 @@ def import_upload(request: HttpRequest) -> HttpResponse:
             else:
                 try:
                     plan = plan_import(
-                        _read_batch(batch), jurisdiction=jurisdiction, year=year, actor=request.user
+                        _read_batch(batch),
+                        jurisdiction=jurisdiction,
+                        year=year,
+                        actor=request.user,
+                        file_name=batch.original_name,
                     )
                 except ImportRefused as exc:
                     import_services.mark_import_batch(
@@ -449,6 +457,7 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
                 jurisdiction=batch.jurisdiction,
                 year=batch.year,
                 actor=request.user,
+                file_name=batch.original_name,
             )
         except ImportRefused as exc:
             refused = exc.message
@@ -462,6 +471,7 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
         "error": error,
         "changed_items": [p for p in planned if p.action != "unchanged"],
         "unchanged_items": [p for p in planned if p.action == "unchanged"],
+        "year_confirmation": import_services.year_confirmation_text(batch.year),
     }
     return TemplateResponse(request, "ledger/import_preview.html", context, status=status)
 
@@ -483,7 +493,11 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
         return redirect(_list_url(None))
     try:
         plan = plan_import(
-            _read_batch(batch), jurisdiction=batch.jurisdiction, year=batch.year, actor=user
+            _read_batch(batch),
+            jurisdiction=batch.jurisdiction,
+            year=batch.year,
+            actor=user,
+            file_name=batch.original_name,
         )
     except (ImportRefused, FileNotFoundError) as exc:
         message = getattr(exc, "message", "") or _("上传的文件已不存在,请重新上传")
@@ -494,6 +508,7 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
         )
         return _preview(request, batch, status=422, error=_("台账有错误,未导入任何内容"))
     try:
+        import_services.check_year_confirmed(plan, confirmed=bool(request.POST.get("confirm_year")))
         result = apply_import(plan, actor=user)
     except (ImportRefused, errors.ValidationFailed) as exc:
         status = exc.status if exc.status in (409, 422) else 422
@@ -528,7 +543,7 @@ def export(request: HttpRequest) -> HttpResponse:
     if programme is None:
         raise errors.NotFound("没有可导出的实事计划")
     programme = permissions.access_programme(user, programme.pk)
-    data = export_ledger(programme, actor=user)
+    data = export_ledger(programme, actor=user, filters=query.filters)
     name = f"{programme.jurisdiction.name}{programme.year}年实事清单.xlsx"
     response = HttpResponse(
         data,

@@ -23,6 +23,7 @@ By concern: ``common`` (filters, figures, the rows a board reads, current totals
 ``city`` (the city board), ``landing`` (which board a user lands on).
 """
 
+from shishi.board.selectors.circular import Circular, CircularRow, circular_items
 from shishi.board.selectors.city import (
     CityBoard,
     DistrictRow,
@@ -69,6 +70,8 @@ __all__ = [
     "Board",
     "BoardFilter",
     "BoardItemRow",
+    "Circular",
+    "CircularRow",
     "CityBoard",
     "DistrictRow",
     "Figure",
@@ -83,6 +86,7 @@ __all__ = [
     "TrendPoint",
     "access_city",
     "board_items",
+    "circular_items",
     "city_board",
     "city_programme_ids",
     "city_years",

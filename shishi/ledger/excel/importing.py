@@ -60,16 +60,20 @@ __all__ = [
 ]
 
 
-def plan_import(source: Source, *, jurisdiction: Jurisdiction, year: int, actor: Any) -> ImportPlan:
+def plan_import(
+    source: Source, *, jurisdiction: Jurisdiction, year: int, actor: Any, file_name: str = ""
+) -> ImportPlan:
     """Read a ledger workbook and say what importing it would do; write nothing.
 
     ``source`` is a path, the file's bytes or a binary file object (an upload). Raises
     ``ImportRefused`` if the actor may not import for the jurisdiction, or if the file is not
     a readable workbook with a recognisable ledger header. Problems in the rows do not
     raise: they are listed in ``plan.errors`` (and ``apply_import`` refuses such a plan).
+    ``file_name`` (the upload's name) is checked for a year other than ``year``; what does
+    not fit the year is in ``plan.year_warnings`` (see ``year_check``).
     """
     refuse_unless_office(actor, jurisdiction)
     if not 2000 <= year <= 2100:
         raise ImportRefused(f"年度 {year} 不合理")
     with collector_paused():
-        return make_plan(source, jurisdiction=jurisdiction, year=year)
+        return make_plan(source, jurisdiction=jurisdiction, year=year, file_name=file_name)

@@ -125,10 +125,16 @@ class ImportPlan:
     programme_id: int | None = None
     not_in_sheet: int = 0  # items of the programme the sheet does not list (left alone)
     error_count: int = 0  # all errors, also those beyond the listed MAX_LISTED_ERRORS
+    # What says the sheet belongs to another year (``year_check``); confirming needs a tick.
+    year_warnings: list[RowError] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
         return not self.errors
+
+    @property
+    def year_mismatch(self) -> bool:
+        return bool(self.year_warnings)
 
     @property
     def creates(self) -> list[PlannedItem]:
@@ -167,6 +173,7 @@ class ImportPlan:
             "error_count": self.error_count,
             "errors": [str(e) for e in self.errors],
             "warnings": [str(w) for w in self.warnings],
+            "year_warnings": [str(w) for w in self.year_warnings],
             "items": [
                 {
                     "row": p.row,

@@ -29,6 +29,7 @@ from shishi.ledger.excel.plan_types import (
     parse_targets,
 )
 from shishi.ledger.excel.reading import Header, Sheet, Source, UnreadableWorkbook
+from shishi.ledger.excel.year_check import check_year
 from shishi.ledger.parsing import parse_deadline, parse_money, parse_rate, split_names
 from shishi.ledger.services import TargetInput
 from shishi.orgs.models import Jurisdiction
@@ -474,7 +475,9 @@ class _Planner:
                 self.warnings.append(RowError(rownum, "", note))
 
 
-def make_plan(source: Source, *, jurisdiction: Jurisdiction, year: int) -> ImportPlan:
+def make_plan(
+    source: Source, *, jurisdiction: Jurisdiction, year: int, file_name: str = ""
+) -> ImportPlan:
     """Read the workbook and compare it with the programme's ledger (see ``importing``)."""
     try:
         sheets = reading.load_sheets(source)
@@ -543,4 +546,12 @@ def make_plan(source: Source, *, jurisdiction: Jurisdiction, year: int) -> Impor
         programme_id=existing.programme.pk if existing.programme else None,
         not_in_sheet=len(existing.items) - matched,
         error_count=planner.errors.count,
+        year_warnings=check_year(
+            year=year,
+            rows=rows,
+            header_row=header.row,
+            items=items,
+            words={key: header.word(key) for key in header.fields},
+            file_name=file_name,
+        ),
     )

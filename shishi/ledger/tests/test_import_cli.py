@@ -21,7 +21,9 @@ def run(*args: str) -> tuple[str, str]:
 
 
 def test_import_prints_a_summary_and_writes(world: World) -> None:
-    out, err = run(str(SAMPLE), "--jurisdiction", "230103", "--year", "2022")
+    out, err = run(
+        str(SAMPLE), "--jurisdiction", "230103", "--year", "2022", "--accept-year-mismatch"
+    )
     assert "created=116 updated=0 unchanged=0" in out
     assert "新增 116 项" in out
     assert "城建城管执法类: 28项" in out
@@ -30,7 +32,9 @@ def test_import_prints_a_summary_and_writes(world: World) -> None:
     assert err == ""
     assert Item.objects.filter(programme__year=2022).count() == 116
 
-    out, _err = run(str(SAMPLE), "--jurisdiction", "230103", "--year", "2022")
+    out, _err = run(
+        str(SAMPLE), "--jurisdiction", "230103", "--year", "2022", "--accept-year-mismatch"
+    )
     assert "created=0 updated=0 unchanged=116" in out
 
 
@@ -97,6 +101,10 @@ def test_unreadable_and_missing_files_exit_1(world: World, tmp_path: Path) -> No
 def test_as_the_office_records_the_office_as_actor(world: World) -> None:
     from shishi.core.models import AuditEvent
 
-    run(str(SAMPLE), "--jurisdiction", "230103", "--year", "2022", "--as", "office")
+    run(
+        str(SAMPLE),
+        *("--jurisdiction", "230103", "--year", "2022", "--as", "office"),
+        "--accept-year-mismatch",
+    )
     event = AuditEvent.objects.filter(action="item.create").latest("seq")
     assert event.actor_id == world.office.pk

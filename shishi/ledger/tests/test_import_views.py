@@ -113,7 +113,8 @@ def test_import_wizard_upload_preview_confirm(world: World) -> None:
     batch_id = int(preview_url.rstrip("/").split("/")[-1])
     assert client_for(world.editor_a).get(preview_url).status_code == 403
     assert client_for(world.outsider).get(preview_url).status_code == 404
-    response = client.post(reverse("ledger:import_confirm", args=[batch_id]))
+    assert "我已核对年度，确认导入到2022年" in body  # the sheet's 截至时间 is in 2021
+    response = client.post(reverse("ledger:import_confirm", args=[batch_id]), {"confirm_year": "1"})
     assert response.status_code == 302
     listing = client.get(response["Location"]).content.decode()
     assert "导入完成" in listing

@@ -8,6 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shishi.core.errors import ServiceError
+from shishi.ledger import import_services
 from shishi.ledger.excel.importing import ImportPlan, apply_import, plan_import
 from shishi.orgs.models import Jurisdiction, User
 
@@ -43,6 +44,11 @@ class Command(BaseCommand):
             "--dry-run", action="store_true", help="plan and report only; write nothing"
         )
         parser.add_argument(
+            "--accept-year-mismatch",
+            action="store_true",
+            help="import although the sheet names another year (title, file name, dates)",
+        )
+        parser.add_argument(
             "--as",
             dest="username",
             help="act as this user (default: the system, as an administrator)",
@@ -53,7 +59,13 @@ class Command(BaseCommand):
         actor = find_actor(options["username"])
         path = Path(options["path"])
         try:
-            plan = plan_import(path, jurisdiction=jurisdiction, year=options["year"], actor=actor)
+            plan = plan_import(
+                path,
+                jurisdiction=jurisdiction,
+                year=options["year"],
+                actor=actor,
+                file_name=path.name,
+            )
         except ServiceError as exc:
             raise CommandError(exc.message) from None
         if plan.errors:
@@ -66,7 +78,17 @@ class Command(BaseCommand):
         if options["dry_run"]:
             self.stdout.write("试运行(--dry-run):未写入任何数据")
             return
+        if plan.year_mismatch and not options["accept_year_mismatch"]:
+            for warning in plan.year_warnings:
+                self.stderr.write(f"年度不符 {warning.as_line()}")
+            raise CommandError(
+                f"{path.name}: 表格内容与所选年度{plan.year}年不符"
+                f"({len(plan.year_warnings)}处,见上),未导入任何数据。"
+                f"核对无误后加 --accept-year-mismatch 再运行"
+                f"(the sheet does not fit year {plan.year}; pass --accept-year-mismatch)"
+            )
         try:
+            import_services.check_year_confirmed(plan, confirmed=options["accept_year_mismatch"])
             result = apply_import(plan, actor=actor)
         except ServiceError as exc:
             raise CommandError(exc.message) from None
@@ -96,6 +118,8 @@ class Command(BaseCommand):
             write(f"台账中另有 {plan.not_in_sheet} 项不在表中,保持不变")
         for warning in plan.warnings:
             write(f"提示 {warning.as_line()}")
+        for warning in plan.year_warnings:
+            write(f"年度不符 {warning.as_line()}")
         if verbose:
             for item in plan.updates:
                 write(f"  更新 {item.number} {item.name}: " + ";".join(item.change_lines()))
