@@ -33,6 +33,10 @@ ACTION_LABELS = {
     "item.update_unpublish": _("取消公开进展"),
     "item.photo_publish": _("公开照片"),
     "item.photo_unpublish": _("取消公开照片"),
+    "item.change_request": _("提交调整申请"),
+    "item.change_request_approve": _("批准调整申请"),
+    "item.change_request_reject": _("驳回调整申请"),
+    "item.change_request_withdraw": _("撤回调整申请"),
 }
 
 FIELD_LABELS = {
@@ -68,6 +72,11 @@ FIELD_LABELS = {
     "reported_on": _("进展日期"),
     "rate": _("本次完成率"),
     "text": _("进展内容"),
+    "change_request": _("调整申请编号"),
+    "requested_by_unit": _("申请单位"),
+    "request_reason": _("申请理由"),
+    "comment": _("审批意见"),
+    "original_deadline_text": _("原完成时限"),
 }
 HIDDEN_FIELDS = {"update", "version", "attachment"}
 MONEY_FIELDS = {"planned_investment", "done_investment"}
@@ -123,6 +132,8 @@ def _display(field_name: str, value: Any, names: Mapping[str, Mapping[int, str]]
 
 
 def _label(field_name: str) -> str:
+    if field_name.startswith("asked:"):
+        return str(_("申请调整%(name)s") % {"name": _label(field_name[6:])})
     if field_name.startswith("target:"):
         return str(_("目标“%(name)s”完成值") % {"name": field_name[7:]})
     if field_name.startswith("milestone:"):
@@ -161,7 +172,8 @@ def describe_history(
                 old, new = pair
             else:
                 old, new = None, pair
-            old_text, new_text = _display(key, old, names), _display(key, new, names)
+            shown = key.removeprefix("asked:")
+            old_text, new_text = _display(shown, old, names), _display(shown, new, names)
             label = labels.get(key)
             if label is None:
                 label = labels[key] = _label(key)

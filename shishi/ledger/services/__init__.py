@@ -3,10 +3,16 @@
 Each service checks permission, validates, runs in one transaction, and writes the audit
 event with old → new values. By concern: ``items`` (programmes, categories, items, their
 targets, milestones and life cycle), ``progress`` (progress updates and notes),
-``publication`` (what the public portal shows); the import's bulk write is
-``ledger.import_services``.
+``publication`` (what the public portal shows), ``changes`` (change requests); the
+import's bulk write is ``ledger.import_services``.
 """
 
+from shishi.ledger.services.changes import (
+    approve_change_request,
+    file_change_request,
+    reject_change_request,
+    withdraw_change_request,
+)
 from shishi.ledger.services.items import (
     EDITABLE_FIELDS,
     SNAPSHOT_FIELDS,
@@ -52,14 +58,17 @@ __all__ = [
     "MilestoneInput",
     "TargetInput",
     "add_milestone",
+    "approve_change_request",
     "close_out_item",
     "complete_milestone",
     "create_item",
     "ensure_category",
     "ensure_programme",
+    "file_change_request",
     "item_snapshot",
     "lifecycle_for_rate",
     "record_progress",
+    "reject_change_request",
     "reopen_item",
     "set_attachment_publication",
     "set_item_publication",
@@ -67,4 +76,5 @@ __all__ = [
     "set_targets",
     "set_update_publication",
     "update_item",
+    "withdraw_change_request",
 ]
