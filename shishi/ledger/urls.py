@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.ledger import views
+from shishi.ledger import change_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -16,6 +16,20 @@ urlpatterns = [
         "items/<int:pk>/attachments/<int:attachment_pk>/",
         views.attachment,
         name="attachment",
+    ),
+    path(
+        "items/<int:pk>/change-request/",
+        change_views.change_request_form,
+        name="change_request",
+    ),
+    path("change-requests/", change_views.change_request_queue, name="change_requests"),
+    path("change-requests/<int:pk>/approve/", change_views.approve, name="change_approve"),
+    path("change-requests/<int:pk>/reject/", change_views.reject, name="change_reject"),
+    path("change-requests/<int:pk>/withdraw/", change_views.withdraw, name="change_withdraw"),
+    path(
+        "change-requests/<int:pk>/files/<int:file_pk>/",
+        change_views.change_file,
+        name="change_file",
     ),
     path("import/", views.import_upload, name="import"),
     path("import/<int:batch_id>/", views.import_preview, name="import_preview"),

@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from shishi.core import errors
 from shishi.core.templatetags.shishi_format import cn_date, cn_money
 from shishi.ledger import permissions
-from shishi.ledger.models import ChangeRequest, Item
+from shishi.ledger.models import ChangeRequest, ChangeRequestFile, Item
 from shishi.orgs.models import Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -177,6 +177,10 @@ def access_change_request(user: Any, pk: int) -> ChangeRequest:
     if request is None:
         raise errors.NotFound("调整申请不存在或无权查看")
     return request
+
+
+def change_request_file(request: ChangeRequest, file_pk: int) -> ChangeRequestFile | None:
+    return ChangeRequestFile.objects.filter(request=request, pk=file_pk).first()
 
 
 def change_request_page(
