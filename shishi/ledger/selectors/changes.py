@@ -220,6 +220,21 @@ def change_request_page(
     )
 
 
+def change_request_slice(
+    user: Any, *, status: str | None, unit_id: int | None, offset: int, limit: int
+) -> tuple[int, list[ChangeRequest]]:
+    """The API's list: the count and one slice of the requests the user sees (pending
+    oldest first, others newest first)."""
+    qs = visible_change_requests(user)
+    if status:
+        qs = qs.filter(status=status)
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    order = ("created_at", "id") if status == Status.PENDING else ("-created_at", "-id")
+    rows = list(_with_names(qs).order_by(*order)[offset : offset + limit])
+    return qs.count(), rows
+
+
 def may_decide(user: Any, request: ChangeRequest) -> bool:
     return permissions.can_review(user, request.jurisdiction_id)
 
