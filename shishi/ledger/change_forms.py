@@ -81,7 +81,7 @@ class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 3}),
         error_messages={"required": _("请填写申请理由")},
     )
-    files = MultipleFileField(label=_("附件（可选）"), required=False)
+    attachments = MultipleFileField(label=_("附件（可选）"), required=False)
 
     def __init__(
         self, *args: Any, units: QuerySet[Unit], people: QuerySet[Person], **kwargs: Any
@@ -91,7 +91,7 @@ class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
         fields["lead_unit"].queryset = units
         fields["partner_units"].queryset = units
         fields["sponsor_leaders"].queryset = people
-        fields["files"].widget.attrs.update({"multiple": True, "accept": ATTACHMENT_ACCEPT})
+        fields["attachments"].widget.attrs.update({"multiple": True, "accept": ATTACHMENT_ACCEPT})
 
     def changes(self) -> dict[str, Any]:
         """The changed fields as the service takes them (ids, ISO dates, money in 元)."""

@@ -52,7 +52,7 @@ def change_request_form(request: HttpRequest, pk: int) -> HttpResponse:
 
         def save(c: dict[str, Any]) -> None:
             services.file_change_request(
-                item, actor=user, changes=form.changes(), reason=c["reason"], files=c["files"]
+                item, actor=user, changes=form.changes(), reason=c["reason"], files=c["attachments"]
             )
 
         outcome = submit(form, save)

@@ -71,8 +71,10 @@ class ChangeRequestPage:
         return self.page.paginator.count
 
 
-def _label(name: str) -> str:
-    return str(Item._meta.get_field(name.removesuffix("_id")).verbose_name)
+def field_label(name: str) -> str:
+    """A requestable field's name as the item's form shows it (完成时限, 配合单位 …)."""
+    field = Item._meta.get_field(name.removesuffix("_id"))
+    return str(getattr(field, "verbose_name", name))
 
 
 def _show(name: str, value: Any, units: Mapping[int, str], people: Mapping[int, str]) -> str:
@@ -117,7 +119,7 @@ def describe_requests(requests: Iterable[ChangeRequest]) -> list[ChangeRequestVi
         lines = [
             ChangeLine(
                 n,
-                _label(n),
+                field_label(n),
                 _show(n, r.before.get(n), units, people),
                 _show(n, r.changes[n], units, people),
             )

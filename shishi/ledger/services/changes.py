@@ -24,6 +24,7 @@ from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger import permissions
 from shishi.ledger.models import ChangeRequest, ChangeRequestFile, Item
 from shishi.ledger.parsing import parse_deadline
+from shishi.ledger.selectors.changes import field_label
 from shishi.ledger.services.items import update_item
 from shishi.ledger.services.progress import _validate_attachment
 from shishi.orgs.models import Person, Unit
@@ -36,12 +37,6 @@ NOT_REVIEWER = "只有专班可以审批调整申请"
 ONE_PENDING = "该事项已有待审批的调整申请，请等专班审批或撤回后再提交"
 TEXT_FIELDS = {"name": 300, "content": 20000, "measures": 20000, "deadline_text": 100}
 MAX_INVESTMENT = Decimal("1e14")
-
-
-def field_label(field: str) -> str:
-    """The field's name as the item's form shows it (完成时限, 配合单位 …)."""
-    name = field.removesuffix("_id")
-    return str(Item._meta.get_field(name).verbose_name)
 
 
 # --- values as JSON ------------------------------------------------------------------------

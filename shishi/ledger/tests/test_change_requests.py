@@ -372,3 +372,35 @@ def test_decision_urls_refuse_units_and_hide_from_outsiders(world: World) -> Non
     assert client_for(world.editor_a).post(withdraw, {}).status_code == 302
     request.refresh_from_db()
     assert request.status == Status.WITHDRAWN
+
+
+def test_form_files_with_attachment_office_downloads_it(world: World) -> None:
+    url = f"/ledger/items/{world.item_a.pk}/change-request/"
+    client = client_for(world.editor_a)
+    form = client.get(url).context["form"]
+    data: dict = {k: v for k, v in form.initial.items() if v is not None}
+    photo = SimpleUploadedFile("现场.png", tiny_png(), content_type="image/png")
+    data.update(deadline_text="2022年6月底前", reason="冬季无法施工", attachments=[photo])
+    assert client.post(url, data).status_code == 302
+    stored = ChangeRequestFile.objects.get()
+    file_url = f"/ledger/change-requests/{stored.request_id}/files/{stored.pk}/"
+    assert (
+        file_url
+        in client_for(world.office).get(f"/ledger/items/{world.item_a.pk}/").content.decode()
+    )
+    response = client_for(world.office).get(file_url)
+    assert response.status_code == 200
+    assert b"".join(response.streaming_content) == tiny_png()
+    assert client_for(world.editor_b).get(file_url).status_code == 404
+
+
+def test_hostile_text_is_escaped_in_the_queue(world: World) -> None:
+    services.file_change_request(
+        _item(world.item_a.pk),
+        actor=world.editor_a,
+        changes={"name": "<script>alert(1)</script>"},
+        reason="<b>理由</b>",
+    )
+    html = client_for(world.office).get("/ledger/change-requests/").content.decode()
+    assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
+    assert "<b>理由</b>" not in html
