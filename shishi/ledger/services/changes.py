@@ -37,6 +37,8 @@ NOT_REVIEWER = "只有专班可以审批调整申请"
 ONE_PENDING = "该事项已有待审批的调整申请，请等专班审批或撤回后再提交"
 TEXT_FIELDS = {"name": 300, "content": 20000, "measures": 20000, "deadline_text": 100}
 MAX_INVESTMENT = Decimal("1e14")
+MAX_REASON = 2000
+MAX_ID = 2**63 - 1
 
 
 # --- values as JSON ------------------------------------------------------------------------
@@ -88,9 +90,12 @@ def _ids(value: Any) -> list[int]:
         if isinstance(pk, bool) or not isinstance(pk, int | str):
             raise ValueError("应为编号列表")
         try:
-            out.add(int(pk))
+            number = int(pk)
         except ValueError:
             raise ValueError("应为编号列表") from None
+        if not 1 <= number <= MAX_ID:
+            raise ValueError("编号不存在")
+        out.add(number)
     return sorted(out)
 
 
@@ -101,6 +106,8 @@ def _clean(item: Item, field: str, value: Any) -> Any:
         if not isinstance(value, str):
             raise ValueError("应为文字")
         text = value.strip()
+        if "\x00" in text:
+            raise ValueError("不能包含空字符")
         if len(text) > TEXT_FIELDS[field]:
             raise ValueError(f"不能超过{TEXT_FIELDS[field]}个字")
         if field == "name" and not text:
@@ -207,6 +214,8 @@ def file_change_request(
     reason = (reason or "").strip()
     if not reason:
         errors["reason"] = "请填写申请理由"
+    elif len(reason) > MAX_REASON or "\x00" in reason:
+        errors["reason"] = f"申请理由不能超过{MAX_REASON}个字，且不能包含空字符"
     for f in files:
         try:
             _validate_attachment(f)

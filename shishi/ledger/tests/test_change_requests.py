@@ -86,6 +86,12 @@ def test_only_the_lead_unit_editor_may_file(world: World, who: str) -> None:
         ({"planned_investment": "-5"}, "planned_investment"),
         ({"planned_investment": "abc"}, "planned_investment"),
         ({"name": "  "}, "name"),
+        ({"name": "a\x00b"}, "name"),
+        ({"name": {"x": 1}}, "name"),
+        ({"lead_unit_id": 2**70}, "lead_unit_id"),
+        ({"sponsor_leaders": [0]}, "sponsor_leaders"),
+        ({"planned_investment": "NaN"}, "planned_investment"),
+        ({"start_date": "soon"}, "start_date"),
         ({"deadline_text": "2021年12月底前"}, "changes"),  # the same as now
         ({}, "changes"),
         ({"deadline_text": "2022年6月底前", "due_date": "2022-07-31"}, "due_date"),
