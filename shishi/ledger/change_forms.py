@@ -91,7 +91,27 @@ class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
         fields["lead_unit"].queryset = units
         fields["partner_units"].queryset = units
         fields["sponsor_leaders"].queryset = people
+        # Changed means changed from what the form showed, not from the item now: an
+        # office edit made meanwhile is not asked back by a field the unit left alone.
+        for name in REQUEST_FIELDS:
+            fields[name].show_hidden_initial = True
         fields["attachments"].widget.attrs.update({"multiple": True, "accept": ATTACHMENT_ACCEPT})
+
+    def _shown(self, name: str) -> list[Any]:
+        key = self.add_initial_prefix(name)
+        data: Any = self.data
+        if self.is_bound and key in data:
+            return list(data.getlist(key))
+        return list(self.get_initial_for_field(self.fields[name], name) or [])
+
+    @property
+    def shown_leaders(self) -> list[Any]:
+        """The leaders the form showed (hidden beside the checkboxes)."""
+        return self._shown("sponsor_leaders")
+
+    @property
+    def shown_partners(self) -> list[Any]:
+        return self._shown("partner_units")
 
     def changes(self) -> dict[str, Any]:
         """The changed fields as the service takes them (ids, ISO dates, money in 元)."""

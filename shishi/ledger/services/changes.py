@@ -62,6 +62,13 @@ def current_values(item: Item, fields: Sequence[str]) -> dict[str, Any]:
     return out
 
 
+def _comparable(field: str, value: Any) -> Any:
+    """A current value as a cleaned request value would be (text trimmed, \n newlines)."""
+    if field in TEXT_FIELDS and isinstance(value, str):
+        return value.replace("\r\n", "\n").strip()
+    return value
+
+
 def _money_json(value: Decimal | None) -> str | None:
     return None if value is None else format(value.quantize(Decimal("0.01")), "f")
 
@@ -105,7 +112,7 @@ def _clean(item: Item, field: str, value: Any) -> Any:
     if field in TEXT_FIELDS:
         if not isinstance(value, str):
             raise ValueError("应为文字")
-        text = value.strip()
+        text = value.replace("\r\n", "\n").strip()
         if "\x00" in text:
             raise ValueError("不能包含空字符")
         if len(text) > TEXT_FIELDS[field]:
@@ -205,7 +212,7 @@ def file_change_request(
         raise PermissionDenied(NOT_REQUESTER)
     cleaned = _clean_changes(item, changes)
     before = current_values(item, list(cleaned))
-    asked = {f: v for f, v in cleaned.items() if v != before[f]}
+    asked = {f: v for f, v in cleaned.items() if v != _comparable(f, before[f])}
     errors: dict[str, str] = {}
     if not asked and cleaned:
         errors["changes"] = "申请的内容与当前值相同，没有要调整的内容"
