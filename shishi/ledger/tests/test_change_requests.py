@@ -481,3 +481,23 @@ def test_hostile_text_is_escaped_in_the_queue(world: World) -> None:
     html = client_for(world.office).get("/ledger/change-requests/").content.decode()
     assert "<script>alert(1)</script>" not in html and "&lt;script&gt;" in html
     assert "<b>理由</b>" not in html
+
+
+def test_office_decides_on_the_item_page_and_returns_there(world: World) -> None:
+    request = _file_deadline(world)
+    item_url = f"/ledger/items/{world.item_a.pk}/"
+    # a leader reads the item (and its history) but gets no request card to act on
+    assert 'id="change-request-' not in client_for(world.leader).get(item_url).content.decode()
+    office = client_for(world.office)
+    services.update_item(
+        _item(world.item_a.pk), actor=world.office, expected_version=None, deadline_text="10月底前"
+    )
+    stale = office.post(f"/ledger/change-requests/{request.pk}/approve/", {"next": "item"})
+    assert stale.status_code == 409
+    assert "已过时" in stale.content.decode() and "冬季无法施工" in stale.content.decode()
+    response = office.post(
+        f"/ledger/change-requests/{request.pk}/reject/", {"next": "item", "comment": "已另行调整"}
+    )
+    assert response.status_code == 302 and response["Location"] == item_url
+    request.refresh_from_db()
+    assert request.status == Status.REJECTED
