@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shishi.core.errors import ServiceError
 from shishi.ledger.api import router as ledger_router
+from shishi.ledger.api_changes import router as change_router
 from shishi.orgs.api_auth import API_AUTH
 
 api = NinjaAPI(
@@ -25,6 +26,7 @@ api = NinjaAPI(
     auth=API_AUTH,
 )
 api.add_router("/", ledger_router)
+api.add_router("/", change_router)
 
 # Sources of a parameter, as ninja names them at the head of an error's location.
 _SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}

@@ -35,6 +35,10 @@ ACTION_LABELS = {
     "item.photo_unpublish": _("取消公开照片"),
     "item.carry_over": _("结转至下一年度"),
     "item.carry_in": _("结转自上一年度"),
+    "item.change_request": _("提交调整申请"),
+    "item.change_request_approve": _("批准调整申请"),
+    "item.change_request_reject": _("驳回调整申请"),
+    "item.change_request_withdraw": _("撤回调整申请"),
 }
 
 FIELD_LABELS = {
@@ -72,6 +76,11 @@ FIELD_LABELS = {
     "text": _("进展内容"),
     "carried_to": _("结转至"),
     "carried_from": _("结转自"),
+    "change_request": _("调整申请编号"),
+    "requested_by_unit": _("申请单位"),
+    "request_reason": _("申请理由"),
+    "comment": _("审批意见"),
+    "original_deadline_text": _("原完成时限"),
 }
 HIDDEN_FIELDS = {"update", "version", "attachment"}
 MONEY_FIELDS = {"planned_investment", "done_investment"}
@@ -127,6 +136,8 @@ def _display(field_name: str, value: Any, names: Mapping[str, Mapping[int, str]]
 
 
 def _label(field_name: str) -> str:
+    if field_name.startswith("asked:"):
+        return str(_("申请调整%(name)s") % {"name": _label(field_name[6:])})
     if field_name.startswith("target:"):
         return str(_("目标“%(name)s”完成值") % {"name": field_name[7:]})
     if field_name.startswith("milestone:"):
@@ -165,7 +176,8 @@ def describe_history(
                 old, new = pair
             else:
                 old, new = None, pair
-            old_text, new_text = _display(key, old, names), _display(key, new, names)
+            shown = key.removeprefix("asked:")
+            old_text, new_text = _display(shown, old, names), _display(shown, new, names)
             label = labels.get(key)
             if label is None:
                 label = labels[key] = _label(key)

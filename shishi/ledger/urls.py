@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.ledger import carry_views, views
+from shishi.ledger import carry_views, change_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -19,6 +19,20 @@ urlpatterns = [
     ),
     path("programmes/<int:pk>/carry/", carry_views.carry_select, name="carry"),
     path("programmes/<int:pk>/carry/confirm/", carry_views.carry_confirm, name="carry_confirm"),
+    path(
+        "items/<int:pk>/change-request/",
+        change_views.change_request_form,
+        name="change_request",
+    ),
+    path("change-requests/", change_views.change_request_queue, name="change_requests"),
+    path("change-requests/<int:pk>/approve/", change_views.approve, name="change_approve"),
+    path("change-requests/<int:pk>/reject/", change_views.reject, name="change_reject"),
+    path("change-requests/<int:pk>/withdraw/", change_views.withdraw, name="change_withdraw"),
+    path(
+        "change-requests/<int:pk>/files/<int:file_pk>/",
+        change_views.change_file,
+        name="change_file",
+    ),
     path("import/", views.import_upload, name="import"),
     path("import/<int:batch_id>/", views.import_preview, name="import_preview"),
     path("import/<int:batch_id>/confirm/", views.import_confirm, name="import_confirm"),

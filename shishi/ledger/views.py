@@ -36,6 +36,7 @@ from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     edit_choices,
     item_attachment,
+    item_change_requests,
     item_page,
     item_targets,
     latest_year,
@@ -132,6 +133,8 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),
         "close_form": ledger_forms.CloseOutForm(initial={"version": item.version}),
         "carry": carry_links(item),
+        "change_requests": item_change_requests(request.user, item),
+        "can_request_change": permissions.can_request_change(request.user, item),
     }
 
 

@@ -4,11 +4,17 @@ Each service checks permission, validates, runs in one transaction, and writes t
 event with old → new values. By concern: ``items`` (programmes, categories, items, their
 targets, milestones and life cycle), ``progress`` (progress updates and notes),
 ``publication`` (what the public portal shows), ``review`` (the office's review of units'
-updates); the import's bulk write is
-``ledger.import_services``.
+updates), ``changes`` (change requests), ``carry`` (结转 into next year); the import's
+bulk write is ``ledger.import_services``.
 """
 
 from shishi.ledger.models import lifecycle_for_rate
+from shishi.ledger.services.changes import (
+    approve_change_request,
+    file_change_request,
+    reject_change_request,
+    withdraw_change_request,
+)
 from shishi.ledger.services.items import (
     EDITABLE_FIELDS,
     SNAPSHOT_FIELDS,
@@ -59,17 +65,20 @@ __all__ = [
     "MilestoneInput",
     "TargetInput",
     "add_milestone",
+    "approve_change_request",
     "close_out_item",
     "complete_milestone",
     "create_item",
     "ensure_category",
     "ensure_programme",
+    "file_change_request",
     "held_files",
     "hold_uploads",
     "item_snapshot",
     "lifecycle_for_rate",
     "publish_updates",
     "record_progress",
+    "reject_change_request",
     "reject_update",
     "reopen_item",
     "set_attachment_publication",
@@ -79,4 +88,5 @@ __all__ = [
     "set_targets",
     "set_update_publication",
     "update_item",
+    "withdraw_change_request",
 ]

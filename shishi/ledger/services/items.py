@@ -17,6 +17,7 @@ from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger import permissions, signals
 from shishi.ledger.models import (
     Category,
+    ChangeRequest,
     Item,
     Lifecycle,
     Milestone,
@@ -311,14 +312,25 @@ def update_item(
     expected_version: int | None,
     sponsor_leaders: Iterable[Person] | None = None,
     partner_units: Iterable[Unit] | None = None,
+    on_request: ChangeRequest | None = None,
     **changes: Any,
 ) -> Item:
     """Change an item's fields; refused if someone changed it since ``expected_version``.
 
     The office only (``permissions.fields_for``); a unit files a change request instead.
+    The deadline is ``deadline_text`` (parsed into its date) or ``due_date`` alone (which
+    writes its text, 2027年12月31日前). ``on_request``: the change request this edit
+    applies; the audit event names it and the requesting unit, and a moved deadline keeps
+    the first one in ``original_deadline_text`` ("时限已调整").
     """
     if not permissions.can_edit_item(actor, item):
         raise PermissionDenied(permissions.ASK_FOR_CHANGE)
+    if "due_date" in changes:
+        due_date = changes.pop("due_date")
+        if "deadline_text" not in changes:
+            changes["deadline_text"] = deadline_text_for(due_date)
+        else:
+            _check_due_date_matches(changes["deadline_text"], due_date, item.programme.year)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
         raise ValidationFailed(f"不能修改字段: {', '.join(sorted(unknown))}")
@@ -348,6 +360,18 @@ def update_item(
             else:
                 item.deadline_text, item.due_date, item.is_ongoing = "", None, False
             fields += ["due_date", "is_ongoing"]
+        extra: dict[str, list[Any]] = {}
+        if on_request is not None:
+            extra["change_request"] = [None, on_request.pk]
+            extra["requested_by_unit"] = [None, on_request.unit.name if on_request.unit else ""]
+            if (
+                before["deadline_text"] != item.deadline_text
+                and before["deadline_text"]
+                and not item.original_deadline_text
+            ):
+                item.original_deadline_text = before["deadline_text"]
+                fields.append("original_deadline_text")
+                extra["original_deadline_text"] = ["", item.original_deadline_text]
         bump_version(item, expected_version, fields)
         if sponsor_leaders is not None:
             item.sponsor_leaders.set(list(sponsor_leaders))
@@ -356,6 +380,7 @@ def update_item(
         after = item_snapshot(item)
         changed = audit.diff(before, after)
         if changed:
+            changed.update(extra)
             audit.record(
                 actor=actor,
                 action="item.update",
@@ -365,6 +390,27 @@ def update_item(
             )
             signals.item_changed(item)
     return item
+
+
+def deadline_text_for(due_date: dt.date | None) -> str:
+    """The deadline text a date alone writes: 2027年12月31日前 (blank for no date)."""
+    if due_date is None:
+        return ""
+    return f"{due_date.year}年{due_date.month}月{due_date.day}日前"
+
+
+def _check_due_date_matches(text: Any, due_date: dt.date | None, year: int) -> None:
+    """Given both, the text's date and ``due_date`` must agree (the text is kept)."""
+    text = str(text or "").strip()
+    if not text or due_date is None:
+        return
+    try:
+        parsed = parse_deadline(text, year).due_date
+    except ValueError as exc:
+        raise ValidationFailed(str(exc), {"deadline_text": str(exc)}) from None
+    if parsed != due_date:
+        message = f"截止日期与完成时限“{text}”不一致"
+        raise ValidationFailed(message, {"due_date": message})
 
 
 def set_targets(item: Item, targets: Sequence[TargetInput], *, actor: Any) -> list[Target]:
