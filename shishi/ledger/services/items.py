@@ -26,6 +26,7 @@ from shishi.ledger.models import (
     lifecycle_for_rate,
 )
 from shishi.ledger.parsing import parse_deadline
+from shishi.ledger.services import publication
 from shishi.orgs.models import Jurisdiction, Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -388,6 +389,7 @@ def update_item(
                 changes=changed,
                 jurisdiction_id=item.jurisdiction_id,
             )
+            publication.refresh_published_fields(item)  # the office's edit: public at once
             signals.item_changed(item)
     return item
 
@@ -509,6 +511,7 @@ def close_out_item(
             changes={"lifecycle": [before, item.lifecycle], "note": [None, note]},
             jurisdiction_id=item.jurisdiction_id,
         )
+        publication.refresh_published_fields(item, with_lifecycle=True)
         signals.item_changed(item)
     return item
 
@@ -536,5 +539,6 @@ def reopen_item(
             changes={"lifecycle": [before, item.lifecycle], "reason": [None, reason.strip()]},
             jurisdiction_id=item.jurisdiction_id,
         )
+        publication.refresh_published_fields(item, with_lifecycle=True)
         signals.item_changed(item)
     return item
