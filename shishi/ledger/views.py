@@ -28,7 +28,7 @@ from shishi.core import errors
 from shishi.core.forms import Outcome, submit, with_version
 from shishi.core.http import content_disposition, is_htmx_target
 from shishi.ledger import forms as ledger_forms
-from shishi.ledger import import_services, permissions, services
+from shishi.ledger import import_services, permissions, plan_forms, services
 from shishi.ledger.excel.exporting import export_ledger
 from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
 from shishi.ledger.history import describe_history
@@ -128,6 +128,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "can_reopen": page.can_close and item.lifecycle == Lifecycle.CLOSED_OUT,
         "reopen_form": ledger_forms.ReopenForm(initial={"version": item.version}),
         "close_form": ledger_forms.CloseOutForm(initial={"version": item.version}),
+        **plan_forms.plan_context(request.user, item),
     }
 
 

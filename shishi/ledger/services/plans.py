@@ -54,6 +54,14 @@ def _target_text(target: Target | TargetInput) -> str:
     return f"{target.name} {audit.jsonable(Decimal(target.value))}{target.unit}"
 
 
+def _bump(item: Item, expected_version: int | None) -> None:
+    """The item's edit version up by one; a stale ``expected_version`` is refused. Without
+    one, the version is the row's (the caller's copy of the item may be older)."""
+    if expected_version is None:
+        item.version = Item.objects.filter(pk=item.pk).values_list("version", flat=True).get()
+    bump_version(item, expected_version, [])
+
+
 def _record(actor: Any, item: Item, action: str, changes: dict[str, Any]) -> None:
     audit.record(
         actor=actor,
@@ -124,7 +132,7 @@ def set_targets(
     with transaction.atomic():
         old = list(Target.objects.filter(item=item).order_by("order", "id"))
         actuals = {t.name: t.actual for t in old}
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         Target.objects.filter(pk__in=[t.pk for t in old]).update(
             removed_at=timezone.now(), removed_reason="整体替换工作目标"
         )
@@ -155,7 +163,7 @@ def add_target(
     check_editor(actor, item)
     _raise(_validate_target(target.name, target.value, target.unit, target.actual))
     with transaction.atomic():
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         last = (
             Target.objects.filter(item=item)
             .order_by("-order")
@@ -206,7 +214,7 @@ def update_target(
     if not changes:
         return target
     with transaction.atomic():
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         target.name, target.value, target.unit = new_name, _q2(new_value), new_unit  # type: ignore[assignment]
         target.actual = _q2(new_actual)
         target.save(update_fields=["name", "value", "unit", "actual", "updated_at"])
@@ -248,7 +256,7 @@ def move_target(
         ordered = _reordered(rows, target, _position(rows, target, direction, position))
         if [t.pk for t in ordered] == [t.pk for t in rows]:
             return target
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         for i, t in enumerate(ordered):
             if t.order != i:
                 Target.objects.filter(pk=t.pk).update(order=i)
@@ -265,7 +273,7 @@ def remove_target(
     check_editor(actor, item)
     reason = _clean_reason(reason)
     with transaction.atomic():
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         target.removed_at, target.removed_reason = timezone.now(), reason
         target.save(update_fields=["removed_at", "removed_reason", "updated_at"])
         _record(
@@ -321,7 +329,7 @@ def add_milestone(
         )
     )
     with transaction.atomic():
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         rows = _milestone_rows(item)
         obj = Milestone(
             item=item,
@@ -375,7 +383,7 @@ def update_milestone(
     if not changes:
         return milestone
     with transaction.atomic():
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         milestone.title, milestone.due_date = new_title, new_due
         milestone.planned_rate = _q2(new_rate)
         milestone.save(update_fields=["title", "due_date", "planned_rate", "updated_at"])
@@ -400,7 +408,7 @@ def move_milestone(
         ordered = _reordered(rows, milestone, _position(rows, milestone, direction, position))
         if [m.pk for m in ordered] == [m.pk for m in rows]:
             return milestone
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         _renumber(ordered)
         milestone.order = next(m.order for m in ordered if m.pk == milestone.pk)
         _record(
@@ -417,7 +425,7 @@ def remove_milestone(
     check_editor(actor, item)
     reason = _clean_reason(reason)
     with transaction.atomic():
-        bump_version(item, expected_version, [])
+        _bump(item, expected_version)
         milestone.removed_at, milestone.removed_reason = timezone.now(), reason
         milestone.save(update_fields=["removed_at", "removed_reason", "updated_at"])
         _record(
