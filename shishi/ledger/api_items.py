@@ -291,14 +291,18 @@ def patch_target(
     return {"target": target, "item": _version(item)}
 
 
-def _reason(query_reason: str | None, body: RemoveIn | None) -> tuple[str, int | None]:
-    reason = query_reason or (body.reason if body else None) or ""
-    return reason, body.expected_version if body else None
-
-
 class RemoveQuery(Schema):
     reason: str | None = F(None, max_length=300, description="删除原因(或放在请求体)")
     expected_version: int | None = F(None, ge=0, description="读取时事项的 version")
+
+
+def _removal(query: RemoveQuery, body: RemoveIn | None) -> tuple[str, int | None]:
+    """The reason and expected version, from the query or else the body."""
+    reason = query.reason or (body.reason if body else None) or ""
+    version = query.expected_version
+    if version is None and body is not None:
+        version = body.expected_version
+    return reason, version
 
 
 @router.delete(
@@ -316,12 +320,9 @@ def remove_target(
     _reject_unknown_params(request, RemoveQuery)
     item = access_item(request.user, item_id)
     target = item_target(item, target_id)
-    reason, expected = _reason(query.reason, payload)
+    reason, expected = _removal(query, payload)
     target = services.remove_target(
-        target,
-        actor=request.user,
-        reason=reason,
-        expected_version=query.expected_version if expected is None else expected,
+        target, actor=request.user, reason=reason, expected_version=expected
     )
     return {
         "id": target.pk,
@@ -398,12 +399,9 @@ def remove_milestone(
     _reject_unknown_params(request, RemoveQuery)
     item = access_item(request.user, item_id)
     milestone = item_milestone(item, milestone_id)
-    reason, expected = _reason(query.reason, payload)
+    reason, expected = _removal(query, payload)
     milestone = services.remove_milestone(
-        milestone,
-        actor=request.user,
-        reason=reason,
-        expected_version=query.expected_version if expected is None else expected,
+        milestone, actor=request.user, reason=reason, expected_version=expected
     )
     return {
         "id": milestone.pk,

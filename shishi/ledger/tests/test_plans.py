@@ -15,7 +15,7 @@ from django.utils import timezone
 from shishi.board import selectors as board_selectors
 from shishi.board import services as board_services
 from shishi.board.services import assessing
-from shishi.conftest import World, client_for
+from shishi.conftest import SHOTS, World, browser_login, client_for
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.models import AuditEvent
 from shishi.ledger import permissions, services
@@ -24,6 +24,7 @@ from shishi.ledger.models import Attachment, Item, Milestone, ProgressUpdate, Ta
 from shishi.ledger.selectors import item_history, item_page, item_targets
 from shishi.ledger.selectors.plans import item_milestone, item_target, next_item_number
 from shishi.ledger.tests.pages import fresh, tiny_png
+from shishi.orgs import services as org_services
 
 ROLES = [
     "office",
@@ -566,3 +567,73 @@ def test_future_completion_on_the_page_is_422(world: World) -> None:
     )
     assert response.status_code == 422
     assert "完成日期不能晚于今天" in response.content.decode()
+
+
+def test_hostile_names_are_escaped_in_the_plan_section(world: World) -> None:
+    hostile = '<script>alert("x")</script>'
+    services.add_target(world.item_a, services.TargetInput(hostile, Decimal(1)), actor=world.office)
+    _milestone(world, hostile)
+    html = client_for(world.office).get(_url(world)).content.decode()
+    assert hostile not in html
+    assert "&lt;script&gt;" in html
+
+
+def test_hostile_unit_names_are_escaped_on_the_new_item_page(world: World) -> None:
+    hostile = '<img src=x onerror="alert(1)">'
+    org_services.ensure_unit(world.nangang, hostile, kind="bureau")
+    html = (
+        client_for(world.office)
+        .get(f"/ledger/programmes/{world.programme.pk}/items/new/")
+        .content.decode()
+    )
+    assert hostile not in html
+    assert "&lt;img" in html
+
+
+# --- in a browser -------------------------------------------------------------------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_office_adds_an_item_and_a_milestone_the_unit_marks_it_done(
+    world: World, live_server: Any, tmp_path: Any, settings: Any, browser: Any
+) -> None:
+    # ``world`` is built before the browser starts: Playwright runs an event loop in this
+    # thread, and the ORM refuses to run beside one.
+    settings.MEDIA_ROOT = tmp_path / "media"
+    base = live_server.url
+    desk = browser.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = desk.new_page()
+    browser_login(page, base, "office")
+    page.goto(f"{base}/ledger/?programme={world.programme.pk}")
+    page.click("a.btn:has-text('新增事项')")
+    assert page.input_value("input[name=number]") == "1-3"
+    page.fill("input[name=name]", "新建社区食堂")
+    page.select_option("select[name=lead_unit]", str(world.unit_a.pk))
+    page.fill("input[name=deadline_text]", "2021年9月底前")
+    page.click("button:has-text('新增')")
+    page.wait_for_url("**/ledger/items/*/")
+    assert "新建社区食堂" in page.content()
+    page.click("summary:has-text('新增时间节点')")
+    page.fill(".plan-milestones .plan-add input[name=title]", "选址")
+    page.fill(".plan-milestones .plan-add input[name=due_date]", "2021-03-31")
+    page.click(".plan-milestones .plan-add button:has-text('添加')")
+    page.wait_for_load_state("networkidle")
+    assert "已超期" in page.content()
+    page.screenshot(path=str(SHOTS / "ui-plan-office.png"), full_page=True)
+    item_url = page.url.split("#")[0]
+
+    unit = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    phone = unit.new_page()
+    browser_login(phone, base, "editor_a")
+    phone.goto(item_url)
+    phone.click("summary:has-text('标记完成')")
+    phone.fill("input[name=done_date]", "2021-04-02")
+    phone.fill("textarea[name=text]", "选址已确定")
+    phone.click(".plan-milestones button:has-text('标记完成')")
+    phone.wait_for_load_state("networkidle")
+    content = phone.content()
+    assert "已超期" not in content and "节点完成：选址。选址已确定" in content
+    phone.screenshot(path=str(SHOTS / "ui-plan-unit-phone.png"), full_page=True)
+    desk.close()
+    unit.close()
