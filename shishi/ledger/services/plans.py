@@ -338,7 +338,8 @@ def add_milestone(
             done_date=milestone.done_date,
             planned_rate=_q2(milestone.planned_rate),
         )
-        at = sum(1 for m in rows if m.due_date <= milestone.due_date)
+        # After the last one due on or before it (the office's own order stays as it is).
+        at = max((i + 1 for i, m in enumerate(rows) if m.due_date <= milestone.due_date), default=0)
         obj.order = at
         ordered = [*rows[:at], obj, *rows[at:]]
         for i, m in enumerate(ordered):

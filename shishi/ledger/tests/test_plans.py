@@ -5,9 +5,11 @@ report, and a completed milestone never shown late."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 from typing import Any
 
+import openpyxl
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
@@ -19,6 +21,7 @@ from shishi.conftest import SHOTS, World, browser_login, client_for
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.models import AuditEvent
 from shishi.ledger import permissions, services
+from shishi.ledger.excel.exporting import export_ledger
 from shishi.ledger.history import describe_history
 from shishi.ledger.models import Attachment, Item, Milestone, ProgressUpdate, Target
 from shishi.ledger.selectors import item_history, item_page, item_targets
@@ -208,6 +211,18 @@ def test_timeline_still_names_a_removed_targets_figures(world: World) -> None:
     services.remove_target(target, actor=world.office, reason="重复")
     page = item_page(world.office, world.item_a, all_updates=False, all_history=False)
     assert page.updates[0].target_lines[0][0] == "修复路段"
+
+
+def test_export_leaves_out_removed_targets(world: World) -> None:
+    old = _target(world)
+    services.add_target(
+        world.item_a, services.TargetInput("惠及居民", Decimal(300), "户"), actor=world.office
+    )
+    services.remove_target(old, actor=world.office, reason="重复")
+    sheet = openpyxl.load_workbook(io.BytesIO(export_ledger(world.programme, actor=world.office)))
+    cells = [str(c) for ws in sheet for row in ws.iter_rows(values_only=True) for c in row if c]
+    assert any("惠及居民" in c for c in cells)
+    assert not any("修复路段" in c for c in cells)
 
 
 def test_set_targets_removes_softly_and_keeps_actuals(world: World) -> None:
