@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shishi.core.errors import ServiceError
+from shishi.ledger import api_items
 from shishi.ledger.api import router as ledger_router
 from shishi.ledger.api_changes import router as change_router
 from shishi.orgs.api_auth import API_AUTH
@@ -25,6 +26,7 @@ api = NinjaAPI(
     urls_namespace="api",
     auth=API_AUTH,
 )
+assert api_items.router is ledger_router  # items by hand: on the ledger's router
 api.add_router("/", ledger_router)
 api.add_router("/", change_router)
 

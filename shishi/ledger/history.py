@@ -8,11 +8,12 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from django.utils.translation import gettext_lazy as _
 
-from shishi.core.templatetags.shishi_format import cn_date, cn_money, pct
+from shishi.core.templatetags.shishi_format import cn_date, cn_money, pct, plain_decimal
 from shishi.ledger.selectors import LIFECYCLE_LABELS, EventRow
 
 ACTION_LABELS = {
@@ -25,6 +26,14 @@ ACTION_LABELS = {
     "item.targets": _("修改工作目标"),
     "item.milestone_add": _("新增时间节点"),
     "item.milestone_done": _("完成时间节点"),
+    "item.milestone_update": _("修改时间节点"),
+    "item.milestone_move": _("调整时间节点顺序"),
+    "item.milestone_remove": _("删除时间节点"),
+    "item.milestone_undone": _("撤销节点完成"),
+    "item.target_add": _("新增工作目标"),
+    "item.target_update": _("修改工作目标"),
+    "item.target_move": _("调整工作目标顺序"),
+    "item.target_remove": _("删除工作目标"),
     "item.import": _("导入台账"),
     "item.import_update": _("导入更新"),
     "item.publish": _("公开事项"),
@@ -70,6 +79,10 @@ FIELD_LABELS = {
     "reason": _("重新打开原因"),
     "targets": _("工作目标"),
     "milestone": _("时间节点"),
+    "milestones": _("时间节点"),
+    "target": _("工作目标"),
+    "removed_reason": _("删除原因"),
+    "undo_reason": _("撤销原因"),
     "closed_out_at": _("销号时间"),
     "reported_on": _("进展日期"),
     "rate": _("本次完成率"),
@@ -81,6 +94,17 @@ FIELD_LABELS = {
     "request_reason": _("申请理由"),
     "comment": _("审批意见"),
     "original_deadline_text": _("原完成时限"),
+}
+# Changes of one target or milestone are keyed "<kind>:<its name>".
+PREFIX_LABELS = {
+    "target": _("目标“%(name)s”完成值"),
+    "target_name": _("目标“%(name)s”名称"),
+    "target_value": _("目标“%(name)s”目标值"),
+    "target_unit": _("目标“%(name)s”单位"),
+    "milestone": _("节点“%(name)s”完成日期"),
+    "milestone_title": _("节点“%(name)s”名称"),
+    "milestone_due": _("节点“%(name)s”计划日期"),
+    "milestone_rate": _("节点“%(name)s”计划完成率"),
 }
 HIDDEN_FIELDS = {"update", "version", "attachment"}
 MONEY_FIELDS = {"planned_investment", "done_investment"}
@@ -126,8 +150,15 @@ def _display(field_name: str, value: Any, names: Mapping[str, Mapping[int, str]]
         return pct(value)
     if field_name == "lifecycle":
         return str(LIFECYCLE_LABELS.get(value, value))
-    if field_name in DATE_FIELDS or field_name.startswith("milestone:"):
+    if field_name in DATE_FIELDS or field_name.startswith(("milestone:", "milestone_due:")):
         return cn_date(value)
+    if field_name.startswith("milestone_rate:"):
+        return pct(value)
+    if field_name.startswith(("target:", "target_value:")):
+        try:
+            return plain_decimal(Decimal(str(value)))
+        except InvalidOperation:
+            return str(value)
     if isinstance(value, bool):
         return str(_("是") if value else _("否"))
     if isinstance(value, list):
@@ -138,10 +169,9 @@ def _display(field_name: str, value: Any, names: Mapping[str, Mapping[int, str]]
 def _label(field_name: str) -> str:
     if field_name.startswith("asked:"):
         return str(_("申请调整%(name)s") % {"name": _label(field_name[6:])})
-    if field_name.startswith("target:"):
-        return str(_("目标“%(name)s”完成值") % {"name": field_name[7:]})
-    if field_name.startswith("milestone:"):
-        return str(_("节点“%(name)s”完成日期") % {"name": field_name[10:]})
+    kind, _sep, name = field_name.partition(":")
+    if _sep and kind in PREFIX_LABELS:
+        return str(PREFIX_LABELS[kind] % {"name": name})
     return str(FIELD_LABELS.get(field_name, field_name))
 
 

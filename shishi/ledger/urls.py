@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.ledger import carry_views, change_views, views
+from shishi.ledger import carry_views, change_views, plan_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -32,6 +32,43 @@ urlpatterns = [
         "change-requests/<int:pk>/files/<int:file_pk>/",
         change_views.change_file,
         name="change_file",
+    ),
+    path("programmes/<int:programme_pk>/items/new/", plan_views.item_new, name="item_new"),
+    path("items/<int:pk>/targets/", plan_views.target_add, name="target_add"),
+    path("items/<int:pk>/targets/<int:target_pk>/", plan_views.target_edit, name="target_edit"),
+    path(
+        "items/<int:pk>/targets/<int:target_pk>/move/", plan_views.target_move, name="target_move"
+    ),
+    path(
+        "items/<int:pk>/targets/<int:target_pk>/remove/",
+        plan_views.target_remove,
+        name="target_remove",
+    ),
+    path("items/<int:pk>/milestones/", plan_views.milestone_add, name="milestone_add"),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/",
+        plan_views.milestone_edit,
+        name="milestone_edit",
+    ),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/move/",
+        plan_views.milestone_move,
+        name="milestone_move",
+    ),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/remove/",
+        plan_views.milestone_remove,
+        name="milestone_remove",
+    ),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/complete/",
+        plan_views.milestone_complete,
+        name="milestone_complete",
+    ),
+    path(
+        "items/<int:pk>/milestones/<int:milestone_pk>/undo/",
+        plan_views.milestone_undo,
+        name="milestone_undo",
     ),
     path("import/", views.import_upload, name="import"),
     path("import/<int:batch_id>/", views.import_preview, name="import_preview"),

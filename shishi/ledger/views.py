@@ -28,7 +28,7 @@ from shishi.core import errors
 from shishi.core.forms import Outcome, submit, with_version
 from shishi.core.http import content_disposition, is_htmx_target
 from shishi.ledger import forms as ledger_forms
-from shishi.ledger import import_services, permissions, services
+from shishi.ledger import import_services, permissions, plan_forms, services
 from shishi.ledger.excel.exporting import export_ledger
 from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
 from shishi.ledger.history import describe_history
@@ -135,6 +135,7 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "carry": carry_links(item),
         "change_requests": item_change_requests(request.user, item),
         "can_request_change": permissions.can_request_change(request.user, item),
+        **plan_forms.plan_context(request.user, item),
     }
 
 

@@ -24,8 +24,8 @@ def item_targets(item: Item) -> list[Target]:
 
 
 def item_milestones(item: Item) -> list[Milestone]:
-    """The item's milestones by due date, as the model orders them."""
-    return list(Milestone.objects.filter(item_id=item.pk).order_by("due_date", "order", "id"))
+    """The item's milestones in the office's order (new ones go in by their date)."""
+    return list(Milestone.objects.filter(item_id=item.pk).order_by("order", "due_date", "id"))
 
 
 def item_updates(item: Item) -> QuerySet[ProgressUpdate]:
@@ -145,8 +145,10 @@ class ItemPage:
 def item_page(user: Any, item: Item, *, all_updates: bool, all_history: bool) -> ItemPage:
     """The item page's data: the latest updates and changes (or all of them)."""
     leaders, partners = queries.item_links([item.pk]).get(item.pk, ([], []))
-    targets = item_targets(item)
-    target_names = {str(t.pk): t for t in targets}
+    # Removed targets too: older updates still name the figures they reported.
+    every_target = list(Target.all_objects.filter(item_id=item.pk).order_by("order", "id"))
+    targets = [t for t in every_target if t.removed_at is None]
+    target_names = {str(t.pk): t for t in every_target}
     updates, count = timeline_updates(item, limit=None if all_updates else UPDATE_LIMIT)
     for update in updates:
         for target_id, value in update.target_actuals.items():

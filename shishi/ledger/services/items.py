@@ -224,13 +224,13 @@ def create_item(
     name: str,
     lead_unit: Unit,
     category: Category | None = None,
-    seq: int = 0,
+    seq: int | None = None,
     content: str = "",
     measures: str = "",
     deadline_text: str = "",
     start_date: dt.date | None = None,
-    sponsor_leaders: Iterable[Person] = (),
-    partner_units: Iterable[Unit] = (),
+    sponsor_leaders: Sequence[Person] = (),
+    partner_units: Sequence[Unit] = (),
     planned_investment: Decimal | None = None,
     done_investment: Decimal | None = None,
     completion_rate: Decimal | None = None,
@@ -239,14 +239,35 @@ def create_item(
     targets: Sequence[TargetInput] = (),
     milestones: Sequence[MilestoneInput] = (),
 ) -> Item:
-    """Add an item to the programme's ledger (programme office only)."""
+    """Add an item to the programme's ledger (programme office only).
+
+    The number is unique in the programme; without ``seq`` the item goes last in its
+    category.
+    """
     if not permissions.can_manage_programme(actor, programme):
         raise PermissionDenied("只有专班可以新增实事")
     errors = {}
+    number = (number or "").strip()
+    if not number:
+        errors["number"] = "请填写编号"
+    elif len(number) > 32:
+        errors["number"] = "编号不能超过32个字符"
+    elif Item.objects.filter(programme=programme, number=number).exists():
+        errors["number"] = f"编号“{number}”已被本计划的其他事项使用，请换一个编号"
     if not name.strip():
         errors["name"] = "项目名称不能为空"
+    elif len(name.strip()) > 300:
+        errors["name"] = "项目名称不能超过300字"
     if lead_unit.jurisdiction_id != programme.jurisdiction_id:
         errors["lead_unit"] = "责任单位不属于本辖区"
+    if category is not None and category.programme_id != programme.pk:
+        errors["category"] = "类别不属于本计划"
+    if any(u.jurisdiction_id != programme.jurisdiction_id for u in partner_units):
+        errors["partner_units"] = "配合单位不属于本辖区"
+    if any(p.jurisdiction_id != programme.jurisdiction_id for p in sponsor_leaders):
+        errors["sponsor_leaders"] = "包保领导不属于本辖区"
+    if planned_investment is not None and planned_investment < 0:
+        errors["planned_investment"] = "计划投资不能为负数"
     deadline = None
     if deadline_text.strip():
         try:
@@ -256,6 +277,14 @@ def create_item(
     if errors:
         raise ValidationFailed("；".join(errors.values()), errors)
     rate = completion_rate if completion_rate is not None else Decimal(0)
+    if seq is None:
+        last = (
+            Item.objects.filter(programme=programme, category=category)
+            .order_by("-seq")
+            .values_list("seq", flat=True)
+            .first()
+        )
+        seq = (last or 0) + 1
     with transaction.atomic():
         item = Item.objects.create(
             jurisdiction_id=programme.jurisdiction_id,
@@ -413,79 +442,6 @@ def _check_due_date_matches(text: Any, due_date: dt.date | None, year: int) -> N
     if parsed != due_date:
         message = f"截止日期与完成时限“{text}”不一致"
         raise ValidationFailed(message, {"due_date": message})
-
-
-def set_targets(item: Item, targets: Sequence[TargetInput], *, actor: Any) -> list[Target]:
-    """Replace the item's targets (keeping actuals of targets with the same name)."""
-    if not permissions.can_edit_item(actor, item):
-        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
-    with transaction.atomic():
-        old = list(item.targets.all())
-        Target.objects.filter(item=item).delete()
-        new = Target.objects.bulk_create(
-            Target(item=item, name=t.name, value=t.value, unit=t.unit, actual=t.actual, order=i)
-            for i, t in enumerate(targets)
-        )
-        audit.record(
-            actor=actor,
-            action="item.targets",
-            target=item,
-            changes={
-                "targets": [
-                    [f"{t.name} {t.value}{t.unit}" for t in old],
-                    [f"{t.name} {t.value}{t.unit}" for t in new],
-                ]
-            },
-            jurisdiction_id=item.jurisdiction_id,
-        )
-        signals.item_changed(item)
-    return new
-
-
-def add_milestone(item: Item, milestone: MilestoneInput, *, actor: Any) -> Milestone:
-    if not permissions.can_edit_item(actor, item):
-        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
-    if not milestone.title.strip():
-        raise ValidationFailed("节点名称不能为空")
-    with transaction.atomic():
-        obj = Milestone.objects.create(
-            item=item,
-            title=milestone.title.strip(),
-            due_date=milestone.due_date,
-            done_date=milestone.done_date,
-            planned_rate=milestone.planned_rate,
-            order=item.milestones.count(),
-        )
-        audit.record(
-            actor=actor,
-            action="item.milestone_add",
-            target=item,
-            changes={"milestone": [None, f"{obj.title} {obj.due_date}"]},
-            jurisdiction_id=item.jurisdiction_id,
-        )
-        signals.item_changed(item)
-    return obj
-
-
-def complete_milestone(
-    milestone: Milestone, *, actor: Any, done_date: dt.date | None = None
-) -> Milestone:
-    item = milestone.item
-    if not permissions.can_post_progress(actor, item):
-        raise PermissionDenied(permissions.ASK_FOR_CHANGE)
-    with transaction.atomic():
-        old = milestone.done_date
-        milestone.done_date = done_date or timezone.localdate()
-        milestone.save(update_fields=["done_date", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="item.milestone_done",
-            target=item,
-            changes={f"milestone:{milestone.title}": [old, milestone.done_date]},
-            jurisdiction_id=item.jurisdiction_id,
-        )
-        signals.item_changed(item)
-    return milestone
 
 
 def close_out_item(
