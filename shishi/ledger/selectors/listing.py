@@ -328,7 +328,7 @@ def my_item_groups(user: Any) -> MyItems:
         programmes, key=lambda p: (p.year > this_year, -p.year, p.jurisdiction.code, p.pk)
     )
     out: list[MyProgramme] = []
-    for n, programme in enumerate(ordered):
+    for programme in ordered:
         rows = by_programme[programme.pk]
         groups, overdue_count = _lifecycle_groups(rows)
         for group in groups:
@@ -339,7 +339,7 @@ def my_item_groups(user: Any) -> MyItems:
                 name=programme.name,
                 year=programme.year,
                 jurisdiction_name=programme.jurisdiction.name,
-                is_current=n == 0 and programme.year <= this_year,
+                is_current=programme.year == this_year,
                 total=len(rows),
                 overdue_count=overdue_count,
                 groups=groups,
