@@ -4,8 +4,10 @@ on the boards: the totals, the rankings, the item rows and the trend."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 from decimal import Decimal
 
+import openpyxl
 import pytest
 from django.urls import reverse
 
@@ -64,3 +66,16 @@ def test_board_pages_show_the_reported_investment(world: World) -> None:
     assert "500万元" in body
     items = office.get(reverse("board:items", args=[world.programme.pk])).content.decode()
     assert "120万元" in items and "计划 500万元" in items
+
+
+def test_board_export_gives_each_units_investment(world: World) -> None:
+    _report_investment(world)
+    client = client_for(world.office)
+    response = client.get(reverse("board:export", args=[world.programme.pk]))
+    assert response.status_code == 200
+    sheet = openpyxl.load_workbook(io.BytesIO(response.content))["责任单位排名"]
+    header = [c.value for c in sheet[4]]
+    planned, done = header.index("计划投资(万元)"), header.index("完成投资(万元)")
+    rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True) if any(r)}
+    assert rows[world.unit_a.name][planned] == 500
+    assert rows[world.unit_a.name][done] == 120
