@@ -1,19 +1,27 @@
-"""The site's landing page: the user's ledger, or a page for an account without roles."""
+"""The site's landing page: each role's own starting page, or a page for an account without
+roles."""
+
+from urllib.parse import urlencode
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.views.decorators.http import require_GET
 
+from shishi.board.selectors import landing
 from shishi.orgs.permissions import scope_for
 
 
 @require_GET
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
-    """The ledger of the user's district (its latest programme); a friendly page without roles."""
+    """Where the user's role starts (``board.selectors.landing``): the office its programme's
+    board, the city office the city board, a unit its items, a sponsor leader 我的事项."""
     scope = scope_for(request.user)
     if not scope.is_superuser and not scope.roles:
         return TemplateResponse(request, "no_role.html")
-    return redirect("ledger:list")
+    target = landing(request.user)
+    url = reverse(target.view, args=target.args)
+    return redirect(f"{url}?{urlencode(target.query)}" if target.query else url)

@@ -100,6 +100,8 @@ def _group(row: GroupRow) -> dict[str, Any]:
         "update_late": _fig(row.update_late),
         "completion_rate": _num(row.completion_rate),
         "planned_rate": _num(row.planned_rate),
+        "planned_investment": _num(row.planned_investment),
+        "done_investment": _num(row.done_investment),
     }
 
 
@@ -340,6 +342,8 @@ GROUP_COLUMNS = (
     ("预计逾期", 10),
     ("平均完成率(%)", 14),
     ("平均序时进度(%)", 15),
+    ("计划投资(万元)", 14),
+    ("完成投资(万元)", 14),
 )
 
 
@@ -354,6 +358,8 @@ def _group_values(r: GroupRow) -> list[Any]:
         r.will_miss.value,
         (r.completion_rate, "rate"),
         (r.planned_rate, "rate"),
+        _wan(r.planned_investment),
+        _wan(r.done_investment),
     ]
 
 

@@ -95,7 +95,11 @@ def item_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def mine(request: HttpRequest) -> HttpResponse:
     own = my_item_groups(request.user)
-    context = {"groups": own.groups, "total": own.total, "overdue_count": own.overdue_count}
+    context = {
+        "programmes": own.programmes,
+        "total": own.total,
+        "overdue_count": own.overdue_count,
+    }
     return TemplateResponse(request, "ledger/mine.html", context)
 
 

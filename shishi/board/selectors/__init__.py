@@ -49,7 +49,7 @@ from shishi.board.selectors.items import (
     board_items,
     filter_words,
 )
-from shishi.board.selectors.landing import OwnBoard, own_board
+from shishi.board.selectors.landing import Landing, OwnBoard, landing, own_board
 from shishi.board.selectors.programme import (
     ALERT_LIMIT,
     GANTT_LIMIT,
@@ -81,6 +81,7 @@ __all__ = [
     "GroupRow",
     "ItemPage",
     "LabelledCount",
+    "Landing",
     "OwnBoard",
     "Totals",
     "TrendPoint",
@@ -93,6 +94,7 @@ __all__ = [
     "current_totals",
     "district_years",
     "filter_words",
+    "landing",
     "live_version",
     "own_board",
     "programme_board",

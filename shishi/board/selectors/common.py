@@ -199,6 +199,10 @@ class GroupRow:
     completion_rate: Decimal | None
     planned_rate: Decimal | None
     params: dict[str, str]  # the row's own filter (all its items)
+    # Investment as the units report it with their progress (``Item.done_investment``).
+    planned_investment: Decimal = Decimal(0)  # yuan
+    done_investment: Decimal = Decimal(0)
+    investment_rate: Decimal | None = None
 
 
 @dataclass(frozen=True)
@@ -259,7 +263,16 @@ def _ratio(s: Summary) -> Decimal | None:
 
 
 def group_row(key: int | None, name: str, rank: int, s: Summary, p: dict[str, str]) -> GroupRow:
-    return GroupRow(key=key, name=name, rank=rank, **_figures(s, p), params=p)
+    return GroupRow(
+        key=key,
+        name=name,
+        rank=rank,
+        **_figures(s, p),
+        params=p,
+        planned_investment=s.planned_investment,
+        done_investment=s.done_investment,
+        investment_rate=_ratio(s),
+    )
 
 
 def ranked(

@@ -52,6 +52,8 @@ class BoardItemRow:
     due_date: dt.date | None
     forecast_date: dt.date | None
     will_miss: bool
+    planned_investment: Decimal | None = None  # yuan
+    done_investment: Decimal | None = None  # as last reported with progress
 
 
 WORST_FIRST = ("-urgency", "item_id")
@@ -73,6 +75,8 @@ ROW_FIELDS = (
     "days_since_update",
     "forecast_date",
     "will_miss",
+    "planned_investment",
+    "done_investment",
 )
 
 
@@ -112,6 +116,8 @@ def board_item_row(r: dict[str, Any], labels: Labels) -> BoardItemRow:
         due_date=r["item__due_date"],
         forecast_date=r["forecast_date"],
         will_miss=r["will_miss"],
+        planned_investment=r["planned_investment"],
+        done_investment=r["done_investment"],
     )
 
 

@@ -72,3 +72,38 @@ def own_board(user: Any) -> OwnBoard:
             programme = _latest_programme(user, person.jurisdiction_id)
             return _programme_board(programme, leader=person.pk)
     raise PermissionDenied("您的角色没有可查看的作战图")
+
+
+@dataclass(frozen=True)
+class Landing:
+    """Where a user lands after login: a view name, its arguments and its query."""
+
+    view: str
+    args: tuple[Any, ...] = ()
+    query: dict[str, int] = field(default_factory=dict)
+
+
+def landing(user: Any) -> Landing:
+    """The page each role starts from: the programme office its programme's board, the city
+    office the city board, a unit editor or viewer its unit's items on the ledger, a sponsor
+    leader his own items (我的事项); anyone else the ledger. When a user holds several
+    roles, the widest one wins (office, city, unit, leader), as ``own_board`` picks."""
+    scope = scope_for(user)
+    if scope.is_superuser:
+        return Landing("ledger:list")
+    if scope.office_jurisdiction_ids or scope.city_jurisdiction_ids:
+        try:
+            board = own_board(user)
+        except (NotFound, PermissionDenied):
+            return Landing("ledger:list")  # no programme yet: the ledger says how to import
+        if board.city_code:
+            return Landing("board:city", (board.city_code,))
+        return Landing("board:programme", (board.programme_id,))
+    unit_ids = scope.editor_unit_ids | scope.viewer_unit_ids
+    if unit_ids:
+        unit = visible_units(user).filter(pk__in=unit_ids).order_by("pk").first()
+        if unit is not None:
+            return Landing("ledger:list", query={"unit": unit.pk})
+    if scope.leader_jurisdiction_ids:
+        return Landing("ledger:mine")
+    return Landing("ledger:list")

@@ -26,7 +26,8 @@ from shishi.board.services import assessing
 from shishi.board.services.reassessment import reassess_if_stale
 from shishi.core import bulk
 from shishi.core.errors import ValidationFailed
-from shishi.ledger.models import Item, Lifecycle, Programme, ProgressUpdate
+from shishi.core.selectors import last_action_times
+from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Lifecycle, Programme, ProgressUpdate
 
 ITEM_CHUNK = 1000
 
@@ -212,11 +213,16 @@ def _item_as_of(
             "done_investment": None,
         }, ()
     rate = _as_of(h.rated_on, h.rates, day)
+    rated = _as_of(h.rated_on, h.rated_on, day)
     reported = _as_of(h.reported_on, h.reported_on, day)
     rate_now = rate if rate is not None else Decimal(0)
+    reopened_on = item.get("reopened_on")
+    # Reopened after its 100 % was reported (and not reported done again since): back in
+    # work, whatever the rate says.
+    reopened = reopened_on is not None and reopened_on <= day and (rated or day) <= reopened_on
     if closed_on is not None and closed_on <= day:
         lifecycle = Lifecycle.CLOSED_OUT.value
-    elif rate_now >= 100:
+    elif rate_now >= 100 and not reopened:
         lifecycle = Lifecycle.DONE.value
     elif rate_now > 0 or reported is not None:
         lifecycle = Lifecycle.IN_PROGRESS.value
@@ -238,6 +244,24 @@ def _item_as_of(
     }, history
 
 
+def _add_reopen_dates(items: list[dict[str, Any]]) -> None:
+    """``reopened_on`` of each item that is in work now at 100 %: reopened after it was
+    reported done, which the progress history alone does not show."""
+    reopened = [
+        i["id"]
+        for i in items
+        if i["lifecycle"] not in FINISHED_LIFECYCLES and Decimal(i["completion_rate"]) >= 100
+    ]
+    if not reopened:
+        return
+    tz = timezone.get_current_timezone()
+    times = last_action_times("item.reopen", Item._meta.label_lower, reopened)
+    for item in items:
+        when = times.get(str(item["id"]))
+        if when is not None:
+            item["reopened_on"] = when.astimezone(tz).date()
+
+
 def _rebuild_weeks(
     programme_id: int, year: int, jurisdiction_id: int, weeks: Sequence[dt.date]
 ) -> None:
@@ -255,6 +279,7 @@ def _rebuild_weeks(
         .values(*assessing.ITEM_FIELDS, "closed_out_at")
     )
     assessing.add_local_dates(items)
+    _add_reopen_dates(items)
     milestones = assessing.milestone_rates(programme_id, None)
     now = timezone.now()
     window = dt.timedelta(days=thresholds.forecast_window_days)

@@ -273,17 +273,35 @@ MINE_GROUPS = (Lifecycle.IN_PROGRESS, Lifecycle.NOT_STARTED, Lifecycle.DONE, Lif
 
 
 @dataclass
-class MyItems:
-    """The user's own items ("my items"): the overdue first, then by lifecycle."""
+class MyProgramme:
+    """One programme's share of "my items": its name and year, the overdue first, then the
+    rest by lifecycle (each item in one group only)."""
 
+    programme_id: int
+    name: str
+    year: int
+    jurisdiction_name: str
+    is_current: bool
+    total: int
+    overdue_count: int
     groups: list[dict[str, Any]]
+
+
+@dataclass
+class MyItems:
+    """The user's own items ("my items"), programme by programme: the current programme
+    first, then older years. ``groups`` is every programme's groups in that order."""
+
+    programmes: list[MyProgramme]
     total: int
     overdue_count: int
 
+    @property
+    def groups(self) -> list[dict[str, Any]]:
+        return [g for p in self.programmes for g in p.groups]
 
-def my_item_groups(user: Any) -> MyItems:
-    ids = my_items(user).order_by(*LIST_ORDER).values_list("pk", flat=True)
-    items = item_rows(list(ids))
+
+def _lifecycle_groups(items: list[ItemRow]) -> tuple[list[dict[str, Any]], int]:
     overdue = sorted((i for i in items if i.is_overdue), key=lambda i: (i.due_date, i.seq))
     overdue_ids = {i.pk for i in overdue}
     groups: list[dict[str, Any]] = []
@@ -293,7 +311,41 @@ def my_item_groups(user: Any) -> MyItems:
         members = [i for i in items if i.lifecycle == lifecycle and i.pk not in overdue_ids]
         if members:
             groups.append({"key": lifecycle, "title": Lifecycle(lifecycle).label, "items": members})
-    return MyItems(groups, len(items), len(overdue))
+    return groups, len(overdue)
+
+
+def my_item_groups(user: Any) -> MyItems:
+    ids = my_items(user).order_by(*LIST_ORDER).values_list("pk", flat=True)
+    items = item_rows(list(ids))
+    by_programme: dict[int, list[ItemRow]] = {}
+    for row in items:
+        by_programme.setdefault(row.programme_id, []).append(row)
+    programmes = visible_programmes(user).filter(pk__in=by_programme).select_related("jurisdiction")
+    this_year = timezone.localdate().year
+    # This year's programme (or the latest one before it) first, then older years; a
+    # programme already set up for a later year comes last.
+    ordered = sorted(
+        programmes, key=lambda p: (p.year > this_year, -p.year, p.jurisdiction.code, p.pk)
+    )
+    out: list[MyProgramme] = []
+    for programme in ordered:
+        rows = by_programme[programme.pk]
+        groups, overdue_count = _lifecycle_groups(rows)
+        for group in groups:
+            group["key_id"] = f"{group['key']}-{programme.pk}"
+        out.append(
+            MyProgramme(
+                programme_id=programme.pk,
+                name=programme.name,
+                year=programme.year,
+                jurisdiction_name=programme.jurisdiction.name,
+                is_current=programme.year == this_year,
+                total=len(rows),
+                overdue_count=overdue_count,
+                groups=groups,
+            )
+        )
+    return MyItems(out, sum(p.total for p in out), sum(p.overdue_count for p in out))
 
 
 def leaders_of(item: Item | ItemRow) -> Sequence[Person | Ref]:

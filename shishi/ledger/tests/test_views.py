@@ -98,7 +98,7 @@ def test_resident_sees_friendly_no_role_page(world: World) -> None:
 
 
 def test_home_takes_a_member_to_the_ledger(world: World) -> None:
-    response = client_for(world.office).get(reverse("home"))
+    response = client_for(world.inspector).get(reverse("home"))
     assert response.status_code == 302
     assert response["Location"].startswith(reverse("ledger:list"))
 

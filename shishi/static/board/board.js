@@ -30,8 +30,10 @@
 
   function look(mode) {
     if (mode === "wall") {
-      return { mode: mode, font: 20, small: 17, text: "#cfe0f5", axis: "#3a5578", split: "#16304f",
-        dark: true, animation: true, plan: "#c3cad2", labelWidth: 360 };
+      // Sizes of the 1920×1080 design, scaled to the screen as the stylesheet's --u.
+      var k = Math.max(0.5, Math.min(window.innerWidth / 1920, window.innerHeight / 1080));
+      return { mode: mode, font: Math.round(20 * k), small: Math.round(17 * k), text: "#cfe0f5", axis: "#3a5578", split: "#16304f",
+        dark: true, animation: true, plan: "#c3cad2", labelWidth: Math.round(360 * k) };
     }
     if (mode === "print") {
       return { mode: mode, font: 10, small: 9, text: "#333", axis: "#b0b8c1", split: "#eef1f4",
