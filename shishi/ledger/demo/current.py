@@ -96,6 +96,12 @@ GENERIC_STEPS = (
     "集中攻坚，加快推进进度",
     "主体任务基本完成，组织自查",
 )
+FILLERS = (
+    "持续推进，完成本期计划任务",
+    "召开调度会，协调解决推进中的问题",
+    "按计划推进，现场督导检查",
+    "加快推进，按周调度工作进展",
+)
 STALLED = "本期无新增进展。"
 
 
@@ -184,10 +190,12 @@ def history(
         day += dt.timedelta(days=REPORT_EVERY)
     days.append(last)
     stall_from = last - dt.timedelta(days=42) if shape in (LATE, OVERDUE) else None
-    plan_last = planned(start, due, knots, last) or Decimal(0)
+    # A stalled item reached its rate when it stalled; the others reach it at their last report.
+    plan_last = planned(start, due, knots, stall_from or last) or Decimal(0)
     steps = spec.steps or GENERIC_STEPS
     reports: list[Report] = []
     previous = Decimal(0)
+    last_step = -1
     for i, day in enumerate(days):
         if i == len(days) - 1:
             rate = final
@@ -195,9 +203,7 @@ def history(
             rate = _whole(final * Decimal(i + 1) / Decimal(len(days)))
         else:
             reached = day if stall_from is None else min(day, stall_from)
-            share = (planned(start, due, knots, reached) or Decimal(0)) / max(
-                plan_last, Decimal(1)
-            )
+            share = (planned(start, due, knots, reached) or Decimal(0)) / max(plan_last, Decimal(1))
             rate = _whole(min(final * share, final))
         rate = max(rate, previous, Decimal(2))
         if rate >= HUNDRED and i < len(days) - 1:
@@ -210,7 +216,9 @@ def history(
         elif stalled:
             text = STALLED + (spec.reason or "")
         else:
-            text = steps[min(len(steps) - 1, i * len(steps) // len(days))]
+            step = min(len(steps) - 1, i * len(steps) // len(days))
+            text = steps[step] if step != last_step else FILLERS[(n + i) % len(FILLERS)]
+            last_step = step
         actuals = {name: _actual(value, rate) for name, value in targets}
         if actuals:
             text += "；" + "，".join(
@@ -232,7 +240,9 @@ def _actual(value: Decimal, rate: Decimal) -> Decimal:
     if rate >= HUNDRED:
         return value
     exact = value * rate / HUNDRED
-    return exact.quantize(Decimal("0.1") if value < 100 else Decimal("1"))
+    # Counted things (个, 处, 人) are counted in whole numbers; lengths keep a decimal.
+    whole = value == value.to_integral_value()
+    return exact.quantize(Decimal("1") if whole else Decimal("0.1"), rounding=ROUND_HALF_UP)
 
 
 def _number(value: Decimal) -> str:

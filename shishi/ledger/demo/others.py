@@ -250,8 +250,7 @@ NANGANG_ITEMS: tuple[DemoItem, ...] = (
         BEHIND,
         partners=("各街道办事处",),
         targets=(("整治楼宇", "300", "栋"),),
-        reason="部分楼宇无物业管理，楼道堆物清理反复；已组织网格员逐楼复查，"
-        "12月开展集中清理周",
+        reason="部分楼宇无物业管理，楼道堆物清理反复；已组织网格员逐楼复查，12月开展集中清理周",
     ),
     DemoItem(
         SAFETY,
