@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
 from django.utils.translation import gettext_lazy as _
 
 from shishi.orgs import services
@@ -74,6 +75,7 @@ def seed_jurisdictions() -> dict[str, Jurisdiction]:
 def seed_logins(jurisdictions: dict[str, Jurisdiction]) -> list[tuple[DemoLogin, User]]:
     """One login per role; units and leaders they belong to are created if missing."""
     out = []
+    password_hash = make_password(DEMO_PASSWORD)  # one hash for all: it costs half a second
     for login in DEMO_LOGINS:
         if login.role == "superuser":
             user = User.objects.filter(username=login.username).first()
@@ -84,7 +86,7 @@ def seed_logins(jurisdictions: dict[str, Jurisdiction]) -> list[tuple[DemoLogin,
             out.append((login, user))
             continue
         user = services.ensure_user(
-            login.username, password=DEMO_PASSWORD, display_name=login.display_name
+            login.username, password_hash=password_hash, display_name=login.display_name
         )
         where = jurisdictions[login.district or CITY[0]]
         unit = services.ensure_unit(where, login.unit, kind="bureau") if login.unit else None

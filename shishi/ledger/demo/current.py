@@ -72,7 +72,7 @@ class Report:
     """One progress update still to post."""
 
     day: dt.date
-    rate: Decimal
+    rate: Decimal | None  # None: a partner unit's note
     text: str
     actuals: dict[str, Decimal] = field(default_factory=dict)
     invested: Decimal | None = None
@@ -101,6 +101,11 @@ FILLERS = (
     "召开调度会，协调解决推进中的问题",
     "按计划推进，现场督导检查",
     "加快推进，按周调度工作进展",
+)
+PARTNER_NOTES = (
+    "已派员参加现场协调会，配合解决施工中的管线迁改问题。",
+    "已完成职责范围内的配套审批手续，相关材料已报牵头单位。",
+    "已组织人员入户宣传，配合做好居民解释工作。",
 )
 STALLED = "本期无新增进展。"
 
@@ -277,6 +282,11 @@ def evidence_photo(name: str) -> SimpleUploadedFile:
 
 def post(item_id: int, report: Report, *, author: Any) -> None:
     item = Item.objects.select_related("lead_unit").get(pk=item_id)
+    if report.rate is None:
+        services.record_progress(
+            item, actor=author, text=report.text, reported_on=report.day, as_note=True
+        )
+        return
     by_name = {t.name: t.pk for t in item.targets.all()} if report.actuals else {}
     attachments = [evidence_photo(f"{item.number}-验收.jpg")] if report.rate >= HUNDRED else []
     services.record_progress(
@@ -388,6 +398,13 @@ def seed_current_year(
                 pending.append(PendingUpdate(item.pk, editor, report, done_now))
             else:
                 queue.append((report.day, item.pk, author, report, done_now))
+        # A partner unit with a login adds a note half-way (kept internal, never published).
+        for k, partner in enumerate(spec.partners):
+            partner_editor = editors(partner)
+            if partner_editor is not None and len(reports) > 2:
+                day = reports[len(reports) // 2].day + dt.timedelta(days=1 + k)
+                note = Report(day, None, PARTNER_NOTES[(n + k) % len(PARTNER_NOTES)])
+                queue.append((day, item.pk, partner_editor, note, []))
     for _day, item_id, author, report, done_now in sorted(queue, key=lambda q: q[:2]):
         post(item_id, report, author=author)
         tick_milestones(done_now, author=author)
@@ -412,7 +429,8 @@ def _milestone_ticks(
             else HUNDRED * (index + 1) / count
         )
         for report in reports:
-            if report.day >= milestone.due_date - dt.timedelta(days=10) and report.rate >= needed:
+            reached = report.rate is not None and report.rate >= needed
+            if reached and report.day >= milestone.due_date - dt.timedelta(days=10):
                 done_on = min(report.day, milestone.due_date + dt.timedelta(days=index % 3 * 4))
                 out.append((milestone.pk, done_on, report.day))
                 break
