@@ -8,7 +8,8 @@ passed. The shapes follow the board's rules (``board/schedule.py``: 10 points be
 yellow, more than 30 or past the deadline is red, no update for 14 days is yellow), so the
 board shows mostly green and yellow with a few reds whose progress text says why.
 
-The updates of the last days (``RECENT_DAYS``) by unit editors are returned, not posted:
+The updates of the last days (``RECENT_DAYS``; ``BACKLOG_DAYS`` for one item in four, so
+that the queue has older entries too) by unit editors are returned, not posted:
 ``seed_demo`` posts them after the office has published the rest, so they wait in the
 office's review queue.
 """
@@ -32,6 +33,7 @@ from shishi.orgs import services as org_services
 from shishi.orgs.models import Jurisdiction
 
 RECENT_DAYS = 7  # unit updates this recent stay pending for the office's review
+BACKLOG_DAYS = 21  # … and for one item in four, the office is behind with its review
 REPORT_EVERY = 14  # days between two reports of an item
 HUNDRED = Decimal(100)
 
@@ -376,7 +378,6 @@ def seed_current_year(
     # Reports in date order across the programme, as they came in over the year.
     queue: list[tuple[dt.date, int, Any, Report, list[tuple[int, dt.date]]]] = []
     pending: list[PendingUpdate] = []
-    recent = today - dt.timedelta(days=RECENT_DAYS)
     for n, spec, item in created:
         editor = editors(spec.lead)
         author = editor or actor
@@ -394,9 +395,11 @@ def seed_current_year(
             n=n,
         )
         ticks = _milestone_ticks(milestones, reports, item, shape)
+        backlog = BACKLOG_DAYS if n % 4 == 0 else RECENT_DAYS
+        unreviewed = today - dt.timedelta(days=backlog)
         for report in reports:
             done_now = [(pk, on) for pk, on, when in ticks if when == report.day]
-            if editor is not None and report.day > recent:
+            if editor is not None and report.day > unreviewed:
                 pending.append(PendingUpdate(item.pk, editor, report, done_now))
             else:
                 queue.append((report.day, item.pk, author, report, done_now))
