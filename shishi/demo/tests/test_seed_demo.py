@@ -153,8 +153,8 @@ def test_login_hint_lists_every_demo_account_with_its_role(db: None, settings: A
     settings.SHISHI_DEMO = True
     html = client_for(None).get(reverse("login")).content.decode()
     for login in DEMO_LOGINS:
-        assert f"<code>{login.username}</code> {login.display_name}" in html
-        assert f"（{role_label(login)}）" in html
+        row = f"<td><code>{login.username}</code></td><td>{login.display_name}</td>"
+        assert f"{row}<td>{role_label(login)}</td>" in html
     assert str(Role.UNIT_EDITOR.label) in html and str(Role.SPONSOR_LEADER.label) in html
 
 
