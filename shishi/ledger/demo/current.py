@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import datetime as dt
 import io
-from collections.abc import Callable, Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -326,15 +326,16 @@ def seed_current_year(
     items: Sequence[DemoItem],
     *,
     actor: Any,
-    editors: Callable[[str], Any | None] = lambda unit: None,
+    editors: Mapping[str, Any] | None = None,
     name: str | None = None,
 ) -> tuple[Programme, list[PendingUpdate]]:
     """This year's programme of ``jurisdiction`` with its items and their history.
 
-    ``editors(unit name)`` gives the unit editor who reports on the unit's items (else the
+    ``editors[unit name]`` is the unit editor who reports on the unit's items (else the
     office ``actor`` reports for it). Idempotent: an existing programme with items is left
     as it is (and nothing is pending).
     """
+    editors = editors or {}
     today = timezone.localdate()
     year = today.year
     programme = services.ensure_programme(jurisdiction, year, actor=actor, name=name)
@@ -379,7 +380,7 @@ def seed_current_year(
     queue: list[tuple[dt.date, int, Any, Report, list[tuple[int, dt.date]]]] = []
     pending: list[PendingUpdate] = []
     for n, spec, item in created:
-        editor = editors(spec.lead)
+        editor = editors.get(spec.lead)
         author = editor or actor
         milestones = list(item.milestones.order_by("due_date", "order"))
         knots = [(m.due_date, int(m.planned_rate)) for m in milestones if m.planned_rate]
@@ -405,7 +406,7 @@ def seed_current_year(
                 queue.append((report.day, item.pk, author, report, done_now))
         # A partner unit with a login adds a note half-way (kept internal, never published).
         for k, partner in enumerate(spec.partners):
-            partner_editor = editors(partner)
+            partner_editor = editors.get(partner)
             if partner_editor is not None and len(reports) > 2:
                 day = reports[len(reports) // 2].day + dt.timedelta(days=1 + k)
                 note = Report(day, None, PARTNER_NOTES[(n + k) % len(PARTNER_NOTES)])

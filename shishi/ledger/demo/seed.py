@@ -97,7 +97,7 @@ def seed_ledgers(
             jurisdictions[code],
             items,
             actor=offices.get(code, actor),
-            editors=lambda unit, code=code: editors.get((code, unit)),  # type: ignore[misc]
+            editors={unit: user for (where, unit), user in editors.items() if where == code},
         )
         programmes.append(programme)
         pending += waiting
