@@ -4,6 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from django.contrib.auth.hashers import make_password
+from django.utils.translation import gettext_lazy as _
+
 from shishi.orgs import services
 from shishi.orgs.models import Jurisdiction, Role, User
 
@@ -29,13 +32,34 @@ DEMO_LOGINS = (
     DemoLogin("nangang", "南岗区专班 李强", Role.PROGRAMME_OFFICE, "230103"),
     DemoLogin("hulan", "呼兰区专班 赵静", Role.PROGRAMME_OFFICE, "230111"),
     DemoLogin("shuangcheng", "双城区专班 孙伟", Role.PROGRAMME_OFFICE, "230113"),
-    DemoLogin("chengguan", "区城管局 周斌", Role.UNIT_EDITOR, "230103", unit="区城管局"),
-    DemoLogin("zhujian", "区住建局 吴丽", Role.UNIT_EDITOR, "230103", unit="区住建局"),
-    DemoLogin("viewer", "区教育局 郑洁", Role.UNIT_VIEWER, "230103", unit="区教育局"),
-    DemoLogin("leader", "常务副区长", Role.SPONSOR_LEADER, "230103", person="常务副区长"),
+    DemoLogin("chengguan", "南岗区城管局 周斌", Role.UNIT_EDITOR, "230103", unit="区城管局"),
+    DemoLogin("zhujian", "南岗区住建局 吴丽", Role.UNIT_EDITOR, "230103", unit="区住建局"),
+    DemoLogin("viewer", "南岗区教育局 郑洁", Role.UNIT_VIEWER, "230103", unit="区教育局"),
+    DemoLogin("leader", "南岗区常务副区长", Role.SPONSOR_LEADER, "230103", person="常务副区长"),
+    DemoLogin("hulan-renshe", "呼兰区人社局 马丽娜", Role.UNIT_EDITOR, "230111", unit="区人社局"),
+    DemoLogin("hulan-zhujian", "呼兰区住建局 高峰", Role.UNIT_EDITOR, "230111", unit="区住建局"),
+    DemoLogin("hulan-jiaoyu", "呼兰区教育局 韩雪", Role.UNIT_EDITOR, "230111", unit="区教育局"),
+    DemoLogin(
+        "hulan-leader", "呼兰区副区长(民生)", Role.SPONSOR_LEADER, "230111", person="副区长(民生)"
+    ),
+    DemoLogin(
+        "shuangcheng-shuiwu", "双城区水务局 杨帆", Role.UNIT_EDITOR, "230113", unit="区水务局"
+    ),
     DemoLogin("inspector", "巡回指导组 陈刚", Role.INSPECTOR, "230103"),
     DemoLogin("operator", "接线员 刘芳", Role.OPERATOR, "230103"),
 )
+
+
+def role_label(login: DemoLogin) -> str:
+    """The login's role as the login page names it."""
+    if login.role == "superuser":
+        return str(_("全部权限"))
+    return str(Role(login.role).label)
+
+
+def login_hint() -> list[tuple[str, str, str]]:
+    """Every demo login with its name and role, for the login page's hint."""
+    return [(login.username, login.display_name, role_label(login)) for login in DEMO_LOGINS]
 
 
 def seed_jurisdictions() -> dict[str, Jurisdiction]:
@@ -51,6 +75,7 @@ def seed_jurisdictions() -> dict[str, Jurisdiction]:
 def seed_logins(jurisdictions: dict[str, Jurisdiction]) -> list[tuple[DemoLogin, User]]:
     """One login per role; units and leaders they belong to are created if missing."""
     out = []
+    password_hash = make_password(DEMO_PASSWORD)  # one hash for all: it costs half a second
     for login in DEMO_LOGINS:
         if login.role == "superuser":
             user = User.objects.filter(username=login.username).first()
@@ -61,7 +86,7 @@ def seed_logins(jurisdictions: dict[str, Jurisdiction]) -> list[tuple[DemoLogin,
             out.append((login, user))
             continue
         user = services.ensure_user(
-            login.username, password=DEMO_PASSWORD, display_name=login.display_name
+            login.username, password_hash=password_hash, display_name=login.display_name
         )
         where = jurisdictions[login.district or CITY[0]]
         unit = services.ensure_unit(where, login.unit, kind="bureau") if login.unit else None

@@ -82,14 +82,24 @@ def ensure_person(
 
 
 def ensure_user(
-    username: str, *, password: str | None = None, display_name: str = "", actor: Any = None
+    username: str,
+    *,
+    password: str | None = None,
+    display_name: str = "",
+    actor: Any = None,
+    password_hash: str | None = None,
 ) -> User:
+    """The user of this name, created if missing (with ``password``, or ``password_hash``
+    already hashed by ``make_password``: the demo hashes its one password once, not once a
+    login at half a second each)."""
     with transaction.atomic():
         user, created = User.objects.get_or_create(
             username=username, defaults={"display_name": display_name}
         )
         if created:
-            if password:
+            if password_hash:
+                user.password = password_hash
+            elif password:
                 user.set_password(password)
             else:
                 user.set_unusable_password()

@@ -148,18 +148,14 @@ def shishi_nav(context: template.Context) -> Nav | None:
     )
 
 
-DEMO_HINT_USERS = ("nangang", "chengguan", "zhujian", "leader", "city")
-
-
 @register.simple_tag
 def demo_logins() -> dict[str, Any]:
-    """Sample logins of the demo database, for the login page hint."""
+    """Every login of the demo database with its role, for the login page hint."""
     try:
-        from shishi.orgs.demo import DEMO_LOGINS, DEMO_PASSWORD
+        from shishi.orgs.demo import DEMO_PASSWORD, login_hint
     except ImportError:  # pragma: no cover - the demo module is optional
         return {"logins": [], "password": ""}
-    logins = [(d.username, d.display_name) for d in DEMO_LOGINS if d.username in DEMO_HINT_USERS]
-    return {"logins": logins, "password": DEMO_PASSWORD}
+    return {"logins": login_hint(), "password": DEMO_PASSWORD}
 
 
 # --- history (变更记录): ``ledger.history`` ------------------------------------------------

@@ -9,8 +9,10 @@ from django.db import transaction
 
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
+from shishi.ledger.demo.current import post_pending
 from shishi.ledger.demo.seed import seed_ledgers
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
+from shishi.orgs.models import Role
 from shishi.portal.demo import publish_demo
 
 
@@ -22,21 +24,37 @@ class Command(BaseCommand):
             jurisdictions = seed_jurisdictions()
             logins = seed_logins(jurisdictions)
             admin = next(user for login, user in logins if login.role == "superuser")
-            programmes = seed_ledgers(jurisdictions, actor=admin)
-            # The offices publish their programmes on the public portal.
-            for programme in programmes.values():
-                publish_demo(programme, admin)
-        # The battle board: today's statuses and a year of weekly snapshots rebuilt from the
-        # progress history, as `take_snapshots --backfill` does after an import.
-        for programme in programmes.values():
+            offices = {
+                login.district: user
+                for login, user in logins
+                if login.role == Role.PROGRAMME_OFFICE and login.district
+            }
+            editors = {
+                (login.district, login.unit): user
+                for login, user in logins
+                if login.role == Role.UNIT_EDITOR and login.district and login.unit
+            }
+            programmes, pending = seed_ledgers(
+                jurisdictions, actor=admin, offices=offices, editors=editors
+            )
+            # The offices publish their programmes on the public portal: every item and
+            # every update reported so far…
+            for programme in programmes:
+                publish_demo(programme, offices.get(programme.jurisdiction.code, admin))
+            # …and the units' updates of the last days wait in the offices' review queues.
+            post_pending(pending)
+        # The battle board: today's statuses and the weekly snapshots of the year rebuilt
+        # from the progress history, as `take_snapshots --backfill` does after an import.
+        for programme in programmes:
             board_services.refresh_statuses(programme.pk)
             board_services.backfill_snapshots(programme.pk)
         refresh_planner_statistics()
-        for code, programme in programmes.items():
+        for programme in programmes:
             self.stdout.write(
-                f"{jurisdictions[code].name} {programme.year}: {programme.items.count()} 项"
+                f"{programme.jurisdiction.name} {programme.year}: {programme.items.count()} 项"
             )
+        self.stdout.write(f"待审核的单位进展: {len(pending)} 条")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login, _user in logins:
-            self.stdout.write(f"  {login.username:<12} {login.display_name}")
+            self.stdout.write(f"  {login.username:<20} {login.display_name}")
