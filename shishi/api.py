@@ -17,6 +17,7 @@ from shishi.core.errors import ServiceError
 from shishi.ledger import api_items
 from shishi.ledger.api import router as ledger_router
 from shishi.ledger.api_changes import router as change_router
+from shishi.ledger.api_review import router as review_router
 from shishi.orgs.api_auth import API_AUTH
 
 api = NinjaAPI(
@@ -29,6 +30,7 @@ api = NinjaAPI(
 assert api_items.router is ledger_router  # items by hand: on the ledger's router
 api.add_router("/", ledger_router)
 api.add_router("/", change_router)
+api.add_router("/", review_router)
 
 # Sources of a parameter, as ninja names them at the head of an error's location.
 _SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}

@@ -188,6 +188,7 @@ def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId
         target_actuals=payload.target_actuals,
         done_investment=payload.done_investment,
         as_note=payload.as_note,
+        reason=payload.reason,
         expected_version=payload.expected_version,
     )
     return Status(201, {"update": update, "item": item})

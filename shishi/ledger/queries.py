@@ -356,11 +356,13 @@ def _timeline_sql(vendor: str, limited: bool) -> str:
         f"SELECT u.{u.id} AS id, u.{u.reported_on} AS reported_on, u.{u.rate}, u.{u.text},"
         f" u.{u.is_note}, u.{u.is_public}, u.{u.target_actuals}, u.{u.done_investment},"
         f" un.{un.name} AS unit_name, au.{au.display_name}, au.{au.username},"
-        " COUNT(*) OVER () AS total"
+        " COUNT(*) OVER () AS total,"
+        f" u.{u.review}, u.{u.review_comment}, u.{u.reason}"
         f" FROM {u} u LEFT JOIN {un} un ON un.{un.id} = u.{u.unit_id}"
         f" LEFT JOIN {au} au ON au.{au.id} = u.{u.author_id}"
         f" WHERE u.{u.item_id} = %s ORDER BY u.{u.reported_on} DESC, u.{u.id} DESC{limit})"
-        f" SELECT page.*, a.{a.id}, a.{a.name}, a.{a.content_type}, a.{a.size}, a.{a.is_public}"
+        f" SELECT page.*, a.{a.id} AS attachment_id, a.{a.name}, a.{a.content_type},"
+        f" a.{a.size}, a.{a.is_public}"
         f" FROM page LEFT JOIN {a} a ON a.{a.update_id} = page.id"
         f" ORDER BY page.reported_on DESC, page.id DESC, a.{a.id}"
     )
@@ -390,9 +392,12 @@ def timeline(item_id: int, *, limit: int | None) -> tuple[list[UpdateRow], int]:
                     done_investment=sql.to_decimal(r[7]),
                     unit_name=r[8] or "",
                     author_name=r[9] or r[10] or "",
+                    review=r[12],
+                    review_comment=r[13] or "",
+                    reason=r[14] or "",
                 )
             )
             total = r[11]
-        if r[12] is not None:
-            rows[-1].attachments.append(AttachmentRow(r[12], r[13], r[14], r[15], bool(r[16])))
+        if r[15] is not None:
+            rows[-1].attachments.append(AttachmentRow(r[15], r[16], r[17], r[18], bool(r[19])))
     return rows, total

@@ -14,9 +14,10 @@ from typing import Any, NamedTuple
 
 from django.utils import timezone
 
-from shishi.ledger.models import Lifecycle, overdue
+from shishi.ledger.models import Lifecycle, Review, overdue
 
 LIFECYCLE_LABELS = dict(Lifecycle.choices)
+REVIEW_LABELS = dict(Review.choices)
 
 
 class Ref(NamedTuple):
@@ -112,12 +113,19 @@ class UpdateRow:
     done_investment: Decimal | None
     unit_name: str
     author_name: str
+    review: str = "published"
+    review_comment: str = ""
+    reason: str = ""  # why the rate went down
     attachments: list[AttachmentRow] = field(default_factory=list)
     target_lines: list[tuple[str, Any, str]] = field(default_factory=list)
 
     @property
     def pk(self) -> int:
         return self.id
+
+    @property
+    def review_label(self) -> str:
+        return str(REVIEW_LABELS.get(self.review, self.review))
 
 
 class EventRow(NamedTuple):

@@ -14,7 +14,7 @@ from typing import Annotated, Any
 from ninja import Field, Schema
 from pydantic import ConfigDict, field_validator
 
-from shishi.ledger.models import Attachment, Item, Lifecycle, ProgressUpdate
+from shishi.ledger.models import Attachment, Item, Lifecycle, ProgressUpdate, Review
 from shishi.ledger.selectors import attachments_of, leaders_of, partners_of
 
 # Largest value a 64-bit primary key can hold; bigger ids would overflow the database driver.
@@ -251,6 +251,12 @@ class UpdateOut(Schema):
     author: str | None = Field(description="填报人姓名")
     target_actuals: dict[str, str] = Field(description="目标 id → 完成值")
     done_investment: str | None
+    reason: str = Field(description="下调原因（完成率低于此前时）")
+    review: Review = Field(
+        description="审核状态：pending 待审核，published 已公开，rejected 已退回，"
+        "unpublished 不公开，internal 内部备注"
+    )
+    review_comment: str = Field(description="专班退回意见")
     attachments: list[AttachmentOut]
     created_at: dt.datetime
 

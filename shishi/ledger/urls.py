@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.ledger import carry_views, change_views, plan_views, views
+from shishi.ledger import carry_views, change_views, plan_views, review_views, views
 
 app_name = "ledger"
 urlpatterns = [
@@ -69,6 +69,14 @@ urlpatterns = [
         "items/<int:pk>/milestones/<int:milestone_pk>/undo/",
         plan_views.milestone_undo,
         name="milestone_undo",
+    ),
+    path("review/", review_views.review_queue, name="review"),
+    path("review/publish/", review_views.review_publish, name="review_publish"),
+    path("review/<int:pk>/reject/", review_views.review_reject, name="review_reject"),
+    path(
+        "programmes/<int:pk>/review-settings/",
+        review_views.review_settings,
+        name="review_settings",
     ),
     path("import/", views.import_upload, name="import"),
     path("import/<int:batch_id>/", views.import_preview, name="import_preview"),

@@ -1,16 +1,17 @@
 """Demo publication: what an office would publish of a seeded programme.
 
 ``seed_demo`` calls ``publish_demo`` after the ledgers are loaded. Everything goes through
-the publication services, like the office's own clicks.
+the publication services, like the office's own clicks: the items, then every update
+waiting for review, with its photos, in one bulk publish (as from the review queue).
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Prefetch
-
+from shishi.ledger import services as ledger_services
 from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
+from shishi.ledger.services.review import PUBLISHABLE
 from shishi.portal import services
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
 
@@ -27,23 +28,13 @@ def publish_demo(programme: Programme, actor: Any) -> dict[str, int]:
     items = (
         len(services.set_items_public(programme, item_ids, True, actor=actor)) if item_ids else 0
     )
-    updates = photos = 0
-    candidates = (
-        ProgressUpdate.objects.filter(item__programme=programme, is_note=False)
-        .select_related("item")
-        .prefetch_related(
-            Prefetch(
-                "attachments",
-                Attachment.objects.filter(is_public=False, content_type__in=PUBLIC_IMAGE_TYPES),
-                to_attr="unpublished_photos",
-            )
-        )
-        .order_by("item_id", "reported_on", "id")
+    waiting = list(
+        ProgressUpdate.objects.filter(
+            item__programme=programme, is_note=False, review__in=PUBLISHABLE
+        ).values_list("pk", flat=True)
     )
-    for update in candidates:
-        chosen = list(update.unpublished_photos)
-        if update.is_public and not chosen:
-            continue
-        updates += services.set_update_public(update, True, actor=actor, attachments=chosen)
-        photos += len(chosen)
-    return {"items": items, "updates": updates, "photos": photos}
+    photos = Attachment.objects.filter(
+        update_id__in=waiting, is_public=False, content_type__in=PUBLIC_IMAGE_TYPES
+    ).count()
+    updates = len(ledger_services.publish_updates(waiting, actor=actor)) if waiting else 0
+    return {"items": items, "updates": updates, "photos": photos if updates else 0}

@@ -63,6 +63,15 @@ from shishi.ledger.selectors.listing import (
     programme_matching,
     programme_slice,
 )
+from shishi.ledger.selectors.review import (
+    QueueRow,
+    ReviewFilters,
+    ReviewPage,
+    review_jurisdiction_ids,
+    review_page,
+    review_queue,
+    review_slice,
+)
 from shishi.ledger.selectors.scope import (
     edit_choices,
     latest_year,
@@ -97,7 +106,10 @@ __all__ = [
     "LedgerPage",
     "Matching",
     "MyItems",
+    "QueueRow",
     "Ref",
+    "ReviewFilters",
+    "ReviewPage",
     "UpdateRow",
     "access_change_request",
     "attachments_of",
@@ -134,6 +146,10 @@ __all__ = [
     "programme_slice",
     "reference_names",
     "referenced_ids",
+    "review_jurisdiction_ids",
+    "review_page",
+    "review_queue",
+    "review_slice",
     "timeline_updates",
     "visible_categories",
     "visible_change_requests",

@@ -1,0 +1,170 @@
+"""The office's review queue (待审核): units' progress updates waiting to be published."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.utils import timezone
+
+from shishi.core.errors import NotFound
+from shishi.ledger.models import Attachment, Category, Programme, ProgressUpdate, Review
+from shishi.orgs.models import Unit
+from shishi.orgs.permissions import scope_for
+
+# The columns a queue row shows (with its item's and unit's).
+_QUEUE_FIELDS = (
+    "id",
+    "jurisdiction_id",
+    "item_id",
+    "unit_id",
+    "reported_on",
+    "rate",
+    "text",
+    "reason",
+    "previous",
+    "done_investment",
+    "created_at",
+    "item__number",
+    "item__name",
+    "item__programme_id",
+    "item__category_id",
+    "item__completion_rate",
+    "unit__name",
+)
+
+
+@dataclass(frozen=True)
+class ReviewFilters:
+    programme: int | None = None
+    unit: int | None = None
+    category: int | None = None
+    min_age_days: int | None = None  # waiting at least this many days
+
+
+@dataclass(frozen=True)
+class QueuePhoto:
+    id: int
+    name: str
+    content_type: str
+
+    @property
+    def is_image(self) -> bool:
+        return self.content_type.startswith("image/")
+
+
+@dataclass
+class QueueRow:
+    """A pending update as the office reviews it: the rate it replaced beside its own."""
+
+    update: ProgressUpdate
+    previous_rate: Decimal | None
+    waiting_days: int
+    files: list[QueuePhoto] = field(default_factory=list)
+
+
+@dataclass
+class ReviewPage:
+    page: Page[Any]
+    rows: list[QueueRow]
+    programmes: list[Programme]
+    units: list[Unit]
+    categories: list[Category]
+
+
+def review_jurisdiction_ids(user: Any) -> set[int]:
+    """The districts whose units' updates the user reviews (programme or city office)."""
+    scope = scope_for(user)
+    return {j for j in scope.readable_jurisdiction_ids() if scope.is_office_for(j)}
+
+
+def review_queue(user: Any, filters: ReviewFilters) -> QuerySet[ProgressUpdate]:
+    """Pending updates of the user's districts, oldest first, filtered."""
+    qs = ProgressUpdate.objects.filter(
+        review=Review.PENDING, jurisdiction_id__in=review_jurisdiction_ids(user)
+    )
+    if filters.programme:
+        qs = qs.filter(item__programme_id=filters.programme)
+    if filters.unit:
+        qs = qs.filter(unit_id=filters.unit)
+    if filters.category:
+        qs = qs.filter(item__category_id=filters.category)
+    if filters.min_age_days:
+        since = timezone.now() - dt.timedelta(days=filters.min_age_days)
+        qs = qs.filter(created_at__lte=since)
+    return qs.order_by("id")
+
+
+def access_pending_update(user: Any, pk: int) -> ProgressUpdate:
+    """An update in the user's review scope (any state: the service says what it allows);
+    NotFound otherwise, so that other districts' ids leak nothing."""
+    update = (
+        ProgressUpdate.objects.select_related("item")
+        .filter(pk=pk, jurisdiction_id__in=review_jurisdiction_ids(user))
+        .first()
+    )
+    if update is None:
+        raise NotFound("该条进展不存在或无权审核")
+    return update
+
+
+def _previous_rate(update: ProgressUpdate) -> Decimal | None:
+    state = (update.previous or {}).get("state") or {}
+    value = state.get("completion_rate")
+    return Decimal(value) if value is not None else None
+
+
+def queue_rows(updates: list[ProgressUpdate]) -> list[QueueRow]:
+    """The rows of these updates, with their files (one query)."""
+    files: dict[int, list[QueuePhoto]] = {u.pk: [] for u in updates}
+    if updates:
+        for pk, update_id, name, ctype in (
+            Attachment.objects.filter(update_id__in=list(files))
+            .order_by("id")
+            .values_list("id", "update_id", "name", "content_type")
+        ):
+            files[update_id].append(QueuePhoto(pk, name, ctype))
+    today = timezone.now()
+    return [
+        QueueRow(
+            update=u,
+            previous_rate=_previous_rate(u),
+            waiting_days=max(0, (today - u.created_at).days),
+            files=files[u.pk],
+        )
+        for u in updates
+    ]
+
+
+def review_slice(user: Any, filters: ReviewFilters, *, offset: int, limit: int) -> list[QueueRow]:
+    qs = review_queue(user, filters).select_related("item", "unit").only(*_QUEUE_FIELDS)
+    return queue_rows(list(qs[offset : offset + limit]))
+
+
+def review_page(user: Any, filters: ReviewFilters, *, page: str, per_page: int) -> ReviewPage:
+    """One page of the queue and the choices of its filters."""
+    qs = review_queue(user, filters).select_related("item", "unit").only(*_QUEUE_FIELDS)
+    current = Paginator(qs, per_page).get_page(page)
+    ids = review_jurisdiction_ids(user)
+    programmes = list(
+        Programme.objects.filter(jurisdiction_id__in=ids)
+        .select_related("jurisdiction")
+        .order_by("-year", "jurisdiction__code")
+    )
+    units = list(Unit.objects.filter(jurisdiction_id__in=ids).order_by("jurisdiction_id", "name"))
+    categories = (
+        list(Category.objects.filter(programme_id=filters.programme).order_by("order", "id"))
+        if filters.programme
+        else []
+    )
+    return ReviewPage(
+        page=current,
+        rows=queue_rows(list(current.object_list)),
+        programmes=programmes,
+        units=units,
+        categories=categories,
+    )
