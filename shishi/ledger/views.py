@@ -302,6 +302,8 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
         "note_only": note_only,
         "stale_message": outcome.stale_message,
         "closed": item.lifecycle == Lifecycle.CLOSED_OUT,
+        "can_publish": permissions.can_review(user, item.jurisdiction_id),
+        "evidence_step": item.programme.evidence_step,
     }
     return TemplateResponse(request, "ledger/progress_form.html", context, status=outcome.status)
 
