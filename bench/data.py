@@ -59,6 +59,7 @@ BENCH_PASSWORD = "bench-office-pw-2021"
 DETAIL_NUMBER = "1-00001"
 POST_NUMBER = "1-00002"
 DETAIL_UPDATES = 50
+PENDING_UPDATES = 10_000  # units' updates in the office's review queue
 BATCH = 5000
 UPDATE_CHUNK = 25_000
 
@@ -196,7 +197,7 @@ def build(
     from django.utils import timezone
 
     from shishi.ledger import services
-    from shishi.ledger.models import Item, Programme, ProgressUpdate
+    from shishi.ledger.models import Item, Programme, ProgressUpdate, Review
     from shishi.orgs import services as org_services
     from shishi.orgs.models import Role
 
@@ -220,9 +221,16 @@ def build(
         username = BENCH_USERNAME if n == 0 else f"{BENCH_USERNAME}_{code}"
         _build_district(city, code, name, username, n_items, n_updates, rng, t0)
 
+    # --- the review queue: the district's latest updates wait for the office --------------
+    programme = Programme.objects.get(jurisdiction__code=DISTRICT_CODE)
+    latest = ProgressUpdate.objects.filter(item__programme=programme).order_by("-id")
+    pending = min(PENDING_UPDATES, n_updates // 2)
+    threshold = latest.values_list("id", flat=True)[pending - 1]
+    latest.filter(pk__gte=threshold).update(review=Review.PENDING, is_public=False)
+    _log(f"{pending} updates waiting for review: {time.perf_counter() - t0:.1f}s")
+
     # --- the detail item: its whole history through the services ------------------------
     office = org_services.ensure_user(BENCH_USERNAME)
-    programme = Programme.objects.get(jurisdiction__code=DISTRICT_CODE)
     # --- the detail item: its whole history through the services ------------------------
     detail = Item.objects.get(programme=programme, number=DETAIL_NUMBER)
     for j, day in enumerate(_dates(rng, year_start, today, DETAIL_UPDATES)):
@@ -278,7 +286,7 @@ def _build_district(
 
     from shishi.core import audit
     from shishi.ledger import services
-    from shishi.ledger.models import Item, Lifecycle, Milestone, ProgressUpdate, Target
+    from shishi.ledger.models import Item, Lifecycle, Milestone, ProgressUpdate, Review, Target
     from shishi.ledger.parsing import parse_deadline
     from shishi.orgs import services as org_services
     from shishi.orgs.models import Role
@@ -462,6 +470,8 @@ def _build_district(
                     reported_on=day,
                     rate=Decimal(rate),
                     text=text,
+                    review=Review.PUBLISHED,  # the office reviewed the history
+                    is_public=True,
                 )
             )
         last_of[item.pk] = (days[-1], text)

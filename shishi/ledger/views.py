@@ -42,6 +42,7 @@ from shishi.ledger.selectors import (
     latest_year,
     ledger_page,
     my_item_groups,
+    my_rejected_updates,
     office_jurisdictions,
     pick_programme,
     visible_programmes,
@@ -99,6 +100,7 @@ def mine(request: HttpRequest) -> HttpResponse:
         "programmes": own.programmes,
         "total": own.total,
         "overdue_count": own.overdue_count,
+        "rejected": my_rejected_updates(request.user),
     }
     return TemplateResponse(request, "ledger/mine.html", context)
 

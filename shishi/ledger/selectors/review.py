@@ -112,6 +112,32 @@ def access_pending_update(user: Any, pk: int) -> ProgressUpdate:
     return update
 
 
+REJECTED_SHOWN = 20
+
+
+def my_rejected_updates(user: Any) -> list[ProgressUpdate]:
+    """The latest updates the office sent back to the user's units, newest first: what the
+    unit must answer (shown on its 我的事项 until notifications reach its inbox)."""
+    unit_ids = scope_for(user).editor_unit_ids
+    if not unit_ids:
+        return []
+    return list(
+        ProgressUpdate.objects.filter(review=Review.REJECTED, unit_id__in=unit_ids)
+        .select_related("item")
+        .only(
+            "id",
+            "item_id",
+            "reported_on",
+            "rate",
+            "review_comment",
+            "reviewed_at",
+            "item__number",
+            "item__name",
+        )
+        .order_by("-reviewed_at", "-id")[:REJECTED_SHOWN]
+    )
+
+
 def _previous_rate(update: ProgressUpdate) -> Decimal | None:
     state = (update.previous or {}).get("state") or {}
     value = state.get("completion_rate")

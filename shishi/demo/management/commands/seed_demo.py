@@ -10,6 +10,7 @@ from django.db import transaction
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.ledger.demo.current import post_pending
+from shishi.ledger.demo.review import seed_review_examples
 from shishi.ledger.demo.seed import seed_ledgers
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 from shishi.orgs.models import Role
@@ -43,6 +44,11 @@ class Command(BaseCommand):
                 publish_demo(programme, offices.get(programme.jurisdiction.code, admin))
             # …and the units' updates of the last days wait in the offices' review queues.
             post_pending(pending)
+            # Review work in progress in Nangang: a unit's deadline change request waits for
+            # the office, and one of the unit's updates came back with a comment.
+            office, editor = offices.get("230103"), editors.get(("230103", "区城管局"))
+            if office is not None and editor is not None:
+                seed_review_examples(office, editor, jurisdiction_code="230103")
         # The battle board: today's statuses and the weekly snapshots of the year rebuilt
         # from the progress history, as `take_snapshots --backfill` does after an import.
         for programme in programmes:
