@@ -45,7 +45,7 @@ from shishi.ledger.excel.plan_types import (
 )
 from shishi.ledger.models import Category, ImportBatch, Item, Lifecycle, Programme, Target
 from shishi.ledger.parsing import clean_text
-from shishi.ledger.services import ensure_programme, lifecycle_for_rate
+from shishi.ledger.services import ensure_programme, lifecycle_for_rate, publication
 from shishi.orgs.models import Jurisdiction, Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -557,6 +557,8 @@ def _update_items(ctx: _Context, updates: Sequence[PlannedItem]) -> None:
         ctx.entries.append(_entry(ctx, "item.update", p.item_id, p, changes))
     if bulk.update_many(Item, rows) != len(rows):
         raise ImportRefused("预览之后台账已被他人修改,请重新上传预览后再确认导入", status=409)
+    # The office's own sheet: its public items show the imported values at once.
+    publication.refresh_published_from_live([p.item_id for p in updates if p.item_id])
     _relink(
         Item.sponsor_leaders.through,
         "person_id",

@@ -130,6 +130,21 @@ def refresh_published_fields(item: Item, *, with_lifecycle: bool = False) -> Non
     PublishedItem.objects.filter(pk=item.pk).update(**{f: getattr(item, f) for f in fields})
 
 
+def refresh_published_from_live(item_ids: list[int]) -> int:
+    """Copy the live state of these items, where public, to what the portal shows: for the
+    office's bulk writes (an imported sheet); the number of public items refreshed."""
+    rows = PublishedItem.objects.in_bulk(item_ids)
+    if not rows:
+        return 0
+    fields = (*PUBLISHED_ITEM_FIELDS, *PUBLISHED_PROGRESS_FIELDS)
+    for item in Item.objects.filter(pk__in=list(rows)).only(*fields):
+        row = rows[item.pk]
+        for f in fields:
+            setattr(row, f, getattr(item, f))
+    PublishedItem.objects.bulk_update(list(rows.values()), fields, batch_size=1000)
+    return len(rows)
+
+
 def _apply_update(row: PublishedItem, update: ProgressUpdate) -> bool:
     """Move the published progress on to ``update`` if it is not older; True if it moved."""
     if update.is_note or (row.progress_date is not None and update.reported_on < row.progress_date):

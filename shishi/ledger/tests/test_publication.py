@@ -15,8 +15,10 @@ from shishi.conftest import World
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.core.models import AuditEvent
 from shishi.ledger import services
-from shishi.ledger.models import Attachment, Item, ProgressUpdate
+from shishi.ledger.excel.importing import apply_import, plan_import
+from shishi.ledger.models import Attachment, Item, ProgressUpdate, PublishedItem
 from shishi.ledger.signals import items_changed
+from shishi.ledger.tests.sheets import item, write_office
 
 
 @pytest.fixture(autouse=True)
@@ -151,3 +153,21 @@ def test_a_deleted_update_or_photo_is_not_found(world: World) -> None:
     ProgressUpdate.objects.filter(pk=update.pk).delete()
     with pytest.raises(NotFound):
         services.set_update_publication(update, actor=world.office, public=True)
+
+
+def test_an_imported_sheet_refreshes_what_the_portal_shows_of_public_items(
+    world: World, tmp_path: Path
+) -> None:
+    """The office's own sheet is the office's act: a public item shows the imported values
+    at once; an item that is not public gets no published row."""
+
+    services.set_item_publication(world.item_a, actor=world.office, public=True)
+    assert PublishedItem.objects.get(pk=world.item_a.pk).completion_rate == 0
+    rows = [item(1, "抢修一曼街塌陷及翻浆路段", rate="40%", partners="区住建局")]
+    path = write_office(tmp_path / "a.xlsx", [("城建城管执法类", rows)])
+    plan = plan_import(path, jurisdiction=world.nangang, year=2021, actor=world.office)
+    apply_import(plan, actor=world.office)
+    published = PublishedItem.objects.get(pk=world.item_a.pk)
+    assert published.completion_rate == 40
+    assert published.name == "抢修一曼街塌陷及翻浆路段"
+    assert not PublishedItem.objects.filter(pk=world.item_b.pk).exists()
