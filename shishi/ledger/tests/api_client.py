@@ -35,3 +35,20 @@ class Caller:
             content_type="application/json",
             **self.headers,  # type: ignore[arg-type]
         )
+
+    def patch(self, path: str, body: Any) -> Any:
+        return self.client.patch(
+            API + path,
+            json.dumps(body),
+            content_type="application/json",
+            **self.headers,  # type: ignore[arg-type]
+        )
+
+    def delete(self, path: str, body: Any = None, **params: Any) -> Any:
+        query = "&".join(f"{k}={v}" for k, v in params.items())
+        return self.client.delete(
+            API + path + (f"?{query}" if query else ""),
+            json.dumps(body) if body is not None else "",
+            content_type="application/json",
+            **self.headers,  # type: ignore[arg-type]
+        )

@@ -4,7 +4,6 @@ milestone — who may, stale versions, field errors, the deadline as text or dat
 from __future__ import annotations
 
 import datetime as dt
-import json
 from decimal import Decimal
 from typing import Any
 
@@ -19,29 +18,10 @@ from shishi.ledger.tests.api_client import API, Caller
 from shishi.orgs.models import User
 
 
-class PlanCaller(Caller):
-    def patch(self, path: str, body: Any) -> Any:
-        return self.client.patch(
-            API + path,
-            json.dumps(body),
-            content_type="application/json",
-            **self.headers,  # type: ignore[arg-type]
-        )
-
-    def delete(self, path: str, body: Any = None, **params: Any) -> Any:
-        query = "&".join(f"{k}={v}" for k, v in params.items())
-        return self.client.delete(
-            API + path + (f"?{query}" if query else ""),
-            json.dumps(body) if body is not None else "",
-            content_type="application/json",
-            **self.headers,  # type: ignore[arg-type]
-        )
-
-
 @pytest.fixture
 def api(client: Client) -> Any:
-    def make(user: User | None) -> PlanCaller:
-        return PlanCaller(client, user)
+    def make(user: User | None) -> Caller:
+        return Caller(client, user)
 
     return make
 
