@@ -14,7 +14,7 @@ from typing import Any
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.templatetags.shishi_format import cn_date, cn_money, pct, plain_decimal
-from shishi.ledger.selectors import LIFECYCLE_LABELS, EventRow
+from shishi.ledger.selectors import LIFECYCLE_LABELS, REVIEW_LABELS, EventRow
 
 ACTION_LABELS = {
     "item.create": _("新建事项"),
@@ -39,6 +39,7 @@ ACTION_LABELS = {
     "item.publish": _("公开事项"),
     "item.unpublish": _("取消公开事项"),
     "item.update_publish": _("公开进展"),
+    "item.update_reject": _("退回进展"),
     "item.update_unpublish": _("取消公开进展"),
     "item.photo_publish": _("公开照片"),
     "item.photo_unpublish": _("取消公开照片"),
@@ -51,6 +52,9 @@ ACTION_LABELS = {
 }
 
 FIELD_LABELS = {
+    "review": _("审核状态"),
+    "published_updates": _("同时公开的进展"),
+    "photos": _("照片"),
     "is_public": _("公开"),
     "attachment_name": _("照片"),
     "name": _("项目名称"),
@@ -76,7 +80,7 @@ FIELD_LABELS = {
     "sponsor_leaders": _("区级包保领导"),
     "partner_units": _("配合单位"),
     "note": _("销号说明"),
-    "reason": _("重新打开原因"),
+    "reason": _("原因"),  # of a reopening, of a lowered rate
     "targets": _("工作目标"),
     "milestone": _("时间节点"),
     "milestones": _("时间节点"),
@@ -150,6 +154,10 @@ def _display(field_name: str, value: Any, names: Mapping[str, Mapping[int, str]]
         return pct(value)
     if field_name == "lifecycle":
         return str(LIFECYCLE_LABELS.get(value, value))
+    if field_name == "review":
+        return str(REVIEW_LABELS.get(value, value))
+    if field_name == "photos" and value == "published":
+        return str(_("一并公开"))
     if field_name in DATE_FIELDS or field_name.startswith(("milestone:", "milestone_due:")):
         return cn_date(value)
     if field_name.startswith("milestone_rate:"):

@@ -9,6 +9,7 @@ the rows they return in ``ledger.rows``. Callers import from this package.
 from shishi.ledger.queries import Matching, item_links, item_rows
 from shishi.ledger.rows import (
     LIFECYCLE_LABELS,
+    REVIEW_LABELS,
     AttachmentRow,
     EventRow,
     ItemRow,
@@ -93,6 +94,7 @@ __all__ = [
     "HISTORY_LIMIT",
     "LIFECYCLE_LABELS",
     "LIST_ORDER",
+    "REVIEW_LABELS",
     "UPDATE_LIMIT",
     "AttachmentRow",
     "ChangeRequestPage",

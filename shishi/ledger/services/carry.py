@@ -122,9 +122,10 @@ def carry_over(
         # Lock the rows, then check again: two offices carrying the same items at once.
         locked = {
             i.pk: i
-            for i in Item.objects.select_for_update()
+            for i in Item.objects.select_for_update(of=("self",))
             .select_related("programme", "lead_unit")
             .filter(pk__in=[i.pk for i in items])
+            .order_by("pk")  # the default order joins the category, which cannot be locked
         }
         if len(locked) != len(set(locked) | {i.pk for i in items}):
             raise ValidationFailed("所选事项已不存在，请刷新后重试", {"items": "事项已不存在"})

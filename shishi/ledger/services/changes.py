@@ -232,7 +232,7 @@ def file_change_request(
         raise ValidationFailed("；".join(errors.values()), errors)
     with transaction.atomic():
         # Lock the item so two filings cannot both pass the one-pending check.
-        Item.objects.select_for_update().filter(pk=item.pk).values_list("pk").first()
+        Item.objects.select_for_update().filter(pk=item.pk).order_by("pk").values_list("pk").first()
         if ChangeRequest.objects.filter(item=item, status=Status.PENDING).exists():
             raise ValidationFailed(ONE_PENDING, {"changes": ONE_PENDING})
         request = ChangeRequest.objects.create(
@@ -334,7 +334,7 @@ def approve_change_request(request: ChangeRequest, *, actor: Any, comment: str =
     with transaction.atomic():
         _lock_pending(request)
         item = (
-            Item.objects.select_for_update()
+            Item.objects.select_for_update(of=("self",))
             .select_related("programme", "jurisdiction")
             .get(pk=request.item_id)
         )

@@ -468,7 +468,10 @@ def complete_milestone(
     text = (text or "").strip()
     report = f"节点完成：{milestone.title}" + (f"。{text}" if text else "")
     with transaction.atomic():
-        locked = Milestone.objects.select_for_update().filter(pk=milestone.pk).first()
+        # Ordered by pk: the default order joins the item's category, which cannot be locked.
+        locked = (
+            Milestone.objects.select_for_update().filter(pk=milestone.pk).order_by("pk").first()
+        )
         if locked is None or locked.done_date is not None:
             raise ValidationFailed("该节点已标记完成或已删除", {"done_date": "该节点已标记完成"})
         try:
