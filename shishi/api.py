@@ -23,7 +23,7 @@ from shishi.orgs.api_auth import API_AUTH
 api = NinjaAPI(
     title="shishi API",
     version="1",
-    description="实事(为民办实事)台账接口。认证:Bearer 令牌或已登录的浏览器会话。",
+    description="实事（为民办实事）台账接口。认证：Bearer 令牌或已登录的浏览器会话。",
     urls_namespace="api",
     auth=API_AUTH,
 )
@@ -83,7 +83,7 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         message = "请求体不是有效的 JSON"
     elif message == "CSRF check Failed":
-        message = "CSRF 校验失败:会话认证的写请求须带 X-CSRFToken 请求头"
+        message = "CSRF 校验失败：会话认证的写请求须带 X-CSRFToken 请求头"
     return _error(request, exc.status_code, message, {})
 
 

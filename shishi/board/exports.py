@@ -340,10 +340,10 @@ GROUP_COLUMNS = (
     ("黄灯", 8),
     ("进展未按时更新", 14),
     ("预计逾期", 10),
-    ("平均完成率(%)", 14),
-    ("平均序时进度(%)", 15),
-    ("计划投资(万元)", 14),
-    ("完成投资(万元)", 14),
+    ("平均完成率（%）", 14),
+    ("平均序时进度（%）", 15),
+    ("计划投资（万元）", 14),
+    ("完成投资（万元）", 14),
 )
 
 
@@ -372,19 +372,19 @@ def totals_rows(t: Totals) -> list[tuple[str, Any]]:
     return [
         ("事项总数", t.items.value),
         ("已开工", t.started.value),
-        ("已完成(含销号)", t.done.value),
+        ("已完成（含销号）", t.done.value),
         ("已销号", t.closed_out.value),
-        ("滞后(含严重滞后、逾期)", t.behind.value),
+        ("滞后（含严重滞后、逾期）", t.behind.value),
         ("逾期未完成", t.overdue.value),
         ("红灯", t.red.value),
         ("黄灯", t.yellow.value),
         ("预计逾期", t.will_miss.value),
         ("进展未按时更新", t.update_late.value),
-        ("平均完成率(%)", (t.completion_rate, "rate")),
-        ("平均序时进度(%)", (t.planned_rate, "rate")),
-        ("计划投资(万元)", _wan(t.planned_investment)),
-        ("完成投资(万元)", _wan(t.done_investment)),
-        ("投资完成率(%)", (t.investment_rate, "rate")),
+        ("平均完成率（%）", (t.completion_rate, "rate")),
+        ("平均序时进度（%）", (t.planned_rate, "rate")),
+        ("计划投资（万元）", _wan(t.planned_investment)),
+        ("完成投资（万元）", _wan(t.done_investment)),
+        ("投资完成率（%）", (t.investment_rate, "rate")),
     ]
 
 
@@ -395,8 +395,8 @@ def board_title(board: Board) -> str:
 
 def as_of_text(board: Board) -> str:
     if board.is_live:
-        return f"数据截至:{date_zh(board.as_of)}(实时)"
-    return f"数据截至:{date_zh(board.as_of)}(周快照)"
+        return f"数据截至：{date_zh(board.as_of)}（实时）"
+    return f"数据截至：{date_zh(board.as_of)}（周快照）"
 
 
 def board_workbook(board: Board) -> bytes:
@@ -439,7 +439,9 @@ def board_workbook(board: Board) -> bytes:
     sheet = _Sheet(book, fmts, "红黄灯事项")
     shown = len(board.alerts)
     note = (
-        sub if shown >= board.alerts_total else f"{sub}  仅列出前{shown}项,共{board.alerts_total}项"
+        sub
+        if shown >= board.alerts_total
+        else f"{sub}  仅列出前{shown}项，共{board.alerts_total}项"
     )
     sheet.title(f"{title}·红黄灯事项", note, 11)
     sheet.header(
@@ -448,8 +450,8 @@ def board_workbook(board: Board) -> bytes:
             ("编号", 8),
             ("事项名称", 36),
             ("牵头单位", 18),
-            ("完成率(%)", 10),
-            ("序时进度(%)", 11),
+            ("完成率（%）", 10),
+            ("序时进度（%）", 11),
             ("进度状态", 12),
             ("原因", 48),
             ("未更新天数", 10),
@@ -485,8 +487,8 @@ CIRCULAR_COLUMNS = (
     ("责任单位", 18),
     ("包保领导", 16),
     ("完成时限", 14),
-    ("完成率(%)", 10),
-    ("序时进度(%)", 11),
+    ("完成率（%）", 10),
+    ("序时进度（%）", 11),
     ("滞后原因", 36),
     ("最近进展", 48),
 )

@@ -31,7 +31,8 @@ def parse_date(raw: str | None, key: str = "as_of") -> dt.date | None:
         return dt.date.fromisoformat(text)
     except ValueError:
         raise ValidationFailed(
-            f"日期格式不正确:{text[:20]}(应为 YYYY-MM-DD,如 2021-06-30)", {key: "日期格式不正确"}
+            f"日期格式不正确：{text[:20]}（应为 YYYY-MM-DD，如 2021-06-30）",
+            {key: "日期格式不正确"},
         ) from None
 
 
@@ -49,7 +50,7 @@ def parse_page(raw: str | None) -> int:
     if not text:
         return 1
     if not text.isdigit() or not 1 <= int(text) <= MAX_PAGE:
-        raise ValidationFailed(f"页码无效:{text[:12]}", {"page": "页码无效"})
+        raise ValidationFailed(f"页码无效：{text[:12]}", {"page": "页码无效"})
     return int(text)
 
 
@@ -75,7 +76,7 @@ def parse_year(raw: str | None) -> int | None:
     if not text:
         return None
     if not text.isdigit() or not 2000 <= int(text) <= 2100:
-        raise ValidationFailed(f"年度无效:{text[:12]}", {"year": "年度无效"})
+        raise ValidationFailed(f"年度无效：{text[:12]}", {"year": "年度无效"})
     return int(text)
 
 
@@ -96,8 +97,8 @@ def _bounds(name: str) -> tuple[int, int | None]:
 
 
 HELP = {
-    "behind_points": _("完成率落后序时进度超过该百分点为“滞后”(黄灯)"),
-    "seriously_behind_points": _("落后超过该百分点为“严重滞后”(红灯)"),
+    "behind_points": _("完成率落后序时进度超过该百分点为“滞后”（黄灯）"),
+    "seriously_behind_points": _("落后超过该百分点为“严重滞后”（红灯）"),
     "ahead_points": _("领先序时进度超过该百分点为“超序时进度”"),
     "stale_yellow_days": _("超过该天数未更新进展亮黄灯"),
     "stale_red_days": _("超过该天数未更新进展亮红灯"),

@@ -30,17 +30,17 @@ class WarningThresholds(TimeStamped):
         Programme, on_delete=models.CASCADE, related_name="warning_thresholds"
     )
     behind_points = models.PositiveSmallIntegerField(
-        _("滞后(落后序时进度百分点)"),
+        _("滞后（落后序时进度百分点）"),
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     seriously_behind_points = models.PositiveSmallIntegerField(
-        _("严重滞后(落后超过百分点)"),
+        _("严重滞后（落后超过百分点）"),
         default=30,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
     ahead_points = models.PositiveSmallIntegerField(
-        _("超序时进度(领先百分点)"),
+        _("超序时进度（领先百分点）"),
         default=10,
         validators=[MinValueValidator(1), MaxValueValidator(100)],
     )
@@ -55,12 +55,12 @@ class WarningThresholds(TimeStamped):
         validators=[MinValueValidator(1), MaxValueValidator(365)],
     )
     not_started_yellow_months = models.PositiveSmallIntegerField(
-        _("未开工黄灯(计划月份后月数)"),
+        _("未开工黄灯（计划月份后月数）"),
         default=1,
         validators=[MaxValueValidator(24)],
     )
     not_started_red_months = models.PositiveSmallIntegerField(
-        _("未开工红灯(计划月份后月数)"),
+        _("未开工红灯（计划月份后月数）"),
         default=3,
         validators=[MaxValueValidator(24)],
     )

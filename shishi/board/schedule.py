@@ -461,21 +461,21 @@ def reason_text(code: str, args: dict[str, Any]) -> str:
     """The reason as a person reads it, in the active language."""
     a = dict(args)
     if code in ("behind", "seriously_behind"):
-        return gettext("完成率%(rate)s%%,序时进度%(planned)s%%,落后%(gap)s个百分点") % a
+        return gettext("完成率%(rate)s%%，序时进度%(planned)s%%，落后%(gap)s个百分点") % a
     if code == "ahead":
-        return gettext("完成率%(rate)s%%,序时进度%(planned)s%%,超前%(gap)s个百分点") % a
+        return gettext("完成率%(rate)s%%，序时进度%(planned)s%%，超前%(gap)s个百分点") % a
     if code == "on_schedule":
-        return gettext("完成率%(rate)s%%,序时进度%(planned)s%%") % a
+        return gettext("完成率%(rate)s%%，序时进度%(planned)s%%") % a
     if code == "overdue":
-        return gettext("已逾期%(days)s天,完成率%(rate)s%%") % a
+        return gettext("已逾期%(days)s天，完成率%(rate)s%%") % a
     if code == "stale":
         return gettext("已%(days)s天未更新进展") % a
     if code == "never_updated":
         return gettext("开始%(days)s天仍未填报进展") % a
     if code == "not_started":
         if a.get("show_year"):
-            return gettext("计划%(year)s年%(month)s月开工,尚未开工") % a
-        return gettext("计划%(month)s月开工,尚未开工") % a
+            return gettext("计划%(year)s年%(month)s月开工，尚未开工") % a
+        return gettext("计划%(month)s月开工，尚未开工") % a
     if code == "starts_later":
         if a.get("show_year"):
             return gettext("计划%(year)s年%(month)s月开工") % a
@@ -489,15 +489,15 @@ def reason_text(code: str, args: dict[str, Any]) -> str:
     if code == "closed_out":
         return gettext("已销号")
     if code == "ongoing":
-        return gettext("长期坚持,完成率%(rate)s%%") % a
+        return gettext("长期坚持，完成率%(rate)s%%") % a
     if code == "unscheduled":
-        return gettext("未设完成时限,完成率%(rate)s%%") % a
+        return gettext("未设完成时限，完成率%(rate)s%%") % a
     if code == "will_miss":
         if not a.get("date"):
-            return gettext("近期没有进展,按当前进度无法在%(due)s前完成") % {
+            return gettext("近期没有进展，按当前进度无法在%(due)s前完成") % {
                 "due": _date_text(a.get("due", ""))
             }
-        return gettext("按当前进度预计%(date)s完成,晚于完成时限%(due)s") % {
+        return gettext("按当前进度预计%(date)s完成，晚于完成时限%(due)s") % {
             "date": _date_text(a["date"]),
             "due": _date_text(a.get("due", "")),
         }

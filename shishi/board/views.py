@@ -270,7 +270,7 @@ def thresholds(request: HttpRequest, pk: int) -> HttpResponse:
 
         outcome = submit(form, save)
         if outcome.saved:
-            messages.success(request, _("预警规则已保存,各事项的红黄灯已按新规则重新评估"))
+            messages.success(request, _("预警规则已保存，各事项的红黄灯已按新规则重新评估"))
             return redirect("board:thresholds", pk=programme.pk)
         if outcome.stale_message:
             current = selectors.programme_thresholds(user, programme)

@@ -22,7 +22,7 @@ class AuditEventAdmin(admin.ModelAdmin):
         if event.actor_id is None:
             return "-"
         account = get_user_model().objects.filter(pk=event.actor_id).first()
-        return str(account) if account else f"#{event.actor_id}(账号已删除)"
+        return str(account) if account else f"#{event.actor_id}（账号已删除）"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False

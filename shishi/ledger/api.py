@@ -54,7 +54,7 @@ def _reject_unknown_params(request: HttpRequest, schema: type[Any] | None) -> No
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         raise ValidationFailed(
-            f"未知的查询参数:{', '.join(unknown)}", {name: "未知参数" for name in unknown}
+            f"未知的查询参数：{', '.join(unknown)}", {name: "未知参数" for name in unknown}
         )
 
 
@@ -174,7 +174,7 @@ def list_updates(
 @router.post(
     "/items/{item_id}/updates",
     response={201: ProgressCreated, **_errors(400, 403, 404, 409)},
-    summary="填报进展(或配合单位备注)",
+    summary="填报进展（或配合单位备注）",
 )
 def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId) -> Status[Any]:
     _reject_unknown_params(request, None)

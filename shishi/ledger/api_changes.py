@@ -35,18 +35,18 @@ class ChangeRequestIn(Schema):
 
     changes: dict[str, Any] = Field(
         description=(
-            "字段 → 新值:name, content, measures, deadline_text, due_date (YYYY-MM-DD), "
+            "字段 → 新值：name, content, measures, deadline_text, due_date (YYYY-MM-DD), "
             "start_date, lead_unit_id, partner_units ([单位 id]), sponsor_leaders ([人员 id]), "
             "planned_investment (元)"
         )
     )
-    reason: str = Field(max_length=2000, description="申请理由,必填")
+    reason: str = Field(max_length=2000, description="申请理由，必填")
 
 
 class DecisionIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
-    comment: str = Field("", max_length=2000, description="审批意见;驳回时必填")
+    comment: str = Field("", max_length=2000, description="审批意见；驳回时必填")
 
 
 class RefOut(Schema):
@@ -102,7 +102,7 @@ class ChangeRequestPageOut(Schema):
 
 class ChangeRequestQuery(PageQuery):
     status: ChangeRequest.Status | None = Field(
-        None, description="pending / approved / rejected / withdrawn;不填为全部"
+        None, description="pending / approved / rejected / withdrawn；不填为全部"
     )
     unit: Id | None = Field(None, description="申请单位 id")
 
@@ -114,14 +114,14 @@ def _reject_unknown_params(request: HttpRequest, allowed: set[str]) -> None:
     unknown = sorted(set(request.GET) - allowed)
     if unknown:
         raise ValidationFailed(
-            f"未知的查询参数:{', '.join(unknown)}", {name: "未知参数" for name in unknown}
+            f"未知的查询参数：{', '.join(unknown)}", {name: "未知参数" for name in unknown}
         )
 
 
 @router.post(
     "/items/{item_id}/change-requests",
     response={201: ChangeRequestOut, **_errors(403, 404)},
-    summary="提交调整申请(牵头单位)",
+    summary="提交调整申请（牵头单位）",
 )
 def file_request(request: HttpRequest, payload: ChangeRequestIn, item_id: int = ItemId) -> Any:
     _reject_unknown_params(request, set())
@@ -135,7 +135,7 @@ def file_request(request: HttpRequest, payload: ChangeRequestIn, item_id: int = 
 @router.get(
     "/change-requests",
     response={200: ChangeRequestPageOut, **_errors()},
-    summary="调整申请:专班的待审批队列,或本单位的申请",
+    summary="调整申请：专班的待审批队列，或本单位的申请",
 )
 def list_requests(request: HttpRequest, query: Query[ChangeRequestQuery]) -> dict[str, Any]:
     _reject_unknown_params(request, set(ChangeRequestQuery.model_fields))
@@ -167,7 +167,7 @@ def get_request(request: HttpRequest, request_id: int = RequestId) -> Any:
 @router.post(
     "/change-requests/{request_id}/approve",
     response={200: ChangeRequestOut, **_errors(403, 404, 409)},
-    summary="批准调整申请(专班):按申请修改事项",
+    summary="批准调整申请（专班）：按申请修改事项",
 )
 def approve_request(request: HttpRequest, payload: DecisionIn, request_id: int = RequestId) -> Any:
     _reject_unknown_params(request, set())
@@ -179,7 +179,7 @@ def approve_request(request: HttpRequest, payload: DecisionIn, request_id: int =
 @router.post(
     "/change-requests/{request_id}/reject",
     response={200: ChangeRequestOut, **_errors(403, 404)},
-    summary="驳回调整申请(专班),意见必填",
+    summary="驳回调整申请（专班），意见必填",
 )
 def reject_request(request: HttpRequest, payload: DecisionIn, request_id: int = RequestId) -> Any:
     _reject_unknown_params(request, set())
@@ -191,7 +191,7 @@ def reject_request(request: HttpRequest, payload: DecisionIn, request_id: int = 
 @router.post(
     "/change-requests/{request_id}/withdraw",
     response={200: ChangeRequestOut, **_errors(403, 404)},
-    summary="撤回调整申请(申请单位)",
+    summary="撤回调整申请（申请单位）",
 )
 def withdraw_request(request: HttpRequest, request_id: int = RequestId) -> Any:
     _reject_unknown_params(request, set())

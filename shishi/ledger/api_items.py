@@ -41,7 +41,7 @@ from shishi.ledger.selectors.plans import item_milestone, item_target
 # first router's view alone. ``shishi.api`` imports this module to register them.
 
 Version = Annotated[
-    int | None, F(None, ge=0, description="读取时事项的 version;已被他人修改则 409")
+    int | None, F(None, ge=0, description="读取时事项的 version；已被他人修改则 409")
 ]
 ItemId = Path(..., ge=1, le=MAX_ID, description="事项 id")
 TargetId = Path(..., ge=1, le=MAX_ID, description="工作目标 id")
@@ -56,9 +56,9 @@ class _In(Schema):
 
 
 class TargetFields(_In):
-    name: str = F(max_length=200, description="目标,如“改造老旧小区”")
+    name: str = F(max_length=200, description="目标，如“改造老旧小区”")
     value: Quantity = F(description="目标值")
-    unit: str = F("", max_length=20, description="单位,如“个”")
+    unit: str = F("", max_length=20, description="单位，如“个”")
     actual: Quantity | None = F(None, description="完成值")
 
     _check = field_validator("name", "unit")(_no_nul)
@@ -73,7 +73,7 @@ class TargetPatch(_In):
     value: Quantity | None = None
     unit: str | None = F(None, max_length=20)
     actual: Quantity | None = None
-    position: int | None = F(None, ge=1, le=10_000, description="移到第几位(1 为第一)")
+    position: int | None = F(None, ge=1, le=10_000, description="移到第几位（1 为第一）")
     expected_version: Version = None
 
     _check = field_validator("name", "unit")(_no_nul)
@@ -95,19 +95,19 @@ class MilestonePatch(_In):
     title: str | None = F(None, max_length=200)
     due_date: dt.date | None = None
     planned_rate: Rate | None = F(None, ge=0, le=100)
-    position: int | None = F(None, ge=1, le=10_000, description="移到第几位(1 为第一)")
+    position: int | None = F(None, ge=1, le=10_000, description="移到第几位（1 为第一）")
     expected_version: Version = None
 
     _check = field_validator("title")(_no_nul)
 
 
 class RemoveIn(_In):
-    reason: str | None = F(None, max_length=300, description="删除原因(必填,也可作查询参数)")
+    reason: str | None = F(None, max_length=300, description="删除原因（必填，也可作查询参数）")
     expected_version: Version = None
 
 
 class CompleteIn(_In):
-    done_date: dt.date | None = F(None, description="完成日期,默认今天,不能晚于今天")
+    done_date: dt.date | None = F(None, description="完成日期，默认今天，不能晚于今天")
     text: str = F("", max_length=10000, description="完成情况")
 
     _check = field_validator("text")(_no_nul)
@@ -115,7 +115,7 @@ class CompleteIn(_In):
 
 class ItemIn(_In):
     programme_id: Id
-    number: str = F(max_length=32, description="编号,在计划内唯一")
+    number: str = F(max_length=32, description="编号，在计划内唯一")
     name: str = F(max_length=300)
     category_id: Id | None = None
     lead_unit_id: Id
@@ -123,9 +123,9 @@ class ItemIn(_In):
     sponsor_leader_ids: list[Id] = F(default_factory=list)
     content: str = F("", max_length=20000)
     measures: str = F("", max_length=20000)
-    deadline_text: str | None = F(None, max_length=100, description="完成时限,如“2027年6月底前”")
-    due_date: dt.date | None = F(None, description="截止日期;只给日期时写成“2027年6月30日前”")
-    planned_investment: Money | None = F(None, ge=0, description="计划投资,元")
+    deadline_text: str | None = F(None, max_length=100, description="完成时限，如“2027年6月底前”")
+    due_date: dt.date | None = F(None, description="截止日期；只给日期时写成“2027年6月30日前”")
+    planned_investment: Money | None = F(None, ge=0, description="计划投资，元")
     targets: list[TargetFields] = F(default_factory=list, max_length=100)
     milestones: list[MilestoneFields] = F(default_factory=list, max_length=100)
 
@@ -152,7 +152,7 @@ class ItemPatch(_In):
 
 class ItemVersionOut(Schema):
     id: int
-    version: int = F(description="编辑版本:修改事项、目标、节点时作为 expected_version")
+    version: int = F(description="编辑版本：修改事项、目标、节点时作为 expected_version")
     progress_version: int = F(description="进展版本")
 
 
@@ -199,7 +199,7 @@ def _milestones(rows: list[MilestoneFields]) -> list[services.MilestoneInput]:
 @router.post(
     "/items",
     response={201: ItemDetailOut, **_errors(403, 404)},
-    summary="新增事项(专班)",
+    summary="新增事项（专班）",
 )
 def create_item(request: HttpRequest, payload: ItemIn) -> Status[Any]:
     _reject_unknown_params(request, None)
@@ -227,7 +227,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[Any]:
 @router.patch(
     "/items/{item_id}",
     response={200: ItemDetailOut, **_errors(403, 404, 409)},
-    summary="修改事项(专班;单位请提交调整申请)",
+    summary="修改事项（专班；单位请提交调整申请）",
 )
 def patch_item(request: HttpRequest, payload: ItemPatch, item_id: int = ItemId) -> Any:
     _reject_unknown_params(request, None)
@@ -248,7 +248,7 @@ def _version(item: Any) -> dict[str, int]:
 @router.post(
     "/items/{item_id}/targets",
     response={201: TargetResult, **_errors(403, 404, 409)},
-    summary="新增工作目标(专班)",
+    summary="新增工作目标（专班）",
 )
 def add_target(request: HttpRequest, payload: TargetIn, item_id: int = ItemId) -> Status[Any]:
     _reject_unknown_params(request, None)
@@ -265,7 +265,7 @@ def add_target(request: HttpRequest, payload: TargetIn, item_id: int = ItemId) -
 @router.patch(
     "/items/{item_id}/targets/{target_id}",
     response={200: TargetResult, **_errors(403, 404, 409)},
-    summary="修改或移动工作目标(专班)",
+    summary="修改或移动工作目标（专班）",
 )
 def patch_target(
     request: HttpRequest, payload: TargetPatch, item_id: int = ItemId, target_id: int = TargetId
@@ -292,7 +292,7 @@ def patch_target(
 
 
 class RemoveQuery(Schema):
-    reason: str | None = F(None, max_length=300, description="删除原因(或放在请求体)")
+    reason: str | None = F(None, max_length=300, description="删除原因（或放在请求体）")
     expected_version: int | None = F(None, ge=0, description="读取时事项的 version")
 
 
@@ -308,7 +308,7 @@ def _removal(query: RemoveQuery, body: RemoveIn | None) -> tuple[str, int | None
 @router.delete(
     "/items/{item_id}/targets/{target_id}",
     response={200: RemovedOut, **_errors(403, 404, 409)},
-    summary="删除工作目标(专班;软删除,须写原因)",
+    summary="删除工作目标（专班；软删除，须写原因）",
 )
 def remove_target(
     request: HttpRequest,
@@ -338,7 +338,7 @@ def remove_target(
 @router.post(
     "/items/{item_id}/milestones",
     response={201: MilestoneResult, **_errors(403, 404, 409)},
-    summary="新增时间节点(专班)",
+    summary="新增时间节点（专班）",
 )
 def add_milestone(request: HttpRequest, payload: MilestoneIn, item_id: int = ItemId) -> Status[Any]:
     _reject_unknown_params(request, None)
@@ -355,7 +355,7 @@ def add_milestone(request: HttpRequest, payload: MilestoneIn, item_id: int = Ite
 @router.patch(
     "/items/{item_id}/milestones/{milestone_id}",
     response={200: MilestoneResult, **_errors(403, 404, 409)},
-    summary="修改或移动时间节点(专班)",
+    summary="修改或移动时间节点（专班）",
 )
 def patch_milestone(
     request: HttpRequest,
@@ -387,7 +387,7 @@ def patch_milestone(
 @router.delete(
     "/items/{item_id}/milestones/{milestone_id}",
     response={200: RemovedOut, **_errors(403, 404, 409)},
-    summary="删除时间节点(专班;软删除,须写原因)",
+    summary="删除时间节点（专班；软删除，须写原因）",
 )
 def remove_milestone(
     request: HttpRequest,
@@ -414,7 +414,7 @@ def remove_milestone(
 @router.post(
     "/items/{item_id}/milestones/{milestone_id}/complete",
     response={200: MilestoneCompleted, **_errors(403, 404)},
-    summary="标记节点完成(专班或牵头单位)",
+    summary="标记节点完成（专班或牵头单位）",
 )
 def complete_milestone(
     request: HttpRequest,

@@ -117,7 +117,7 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
         label=_("日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
     )
     rate = forms.DecimalField(
-        label=_("完成率(%)"),
+        label=_("完成率（%）"),
         required=False,
         min_value=0,
         max_value=100,
@@ -129,7 +129,7 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
         label=_("进展情况"), max_length=5000, widget=forms.Textarea(attrs={"rows": 5})
     )
     done_investment = forms.DecimalField(
-        label=_("累计完成投资(万元)"),
+        label=_("累计完成投资（万元）"),
         required=False,
         min_value=0,
         max_digits=14,
@@ -137,7 +137,7 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
         widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
     attachments = MultipleFileField(
-        label=_("附件(图片、PDF或Office文件)"),
+        label=_("附件（图片、PDF或Office文件）"),
         required=False,
         widget=MultipleFileInput(attrs={"multiple": True, "accept": ATTACHMENT_ACCEPT}),
     )
@@ -237,10 +237,10 @@ class EditItemForm(ServiceErrorsMixin, forms.Form):
         label=_("完成时限"),
         required=False,
         max_length=100,
-        help_text=_("如:2021年12月底前、6月30日前、年底前、长期坚持"),
+        help_text=_("如：2021年12月底前、6月30日前、年底前、长期坚持"),
     )
     planned_investment = forms.DecimalField(
-        label=_("计划投资(万元)"),
+        label=_("计划投资（万元）"),
         required=False,
         min_value=0,
         max_digits=14,
@@ -352,7 +352,7 @@ class ImportUploadForm(forms.Form):
     )
     year = forms.IntegerField(label=_("年度"), min_value=2000, max_value=2100)
     file = forms.FileField(
-        label=_("台账文件(.xlsx)"),
+        label=_("台账文件（.xlsx）"),
         widget=forms.ClearableFileInput(
             attrs={
                 "accept": ".xlsx,application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -374,11 +374,11 @@ class ImportUploadForm(forms.Form):
         limit = int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
         if not name.endswith(".xlsx"):
             raise forms.ValidationError(
-                _("请上传 .xlsx 格式的Excel文件(旧版 .xls 请先另存为 .xlsx)")
+                _("请上传 .xlsx 格式的Excel文件（旧版 .xls 请先另存为 .xlsx）")
             )
         if upload.size is not None and upload.size > limit:
             raise forms.ValidationError(
-                _("文件过大(%(size)s MB),上限为 %(limit)s MB")
+                _("文件过大（%(size)s MB），上限为 %(limit)s MB")
                 % {"size": round(upload.size / 1024 / 1024, 1), "limit": limit // 1024 // 1024}
             )
         head = upload.read(4)

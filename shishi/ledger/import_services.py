@@ -67,7 +67,7 @@ def create_import_batch(
         errors["file"] = "请上传 .xlsx 格式的Excel文件"
     limit = int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
     if (upload.size or 0) > limit:
-        errors["file"] = f"文件过大,上限为 {limit // 1024 // 1024} MB"
+        errors["file"] = f"文件过大，上限为 {limit // 1024 // 1024} MB"
     if errors:
         raise ValidationFailed("；".join(errors.values()), errors)
     digest = hashlib.sha256()
@@ -128,7 +128,7 @@ def mark_import_batch(
     if not scope_for(actor).is_office_for(batch.jurisdiction_id):
         raise PermissionDenied("只有专班可以导入台账")
     if status not in ImportBatch.Status.values:
-        raise ValidationFailed(f"未知状态: {status}")
+        raise ValidationFailed(f"未知状态：{status}")
     with transaction.atomic():
         old_status = batch.status
         batch.status = status
@@ -258,7 +258,7 @@ def _ensure_categories(
 
 def _stale(item: PlannedItem) -> ImportRefused:
     return ImportRefused(
-        f"预览之后台账已被他人修改(第{item.row}行“{item.name}”,编号{item.number}),"
+        f"预览之后台账已被他人修改（第{item.row}行“{item.name}”，编号{item.number}），"
         "请重新上传预览后再确认导入",
         status=409,
     )
@@ -295,7 +295,7 @@ def apply_import(plan: ImportPlan, *, actor: Any) -> ImportResult:
     """
     if plan.errors:
         count = plan.error_count or len(plan.errors)
-        raise ImportRefused(f"表格中有{count}处错误,未导入任何数据;请修正后重新上传")
+        raise ImportRefused(f"表格中有{count}处错误，未导入任何数据；请修正后重新上传")
     refuse_unless_office(actor, plan.jurisdiction)
     with collector_paused():
         return _write_plan(plan, actor=actor)
@@ -556,7 +556,7 @@ def _update_items(ctx: _Context, updates: Sequence[PlannedItem]) -> None:
         rows.append((values, p.item_id, p.version))
         ctx.entries.append(_entry(ctx, "item.update", p.item_id, p, changes))
     if bulk.update_many(Item, rows) != len(rows):
-        raise ImportRefused("预览之后台账已被他人修改,请重新上传预览后再确认导入", status=409)
+        raise ImportRefused("预览之后台账已被他人修改，请重新上传预览后再确认导入", status=409)
     # The office's own sheet: its public items show the imported values at once.
     publication.refresh_published_from_live([p.item_id for p in updates if p.item_id])
     _relink(

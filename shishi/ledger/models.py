@@ -33,7 +33,7 @@ class Programme(TimeStamped):
     # A progress post that raises the rate by more than this many points, or to 100%, needs a
     # file or photo as evidence; None: no evidence asked.
     evidence_step = models.PositiveSmallIntegerField(
-        _("需附佐证的单次提升(百分点)"), null=True, blank=True, default=50
+        _("需附佐证的单次提升（百分点）"), null=True, blank=True, default=50
     )
 
     class Meta:
@@ -126,10 +126,10 @@ class Item(TimeStamped):
         Unit, blank=True, related_name="partner_items", verbose_name=_("配合单位")
     )
     planned_investment = models.DecimalField(
-        _("计划投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("计划投资（元）"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     done_investment = models.DecimalField(
-        _("完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("完成投资（元）"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     completion_rate = models.DecimalField(
         _("完成率"), max_digits=5, decimal_places=2, default=Decimal(0), validators=RATE_VALIDATORS
@@ -307,7 +307,7 @@ class ProgressUpdate(TimeStamped):
     text = models.TextField(_("进展情况"))
     target_actuals = models.JSONField(_("目标完成值"), default=dict, blank=True)
     done_investment = models.DecimalField(
-        _("累计完成投资(元)"), max_digits=16, decimal_places=2, null=True, blank=True
+        _("累计完成投资（元）"), max_digits=16, decimal_places=2, null=True, blank=True
     )
     is_note = models.BooleanField(_("配合单位备注"), default=False)
     # The item's progress before this update applied, and its progress version after: a

@@ -78,7 +78,7 @@ def _make_date(year: int, month: int, day: int | None, text: str) -> dt.date:
     try:
         return dt.date(year, month, day)
     except ValueError:
-        raise ValueError(f"“{text}”不是有效日期({year}年{month}月没有{day}日)") from None
+        raise ValueError(f"“{text}”不是有效日期（{year}年{month}月没有{day}日）") from None
 
 
 _FULL_DATE = re.compile(r"^(\d{4})\s*[.\-/年]\s*(\d{1,2})\s*[.\-/月]\s*(\d{1,2})\s*日?")
@@ -130,7 +130,7 @@ def parse_deadline(value: Any, year: int) -> Deadline:
         rest = compact[m.end() :]
     else:
         raise ValueError(
-            f"无法识别完成时限“{text}”(应为日期,如2021年12月底前、6月30日前,或长期坚持)"
+            f"无法识别完成时限“{text}”（应为日期，如2021年12月底前、6月30日前，或长期坚持）"
         )
     y = y or year
     if m := re.match(r"^(\d{1,2})日", rest):
@@ -167,13 +167,13 @@ def parse_rate(value: Any) -> Decimal | None:
         try:
             number = Decimal(text.rstrip("%"))
         except InvalidOperation:
-            raise ValueError(f"无法识别完成率“{text}”(应为如70%、0.7或“已完成”)") from None
+            raise ValueError(f"无法识别完成率“{text}”（应为如70%、0.7或“已完成”）") from None
     if not number.is_finite():
         raise ValueError("完成率不是有效数字")
     if not percent and Decimal(0) <= number <= Decimal(1):
         number *= 100
     if number < 0:
-        raise ValueError(f"完成率不能为负数({number})")
+        raise ValueError(f"完成率不能为负数（{number}）")
     if number > 100:
         raise ValueError(f"完成率超过100%({number.normalize():f}%)")
     return number.quantize(Decimal("0.01"))

@@ -24,7 +24,7 @@ DEFAULT_PAGE_SIZE = 25
 MAX_PAGE_SIZE = 100
 
 Id = Annotated[int, Field(ge=1, le=MAX_ID)]
-DivisionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="行政区划代码,6位数字")]
+DivisionCode = Annotated[str, Field(pattern=r"^\d{6}$", description="行政区划代码，6位数字")]
 Rate = Annotated[Decimal, Field(max_digits=5, decimal_places=2, allow_inf_nan=False)]
 Money = Annotated[Decimal, Field(max_digits=16, decimal_places=2, allow_inf_nan=False)]
 Quantity = Annotated[Decimal, Field(max_digits=18, decimal_places=2, allow_inf_nan=False)]
@@ -44,9 +44,9 @@ def _no_nul(value: str | None) -> str | None:
 
 
 class PageQuery(Schema):
-    page: int = Field(1, ge=1, le=MAX_PAGE, description="页码,从1开始")
+    page: int = Field(1, ge=1, le=MAX_PAGE, description="页码，从1开始")
     page_size: int = Field(
-        DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="每页条数,最多100"
+        DEFAULT_PAGE_SIZE, ge=1, le=MAX_PAGE_SIZE, description="每页条数，最多100"
     )
 
 
@@ -58,9 +58,9 @@ class ItemQuery(PageQuery):
     year: int | None = Field(None, ge=2000, le=2100, description="年度")
     category: Id | None = Field(None, description="类别 id")
     unit: Id | None = Field(None, description="单位 id(牵头或配合)")
-    leader: Id | None = Field(None, description="包保领导(人员)id")
+    leader: Id | None = Field(None, description="包保领导（人员）id")
     lifecycle: Lifecycle | None = Field(None, description="状态")
-    q: str | None = Field(None, max_length=100, description="关键词(名称、内容、措施、编号)")
+    q: str | None = Field(None, max_length=100, description="关键词（名称、内容、措施、编号）")
     overdue: bool = Field(False, description="只看逾期未完成")
 
     _check_q = field_validator("q")(_no_nul)
@@ -182,9 +182,9 @@ class ItemPage(Schema):
 class TargetOut(Schema):
     id: int
     name: str
-    value: str = Field(description="目标值(十进制字符串)")
+    value: str = Field(description="目标值（十进制字符串）")
     unit: str
-    actual: str | None = Field(description="完成值(十进制字符串)")
+    actual: str | None = Field(description="完成值（十进制字符串）")
 
     @staticmethod
     def resolve_value(obj: Any) -> str:
@@ -214,8 +214,8 @@ class ItemDetailOut(ItemOut):
     measures: str
     remarks: str
     start_date: dt.date | None
-    planned_investment: str | None = Field(description="计划投资,元(十进制字符串)")
-    done_investment: str | None = Field(description="完成投资,元(十进制字符串)")
+    planned_investment: str | None = Field(description="计划投资，元（十进制字符串）")
+    done_investment: str | None = Field(description="完成投资，元（十进制字符串）")
     closed_out_at: dt.datetime | None
     targets: list[TargetOut]
     milestones: list[MilestoneOut]
@@ -246,7 +246,7 @@ class UpdateOut(Schema):
     reported_on: dt.date
     rate: float | None
     text: str
-    is_note: bool = Field(description="配合单位备注(不改变完成率)")
+    is_note: bool = Field(description="配合单位备注（不改变完成率）")
     unit: str | None = Field(description="填报单位名称")
     author: str | None = Field(description="填报人姓名")
     target_actuals: dict[str, str] = Field(description="目标 id → 完成值")
@@ -310,10 +310,10 @@ class ProgressIn(Schema):
     model_config = ConfigDict(extra="forbid")
 
     text: str = Field(max_length=10000, description="进展情况")
-    rate: Rate | None = Field(None, description="完成率 0–100;备注不可填")
-    reported_on: dt.date | None = Field(None, description="进展日期,默认今天,不能晚于今天")
+    rate: Rate | None = Field(None, description="完成率 0–100；备注不可填")
+    reported_on: dt.date | None = Field(None, description="进展日期，默认今天，不能晚于今天")
     target_actuals: dict[int, Quantity] | None = Field(None, description="目标 id → 完成值")
-    done_investment: Money | None = Field(None, description="累计完成投资,元")
+    done_investment: Money | None = Field(None, description="累计完成投资，元")
     as_note: bool = Field(False, description="以配合单位备注提交")
     reason: str = Field(
         "", max_length=2000, description="下调原因：完成率低于当前值时必填，显示在进展记录中"

@@ -167,7 +167,7 @@ def close_out(request: HttpRequest, pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     form = ledger_forms.CloseOutForm(request.POST)
     if not form.is_valid():
-        return _item_page_with_error(request, pk, _("提交的内容无效,请重试"), status=422)
+        return _item_page_with_error(request, pk, _("提交的内容无效，请重试"), status=422)
     try:
         services.close_out_item(
             item,
@@ -248,7 +248,7 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     prefetch_related_objects([item], "partner_units")
     full = permissions.can_post_progress(user, item)
     if not full and not permissions.can_post_note(user, item):
-        raise errors.PermissionDenied("只有牵头单位或专班可以填报进展;配合单位只能添加备注")
+        raise errors.PermissionDenied("只有牵头单位或专班可以填报进展；配合单位只能添加备注")
     note_only = not full
     targets = item_targets(item) if full else []
     outcome = Outcome(saved=False)
@@ -474,7 +474,7 @@ def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str 
         except ImportRefused as exc:
             refused = exc.message
         except FileNotFoundError:
-            refused = _("上传的文件已不存在,请重新上传")
+            refused = _("上传的文件已不存在，请重新上传")
     planned = list(plan.items) if plan is not None else []
     context = {
         "batch": batch,
@@ -512,13 +512,13 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
             file_name=batch.original_name,
         )
     except (ImportRefused, FileNotFoundError) as exc:
-        message = getattr(exc, "message", "") or _("上传的文件已不存在,请重新上传")
+        message = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传")
         return _preview(request, batch, status=422, error=message)
     if not plan.ok:
         import_services.mark_import_batch(
             batch, status="failed", summary=_plan_summary(plan), actor=user
         )
-        return _preview(request, batch, status=422, error=_("台账有错误,未导入任何内容"))
+        return _preview(request, batch, status=422, error=_("台账有错误，未导入任何内容"))
     try:
         import_services.check_year_confirmed(plan, confirmed=bool(request.POST.get("confirm_year")))
         result = apply_import(plan, actor=user)
@@ -536,7 +536,7 @@ def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
     import_services.mark_import_batch(batch, status="applied", summary=summary, actor=user)
     messages.success(
         request,
-        _("导入完成:新增 %(created)s 项,更新 %(updated)s 项,未变 %(unchanged)s 项")
+        _("导入完成：新增 %(created)s 项，更新 %(updated)s 项，未变 %(unchanged)s 项")
         % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
     )
     return redirect(_list_url(result.programme))

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shishi.core.models import TimeStamped
 
-division_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码为6位数字(GB/T 2260)"))
+division_code_validator = RegexValidator(r"^\d{6}$", _("行政区划代码为6位数字（GB/T 2260）"))
 
 
 class User(AbstractUser):
@@ -102,7 +102,7 @@ class Person(TimeStamped):
 
 class Role(models.TextChoices):
     CITY_OFFICE = "city_office", _("市级专班")
-    PROGRAMME_OFFICE = "programme_office", _("区专班(领导小组办公室)")
+    PROGRAMME_OFFICE = "programme_office", _("区专班（领导小组办公室）")
     UNIT_EDITOR = "unit_editor", _("单位填报员")
     UNIT_VIEWER = "unit_viewer", _("单位查看")
     SPONSOR_LEADER = "sponsor_leader", _("包保领导")

@@ -123,7 +123,7 @@ def grant_role(
 ) -> Membership:
     """Give a user a role in a jurisdiction (and unit, for unit roles). Idempotent."""
     if role not in Role.values:
-        raise ValidationFailed(f"未知角色: {role}")
+        raise ValidationFailed(f"未知角色：{role}")
     if role in (Role.UNIT_EDITOR, Role.UNIT_VIEWER) and unit is None:
         raise ValidationFailed("单位角色必须指定单位")
     if unit is not None and unit.jurisdiction_id != jurisdiction.pk:

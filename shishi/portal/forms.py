@@ -103,7 +103,7 @@ def parse_public_flag(data: QueryDict) -> bool:
     """The wanted state of a publication toggle: ``public=1`` or ``public=0``."""
     value = (data.get("public") or "").strip()
     if value not in ("0", "1"):
-        raise ValidationFailed("请求无效:缺少公开状态,请刷新页面后重试")
+        raise ValidationFailed("请求无效：缺少公开状态，请刷新页面后重试")
     return value == "1"
 
 
@@ -130,8 +130,8 @@ def parse_bulk(data: QueryDict) -> BulkRequest:
     """The bulk form: ticked ``items``, the ``action`` (publish/unpublish), the versions."""
     action = data.get("action")
     if action not in ("publish", "unpublish"):
-        raise ValidationFailed("请求无效:请选择“公开”或“取消公开”")
-    ids = _ids(data, "items", "请求无效:所选事项有误,请刷新页面后重试")
+        raise ValidationFailed("请求无效：请选择“公开”或“取消公开”")
+    ids = _ids(data, "items", "请求无效：所选事项有误，请刷新页面后重试")
     if not ids:
         raise ValidationFailed("请先勾选事项")
     return BulkRequest(item_ids=ids, public=action == "publish", versions=parse_versions(data, ids))
@@ -139,4 +139,4 @@ def parse_bulk(data: QueryDict) -> BulkRequest:
 
 def parse_attachment_ids(data: QueryDict) -> list[int]:
     """Photos ticked to be published with an update (``photos``)."""
-    return _ids(data, "photos", "请求无效:所选照片有误,请刷新页面后重试")
+    return _ids(data, "photos", "请求无效：所选照片有误，请刷新页面后重试")

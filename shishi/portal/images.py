@@ -51,10 +51,10 @@ _PNG_END = b"\x00\x00\x00\x00IEND\xaeB`\x82"  # the IEND chunk: length 0, type, 
 _JPEG_END = b"\xff\xd9"  # EOI
 
 MISSING = "照片文件已不存在"
-TOO_BIG = f"照片文件过大(超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB)"
-NOT_AN_IMAGE = "文件不是可识别的 JPEG、PNG 或 WebP 照片(或文件已损坏、不完整)"
-EXTRA_DATA = "照片文件末尾附带了图片以外的数据,不能公开;请另存为普通照片后重新上传"
-TOO_LARGE = f"照片尺寸过大(超过 {MAX_PIXELS // 1_000_000} 百万像素),请缩小后重新上传"
+TOO_BIG = f"照片文件过大（超过 {MAX_PHOTO_BYTES // 1024 // 1024} MB）"
+NOT_AN_IMAGE = "文件不是可识别的 JPEG、PNG 或 WebP 照片（或文件已损坏、不完整）"
+EXTRA_DATA = "照片文件末尾附带了图片以外的数据，不能公开；请另存为普通照片后重新上传"
+TOO_LARGE = f"照片尺寸过大（超过 {MAX_PIXELS // 1_000_000} 百万像素），请缩小后重新上传"
 
 
 def configure_pillow() -> None:

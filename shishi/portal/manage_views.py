@@ -130,7 +130,7 @@ def manage_bulk(request: HttpRequest, programme_id: int) -> HttpResponse:
         )
     count = len(changed)
     if not changed:
-        messages.info(request, _("所选事项已经是该状态,没有变化"))
+        messages.info(request, _("所选事项已经是该状态，没有变化"))
     elif bulk.public:
         messages.success(
             request, ngettext("已公开 %(n)d 项", "已公开 %(n)d 项", count) % {"n": count}
@@ -216,11 +216,11 @@ def item_public(request: HttpRequest, programme_id: int, item_id: int) -> HttpRe
         query = forms.parse_manage_query(request.POST)
         return _render_manage(request, programme, query, action_error=error, status=status)
     if not changed:
-        messages.info(request, _("该事项已经是该状态,没有变化"))
+        messages.info(request, _("该事项已经是该状态，没有变化"))
     elif public:
-        messages.success(request, _("已公开:%(name)s") % {"name": item.name})
+        messages.success(request, _("已公开：%(name)s") % {"name": item.name})
     else:
-        messages.success(request, _("已取消公开:%(name)s") % {"name": item.name})
+        messages.success(request, _("已取消公开：%(name)s") % {"name": item.name})
     if from_item_page:
         return redirect(_manage_item_url(programme, item.pk))
     return redirect(_manage_url(programme, forms.parse_manage_query(request.POST)))

@@ -50,14 +50,14 @@ FIELDS: tuple[tuple[str, str], ...] = (
     ("name", "项目名称"),
     ("category", "类别"),
     ("lead_unit", "责任单位"),
-    ("deadline", "完成时限(原文)"),
-    ("due_date", "截止日期(YYYY-MM-DD,长期坚持等为空)"),
+    ("deadline", "完成时限（原文）"),
+    ("due_date", "截止日期（YYYY-MM-DD，长期坚持等为空）"),
     ("status", "状态代码"),
     ("status_label", "状态"),
-    ("completion_rate", "完成率(0–100)"),
+    ("completion_rate", "完成率（0–100）"),
     ("latest_progress", "最新公开进展"),
     ("latest_progress_date", "最新公开进展日期"),
-    ("photos", "公开照片地址(CSV中以空格分隔)"),
+    ("photos", "公开照片地址（CSV中以空格分隔）"),
     ("url", "事项公开页面"),
 )
 FIELD_NAMES = tuple(name for name, _ in FIELDS)

@@ -10,7 +10,7 @@ from shishi.core.errors import NotFound, PermissionDenied
 from shishi.ledger import permissions as ledger_permissions
 from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
 
-MANAGE_DENIED = "只有本区专班(或市专班)可以管理公开内容"
+MANAGE_DENIED = "只有本区专班（或市专班）可以管理公开内容"
 
 
 def access_publication(user: Any, programme_id: int) -> Programme:
@@ -43,7 +43,7 @@ def access_publication_update(user: Any, programme: Programme, update_id: int) -
         .first()
     )
     if update is None:
-        raise NotFound("该条进展已不存在,请刷新页面")
+        raise NotFound("该条进展已不存在，请刷新页面")
     return update
 
 
@@ -58,5 +58,5 @@ def access_publication_attachment(
         .first()
     )
     if attachment is None:
-        raise NotFound("该照片已不存在,请刷新页面")
+        raise NotFound("该照片已不存在，请刷新页面")
     return attachment

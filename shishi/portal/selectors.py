@@ -528,5 +528,5 @@ def chosen_attachments(update: ProgressUpdate, ids: Iterable[int]) -> list[Attac
     wanted = set(ids)
     chosen = [a for a in attachments_of(update) if a.pk in wanted]
     if len(chosen) != len(wanted):
-        raise ValidationFailed("所选照片已不存在或不属于该条进展,请刷新页面")
+        raise ValidationFailed("所选照片已不存在或不属于该条进展，请刷新页面")
     return chosen

@@ -74,7 +74,7 @@ def _require_servable(attachments: Iterable[Attachment]) -> None:
         try:
             images.public_copy(attachment)  # the copy the portal will serve
         except ValidationFailed as exc:
-            raise ValidationFailed(f"“{attachment.name}”:{exc.message}") from None
+            raise ValidationFailed(f"“{attachment.name}”：{exc.message}") from None
 
 
 def set_update_public(

@@ -75,7 +75,7 @@ class BoardFilter:
             values = tuple(v for v in raw.split(",") if v)
             bad = [v for v in values if v not in allowed]
             if bad:
-                errors[key] = f"{key} 取值无效: {', '.join(bad)}"
+                errors[key] = f"{key} 取值无效：{', '.join(bad)}"
             return values
 
         def flag(key: str) -> bool:
@@ -321,7 +321,7 @@ def board_rows(programme: Programme, as_of: dt.date | None, today: dt.date) -> B
         .first()
     )
     if taken_on is None:
-        raise ValidationFailed(f"{as_of:%Y-%m-%d} 及以前没有周快照,请选择更晚的日期")
+        raise ValidationFailed(f"{as_of:%Y-%m-%d} 及以前没有周快照，请选择更晚的日期")
     return BoardRows(
         ItemSnapshot.objects.filter(programme_id=programme.pk, taken_on=taken_on),
         taken_on,

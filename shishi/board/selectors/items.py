@@ -170,10 +170,10 @@ def filter_words(user: Any, programme: Programme, f: BoardFilter) -> list[str]:
     chips: list[str] = []
     if f.unit is not None:
         name = visible_units(user).filter(pk=f.unit).values_list("name", flat=True).first()
-        chips.append(_("牵头单位:%(name)s") % {"name": name or f.unit})
+        chips.append(_("牵头单位：%(name)s") % {"name": name or f.unit})
     if f.leader is not None:
         name = visible_people(user).filter(pk=f.leader).values_list("name", flat=True).first()
-        chips.append(_("包保领导:%(name)s") % {"name": name or f.leader})
+        chips.append(_("包保领导：%(name)s") % {"name": name or f.leader})
     if f.no_category:
         chips.append(_("未分类"))
     elif f.category is not None:
@@ -183,7 +183,7 @@ def filter_words(user: Any, programme: Programme, f: BoardFilter) -> list[str]:
             .values_list("name", flat=True)
             .first()
         )
-        chips.append(_("类别:%(name)s") % {"name": name or f.category})
+        chips.append(_("类别：%(name)s") % {"name": name or f.category})
     lifecycle = dict(Lifecycle.choices)
     status = dict(ScheduleStatus.choices)
     light = dict(Light.choices)

@@ -38,7 +38,7 @@ def _latest_programme(user: Any, jurisdiction_id: int) -> Programme | None:
 
 def _programme_board(programme: Programme | None, **params: int) -> OwnBoard:
     if programme is None:
-        raise NotFound("本辖区还没有实事计划,请先导入台账")
+        raise NotFound("本辖区还没有实事计划，请先导入台账")
     return OwnBoard(programme_id=programme.pk, params=params)
 
 

@@ -54,7 +54,7 @@ def set_thresholds(
         raise PermissionDenied("只有专班可以设置预警规则")
     unknown = sorted(set(values) - set(THRESHOLD_FIELDS))
     if unknown:
-        raise ValidationFailed(f"不能设置字段: {', '.join(unknown)}")
+        raise ValidationFailed(f"不能设置字段：{', '.join(unknown)}")
     clean: dict[str, int] = {}
     errors: dict[str, str] = {}
     for name, value in values.items():
@@ -71,7 +71,7 @@ def set_thresholds(
         version = row.version if row else 0
         if expected_version is not None and expected_version != version:
             raise StaleEdit(
-                f"预警规则已被他人修改(当前版本 {version},您编辑的是版本 {expected_version}),"
+                f"预警规则已被他人修改（当前版本 {version}，您编辑的是版本 {expected_version}），"
                 "请刷新后重新填写"
             )
         base = row or WarningThresholds(programme=programme)
@@ -89,7 +89,7 @@ def set_thresholds(
                 version=version + 1, updated_at=timezone.now(), **after
             )
             if updated != 1:
-                raise StaleEdit("预警规则已被他人修改,请刷新后重新填写")
+                raise StaleEdit("预警规则已被他人修改，请刷新后重新填写")
             row.refresh_from_db()
         changes = audit.diff(before, after)
         audit.record(

@@ -72,7 +72,7 @@ def test_programme_board_shows_totals_rankings_gantt_and_alerts(world: World) ->
     assert [(r.name, r.items.value) for r in board.by_category] == [("城建城管执法类", 2)]
     # Red first, with its reason in words.
     assert [a.number for a in board.alerts] == ["1-2"]
-    assert board.alerts[0].reason.startswith("完成率0%,序时进度46.7%")
+    assert board.alerts[0].reason.startswith("完成率0%，序时进度46.7%")
     assert board.alerts_total == 1
     gantt = board.gantt
     assert [r.number for r in gantt.rows] == ["1-2", "1-1"]

@@ -76,7 +76,7 @@ def test_office_exports_overdue_then_lagging_items(world: World, this_year: Prog
     assert rows[0][0] == f"{this_year.name}逾期和滞后事项"
     assert "逾期未完成1项" in str(rows[1][0]) and "进度滞后1项" in str(rows[1][0])
     assert list(rows[3][:5]) == ["序号", "项目名称", "责任单位", "包保领导", "完成时限"]
-    assert rows[3][6] == "序时进度(%)" and rows[3][7] == "滞后原因"
+    assert rows[3][6] == "序时进度（%）" and rows[3][7] == "滞后原因"
     assert rows[4][0] == "逾期未完成（1项）"
     assert rows[5][:4] == (1, "修缮红军街", "区城管局", "常务副区长")
     assert str(rows[5][4]).endswith("日")

@@ -50,9 +50,9 @@ def test_export_holds_one_sheet_per_table_with_the_boards_figures(world: World) 
     totals = dict((label, value) for label, value in _table(book["总体情况"]))
     assert totals["事项总数"] == board.totals.items.value == 2
     assert totals["红灯"] == board.totals.red.value
-    assert totals["已完成(含销号)"] == board.totals.done.value
-    assert totals["平均完成率(%)"] == pytest.approx(float(board.totals.completion_rate or 0))
-    assert book["总体情况"]["A2"].value == "数据截至:2021年6月20日(周快照)"
+    assert totals["已完成（含销号）"] == board.totals.done.value
+    assert totals["平均完成率（%）"] == pytest.approx(float(board.totals.completion_rate or 0))
+    assert book["总体情况"]["A2"].value == "数据截至：2021年6月20日（周快照）"
     lights = {row[0]: row[1] for row in _table(book["红黄绿灯"])}
     assert lights == {**{c.label: c.value for c in board.by_light}, "合计": 2}
     statuses = {row[0]: row[1] for row in _table(book["进度状态"])}

@@ -75,7 +75,7 @@ def test_board_export_gives_each_units_investment(world: World) -> None:
     assert response.status_code == 200
     sheet = openpyxl.load_workbook(io.BytesIO(response.content))["责任单位排名"]
     header = [c.value for c in sheet[4]]
-    planned, done = header.index("计划投资(万元)"), header.index("完成投资(万元)")
+    planned, done = header.index("计划投资（万元）"), header.index("完成投资（万元）")
     rows = {r[1]: r for r in sheet.iter_rows(min_row=5, values_only=True) if any(r)}
     assert rows[world.unit_a.name][planned] == 500
     assert rows[world.unit_a.name][done] == 120

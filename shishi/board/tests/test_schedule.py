@@ -213,7 +213,7 @@ def test_behind_by_more_than_30_points_is_red_with_a_readable_reason() -> None:
         assert a.planned_rate == Decimal("75.0")
         assert a.status == ScheduleStatus.SERIOUSLY_BEHIND
         assert a.light == Light.RED
-        assert a.reason.text == "完成率42%,序时进度75%,落后33个百分点"
+        assert a.reason.text == "完成率42%，序时进度75%，落后33个百分点"
 
 
 def test_behind_by_10_to_30_points_is_yellow() -> None:
@@ -261,7 +261,7 @@ def test_not_started_in_its_planned_month_is_yellow_three_months_red() -> None:
         assert assess(item, lenient, D(2021, 5, 20)).light == Light.GREEN
         june = assess(item, lenient, D(2021, 6, 2))
         assert june.light == Light.YELLOW
-        assert june.reason.text == "计划5月开工,尚未开工"
+        assert june.reason.text == "计划5月开工，尚未开工"
         assert assess(item, lenient, D(2021, 8, 1)).light == Light.RED
 
 
@@ -269,7 +269,7 @@ def test_overdue_item_is_red_and_counts_the_days() -> None:
     with translation.override("zh-hans"):
         a = assess(_facts(completion_rate=Decimal(90)), DEFAULT_THRESHOLDS, D(2022, 1, 10))
         assert (a.status, a.light) == (ScheduleStatus.OVERDUE, Light.RED)
-        assert a.reason.text == "已逾期10天,完成率90%"
+        assert a.reason.text == "已逾期10天，完成率90%"
 
 
 def test_done_before_the_deadline_is_done_early_after_it_done() -> None:

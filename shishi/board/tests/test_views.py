@@ -271,7 +271,7 @@ def test_board_as_of_a_past_date_names_its_snapshot(world: World) -> None:
     response = _client(world.office).get(_url("programme", world.programme.pk, as_of="2021-06-23"))
     body = response.content.decode()
     assert response.context["board"].snapshot_on == D(2021, 6, 20)
-    assert "截至2021年6月23日(取2021年6月20日周快照)" in body
+    assert "截至2021年6月23日（取2021年6月20日周快照）" in body
     assert '<option value="2021-06-20" selected>' in body
     assert "as_of=2021-06-20" in body  # the figures keep the date
 

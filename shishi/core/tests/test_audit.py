@@ -107,4 +107,4 @@ def test_removing_an_account_leaves_its_events_and_the_chain_intact(
     client.force_login(admin)
     page = client.get(reverse("admin:core_auditevent_change", args=[event.pk]))
     assert page.status_code == 200
-    assert f"#{account_id}(账号已删除)" in page.content.decode()
+    assert f"#{account_id}（账号已删除）" in page.content.decode()

@@ -192,7 +192,7 @@ def export_ledger(programme: Programme, *, actor: Any, filters: ItemFilters | No
     layout.write_ledger(
         buffer,
         title=export_title(programme, filters),
-        filler=f"填报单位:{jurisdiction.name}“我为群众办实事”领导小组办公室",
+        filler=f"填报单位：{jurisdiction.name}“我为群众办实事”领导小组办公室",
         as_of=timezone.localdate(),
         columns=columns,
         sections=out,

@@ -46,8 +46,8 @@ DEADLINE = Column("deadline", "完成时限", 14)
 LEADERS = Column("leaders", "区级包保领导", 16, group=RESPONSIBILITY_GROUP)
 LEAD_UNIT = Column("lead_unit", "责任单位", 16, group=RESPONSIBILITY_GROUP)
 PARTNER_UNITS = Column("partner_units", "配合单位", 20, group=RESPONSIBILITY_GROUP)
-PLANNED_INVESTMENT = Column("planned_investment", "计划投资(万元)", 12, kind="money")
-DONE_INVESTMENT = Column("done_investment", "完成投资(万元)", 12, kind="money")
+PLANNED_INVESTMENT = Column("planned_investment", "计划投资（万元）", 12, kind="money")
+DONE_INVESTMENT = Column("done_investment", "完成投资（万元）", 12, kind="money")
 PROGRESS = Column("progress", "进展情况", 30)
 RATE = Column("rate", "完成率", 9, kind="rate")
 REMARKS = Column("remarks", "备注", 14)
@@ -104,7 +104,7 @@ def chinese_numeral(n: int) -> str:
 
 
 def section_title(position: int, name: str, count: int) -> str:
-    return f"{chinese_numeral(position)}、{name}({count}项)"
+    return f"{chinese_numeral(position)}、{name}（{count}项）"
 
 
 def date_zh(day: dt.date) -> str:
@@ -249,7 +249,7 @@ def write_ledger(
     ws.set_row(0, 30)
     split = max(1, (last + 1) // 2)
     _merge(ws, 1, 0, 1, split - 1, filler, fmts.subtitle_left)
-    _merge(ws, 1, split, 1, max(split, last), f"截至时间:{date_zh(as_of)}", fmts.subtitle_right)
+    _merge(ws, 1, split, 1, max(split, last), f"截至时间：{date_zh(as_of)}", fmts.subtitle_right)
     _write_header(ws, columns, fmts)
     for index, column in enumerate(columns):
         ws.set_column(index, index, column.width)
@@ -272,8 +272,8 @@ def write_ledger(
                 ws.set_row(row, min(409, 14 * lines))
             row += 1
     row += 1
-    ws.write_string(row, 0, "填表人:", fmts.subtitle_left)
-    ws.write_string(row, min(4, last), "联系电话:", fmts.subtitle_left)
+    ws.write_string(row, 0, "填表人：", fmts.subtitle_left)
+    ws.write_string(row, min(4, last), "联系电话：", fmts.subtitle_left)
 
     ws.freeze_panes(FIRST_HEADER_ROW + HEADER_ROWS, 0)
     ws.repeat_rows(FIRST_HEADER_ROW, FIRST_HEADER_ROW + HEADER_ROWS - 1)
@@ -289,8 +289,8 @@ def write_ledger(
 
 
 NOTES = (
-    "1. 完成时限填写具体日期(如2021年12月底前、6月30日前、2021.10.31)或“长期坚持”。",
-    "2. 完成率按百分比填写(如70%),已完成的可填“已完成”。",
+    "1. 完成时限填写具体日期（如2021年12月底前、6月30日前、2021.10.31）或“长期坚持”。",
+    "2. 完成率按百分比填写（如70%），已完成的可填“已完成”。",
     "3. 多个包保领导或配合单位之间用顿号“、”分隔。",
-    "4. 类别行(如“一、城建城管执法类(28项)”)下的序号按类别从1开始编排,请勿改动序号。",
+    "4. 类别行（如“一、城建城管执法类（28项）”）下的序号按类别从1开始编排，请勿改动序号。",
 )

@@ -64,8 +64,8 @@ class RowError:
         if self.row <= 0:
             return self.message
         if not self.column:
-            return f"第{self.row}行: {self.message}"
-        return f"第{self.row}行, 「{self.column}」列: {self.message}"
+            return f"第{self.row}行：{self.message}"
+        return f"第{self.row}行，「{self.column}」列：{self.message}"
 
     def as_line(self) -> str:
         """The console form: ``row R, column C: reason``."""
@@ -202,7 +202,7 @@ class ImportResult:
 
 def _show(value: Any) -> str:
     if value is None or value == "" or value == []:
-        return "(空)"
+        return "（空）"
     if isinstance(value, list):
         return "、".join(map(str, value))
     if isinstance(value, Decimal):
@@ -213,7 +213,7 @@ def _show(value: Any) -> str:
 def refuse_unless_office(actor: Any, jurisdiction: Jurisdiction) -> None:
     if actor is not None and not scope_for(actor).is_office_for(jurisdiction.pk):
         raise ImportRefused(
-            f"只有{jurisdiction.name}的专班(领导小组办公室)可以导入台账", status=403
+            f"只有{jurisdiction.name}的专班（领导小组办公室）可以导入台账", status=403
         )
 
 

@@ -50,7 +50,7 @@ class _Errors:
     def final(self) -> list[RowError]:
         more = self.count - len(self.listed)
         if more > 0:
-            note = f"另有{more}处错误未列出(共{self.count}处),请先修正以上错误后再上传"
+            note = f"另有{more}处错误未列出（共{self.count}处），请先修正以上错误后再上传"
             return [*self.listed, RowError(0, "", note)]
         return self.listed
 
@@ -66,8 +66,8 @@ def _pick_sheet(sheets: Sequence[Sheet]) -> tuple[Sheet, Header]:
     if best is None:
         names = "、".join(f"“{s.name}”" for s in sheets)
         raise ImportRefused(
-            f"在工作表{names}中没有找到台账表头:表头应在前{reading.HEADER_SCAN_ROWS}行内,"
-            "并包含“项目名称”和另外至少两列(如“序号”“责任单位”“完成时限”)"
+            f"在工作表{names}中没有找到台账表头：表头应在前{reading.HEADER_SCAN_ROWS}行内，"
+            "并包含“项目名称”和另外至少两列（如“序号”“责任单位”“完成时限”）"
         )
     return best
 
@@ -222,7 +222,7 @@ class _Planner:
         if not name:
             return name, "项目名称为空"
         if len(name) > LENGTH_LIMITS["name"]:
-            return name, f"项目名称过长({len(name)}字,最多300字)"
+            return name, f"项目名称过长（{len(name)}字，最多300字）"
         return name, None
 
     def _seq(self, value: Any) -> tuple[str, int | None]:
@@ -242,7 +242,7 @@ class _Planner:
         except ValueError as exc:
             return None, str(exc)
         if len(deadline.text) > LENGTH_LIMITS["deadline"]:
-            return deadline, "完成时限过长(最多100字)"
+            return deadline, "完成时限过长（最多100字）"
         return deadline, None
 
     def _units(self, value: Any) -> tuple[list[str], bool]:
@@ -259,7 +259,7 @@ class _Planner:
         leaders = split_names(value, self.known_people)
         self.known_people.update(leaders)
         problems = [
-            f"领导姓名或职务过长(最多100字):“{leader[:20]}…”"
+            f"领导姓名或职务过长（最多100字）：“{leader[:20]}…”"
             for leader in leaders
             if len(leader) > 100
         ]
@@ -276,7 +276,7 @@ class _Planner:
             try:
                 amount = parse_money(value, default_unit=unit)
             except ValueError as exc:
-                return None, f"{exc}:应为数字(单位{unit})"
+                return None, f"{exc}：应为数字（单位{unit}）"
             if amount is not None and amount < 0:
                 return None, "金额不能为负数"
             return amount, None
@@ -346,7 +346,7 @@ class _Planner:
             while sections and sections[-1][0] == i:
                 self._category(sections.pop()[1])
             if broken and i in broken:
-                err(cells[0][0], "", "无法解析此行,请检查单元格内容")
+                err(cells[0][0], "", "无法解析此行，请检查单元格内容")
                 continue
             (rownum, order, current), (name, name_problem), (seq_text, int_seq) = cells[:3]
             (number_text, category_cell, content, measures, remarks, progress) = cells[3:9]
@@ -364,7 +364,7 @@ class _Planner:
                 elif last_column_category:
                     category = last_column_category  # a category cell merged down its items
                 if len(category) > LENGTH_LIMITS["category"]:
-                    err(rownum, words["category"], "类别名称过长(最多100字)")
+                    err(rownum, words["category"], "类别名称过长（最多100字）")
                     category = category[: LENGTH_LIMITS["category"]]
                 last_column_category = category
             if deadline_problem is not None:
@@ -380,7 +380,7 @@ class _Planner:
                     if len(lead_units) > 1:
                         partner_units = lead_units[1:]
                         note = (
-                            f"责任单位有{len(lead_units)}个,以“{lead_unit}”为责任单位,"
+                            f"责任单位有{len(lead_units)}个，以“{lead_unit}”为责任单位，"
                             "其余作为配合单位"
                         )
                         warn(RowError(rownum, words["lead_unit"], note))
@@ -395,7 +395,7 @@ class _Planner:
                 for unit in (lead_unit, *partner_units):
                     if len(unit) > 200:
                         key = "lead_unit" if unit == lead_unit else "partner_units"
-                        err(rownum, words[key], f"单位名称过长(最多200字):“{unit[:20]}…”")
+                        err(rownum, words[key], f"单位名称过长（最多200字）：“{unit[:20]}…”")
             for problem in leader_problems:
                 err(rownum, words["leaders"], problem)
             if rate_problem is not None:
@@ -405,7 +405,7 @@ class _Planner:
             if done_problem is not None:
                 err(rownum, words["done_investment"], done_problem)
             for segment in unparsed:
-                note = f"“{segment}”没有数量,未作为量化目标导入(应如“改造老旧小区20个”)"
+                note = f"“{segment}”没有数量，未作为量化目标导入（应如“改造老旧小区20个”）"
                 warn(RowError(rownum, words["target"], note))
 
             item = PlannedItem(
@@ -456,10 +456,10 @@ class _Planner:
             if not number:
                 self.errors.add(item.row, column, "序号为空")
             elif len(number) > LENGTH_LIMITS["number"]:
-                self.errors.add(item.row, column, "编号过长(最多32个字符)")
+                self.errors.add(item.row, column, "编号过长（最多32个字符）")
             elif number in first_row:
                 where = f"在类别“{item.category}”中" if "-" in derived else ""
-                message = f"序号{where}与第{first_row[number]}行重复(编号{number})"
+                message = f"序号{where}与第{first_row[number]}行重复（编号{number}）"
                 self.errors.add(item.row, column, message)
             else:
                 first_row[number] = item.row
@@ -471,7 +471,7 @@ class _Planner:
         for name, (declared, rownum) in self.declared.items():
             actual = counts.get(name, 0)
             if actual != declared:
-                note = f"类别“{name}”标注{declared}项,表中实有{actual}项"
+                note = f"类别“{name}”标注{declared}项，表中实有{actual}项"
                 self.warnings.append(RowError(rownum, "", note))
 
 
@@ -490,7 +490,9 @@ def make_plan(
         raise
     except Exception:  # calamine on a damaged file, or a bug: never a traceback to the user
         logger.exception("unreadable ledger workbook")
-        raise ImportRefused("无法读取该文件:文件已损坏或格式不受支持(请上传.xlsx或.xls)") from None
+        raise ImportRefused(
+            "无法读取该文件：文件已损坏或格式不受支持（请上传.xlsx或.xls）"
+        ) from None
     _fill_vertical_merges(rows, merges, header.first_data_row)
 
     present = set(header.fields)
@@ -505,7 +507,7 @@ def make_plan(
     items = [r.item for r in planner.rows]
     planner.check_declared_counts(items)
     if not items and not planner.errors.count:
-        planner.errors.add(header_rownum, "", "表头下面没有实事行(是否选错了文件或工作表?)")
+        planner.errors.add(header_rownum, "", "表头下面没有实事行（是否选错了文件或工作表？）")
     if planner.categories and "category" not in present:
         present.add("__separators__")
 
@@ -528,7 +530,7 @@ def make_plan(
                 new_leaders[leader] = None
     known_categories = set(existing.categories.values())
     for word in header.ignored:
-        planner.warnings.append(RowError(header_rownum, word, "未识别的列,已忽略"))
+        planner.warnings.append(RowError(header_rownum, word, "未识别的列，已忽略"))
     return ImportPlan(
         jurisdiction=jurisdiction,
         year=year,

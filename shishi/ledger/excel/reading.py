@@ -119,14 +119,14 @@ def read_source(source: Source) -> bytes:
         path = Path(source)
         try:
             if path.stat().st_size > MAX_FILE_BYTES:
-                raise UnreadableWorkbook("文件过大(超过100MB),请拆分后再导入")
+                raise UnreadableWorkbook("文件过大（超过100MB），请拆分后再导入")
             return path.read_bytes()
         except FileNotFoundError:
             raise UnreadableWorkbook(f"找不到文件“{path.name}”") from None
         except IsADirectoryError:
-            raise UnreadableWorkbook(f"“{path.name}”是目录,不是文件") from None
+            raise UnreadableWorkbook(f"“{path.name}”是目录，不是文件") from None
         except OSError as exc:
-            raise UnreadableWorkbook(f"无法读取文件“{path.name}”:{exc.strerror}") from None
+            raise UnreadableWorkbook(f"无法读取文件“{path.name}”：{exc.strerror}") from None
     if hasattr(source, "read"):
         if hasattr(source, "seek"):
             with contextlib.suppress(OSError, ValueError):
@@ -135,7 +135,7 @@ def read_source(source: Source) -> bytes:
         if isinstance(data, str):
             raise UnreadableWorkbook("请以二进制方式打开Excel文件")
         if len(data) > MAX_FILE_BYTES:
-            raise UnreadableWorkbook("文件过大(超过100MB),请拆分后再导入")
+            raise UnreadableWorkbook("文件过大（超过100MB），请拆分后再导入")
         return bytes(data)
     raise UnreadableWorkbook("无法读取上传的文件")
 
@@ -152,12 +152,12 @@ def _sniff(data: bytes) -> None:
         or b"<table" in head
     ):
         raise UnreadableWorkbook(
-            "该文件实际是网页(HTML/XML)格式,只是扩展名为Excel;请用Excel打开后“另存为”.xlsx再导入"
+            "该文件实际是网页（HTML/XML）格式，只是扩展名为Excel；请用Excel打开后“另存为”.xlsx再导入"
         )
     if head.startswith(b"%pdf"):
-        raise UnreadableWorkbook("该文件是PDF,不是Excel表格;请上传.xlsx或.xls文件")
+        raise UnreadableWorkbook("该文件是PDF，不是Excel表格；请上传.xlsx或.xls文件")
     raise UnreadableWorkbook(
-        "该文件不是Excel工作簿(可能是CSV或文本文件改了扩展名);请用Excel“另存为”.xlsx后再导入"
+        "该文件不是Excel工作簿（可能是CSV或文本文件改了扩展名）；请用Excel“另存为”.xlsx后再导入"
     )
 
 
@@ -187,9 +187,9 @@ def _check_extent(data: bytes) -> None:
         return  # calamine reports a damaged file
     names = {info.filename for info in infos}
     if "xl/workbook.xml" not in names:
-        raise UnreadableWorkbook("只支持.xlsx和.xls格式的Excel文件;请用Excel“另存为”.xlsx后再导入")
+        raise UnreadableWorkbook("只支持.xlsx和.xls格式的Excel文件；请用Excel“另存为”.xlsx后再导入")
     if sum(info.file_size for info in infos) > MAX_UNZIPPED_BYTES:
-        raise UnreadableWorkbook("文件解压后过大,请删去无关的工作表和内容后再导入")
+        raise UnreadableWorkbook("文件解压后过大，请删去无关的工作表和内容后再导入")
     for info in infos:
         name = info.filename
         if not (name.startswith("xl/worksheets/") and name.endswith(".xml")):
@@ -197,7 +197,7 @@ def _check_extent(data: bytes) -> None:
         try:
             xml = book.read(info)
         except (zipfile.BadZipFile, ValueError, OSError, EOFError, RuntimeError):
-            raise UnreadableWorkbook("文件已损坏,无法读取其中的工作表") from None
+            raise UnreadableWorkbook("文件已损坏，无法读取其中的工作表") from None
         if not _FAR_CELL.search(xml):
             continue
         rows = cols = 0
@@ -205,7 +205,7 @@ def _check_extent(data: bytes) -> None:
             rows, cols = max(rows, int(row)), max(cols, _column_number(col))
         if rows * cols > MAX_SHEET_CELLS:
             raise UnreadableWorkbook(
-                f"工作表内容的范围过大(到第{rows}行、第{column_letter(cols - 1)}列):"
+                f"工作表内容的范围过大（到第{rows}行、第{column_letter(cols - 1)}列）："
                 "请删去表格以外的单元格后再导入"
             )
 
@@ -236,13 +236,13 @@ def load_sheets(source: Source) -> list[Sheet]:
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
-        raise UnreadableWorkbook("文件设置了打开密码,请取消密码后再导入") from None
+        raise UnreadableWorkbook("文件设置了打开密码，请取消密码后再导入") from None
     except Exception:  # calamine raises several types for damaged files
         if data.startswith(b"\xd0\xcf\x11\xe0"):
             raise UnreadableWorkbook(
-                "无法读取该文件:可能已加密(设置了密码)或已损坏;请用Excel另存为.xlsx后再导入"
+                "无法读取该文件：可能已加密（设置了密码）或已损坏；请用Excel另存为.xlsx后再导入"
             ) from None
-        raise UnreadableWorkbook("文件已损坏或不是有效的Excel工作簿(.xlsx/.xls)") from None
+        raise UnreadableWorkbook("文件已损坏或不是有效的Excel工作簿（.xlsx/.xls）") from None
     sheets = []
     for name in book.sheet_names:
         try:

@@ -87,7 +87,7 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         max_digits=16,
                         null=True,
-                        verbose_name="计划投资(元)",
+                        verbose_name="计划投资（元）",
                     ),
                 ),
                 (
@@ -97,7 +97,7 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         max_digits=16,
                         null=True,
-                        verbose_name="完成投资(元)",
+                        verbose_name="完成投资（元）",
                     ),
                 ),
                 (
@@ -318,7 +318,7 @@ class Migration(migrations.Migration):
                         decimal_places=2,
                         max_digits=16,
                         null=True,
-                        verbose_name="累计完成投资(元)",
+                        verbose_name="累计完成投资（元）",
                     ),
                 ),
                 ("is_note", models.BooleanField(default=False, verbose_name="配合单位备注")),

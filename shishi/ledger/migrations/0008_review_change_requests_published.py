@@ -191,7 +191,7 @@ class Migration(migrations.Migration):
             model_name="programme",
             name="evidence_step",
             field=models.PositiveSmallIntegerField(
-                blank=True, default=50, null=True, verbose_name="需附佐证的单次提升(百分点)"
+                blank=True, default=50, null=True, verbose_name="需附佐证的单次提升（百分点）"
             ),
         ),
         migrations.AddField(

@@ -363,7 +363,7 @@ def update_item(
             _check_due_date_matches(changes["deadline_text"], due_date, item.programme.year)
     unknown = set(changes) - set(EDITABLE_FIELDS)
     if unknown:
-        raise ValidationFailed(f"不能修改字段: {', '.join(sorted(unknown))}")
+        raise ValidationFailed(f"不能修改字段：{', '.join(sorted(unknown))}")
     check_version(item, expected_version)
     if (
         "lead_unit_id" in changes
@@ -453,7 +453,9 @@ def close_out_item(
     if item.lifecycle == Lifecycle.CLOSED_OUT:
         raise ValidationFailed("事项已销号")
     if item.lifecycle != Lifecycle.DONE:
-        raise ValidationFailed(f"只有已完成的事项可以销号(当前完成率 {item.completion_rate:.0f}%)")
+        raise ValidationFailed(
+            f"只有已完成的事项可以销号（当前完成率 {item.completion_rate:.0f}%）"
+        )
     check_version(item, expected_version)
     with transaction.atomic():
         before = item.lifecycle

@@ -55,7 +55,7 @@ def _validate_attachment(f: UploadedFile) -> None:
         raise ValidationFailed(f"附件“{f.name}”超过10MB")
     if not ctype.startswith(ALLOWED_ATTACHMENT_TYPES):
         raise ValidationFailed(
-            f"附件“{f.name}”类型不支持({ctype or '未知'}):请上传图片、PDF或Office文件"
+            f"附件“{f.name}”类型不支持（{ctype or '未知'}）：请上传图片、PDF或Office文件"
         )
 
 

@@ -34,9 +34,9 @@ from shishi.orgs.permissions import scope_for
 # ``item.photo_publish`` / ``item.photo_unpublish`` with the attachment's id and name.
 
 PUBLIC_PHOTO_TYPES = ("image/jpeg", "image/png", "image/webp")
-NOT_PUBLISHER = "只有本区专班(或市专班)可以决定公开内容"
-NOTE_NOT_PUBLIC = "配合单位备注仅供内部参考,不能公开"
-NOT_A_PHOTO = "只有照片(JPEG、PNG、WebP格式)可以公开"
+NOT_PUBLISHER = "只有本区专班（或市专班）可以决定公开内容"
+NOTE_NOT_PUBLIC = "配合单位备注仅供内部参考，不能公开"
+NOT_A_PHOTO = "只有照片（JPEG、PNG、WebP格式）可以公开"
 
 
 def _require_publisher(actor: Any, jurisdiction_id: int) -> None:
@@ -47,7 +47,7 @@ def _require_publisher(actor: Any, jurisdiction_id: int) -> None:
 
 def _stale_message(numbers: Iterable[str]) -> str:
     listed = "、".join(numbers)
-    return f"事项 {listed} 在您打开页面后已被修改,请刷新页面核对内容后再公开"
+    return f"事项 {listed} 在您打开页面后已被修改，请刷新页面核对内容后再公开"
 
 
 # --- the published state ------------------------------------------------------------------
@@ -198,7 +198,7 @@ def set_item_publication(
             .first()
         )
         if row is None:
-            raise NotFound("事项已不存在,请刷新页面")
+            raise NotFound("事项已不存在，请刷新页面")
         was_public, version = row
         if public and expected_version is not None and expected_version != version:
             raise StaleEdit(_stale_message([item.number]))
@@ -251,7 +251,7 @@ def set_items_publication(
         )
         missing = wanted - {row[0] for row in rows}
         if missing:
-            raise NotFound(f"有 {len(missing)} 个所选事项已不存在或不属于本计划,请刷新页面")
+            raise NotFound(f"有 {len(missing)} 个所选事项已不存在或不属于本计划，请刷新页面")
         if public and expected_versions:
             stale = [
                 number
@@ -327,7 +327,7 @@ def _publish_photos(
         if attachment.update_id != update.pk:
             raise ValidationFailed("所选照片不属于该条进展")
         if public and attachment.content_type not in PUBLIC_PHOTO_TYPES:
-            raise ValidationFailed(f"“{attachment.name}”:{NOT_A_PHOTO}")
+            raise ValidationFailed(f"“{attachment.name}”：{NOT_A_PHOTO}")
         if attachment.is_public == public:
             continue
         Attachment.objects.filter(pk=attachment.pk).update(is_public=public)
@@ -366,7 +366,7 @@ def set_update_publication(
         raise ValidationFailed(NOTE_NOT_PUBLIC)
     chosen = list(attachments)
     with transaction.atomic():
-        was_public = _locked_flag(ProgressUpdate.objects, update.pk, "该条进展已不存在,请刷新页面")
+        was_public = _locked_flag(ProgressUpdate.objects, update.pk, "该条进展已不存在，请刷新页面")
         update.is_public = public
         changed = was_public != public
         if changed:
@@ -400,7 +400,7 @@ def set_attachment_publication(attachment: Attachment, *, actor: Any, public: bo
         raise ValidationFailed(NOTE_NOT_PUBLIC)
     with transaction.atomic():
         attachment.is_public = _locked_flag(
-            Attachment.objects, attachment.pk, "该照片已不存在,请刷新页面"
+            Attachment.objects, attachment.pk, "该照片已不存在，请刷新页面"
         )
         changed = _publish_photos(update, [attachment], public, actor=actor)
         if changed:

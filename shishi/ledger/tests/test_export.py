@@ -60,7 +60,7 @@ def test_export_is_in_the_office_layout(world: World) -> None:
     ws = book["实事清单"]
     merged = {str(r) for r in ws.merged_cells.ranges}
     assert ws["A1"].value == world.programme.name
-    assert ws["G2"].value == f"截至时间:{_zh(timezone.localdate())}"
+    assert ws["G2"].value == f"截至时间：{_zh(timezone.localdate())}"
     assert {"A3:A4", "B3:B4", "E3:E4", "G3:I3", "A5:L5"} <= merged  # with a 工作目标 column
     headers = [ws.cell(3, c).value for c in range(1, 13)]
     assert headers == [
@@ -68,7 +68,7 @@ def test_export_is_in_the_office_layout(world: World) -> None:
         None, "进展情况", "完成率", "备注",
     ]  # fmt: skip
     assert [ws.cell(4, c).value for c in (7, 8, 9)] == ["区级包保领导", "责任单位", "配合单位"]
-    assert ws["A5"].value == "一、城建城管执法类(2项)"
+    assert ws["A5"].value == "一、城建城管执法类（2项）"
     assert (ws["A6"].value, ws["B6"].value, ws["A7"].value) == (1, "抢修一曼街塌陷及翻浆路段", 2)
     assert ws["E6"].value == "修复路段20处"
     assert ws["G6"].value == "常务副区长"

@@ -225,7 +225,7 @@ def test_bad_rows_write_nothing_and_every_bad_cell_is_named(world: World, tmp_pa
         (12, "完成率"),
     ]
     messages = [str(e) for e in plan.errors]
-    assert messages[0] == "第7行, 「项目名称」列: 项目名称为空"
+    assert messages[0] == "第7行，「项目名称」列：项目名称为空"
     assert "尽快" in messages[2]
     assert "超过100%" in messages[3]
     assert "2月没有30日" in messages[4]

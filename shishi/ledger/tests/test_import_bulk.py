@@ -277,8 +277,8 @@ def test_a_cell_that_breaks_its_parser_is_reported_on_its_rows_only(
     rows = [item(1, "修路", rate="坏"), item(2, "修桥", rate="50%"), item(3, "助餐", rate="坏")]
     plan = _plan(world, write_office(tmp_path / "b.xlsx", [("城建类", rows)]))
     assert [(e.row, e.message) for e in plan.errors] == [
-        (6, "无法解析此行,请检查单元格内容"),
-        (8, "无法解析此行,请检查单元格内容"),
+        (6, "无法解析此行，请检查单元格内容"),
+        (8, "无法解析此行，请检查单元格内容"),
     ]
     assert [(p.number, p.completion_rate) for p in plan.items] == [("1-2", Decimal("50.00"))]
     with pytest.raises(ImportRefused):

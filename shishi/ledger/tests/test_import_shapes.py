@@ -206,7 +206,7 @@ def test_template_rows_notes_and_signatures_are_skipped(world: World, tmp_path: 
     plan = _plan(world, path)
     assert plan.ok, [str(e) for e in plan.errors]
     assert [p.name for p in plan.items] == ["修路"]
-    assert [w.message for w in plan.warnings] == ["类别“城建类”标注3项,表中实有1项"]
+    assert [w.message for w in plan.warnings] == ["类别“城建类”标注3项，表中实有1项"]
 
 
 def test_a_quoted_formula_like_text_reads_as_the_text(world: World, tmp_path: Path) -> None:
@@ -227,14 +227,14 @@ def test_several_lead_units_keep_the_first_as_lead(world: World, tmp_path: Path)
 def test_a_missing_lead_unit_column_is_one_error(world: World, tmp_path: Path) -> None:
     rows = [["序号", "项目名称", "完成时限"], [1, "修路", "年底前"], [2, "修桥", "年底前"]]
     plan = _plan(world, write_workbook(tmp_path / "nolead.xlsx", SheetSpec("S", rows)))
-    assert [str(e) for e in plan.errors] == ["第1行, 「责任单位」列: 表头中没有“责任单位”列"]
+    assert [str(e) for e in plan.errors] == ["第1行，「责任单位」列：表头中没有“责任单位”列"]
 
 
 def test_a_header_without_items_is_an_error(world: World, tmp_path: Path) -> None:
     sheet = office_sheet([("城建类", [])])
     plan = _plan(world, write_workbook(tmp_path / "empty.xlsx", sheet))
     assert [(e.row, e.message) for e in plan.errors] == [
-        (3, "表头下面没有实事行(是否选错了文件或工作表?)")
+        (3, "表头下面没有实事行（是否选错了文件或工作表？）")
     ]
 
 

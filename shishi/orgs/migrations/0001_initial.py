@@ -163,7 +163,7 @@ class Migration(migrations.Migration):
                         unique=True,
                         validators=[
                             django.core.validators.RegexValidator(
-                                "^\\d{6}$", "行政区划代码为6位数字(GB/T 2260)"
+                                "^\\d{6}$", "行政区划代码为6位数字（GB/T 2260）"
                             )
                         ],
                         verbose_name="行政区划代码",
@@ -264,7 +264,7 @@ class Migration(migrations.Migration):
                     models.CharField(
                         choices=[
                             ("city_office", "市级专班"),
-                            ("programme_office", "区专班(领导小组办公室)"),
+                            ("programme_office", "区专班（领导小组办公室）"),
                             ("unit_editor", "单位填报员"),
                             ("unit_viewer", "单位查看"),
                             ("sponsor_leader", "包保领导"),

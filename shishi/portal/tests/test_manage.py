@@ -253,7 +253,7 @@ def test_note_cannot_be_published_from_the_page(published: Published) -> None:
     p = published
     client = client_for(p.world.office)
     page = client.get(reverse("portal:manage_item", args=[p.world.programme.pk, p.item.pk]))
-    assert "配合单位备注仅供内部参考,不能公开" in page.content.decode()
+    assert "配合单位备注仅供内部参考，不能公开" in page.content.decode()
     assert (
         reverse("portal:update_public", args=[p.world.programme.pk, p.note.pk])
         not in page.content.decode()

@@ -59,7 +59,7 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"{programme.jurisdiction.name} {programme.year}: {programme.items.count()} 项"
             )
-        self.stdout.write(f"待审核的单位进展: {len(pending)} 条")
+        self.stdout.write(f"待审核的单位进展：{len(pending)} 条")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login, _user in logins:

@@ -38,6 +38,6 @@ class Command(BaseCommand):
         try:
             output.write_bytes(data)
         except OSError as exc:
-            raise CommandError(f"无法写入“{output}”:{exc.strerror}") from None
+            raise CommandError(f"无法写入“{output}”：{exc.strerror}") from None
         count = programme.items.count()
         self.stdout.write(f"已导出 {programme.name}:{count} 项 → {output}")

@@ -16,7 +16,7 @@ from shishi.orgs.models import Jurisdiction, User
 def find_jurisdiction(code: str) -> Jurisdiction:
     jurisdiction = Jurisdiction.objects.filter(code=code.strip()).first()
     if jurisdiction is None:
-        raise CommandError(f"没有行政区划代码为“{code}”的辖区(应为6位数字,如230103)")
+        raise CommandError(f"没有行政区划代码为“{code}”的辖区（应为6位数字，如230103）")
     return jurisdiction
 
 
@@ -72,18 +72,19 @@ class Command(BaseCommand):
             for error in plan.errors:
                 self.stderr.write(error.as_line())
             raise CommandError(
-                f"{path.name}: {plan.error_count}处错误,未导入任何数据(工作表“{plan.sheet_name}”)"
+                f"{path.name}: {plan.error_count}处错误，"
+                f"未导入任何数据（工作表“{plan.sheet_name}”）"
             )
         self._report_plan(plan, verbose=options["verbosity"] >= 2)
         if options["dry_run"]:
-            self.stdout.write("试运行(--dry-run):未写入任何数据")
+            self.stdout.write("试运行（--dry-run）：未写入任何数据")
             return
         if plan.year_mismatch and not options["accept_year_mismatch"]:
             for warning in plan.year_warnings:
                 self.stderr.write(f"年度不符 {warning.as_line()}")
             raise CommandError(
                 f"{path.name}: 表格内容与所选年度{plan.year}年不符"
-                f"({len(plan.year_warnings)}处,见上),未导入任何数据。"
+                f"（{len(plan.year_warnings)}处，见上），未导入任何数据。"
                 f"核对无误后加 --accept-year-mismatch 再运行"
                 f"(the sheet does not fit year {plan.year}; pass --accept-year-mismatch)"
             )
@@ -93,7 +94,7 @@ class Command(BaseCommand):
         except ServiceError as exc:
             raise CommandError(exc.message) from None
         self.stdout.write(
-            f"导入完成:新增 {result.created} 项,更新 {result.updated} 项,"
+            f"导入完成：新增 {result.created} 项，更新 {result.updated} 项，"
             f"未变 {result.unchanged} 项"
             f"(created={result.created} updated={result.updated} unchanged={result.unchanged})"
         )
@@ -107,15 +108,15 @@ class Command(BaseCommand):
         for name, count in plan.category_counts().items():
             write(f"  {name or '(未分类)'}: {count}项")
         write(
-            f"计划:新增 {len(plan.creates)} 项,更新 {len(plan.updates)} 项,"
+            f"计划：新增 {len(plan.creates)} 项，更新 {len(plan.updates)} 项，"
             f"未变 {len(plan.unchanged)} 项"
         )
         if plan.new_units:
-            write(f"新单位({len(plan.new_units)}):" + "、".join(plan.new_units))
+            write(f"新单位（{len(plan.new_units)}）：" + "、".join(plan.new_units))
         if plan.new_leaders:
-            write(f"新包保领导({len(plan.new_leaders)}):" + ";".join(plan.new_leaders))
+            write(f"新包保领导（{len(plan.new_leaders)}）：" + ";".join(plan.new_leaders))
         if plan.not_in_sheet:
-            write(f"台账中另有 {plan.not_in_sheet} 项不在表中,保持不变")
+            write(f"台账中另有 {plan.not_in_sheet} 项不在表中，保持不变")
         for warning in plan.warnings:
             write(f"提示 {warning.as_line()}")
         for warning in plan.year_warnings:

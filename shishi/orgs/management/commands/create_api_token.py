@@ -25,13 +25,13 @@ class Command(BaseCommand):
         name: str = options["name"].strip()
         max_name = ApiToken._meta.get_field("name").max_length or 100
         if len(name) > max_name:
-            raise CommandError(f"令牌名称过长(最多 {max_name} 个字符)")
+            raise CommandError(f"令牌名称过长（最多 {max_name} 个字符）")
         user = User.objects.filter(username=username).first()
         if user is None:
-            raise CommandError(f"用户不存在: {username}")
+            raise CommandError(f"用户不存在：{username}")
         if not user.is_active:
-            raise CommandError(f"用户已停用: {username}")
+            raise CommandError(f"用户已停用：{username}")
         key = create_api_token(user, name=name)
         # The key alone on stdout, so scripts can capture it; the warning goes to stderr.
         self.stdout.write(key)
-        self.stderr.write("请立即妥善保存此令牌:它只显示这一次,系统中只保存其哈希值。")
+        self.stderr.write("请立即妥善保存此令牌：它只显示这一次，系统中只保存其哈希值。")
