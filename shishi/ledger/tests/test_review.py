@@ -415,6 +415,24 @@ def test_publishing_the_pending_update_then_moves_the_public_rate(world: World) 
     assert record["latest_progress_date"] == D2.isoformat()
 
 
+def test_publishing_items_in_bulk_shows_each_as_before_its_pending_update(world: World) -> None:
+    post(world.item_a, world.office, 20, text="甲已公开", reported_on=D1)
+    post(world.item_a, world.editor_a, 60, text="甲待审核", reported_on=D2)
+    post(world.item_b, world.editor_b, 50, text="乙待审核", reported_on=D2)
+    changed = services.set_items_publication(
+        world.programme, [world.item_a.pk, world.item_b.pk], actor=world.office, public=True
+    )
+    assert sorted(changed) == sorted([world.item_a.pk, world.item_b.pk])
+    rows = PublishedItem.objects.in_bulk([world.item_a.pk, world.item_b.pk])
+    assert (rows[world.item_a.pk].completion_rate, rows[world.item_a.pk].progress_text) == (
+        Decimal(20),
+        "甲已公开",
+    )
+    assert rows[world.item_b.pk].completion_rate == Decimal(0)
+    assert rows[world.item_b.pk].lifecycle == Lifecycle.NOT_STARTED
+    assert rows[world.item_b.pk].progress_date is None
+
+
 def test_an_office_update_after_a_pending_one_is_public_when_the_item_is_published(
     world: World,
 ) -> None:
