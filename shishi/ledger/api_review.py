@@ -128,11 +128,17 @@ def _row(row: QueueRow, request: HttpRequest) -> dict[str, Any]:
     }
 
 
+def _require_reviewer(request: HttpRequest) -> None:
+    """403 for anyone who is no district's office (an update outside the office's districts
+    is then 404, as if it did not exist)."""
+    if not review_jurisdiction_ids(request.user):
+        raise PermissionDenied(NOT_REVIEWER)
+
+
 @router.get("/review-queue", response={200: QueuePage, **_errors(403)}, summary="待审核的单位进展")
 def list_queue(request: HttpRequest, query: Query[ReviewQuery]) -> Any:
     _reject_unknown_params(request, ReviewQuery)
-    if not review_jurisdiction_ids(request.user):
-        raise PermissionDenied(NOT_REVIEWER)
+    _require_reviewer(request)
     filters = ReviewFilters(
         programme=query.programme,
         unit=query.unit,
@@ -165,6 +171,7 @@ def publish_many(request: HttpRequest, payload: PublishIn) -> Any:
 )
 def publish_one(request: HttpRequest, update_id: int = UpdateId) -> Any:
     _reject_unknown_params(request, None)
+    _require_reviewer(request)
     update = access_pending_update(request.user, update_id)
     services.publish_updates([update.pk], actor=request.user)  # refuses notes and rejected
     return {"id": update.pk, "review": Review.PUBLISHED, "review_comment": ""}
@@ -177,5 +184,6 @@ def publish_one(request: HttpRequest, update_id: int = UpdateId) -> Any:
 )
 def reject_one(request: HttpRequest, payload: RejectIn, update_id: int = UpdateId) -> Any:
     _reject_unknown_params(request, None)
+    _require_reviewer(request)
     update = access_pending_update(request.user, update_id)
     return services.reject_update(update, actor=request.user, comment=payload.comment)

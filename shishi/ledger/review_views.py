@@ -100,6 +100,7 @@ def review_publish(request: HttpRequest) -> HttpResponse:
 @login_required
 def review_reject(request: HttpRequest, pk: int) -> HttpResponse:
     """Send one update back to its unit with a comment."""
+    _require_reviewer(request)
     update = access_pending_update(request.user, pk)
     form = review_forms.RejectForm(request.POST)
     comment = form.cleaned_data["comment"] if form.is_valid() else ""

@@ -254,8 +254,11 @@ def progress(request: HttpRequest, pk: int) -> HttpResponse:
     outcome = Outcome(saved=False)
     if request.method == "POST":
         held = services.held_files(request.POST.getlist("held"), actor=user)
+        # Tokens that are not the user's (forged, another's, expired) are ignored, not errors.
+        posted = request.POST.copy()
+        posted.setlist("held", [h.token for h in held])
         form = ledger_forms.ProgressForm(
-            request.POST, request.FILES, targets=targets, note_only=note_only, held=held
+            posted, request.FILES, targets=targets, note_only=note_only, held=held
         )
 
         def save(c: dict[str, Any]) -> None:

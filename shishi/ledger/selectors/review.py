@@ -183,7 +183,11 @@ def review_page(user: Any, filters: ReviewFilters, *, page: str, per_page: int) 
     )
     units = list(Unit.objects.filter(jurisdiction_id__in=ids).order_by("jurisdiction_id", "name"))
     categories = (
-        list(Category.objects.filter(programme_id=filters.programme).order_by("order", "id"))
+        list(
+            Category.objects.filter(
+                programme_id=filters.programme, programme__jurisdiction_id__in=ids
+            ).order_by("order", "id")
+        )
         if filters.programme
         else []
     )

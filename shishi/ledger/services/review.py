@@ -21,7 +21,7 @@ from django.utils import timezone
 from shishi.core import audit
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.ledger import permissions, signals
-from shishi.ledger.models import Attachment, Item, ProgressUpdate, Review, Target
+from shishi.ledger.models import Attachment, Item, Lifecycle, ProgressUpdate, Review, Target
 from shishi.ledger.services.items import PROGRESS_LOCK, bump_version
 from shishi.ledger.services.publication import (
     NOT_PUBLISHER,
@@ -124,12 +124,18 @@ def publish_updates(
     return ids
 
 
+def _is_last_applied(update: ProgressUpdate, item: Item) -> bool:
+    """No progress was posted on the item since ``update`` (its rollback would apply)."""
+    previous = update.previous or {}
+    return not update.is_note and previous.get("version") == item.progress_version
+
+
 def _rollback(update: ProgressUpdate, item: Item) -> dict[str, list[Any]]:
     """Return the item's progress to its state before ``update``, if no progress was
     posted since; the changes made (none if a later update superseded it)."""
-    previous = update.previous or {}
-    if update.is_note or previous.get("version") != item.progress_version:
+    if not _is_last_applied(update, item):
         return {}
+    previous = update.previous or {}
     state = previous.get("state") or {}
     before = {f: getattr(item, f) for f in state}
     for field, value in state.items():
@@ -154,7 +160,8 @@ def reject_update(update: ProgressUpdate, *, actor: Any, comment: str) -> Progre
     """Send a pending update back to its unit with a comment the unit sees on the item.
 
     If it is still the last progress applied to the item, the item's rate, text and
-    figures return to what they were before it (the boards stop counting it).
+    figures return to what they were before it (the boards stop counting it); on a
+    closed-out item that is refused (the office reopens the item first).
     """
     if not permissions.can_review(actor, update.jurisdiction_id):
         raise PermissionDenied(NOT_PUBLISHER)
@@ -173,13 +180,16 @@ def reject_update(update: ProgressUpdate, *, actor: Any, comment: str) -> Progre
         if review != Review.PENDING:
             label = Review(review).label
             raise ValidationFailed(f"只有待审核的进展可以退回（这条进展{label}）")
+        item = Item.objects.get(pk=update.item_id)
+        # Rolling a closed-out item's progress back would reopen it behind the office's back.
+        if item.lifecycle == Lifecycle.CLOSED_OUT and _is_last_applied(update, item):
+            raise ValidationFailed("事项已销号，如需退回这条进展，请先重新打开事项")
         update.review, update.is_public = Review.REJECTED, False
         update.review_comment, update.reviewed_at = comment, timezone.now()
         update.reviewed_by = actor if getattr(actor, "pk", None) else None
         update.save(
             update_fields=["review", "is_public", "review_comment", "reviewed_at", "reviewed_by"]
         )
-        item = Item.objects.get(pk=update.item_id)
         rolled_back = _rollback(update, item)
         audit.record(
             actor=actor,
