@@ -8,11 +8,10 @@ from django import forms
 from django.db.models import QuerySet
 from django.utils.translation import gettext_lazy as _
 
-from shishi.core.forms import ServiceErrorsMixin
 from shishi.ledger.forms import (
     ATTACHMENT_ACCEPT,
+    ItemFieldsForm,
     MultipleFileField,
-    PersonChoices,
     wan_to_yuan,
     yuan_to_wan,
 )
@@ -33,11 +32,10 @@ REQUEST_FIELDS = {
 }
 
 
-class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
+class ChangeRequestForm(ItemFieldsForm):
     """The requestable fields prefilled with the item's values; only those changed are
     filed."""
 
-    name = forms.CharField(label=_("项目名称"), max_length=300)
     deadline_text = forms.CharField(
         label=_("完成时限"),
         max_length=100,
@@ -47,33 +45,6 @@ class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
         label=_("开始日期"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
-    )
-    lead_unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
-    planned_investment = forms.DecimalField(
-        label=_("计划投资（万元）"),
-        required=False,
-        min_value=0,
-        max_digits=14,
-        decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
-    )
-    content = forms.CharField(
-        label=_("主要内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    measures = forms.CharField(
-        label=_("推进措施"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    sponsor_leaders = PersonChoices(
-        label=_("区级包保领导"),
-        queryset=Person.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    partner_units = forms.ModelMultipleChoiceField(
-        label=_("配合单位"),
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
     )
     reason = forms.CharField(
         label=_("申请理由"),
@@ -88,9 +59,7 @@ class ChangeRequestForm(ServiceErrorsMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
-        fields["lead_unit"].queryset = units
-        fields["partner_units"].queryset = units
-        fields["sponsor_leaders"].queryset = people
+        self.set_choices(units, people)
         # Changed means changed from what the form showed, not from the item now: an
         # office edit made meanwhile is not asked back by a field the unit left alone.
         for name in REQUEST_FIELDS:

@@ -221,11 +221,11 @@ class PersonChoices(forms.ModelMultipleChoiceField):
         return str(obj.name)
 
 
-class EditItemForm(ServiceErrorsMixin, forms.Form):
+class ItemFieldsForm(ServiceErrorsMixin, forms.Form):
+    """The item's own fields as the office edits them, a new item is entered and a unit
+    asks to change them (the edit, new-item and change-request forms add theirs)."""
+
     name = forms.CharField(label=_("项目名称"), max_length=300)
-    category = forms.ModelChoiceField(
-        label=_("类别"), queryset=Category.objects.none(), required=False
-    )
     lead_unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
     content = forms.CharField(
         label=_("主要内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
@@ -259,6 +259,19 @@ class EditItemForm(ServiceErrorsMixin, forms.Form):
         required=False,
         widget=forms.CheckboxSelectMultiple,
     )
+
+    def set_choices(self, units: QuerySet[Unit], people: QuerySet[Person]) -> None:
+        """The district's units and people the choices come from."""
+        fields: Any = self.fields
+        fields["lead_unit"].queryset = units
+        fields["partner_units"].queryset = units
+        fields["sponsor_leaders"].queryset = people
+
+
+class EditItemForm(ItemFieldsForm):
+    category = forms.ModelChoiceField(
+        label=_("类别"), queryset=Category.objects.none(), required=False
+    )
     remarks = forms.CharField(
         label=_("备注"), required=False, widget=forms.Textarea(attrs={"rows": 2})
     )
@@ -276,9 +289,7 @@ class EditItemForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["category"].queryset = categories
-        fields["lead_unit"].queryset = units
-        fields["partner_units"].queryset = units
-        fields["sponsor_leaders"].queryset = people
+        self.set_choices(units, people)
         self.may_change_lead_unit = may_change_lead_unit
         if not may_change_lead_unit:
             del self.fields["lead_unit"]

@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
 from shishi.ledger import permissions
-from shishi.ledger.forms import MAX_ID, MultipleFileField, PersonChoices, wan_to_yuan
+from shishi.ledger.forms import MAX_ID, ItemFieldsForm, MultipleFileField, wan_to_yuan
 from shishi.ledger.models import Category, Item
 from shishi.orgs.models import Person, Unit
 
@@ -25,44 +25,10 @@ def _version() -> forms.IntegerField:
     )
 
 
-class NewItemForm(ServiceErrorsMixin, forms.Form):
+class NewItemForm(ItemFieldsForm):
     number = forms.CharField(label=_("编号"), max_length=32, help_text=_("在本计划内唯一"))
     category = forms.ModelChoiceField(
         label=_("类别"), queryset=Category.objects.none(), required=False
-    )
-    name = forms.CharField(label=_("项目名称"), max_length=300)
-    content = forms.CharField(
-        label=_("主要内容"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    measures = forms.CharField(
-        label=_("推进措施"), required=False, widget=forms.Textarea(attrs={"rows": 4})
-    )
-    deadline_text = forms.CharField(
-        label=_("完成时限"),
-        required=False,
-        max_length=100,
-        help_text=_("如：2021年12月底前、6月30日前、年底前、长期坚持"),
-    )
-    lead_unit = forms.ModelChoiceField(label=_("责任单位"), queryset=Unit.objects.none())
-    partner_units = forms.ModelMultipleChoiceField(
-        label=_("配合单位"),
-        queryset=Unit.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    sponsor_leaders = PersonChoices(
-        label=_("区级包保领导"),
-        queryset=Person.objects.none(),
-        required=False,
-        widget=forms.CheckboxSelectMultiple,
-    )
-    planned_investment = forms.DecimalField(
-        label=_("计划投资（万元）"),
-        required=False,
-        min_value=0,
-        max_digits=14,
-        decimal_places=4,
-        widget=forms.NumberInput(attrs={"step": "any", "inputmode": "decimal"}),
     )
 
     def __init__(
@@ -76,9 +42,7 @@ class NewItemForm(ServiceErrorsMixin, forms.Form):
         super().__init__(*args, **kwargs)
         fields: Any = self.fields
         fields["category"].queryset = categories
-        fields["lead_unit"].queryset = units
-        fields["partner_units"].queryset = units
-        fields["sponsor_leaders"].queryset = people
+        self.set_choices(units, people)
 
     def create_args(self) -> dict[str, Any]:
         """The keyword arguments of ``services.create_item``."""
