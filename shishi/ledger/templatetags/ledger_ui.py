@@ -254,5 +254,6 @@ def update_figures(update: UpdateRow) -> str:
     """The target values and the investment an update reported, on one line."""
     figures = [f"{name} {value}{unit}" for name, value, unit in update.target_lines]
     if update.done_investment is not None:
-        figures.append(f"{gettext('累计完成投资')} {cn_money(update.done_investment)}")
-    return ";".join(figures)
+        label = gettext("累计完成投资")
+        figures.append(f"{label} {cn_money(update.done_investment)}")
+    return "；".join(figures)
