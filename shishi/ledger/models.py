@@ -333,8 +333,20 @@ class ProgressUpdate(TimeStamped):
         ordering = ["-reported_on", "-id"]
         indexes = [
             models.Index(fields=["item", "-reported_on", "-id"], name="update_item_date"),
-            # The office's review queue: a district's pending updates, oldest first.
-            models.Index(fields=["jurisdiction", "review", "id"], name="update_review_queue"),
+            # The office's review queue: a district's pending updates, oldest first; partial,
+            # so that it holds only the few waiting ones and PostgreSQL walks it in order
+            # instead of the whole table by id (pending updates are the newest).
+            models.Index(
+                fields=["jurisdiction", "id"],
+                condition=models.Q(review="pending"),
+                name="update_pending",
+            ),
+            # A unit's updates sent back to it, newest first (its 我的事项).
+            models.Index(
+                fields=["unit", "-reviewed_at"],
+                condition=models.Q(review="rejected"),
+                name="update_rejected",
+            ),
         ]
 
     def __str__(self) -> str:
