@@ -14,13 +14,14 @@ without an offset) and JSON (kept as text on SQLite and read as text on PostgreS
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import decimal
 import json
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import Any
 
-from django.db import connection
+from django.db import connection, transaction
 from django.db.models import Model
 
 _FROM_FLOAT = decimal.Context(prec=15).create_decimal_from_float  # as Django's SQLite backend
@@ -53,6 +54,27 @@ class Table:
             raise AttributeError(field)
         column = self._model._meta.get_field(field).column  # type: ignore[union-attr]
         return str(self._ops.quote_name(str(column)))
+
+
+@contextlib.contextmanager
+def custom_plans() -> Iterator[None]:
+    """Plan this block's statements for their actual parameters (PostgreSQL).
+
+    With prepared statements (settings: ``prepare_threshold``) PostgreSQL switches to one
+    generic plan after a few runs of a statement; a generic plan cannot use a partial index
+    whose condition a parameter must prove (``review = %s`` for ``WHERE review =
+    'pending'``) and guesses an average selectivity. For a query that selects a rare value
+    (the few updates waiting for review among a million) that plan walks the whole table:
+    the review queue's page went from 10 ms to 190 ms. Inside this block each statement is
+    planned for its parameters again (a fraction of a millisecond). A no-op elsewhere.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL plan_cache_mode = force_custom_plan")
+        yield
 
 
 def marks(n: int) -> str:

@@ -24,8 +24,8 @@ from shishi.ledger.schemas import MAX_ID, PageQuery, Schema, _no_nul
 from shishi.ledger.selectors import (
     QueueRow,
     ReviewFilters,
+    review_count,
     review_jurisdiction_ids,
-    review_queue,
     review_slice,
 )
 from shishi.ledger.selectors.review import access_pending_update
@@ -148,7 +148,7 @@ def list_queue(request: HttpRequest, query: Query[ReviewQuery]) -> Any:
     offset = (query.page - 1) * query.page_size
     rows = review_slice(request.user, filters, offset=offset, limit=query.page_size)
     return {
-        "count": review_queue(request.user, filters).count(),
+        "count": review_count(request.user, filters),
         "page": query.page,
         "page_size": query.page_size,
         "items": [_row(r, request) for r in rows],
