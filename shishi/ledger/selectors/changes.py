@@ -145,11 +145,14 @@ def item_change_requests(user: Any, item: Item) -> list[ChangeRequestView]:
         or item.lead_unit_id in scope.viewer_unit_ids
     ):
         return []
-    qs = _with_names(ChangeRequest.objects.filter(item=item))
-    pending = list(qs.filter(status=Status.PENDING).order_by("created_at", "id"))
-    decided = list(
-        qs.exclude(status=Status.PENDING).order_by("-decided_at", "-id")[:DECIDED_ON_ITEM]
+    # One query: an item has at most one pending request, and it is its newest (a unit files
+    # the next only once the last is decided), so the newest few hold it and the latest
+    # decided ones.
+    latest = list(
+        _with_names(ChangeRequest.objects.filter(item=item)).order_by("-id")[: DECIDED_ON_ITEM + 1]
     )
+    pending = [r for r in latest if r.status == Status.PENDING]
+    decided = [r for r in latest if r.status != Status.PENDING][:DECIDED_ON_ITEM]
     return describe_requests(pending + decided)
 
 
