@@ -149,10 +149,13 @@ def _rollback(update: ProgressUpdate, item: Item) -> dict[str, list[Any]]:
             setattr(item, field, value)
     bump_version(item, None, list(state), PROGRESS_LOCK)
     changes = audit.diff(before, {f: getattr(item, f) for f in state})
-    for target_id, actual in (previous.get("actuals") or {}).items():
-        value = None if actual is None else Decimal(actual)
-        Target.objects.filter(pk=int(target_id), item_id=item.pk).update(actual=value)
-        changes[f"target:{target_id}"] = ["rolled back", actual]
+    actuals = previous.get("actuals") or {}
+    targets = Target.all_objects.filter(pk__in=[int(pk) for pk in actuals], item_id=item.pk)
+    for target in targets:
+        old = actuals[str(target.pk)]
+        value = None if old is None else Decimal(old)
+        changes[f"target:{target.name}"] = [target.actual, value]  # as the history shows it
+        Target.all_objects.filter(pk=target.pk).update(actual=value)
     return changes
 
 

@@ -334,6 +334,9 @@ def test_rejecting_the_last_applied_update_rolls_the_item_back(world: World) -> 
     assert event.changes["review"] == [Review.PENDING, Review.REJECTED]
     rolled = [Decimal(str(v)) for v in event.changes["completion_rate"]]
     assert rolled == [Decimal(90), Decimal(40)]
+    # The target's actual as the history reads it: by name, from 18 back to 5.
+    actual = [Decimal(str(v)) for v in event.changes[f"target:{target.name}"]]
+    assert actual == [Decimal(18), Decimal(5)]
 
 
 def test_rejecting_the_first_update_returns_the_item_to_not_started(world: World) -> None:
