@@ -333,20 +333,13 @@ class ProgressUpdate(TimeStamped):
         ordering = ["-reported_on", "-id"]
         indexes = [
             models.Index(fields=["item", "-reported_on", "-id"], name="update_item_date"),
-            # The office's review queue: a district's pending updates, oldest first; partial,
-            # so that it holds only the few waiting ones and PostgreSQL walks it in order
-            # instead of the whole table by id (pending updates are the newest).
-            models.Index(
-                fields=["jurisdiction", "id"],
-                condition=models.Q(review="pending"),
-                name="update_pending",
-            ),
-            # A unit's updates sent back to it, newest first (its 我的事项).
-            models.Index(
-                fields=["unit", "-reviewed_at"],
-                condition=models.Q(review="rejected"),
-                name="update_rejected",
-            ),
+            # The office's review queue: a district's pending updates, oldest first; and a
+            # unit's updates sent back to it, newest first (its 我的事项). Not partial
+            # indexes: SQLite (and PostgreSQL on a generic plan) cannot use one when the
+            # state comes as a parameter; PostgreSQL plans these reads for their values
+            # (``core.sql.custom_plans``).
+            models.Index(fields=["jurisdiction", "review", "id"], name="update_review_queue"),
+            models.Index(fields=["unit", "review", "-reviewed_at"], name="update_unit_review"),
         ]
 
     def __str__(self) -> str:

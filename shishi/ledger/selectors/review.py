@@ -137,7 +137,7 @@ def my_rejected_updates(user: Any) -> list[ProgressUpdate]:
         )
         .order_by("-reviewed_at", "-id")[:REJECTED_SHOWN]
     )
-    with sql.custom_plans():  # the partial index of rejected updates (core.sql)
+    with sql.custom_plans():  # planned for 'rejected' (core.sql.custom_plans)
         return list(qs)
 
 
@@ -170,7 +170,7 @@ def queue_rows(updates: list[ProgressUpdate]) -> list[QueueRow]:
 
 
 # The queue's reads run under ``sql.custom_plans``: planned for 'pending', they walk the
-# partial index of the few waiting updates, where a generic plan would walk the table.
+# index of the few waiting updates, where a generic plan would walk the table by id.
 
 
 def review_count(user: Any, filters: ReviewFilters) -> int:
