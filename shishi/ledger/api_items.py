@@ -305,6 +305,16 @@ def _removal(query: RemoveQuery, body: RemoveIn | None) -> tuple[str, int | None
     return reason, version
 
 
+def _removed(row: Any, item: Any) -> dict[str, Any]:
+    """A removed target or milestone as ``RemovedOut``, with the item's new version."""
+    return {
+        "id": row.pk,
+        "removed_at": row.removed_at,
+        "removed_reason": row.removed_reason,
+        "item": _version(item),
+    }
+
+
 @router.delete(
     "/items/{item_id}/targets/{target_id}",
     response={200: RemovedOut, **_errors(403, 404, 409)},
@@ -324,12 +334,7 @@ def remove_target(
     target = services.remove_target(
         target, actor=request.user, reason=reason, expected_version=expected
     )
-    return {
-        "id": target.pk,
-        "removed_at": target.removed_at,
-        "removed_reason": target.removed_reason,
-        "item": _version(item),
-    }
+    return _removed(target, item)
 
 
 # --- milestones -----------------------------------------------------------------------
@@ -403,12 +408,7 @@ def remove_milestone(
     milestone = services.remove_milestone(
         milestone, actor=request.user, reason=reason, expected_version=expected
     )
-    return {
-        "id": milestone.pk,
-        "removed_at": milestone.removed_at,
-        "removed_reason": milestone.removed_reason,
-        "item": _version(item),
-    }
+    return _removed(milestone, item)
 
 
 @router.post(

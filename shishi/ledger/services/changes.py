@@ -353,19 +353,27 @@ def approve_change_request(request: ChangeRequest, *, actor: Any, comment: str =
             on_request=request,
             **_update_kwargs(item, request.changes),
         )
-        request.status = Status.APPROVED
-        request.decided_by = actor if getattr(actor, "pk", None) else None
-        request.decided_at = timezone.now()
-        request.comment = comment
-        request.save(update_fields=["status", "decided_by", "decided_at", "comment", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="item.change_request_approve",
-            target=item,
-            changes={"change_request": [None, request.pk], "comment": [None, comment]},
-            jurisdiction_id=item.jurisdiction_id,
-        )
+        _decide(request, Status.APPROVED, item, actor=actor, comment=comment)
     return item
+
+
+def _decide(request: ChangeRequest, status: str, item: Item, *, actor: Any, comment: str) -> None:
+    """Record the office's decision on the request, and its audit event on the item."""
+    request.status = status
+    request.decided_by = actor if getattr(actor, "pk", None) else None
+    request.decided_at = timezone.now()
+    request.comment = comment
+    request.save(update_fields=["status", "decided_by", "decided_at", "comment", "updated_at"])
+    action = (
+        "item.change_request_approve" if status == Status.APPROVED else "item.change_request_reject"
+    )
+    audit.record(
+        actor=actor,
+        action=action,
+        target=item,
+        changes={"change_request": [None, request.pk], "comment": [None, comment]},
+        jurisdiction_id=request.jurisdiction_id,
+    )
 
 
 def reject_change_request(request: ChangeRequest, *, actor: Any, comment: str) -> ChangeRequest:
@@ -377,16 +385,5 @@ def reject_change_request(request: ChangeRequest, *, actor: Any, comment: str) -
         raise ValidationFailed("请填写驳回理由", {"comment": "请填写驳回理由"})
     with transaction.atomic():
         _lock_pending(request)
-        request.status = Status.REJECTED
-        request.decided_by = actor if getattr(actor, "pk", None) else None
-        request.decided_at = timezone.now()
-        request.comment = comment
-        request.save(update_fields=["status", "decided_by", "decided_at", "comment", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="item.change_request_reject",
-            target=request.item,
-            changes={"change_request": [None, request.pk], "comment": [None, comment]},
-            jurisdiction_id=request.jurisdiction_id,
-        )
+        _decide(request, Status.REJECTED, request.item, actor=actor, comment=comment)
     return request

@@ -307,7 +307,7 @@ def record_progress(
             changes["reason"] = [None, reason]
         changes["review"] = [None, review]
         if review == Review.PUBLISHED:
-            publication.refresh_published_progress(item, [update])
+            publication.refresh_published_progress_many([update])
         audit.record(
             actor=actor,
             action="item.note" if as_note else "item.progress",

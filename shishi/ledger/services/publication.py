@@ -158,11 +158,6 @@ def _apply_update(row: PublishedItem, update: ProgressUpdate) -> bool:
     return True
 
 
-def refresh_published_progress(item: Item, updates: Iterable[ProgressUpdate]) -> None:
-    """The office published ``updates`` of ``item``: its public progress follows them."""
-    refresh_published_progress_many(list(updates))
-
-
 def refresh_published_progress_many(updates: list[ProgressUpdate]) -> None:
     """The published progress of every public item among the updates' items, moved on to
     the newest of its published updates; one read and one bulk write."""
