@@ -16,14 +16,16 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods, require_POST
 
 from shishi.core import errors
 from shishi.core.forms import submit
 from shishi.ledger import permissions, services
 from shishi.ledger import plan_forms as pf
-from shishi.ledger.models import Item
+from shishi.ledger.models import Item, Milestone, Target
 from shishi.ledger.selectors.plans import (
     item_milestone,
     item_target,
@@ -67,6 +69,27 @@ def _handle(
     return TemplateResponse(request, "ledger/item.html", context, status=outcome.status)
 
 
+ROW_ACTIONS = {
+    "target_edit": gettext_lazy("编辑工作目标"),
+    "target_remove": gettext_lazy("删除工作目标"),
+    "milestone_edit": gettext_lazy("编辑时间节点"),
+    "milestone_remove": gettext_lazy("删除时间节点"),
+    "milestone_undo": gettext_lazy("撤销节点完成"),
+    "milestone_complete": gettext_lazy("标记节点完成"),
+}
+
+
+def _row_form(request: HttpRequest, item: Item, kind: str, row: Target | Milestone) -> HttpResponse:
+    """A row's form, opened on demand: the fragment htmx puts into the item page's row, or
+    a page of its own without script. The item page draws none of them until asked."""
+    partial = f"ledger/_plan_row.html#{kind}"
+    context = {"item": item, "row": row, "d": None, "plan_today": timezone.localdate()}
+    if request.htmx:
+        return TemplateResponse(request, partial, context)
+    context.update(label=ROW_ACTIONS[kind], form_partial=partial)
+    return TemplateResponse(request, "ledger/plan_row.html", context)
+
+
 # --- targets ----------------------------------------------------------------------------
 
 
@@ -84,12 +107,14 @@ def target_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _handle(request, item, form, save, form_for="target_add", done=_("工作目标已添加"))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def target_edit(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     _office_only(request, item)
     target = item_target(item, target_pk)
+    if request.method == "GET":
+        return _row_form(request, item, "target_edit", target)
     form = pf.TargetForm(request.POST)
 
     def save(c: dict[str, Any]) -> None:
@@ -125,12 +150,14 @@ def target_move(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def target_remove(request: HttpRequest, pk: int, target_pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     _office_only(request, item)
     target = item_target(item, target_pk)
+    if request.method == "GET":
+        return _row_form(request, item, "target_remove", target)
     form = pf.RemoveForm(request.POST)
 
     def save(c: dict[str, Any]) -> None:
@@ -162,12 +189,14 @@ def milestone_add(request: HttpRequest, pk: int) -> HttpResponse:
     return _handle(request, item, form, save, form_for="milestone_add", done=_("时间节点已添加"))
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def milestone_edit(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     _office_only(request, item)
     milestone = item_milestone(item, milestone_pk)
+    if request.method == "GET":
+        return _row_form(request, item, "milestone_edit", milestone)
     form = pf.MilestoneForm(request.POST)
 
     def save(c: dict[str, Any]) -> None:
@@ -209,12 +238,14 @@ def milestone_move(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResp
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def milestone_remove(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     _office_only(request, item)
     milestone = item_milestone(item, milestone_pk)
+    if request.method == "GET":
+        return _row_form(request, item, "milestone_remove", milestone)
     form = pf.RemoveForm(request.POST)
 
     def save(c: dict[str, Any]) -> None:
@@ -233,13 +264,15 @@ def milestone_remove(request: HttpRequest, pk: int, milestone_pk: int) -> HttpRe
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def milestone_complete(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk, related=permissions.ITEM_RELATED)
     if not permissions.can_post_progress(request.user, item):
         raise errors.PermissionDenied(_("只有牵头单位或专班可以标记节点完成"))
     milestone = item_milestone(item, milestone_pk)
+    if request.method == "GET":
+        return _row_form(request, item, "milestone_complete", milestone)
     form = pf.CompleteMilestoneForm(request.POST, request.FILES)
 
     def save(c: dict[str, Any]) -> None:
@@ -262,12 +295,14 @@ def milestone_complete(request: HttpRequest, pk: int, milestone_pk: int) -> Http
     )
 
 
-@require_POST
+@require_http_methods(["GET", "POST"])
 @login_required
 def milestone_undo(request: HttpRequest, pk: int, milestone_pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     _office_only(request, item)
     milestone = item_milestone(item, milestone_pk)
+    if request.method == "GET":
+        return _row_form(request, item, "milestone_undo", milestone)
     form = pf.UndoCompletionForm(request.POST)
 
     def save(c: dict[str, Any]) -> None:

@@ -149,8 +149,13 @@ def item_change_requests(user: Any, item: Item) -> list[ChangeRequestView]:
     # the next only once the last is decided), so the newest few hold it and the latest
     # decided ones.
     latest = list(
-        _with_names(ChangeRequest.objects.filter(item=item)).order_by("-id")[: DECIDED_ON_ITEM + 1]
+        ChangeRequest.objects.filter(item=item)
+        .select_related("unit", "requested_by", "decided_by")  # the item is at hand
+        .prefetch_related("files")
+        .order_by("-id")[: DECIDED_ON_ITEM + 1]
     )
+    for request in latest:
+        request.item = item
     pending = [r for r in latest if r.status == Status.PENDING]
     decided = [r for r in latest if r.status != Status.PENDING][:DECIDED_ON_ITEM]
     return describe_requests(pending + decided)

@@ -14,7 +14,7 @@ from shishi.ledger.models import Attachment, Category, Item, Milestone, Progress
 from shishi.ledger.rows import EventRow, Ref, UpdateRow
 from shishi.orgs import selectors as orgs_selectors
 
-HISTORY_LIMIT = 30  # the latest changes; "全部" shows the rest
+HISTORY_LIMIT = 10  # the latest changes (the side panel); "全部" shows the rest
 UPDATE_LIMIT = 50  # the latest progress updates; "全部" shows the rest
 
 

@@ -493,12 +493,54 @@ def test_item_page_shows_plan_forms_by_role(world: World) -> None:
     complete = f"/ledger/items/{world.item_a.pk}/milestones/{milestone.pk}/complete/"
     add_target = _url(world, "targets/")
     office = client_for(world.office).get(_url(world)).content.decode()
-    assert add_target in office and complete in office and "删除原因（必填）" in office
+    assert add_target in office and complete in office
+    # A row's forms are drawn on demand: the page links them, it does not carry them.
+    assert "删除原因（必填）" not in office
     lead = client_for(world.editor_a).get(_url(world)).content.decode()
     assert complete in lead and add_target not in lead
     for who in ("partner_editor", "viewer_a", "leader"):
         html = client_for(getattr(world, who)).get(_url(world)).content.decode()
         assert complete not in html and add_target not in html
+
+
+def test_a_rows_form_opens_on_demand_as_fragment_or_page(world: World) -> None:
+    target = _target(world)
+    url = _url(world, f"targets/{target.pk}/remove/")
+    client = client_for(world.office)
+    fragment = client.get(url, headers={"HX-Request": "true"})
+    assert fragment.status_code == 200
+    html = fragment.content.decode()
+    assert "删除原因（必填）" in html and f'action="{url}"' in html and "<html" not in html
+    assert f'name="version" value="{world.item_a.version}"' in html
+    page = client.get(url).content.decode()  # without script: a page of its own
+    assert "<html" in page and "删除原因（必填）" in page and world.item_a.name in page
+    edit = client.get(_url(world, f"targets/{target.pk}/"), headers={"HX-Request": "true"})
+    assert f'value="{target.name}"' in edit.content.decode()
+
+
+def test_the_lead_unit_opens_only_the_completion_form(world: World) -> None:
+    milestone = _milestone(world)
+    client = client_for(world.editor_a)
+    done = client.get(_url(world, f"milestones/{milestone.pk}/complete/"))
+    assert done.status_code == 200 and 'name="done_date"' in done.content.decode()
+    assert client.get(_url(world, f"milestones/{milestone.pk}/")).status_code == 403
+    assert (
+        client_for(world.viewer_a)
+        .get(_url(world, f"milestones/{milestone.pk}/complete/"))
+        .status_code
+        == 403
+    )
+
+
+def test_a_refused_row_form_comes_back_open_with_the_typing(world: World) -> None:
+    milestone = _milestone(world)
+    response = client_for(world.office).post(
+        _url(world, f"milestones/{milestone.pk}/"),
+        {"title": "改过的节点", "due_date": "不是日期", "version": str(world.item_a.version)},
+    )
+    assert response.status_code == 422
+    html = response.content.decode()
+    assert 'value="改过的节点"' in html and "<details open>" in html
 
 
 @pytest.mark.parametrize("who", ROLES)
