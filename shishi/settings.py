@@ -31,8 +31,13 @@ INSTALLED_APPS = [
     "ninja",
     "django_htmx",
     "template_partials",
+    "django_tasks",
+    "django_tasks_db",
     "shishi.core",
     "shishi.orgs",
+    "shishi.jobs",
+    "shishi.workdays",
+    "shishi.notify",
     "shishi.ledger",
     "shishi.board",
     "shishi.portal",
@@ -176,6 +181,10 @@ SHISHI_DEMO = envbool("SHISHI_DEMO", False)
 # Key for encrypting personal data at rest (resident IDs, phone numbers); derived from
 # SECRET_KEY unless set on its own.
 SHISHI_PII_KEY = envstr("SHISHI_PII_KEY", "")
+
+# Background work: Django's tasks API on the database backend; `shishi worker` runs it
+# (the jobs app adds the scheduler, retries and recovery the backend lacks).
+TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 LOGGING = {
     "version": 1,

@@ -64,12 +64,15 @@ class ServiceErrorMiddleware:
         return None
 
 
+def is_htmx_fragment(request: HttpRequest) -> bool:
+    """An htmx request for a part of a page (not a history restore, which wants it whole)."""
+    htmx = getattr(request, "htmx", None)
+    return htmx is not None and bool(htmx) and not htmx.history_restore_request
+
+
 def is_htmx_target(request: HttpRequest, target: str) -> bool:
     """An htmx request (not a history restore) that swaps the element ``target``."""
-    htmx = getattr(request, "htmx", None)
-    if htmx is None or not htmx:
-        return False
-    return not htmx.history_restore_request and htmx.target == target
+    return is_htmx_fragment(request) and request.htmx.target == target  # type: ignore[attr-defined]
 
 
 def content_disposition(filename: str, fallback: str) -> str:

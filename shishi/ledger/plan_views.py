@@ -23,6 +23,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from shishi.core import errors
 from shishi.core.forms import submit
+from shishi.core.http import is_htmx_fragment
 from shishi.ledger import permissions, services
 from shishi.ledger import plan_forms as pf
 from shishi.ledger.models import Item, Milestone, Target
@@ -83,8 +84,13 @@ def _row_form(request: HttpRequest, item: Item, kind: str, row: Target | Milesto
     """A row's form, opened on demand: the fragment htmx puts into the item page's row, or
     a page of its own without script. The item page draws none of them until asked."""
     partial = f"ledger/_plan_row.html#{kind}"
-    context = {"item": item, "row": row, "d": None, "plan_today": timezone.localdate()}
-    if request.htmx:
+    context: dict[str, Any] = {
+        "item": item,
+        "row": row,
+        "d": None,
+        "plan_today": timezone.localdate(),
+    }
+    if is_htmx_fragment(request):
         return TemplateResponse(request, partial, context)
     context.update(label=ROW_ACTIONS[kind], form_partial=partial)
     return TemplateResponse(request, "ledger/plan_row.html", context)
