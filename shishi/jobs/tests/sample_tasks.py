@@ -1,0 +1,102 @@
+"""Tasks and jobs the tests run (in-process, and in worker processes with
+``--import shishi.jobs.tests.sample_tasks``)."""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from datetime import datetime
+from pathlib import Path
+
+from django_tasks import task
+
+from shishi.core import audit
+from shishi.jobs.effects import once
+from shishi.jobs.models import Effect
+from shishi.jobs.retries import PermanentError, retrying
+from shishi.jobs.schedule import scheduled
+
+EFFECT_ACTION = "jobs.test_effect"
+CALLS: Counter[str] = Counter()
+
+
+def _wait_for_release(folder: Path) -> None:
+    """Block the first run (the test kills its worker here); later runs go straight on."""
+    if (folder / "release").exists():
+        return
+    (folder / "blocking").touch()
+    while not (folder / "release").exists():
+        time.sleep(0.05)
+
+
+@task()
+def write_effect_then_block(key: str, folder: str, inside: bool) -> str:
+    """One database side effect guarded by ``once``; blocks inside or after its transaction."""
+    path = Path(folder)
+    with once(key) as first:
+        if first:
+            audit.record_raw(
+                actor=None,
+                action=EFFECT_ACTION,
+                target_type="jobs.effect",
+                target_id=key,
+                target_repr=key,
+                changes={"key": key},
+                jurisdiction_id=None,
+            )
+            if inside:
+                _wait_for_release(path)
+    if not inside:
+        _wait_for_release(path)
+    return "done" if first else "already done"
+
+
+@task()
+def sleep_then_record(key: str, seconds: float, folder: str) -> str:
+    (Path(folder) / "started").touch()
+    time.sleep(seconds)
+    with once(key):
+        pass
+    return key
+
+
+@task()
+@retrying(3, backoff=10, max_backoff=15)
+def flaky(key: str, failures: int) -> int:
+    """Fails its first ``failures`` runs (counted in this process)."""
+    CALLS[key] += 1
+    if CALLS[key] <= failures:
+        raise RuntimeError(f"{key}: failure {CALLS[key]}")
+    return CALLS[key]
+
+
+@task()
+@retrying(5)
+def refused(key: str) -> None:
+    CALLS[key] += 1
+    raise PermanentError(f"{key}: the gateway refused the number")
+
+
+@task()
+def plain_failure() -> None:
+    raise ValueError("no retry declared")
+
+
+@scheduled("tests.every_minute", "* * * * *", description="test: every minute")
+def every_minute(slot: datetime) -> None:
+    # Slow enough that two workers racing for the slot overlap.
+    time.sleep(0.3)
+    Effect.objects.create(key=f"tests.every_minute:{slot.isoformat()}:{time.monotonic_ns()}")
+
+
+HOURLY_SLOTS: list[datetime] = []
+
+
+@scheduled("tests.hourly", "0 * * * *", description="test: hourly")
+def hourly(slot: datetime) -> None:
+    HOURLY_SLOTS.append(slot)
+
+
+@scheduled("tests.broken", "0 6 * * *", description="test: always fails")
+def broken(slot: datetime) -> None:
+    raise RuntimeError("the job broke")
