@@ -19,6 +19,9 @@ get ``first``: the second insert waits for the first transaction and then fails 
 An effect outside the database (an SMS, an e-mail) cannot commit with the row: record the
 intent first, send, then record the outcome, and treat an intent without an outcome as
 unknown (the notify app does that); ``once`` alone guards database writes.
+
+Keys are kept for good (the weekly pruning leaves them), so a key may also serve as a
+lasting "done" mark; make it name the effect, not the run (``reminder:42:20260301``).
 """
 
 from __future__ import annotations

@@ -100,3 +100,9 @@ def hourly(slot: datetime) -> None:
 @scheduled("tests.broken", "0 6 * * *", description="test: always fails")
 def broken(slot: datetime) -> None:
     raise RuntimeError("the job broke")
+
+
+@task()
+def count_run(key: str) -> None:
+    """Records every run (not idempotent on purpose), to count how often a task ran."""
+    Effect.objects.create(key=f"run:{key}:{time.monotonic_ns()}")

@@ -4,6 +4,7 @@ a worker killed mid-task, and a worker stopped by SIGTERM finishes its task firs
 from __future__ import annotations
 
 import signal
+from collections import Counter
 
 import pytest
 from django_tasks.base import TaskResultStatus
@@ -67,3 +68,25 @@ def test_sigterm_lets_the_running_task_finish(live_db: LiveDB) -> None:
     assert row.worker_ids == ["graceful"]
     assert Effect.objects.filter(key="graceful").exists()
     assert not WorkerHeartbeat.objects.filter(worker_id="graceful").exists()
+
+
+def test_two_workers_share_the_queue_and_run_each_task_once(live_db: LiveDB) -> None:
+    ids = [sample_tasks.count_run.enqueue(f"t{n:02d}").id for n in range(30)]
+    workers = [live_db.start_worker("--jobs=", name=f"share{n}") for n in (1, 2)]
+    wait_for(
+        lambda: (
+            DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.SUCCESSFUL).count()
+            == len(ids)
+        ),
+        what="every task to finish",
+    )
+    for worker in workers:
+        assert live_db.stop(worker) == 0
+    runs = Counter(
+        key.split(":")[1]
+        for key in Effect.objects.filter(key__startswith="run:").values_list("key", flat=True)
+    )
+    assert runs == {f"t{n:02d}": 1 for n in range(30)}
+    claimed_by = Counter(row.worker_ids[0] for row in DBTaskResult.objects.filter(pk__in=ids))
+    assert all(len(row.worker_ids) == 1 for row in DBTaskResult.objects.filter(pk__in=ids))
+    assert set(claimed_by) <= {"share1", "share2"}

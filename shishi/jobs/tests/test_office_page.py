@@ -7,9 +7,10 @@ from typing import Any
 import pytest
 from django.test import Client
 from django.urls import reverse
+from django.utils import timezone
 
 from shishi.conftest import client_for
-from shishi.jobs.models import WorkerHeartbeat
+from shishi.jobs.models import JobRun, RunStatus, WorkerHeartbeat
 from shishi.jobs.tests import sample_tasks
 from shishi.jobs.worker import run_due_jobs, run_ready_tasks
 
@@ -43,8 +44,6 @@ def test_an_office_sees_jobs_runs_failures_and_failed_tasks(world: Any, who: str
 
 
 def test_the_page_lists_live_workers(world: Any) -> None:
-    from django.utils import timezone
-
     now = timezone.now()
     WorkerHeartbeat.objects.create(
         worker_id="web-1-abc", host="web-1", pid=42, started_at=now, last_seen=now
@@ -68,3 +67,27 @@ def test_anonymous_is_sent_to_login(db: None) -> None:
 
 def test_the_page_is_get_only(world: Any) -> None:
     assert client_for(world.office).post(URL).status_code == 405
+
+
+def test_every_office_sees_the_same_shared_page(world: Any) -> None:
+    # The jobs and tasks are the platform's, not a district's: the office of another
+    # district (the ``outsider`` persona, Hulan's office) watches the same workers.
+    response = client_for(world.outsider).get(URL)
+    assert response.status_code == 200
+    assert "board.refresh_statuses" in response.content.decode()
+
+
+def test_errors_are_shown_escaped(world: Any) -> None:
+    now = timezone.now()
+    JobRun.objects.create(
+        job="tests.broken",
+        slot=now,
+        status=RunStatus.FAILED,
+        worker_id="w",
+        started_at=now,
+        finished_at=now,
+        error="RuntimeError: <script>alert(1)</script>",
+    )
+    body = client_for(world.office).get(URL).content.decode()
+    assert "<script>alert(1)</script>" not in body
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
