@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 import traceback
 from collections.abc import Collection
 from datetime import datetime
@@ -58,6 +59,7 @@ def claim_slot(job: Job, slot: datetime, worker_id: str) -> JobRun | None:
 
 def run_claimed(job: Job, run: JobRun) -> JobRun:
     """Run the job for its claimed slot and record the outcome."""
+    started = time.perf_counter()
     try:
         job.func(run.slot.astimezone(SCHEDULE_TZ))
     except (KeyboardInterrupt, SystemExit):
@@ -68,6 +70,13 @@ def run_claimed(job: Job, run: JobRun) -> JobRun:
         _finish(run, RunStatus.FAILED, "".join(traceback.format_exception(exc))[-MAX_ERROR_CHARS:])
     else:
         _finish(run, RunStatus.SUCCEEDED, "")
+    logger.info(
+        "job %s for slot %s: %s in %.2f s",
+        job.name,
+        run.slot.astimezone(SCHEDULE_TZ).isoformat(),
+        run.status,
+        time.perf_counter() - started,
+    )
     return run
 
 
@@ -103,7 +112,9 @@ def run_due_jobs(
         seen[job.name] = slot
         run = claim_slot(job, slot, worker_id)
         if run is None:
-            logger.info("job %s: slot %s taken by another worker", job.name, slot.isoformat())
+            logger.info(
+                "job %s: slot %s already claimed (run or running)", job.name, slot.isoformat()
+            )
             continue
         logger.info("running scheduled job %s for slot %s", job.name, slot.isoformat())
         runs.append(run_claimed(job, run))

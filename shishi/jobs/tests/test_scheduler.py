@@ -29,7 +29,7 @@ def test_two_workers_run_a_slot_once(live_db: LiveDB) -> None:
     )
     # Both workers have looked at the slot: one ran it, the other found it taken.
     wait_for(
-        lambda: sum("taken by another worker" in live_db.log(n) for n in ("w1", "w2")),
+        lambda: sum("already claimed" in live_db.log(n) for n in ("w1", "w2")),
         what="the other worker to find the slot taken",
     )
     assert live_db.stop(first) == 0

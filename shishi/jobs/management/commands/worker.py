@@ -6,6 +6,7 @@ import importlib
 import logging
 import signal
 import sys
+from argparse import ArgumentTypeError
 from types import FrameType
 from typing import Any
 
@@ -18,10 +19,19 @@ logger = logging.getLogger("shishi.jobs")
 
 
 def _positive(value: str) -> float:
-    number = float(value)
-    if not number > 0 or number == float("inf"):
-        raise ValueError(value)
+    try:
+        number = float(value)
+    except ValueError:
+        number = float("nan")
+    if not 0 < number < float("inf"):
+        raise ArgumentTypeError(f"{value!r} is not a positive number of seconds")
     return number
+
+
+def _count(value: str) -> int:
+    if not value.isdigit() or int(value) < 1:
+        raise ArgumentTypeError(f"{value!r} is not a positive whole number")
+    return int(value)
 
 
 class Command(BaseCommand):
@@ -60,7 +70,7 @@ class Command(BaseCommand):
             default=[],
             help="a further module declaring tasks or jobs (repeatable)",
         )
-        parser.add_argument("--max-tasks", type=int, default=None, help="stop after N tasks")
+        parser.add_argument("--max-tasks", type=_count, default=None, help="stop after N tasks")
         parser.add_argument(
             "--batch", action="store_true", help="stop when no task is ready (after the jobs)"
         )
