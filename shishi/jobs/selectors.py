@@ -63,6 +63,10 @@ class OfficePage:
     workers: list[WorkerRow]
     counts: dict[str, int]
 
+    @property
+    def any_worker_alive(self) -> bool:
+        return any(w.alive for w in self.workers)
+
 
 def _last_line(text: str) -> str:
     lines = [line for line in text.strip().splitlines() if line.strip()]

@@ -252,8 +252,10 @@ class Worker:
                 )
                 _retry_later(result, exc, timezone.now() + delay)
                 return
-            logger.exception("task %s (%s) failed", result.pk, result.task_path)
             result.set_failed(exc)
+            # Sent while the exception is being handled: the tasks log shows its traceback.
+            task_finished.send(sender=backend_type, task_result=result.task_result)
+            return
         finally:
             self.tasks_run += 1
         task_finished.send(sender=backend_type, task_result=result.task_result)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -50,6 +51,10 @@ def test_the_page_lists_live_workers(world: Any) -> None:
     )
     body = client_for(world.office).get(URL).content.decode()
     assert "web-1-abc" in body and "没有运行中的工作进程" not in body
+    WorkerHeartbeat.objects.update(last_seen=now - timedelta(minutes=5))
+    body = client_for(world.office).get(URL).content.decode()
+    assert "web-1-abc" in body and "无心跳" in body
+    assert "没有运行中的工作进程" in body  # a silent worker runs nothing either
 
 
 @pytest.mark.parametrize("who", ["editor_a", "viewer_a", "leader", "resident"])
