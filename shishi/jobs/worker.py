@@ -155,7 +155,16 @@ class Worker:
         recovered = 0
         running = DBTaskResult.objects.filter(
             status=TaskResultStatus.RUNNING, backend_name=self.backend_name, started_at__lt=limit
-        ).only("id", "task_path", "worker_ids", "started_at", "priority", "queue_name")
+        ).only(
+            "id",
+            "task_path",
+            "worker_ids",
+            "started_at",
+            "priority",
+            "queue_name",
+            "run_after",
+            "backend_name",
+        )
         for result in running:
             ids = result.worker_ids or []
             if ids and ids[-1] in alive:
