@@ -9,6 +9,7 @@ the test database is already shared. Either way the test runs outside a transact
 
 from __future__ import annotations
 
+import importlib
 import os
 import signal
 import sqlite3
@@ -18,6 +19,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 from urllib.parse import quote
 
@@ -51,6 +53,7 @@ class LiveDB:
                 "--heartbeat=0.2",
                 "--stale-after=1",
                 "--import=shishi.jobs.tests.sample_tasks",
+                "--import=shishi.jobs.tests.sample_jobs",
                 f"--worker-id={name}",
                 *args,
             ],
@@ -115,6 +118,19 @@ def live_db(transactional_db: None, django_db_blocker: Any, tmp_path: Path) -> I
             yield live
         finally:
             _stop_all(live)
+
+
+@pytest.fixture
+def sample_jobs() -> Iterator[ModuleType]:
+    """The test jobs (``sample_jobs``), in the registry for this test only."""
+    from shishi.jobs.schedule import REGISTRY
+
+    module = importlib.import_module("shishi.jobs.tests.sample_jobs")
+    REGISTRY.update(module.JOBS)
+    module.HOURLY_SLOTS.clear()
+    yield module
+    for name in module.JOBS:
+        REGISTRY.pop(name, None)
 
 
 def _stop_all(live: LiveDB) -> None:

@@ -1,11 +1,10 @@
-"""Tasks and jobs the tests run (in-process, and in worker processes with
+"""Tasks the tests run (in-process, and in worker processes with
 ``--import shishi.jobs.tests.sample_tasks``)."""
 
 from __future__ import annotations
 
 import time
 from collections import Counter
-from datetime import datetime
 from pathlib import Path
 
 from django_tasks import task
@@ -14,7 +13,6 @@ from shishi.core import audit
 from shishi.jobs.effects import once
 from shishi.jobs.models import Effect
 from shishi.jobs.retries import PermanentError, retrying
-from shishi.jobs.schedule import scheduled
 
 EFFECT_ACTION = "jobs.test_effect"
 CALLS: Counter[str] = Counter()
@@ -80,26 +78,6 @@ def refused(key: str) -> None:
 @task()
 def plain_failure() -> None:
     raise ValueError("no retry declared")
-
-
-@scheduled("tests.every_minute", "* * * * *", description="test: every minute")
-def every_minute(slot: datetime) -> None:
-    # Slow enough that two workers racing for the slot overlap.
-    time.sleep(0.3)
-    Effect.objects.create(key=f"tests.every_minute:{slot.isoformat()}:{time.monotonic_ns()}")
-
-
-HOURLY_SLOTS: list[datetime] = []
-
-
-@scheduled("tests.hourly", "0 * * * *", description="test: hourly")
-def hourly(slot: datetime) -> None:
-    HOURLY_SLOTS.append(slot)
-
-
-@scheduled("tests.broken", "0 6 * * *", description="test: always fails")
-def broken(slot: datetime) -> None:
-    raise RuntimeError("the job broke")
 
 
 @task()

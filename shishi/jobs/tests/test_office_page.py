@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from types import ModuleType
 from typing import Any
 
 import pytest
@@ -23,7 +24,9 @@ def test_the_url_is_the_office_page() -> None:
 
 
 @pytest.mark.parametrize("who", ["office", "city_office"])
-def test_an_office_sees_jobs_runs_failures_and_failed_tasks(world: Any, who: str) -> None:
+def test_an_office_sees_jobs_runs_failures_and_failed_tasks(
+    world: Any, who: str, sample_jobs: ModuleType
+) -> None:
     run_due_jobs(names=["tests.broken", "board.refresh_statuses"])
     failed = sample_tasks.plain_failure.enqueue()
     run_ready_tasks()
@@ -82,7 +85,7 @@ def test_every_office_sees_the_same_shared_page(world: Any) -> None:
     assert "board.refresh_statuses" in response.content.decode()
 
 
-def test_errors_are_shown_escaped(world: Any) -> None:
+def test_errors_are_shown_escaped(world: Any, sample_jobs: ModuleType) -> None:
     now = timezone.now()
     JobRun.objects.create(
         job="tests.broken",

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from collections import Counter
 from datetime import UTC, datetime, timedelta
+from types import ModuleType
 
 import pytest
 from django.utils import timezone
 
 from shishi.jobs.models import Effect, JobRun, RunStatus
 from shishi.jobs.schedule import REGISTRY, SCHEDULE_TZ, scheduled
-from shishi.jobs.tests import sample_tasks
 from shishi.jobs.tests.conftest import LiveDB, wait_for
 from shishi.jobs.worker import run_due_jobs
 
@@ -49,8 +49,9 @@ def test_two_workers_run_a_slot_once(live_db: LiveDB) -> None:
     assert {run.worker_id for run in runs} <= {"w1", "w2"}
 
 
-def test_a_job_missed_for_several_slots_runs_once_for_the_last(db: None) -> None:
-    sample_tasks.HOURLY_SLOTS.clear()
+def test_a_job_missed_for_several_slots_runs_once_for_the_last(
+    db: None, sample_jobs: ModuleType
+) -> None:
     JobRun.objects.create(
         job="tests.hourly",
         slot=at("2026-03-02T08:00"),
@@ -61,8 +62,8 @@ def test_a_job_missed_for_several_slots_runs_once_for_the_last(db: None) -> None
     # Down from 08:30 to 11:10: 09:00, 10:00 and 11:00 were missed; 11:00 alone runs.
     runs = run_due_jobs(now=at("2026-03-02T11:10"), names=["tests.hourly"])
     assert [(r.slot, r.status) for r in runs] == [(at("2026-03-02T11:00"), RunStatus.SUCCEEDED)]
-    assert [at("2026-03-02T11:00")] == sample_tasks.HOURLY_SLOTS
-    assert sample_tasks.HOURLY_SLOTS[0].tzinfo == SCHEDULE_TZ
+    assert [at("2026-03-02T11:00")] == sample_jobs.HOURLY_SLOTS
+    assert sample_jobs.HOURLY_SLOTS[0].tzinfo == SCHEDULE_TZ
     # The same slot does not run again; the next one runs on time.
     assert run_due_jobs(now=at("2026-03-02T11:40"), names=["tests.hourly"]) == []
     assert [r.slot for r in run_due_jobs(now=at("2026-03-02T12:00"), names=["tests.hourly"])] == [
@@ -71,7 +72,7 @@ def test_a_job_missed_for_several_slots_runs_once_for_the_last(db: None) -> None
     assert JobRun.objects.filter(job="tests.hourly").count() == 3
 
 
-def test_slots_are_counted_in_shanghai_time() -> None:
+def test_slots_are_counted_in_shanghai_time(sample_jobs: ModuleType) -> None:
     broken = REGISTRY["tests.broken"]  # 0 6 * * *
     # 22:30 UTC is 06:30 the next morning in Shanghai.
     utc_now = datetime(2026, 3, 2, 22, 30, tzinfo=UTC)
@@ -82,7 +83,9 @@ def test_slots_are_counted_in_shanghai_time() -> None:
     assert broken.due_slot(at("2026-03-03T05:59:59")) == at("2026-03-02T06:00")
 
 
-def test_a_failed_run_keeps_its_error_and_the_next_slot_runs(db: None) -> None:
+def test_a_failed_run_keeps_its_error_and_the_next_slot_runs(
+    db: None, sample_jobs: ModuleType
+) -> None:
     runs = run_due_jobs(now=at("2026-03-02T06:05"), names=["tests.broken"])
     assert [r.status for r in runs] == [RunStatus.FAILED]
     run = JobRun.objects.get(job="tests.broken")
@@ -91,7 +94,7 @@ def test_a_failed_run_keeps_its_error_and_the_next_slot_runs(db: None) -> None:
     assert [r.slot for r in later] == [at("2026-03-03T06:00")]
 
 
-def test_a_bad_rule_is_refused_when_declared() -> None:
+def test_a_bad_rule_is_refused_when_declared(sample_jobs: ModuleType) -> None:
     with pytest.raises(ValueError, match="cron"):
         scheduled("tests.bad", "61 * * * *")
     with pytest.raises(ValueError, match="two scheduled jobs"):
@@ -105,6 +108,7 @@ def test_the_board_jobs_are_declared_and_run(db: None, world: object) -> None:
     assert registry["board.refresh_statuses"].cron == "30 5 * * *"
     assert registry["board.weekly_snapshots"].cron == "0 21 * * 0"
     assert "core.analyze_db" in registry and "jobs.prune" in registry
+    assert not any(name.startswith("tests.") for name in registry)  # (sample_jobs not asked)
     now = timezone.now()
     runs = run_due_jobs(
         now=now, names=["board.refresh_statuses", "board.weekly_snapshots", "jobs.prune"]
