@@ -27,6 +27,7 @@ from datetime import datetime
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_tasks_db.utils import retry
 
 from shishi.jobs.models import JobRun, RunStatus
 from shishi.jobs.schedule import SCHEDULE_TZ, Job, discover
@@ -80,6 +81,7 @@ def run_claimed(job: Job, run: JobRun) -> JobRun:
     return run
 
 
+@retry()  # a busy database must not leave the run looking as if still running
 def _finish(run: JobRun, status: str, error: str) -> None:
     run.status = status
     run.error = error
@@ -109,8 +111,8 @@ def run_due_jobs(
         slot = job.due_slot(now)
         if seen.get(job.name) == slot:
             continue
+        run = claim_slot(job, slot, worker_id)  # (a database error leaves it unseen: retried)
         seen[job.name] = slot
-        run = claim_slot(job, slot, worker_id)
         if run is None:
             logger.info(
                 "job %s: slot %s already claimed (run or running)", job.name, slot.isoformat()
