@@ -29,9 +29,11 @@ migrate: install
 seed: migrate
 	$(SHISHI) seed_demo
 
+# The web server and the background worker (tasks, scheduled jobs) side by side;
+# Ctrl-C stops both (scripts/demo_serve.py).
 demo: assets seed
-	@echo "Serving the demo on http://$(HOST):$(PORT)/ (Ctrl-C to stop)"
-	SHISHI_DEMO=1 $(SHISHI) runserver --noreload $(HOST):$(PORT)
+	@echo "Serving the demo on http://$(HOST):$(PORT)/ with the background worker (Ctrl-C to stop)"
+	SHISHI_DEMO=1 $(BIN)/python scripts/demo_serve.py $(HOST):$(PORT)
 
 test: assets
 	$(BIN)/pytest -p xdist -n 2 -m "not browser"

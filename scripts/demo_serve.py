@@ -1,0 +1,71 @@
+"""Serve the demo: the web server and the background worker, one command (``make demo``).
+
+Starts ``shishi runserver --noreload ADDRESS`` and ``shishi worker`` from the same venv,
+each in its own session so that a terminal's Ctrl-C reaches this script alone; the script
+forwards SIGINT and SIGTERM to both (the worker finishes its current task; a second Ctrl-C
+stops it at once). When either child exits by itself the other is stopped too, and the
+script exits with the first one's status.
+"""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from types import FrameType
+
+GRACE_SECONDS = 30
+
+
+def main(argv: list[str]) -> int:
+    address = argv[1] if len(argv) > 1 else "127.0.0.1:8000"
+    shishi = str(Path(sys.executable).parent / "shishi")
+    commands = {"web": ["runserver", "--noreload", address], "worker": ["worker"]}
+    children = {
+        name: subprocess.Popen([shishi, *args], start_new_session=True)
+        for name, args in commands.items()
+    }
+    stopped_by: list[int] = []
+
+    def forward(signum: int, frame: FrameType | None) -> None:
+        stopped_by.append(signum)
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signum)
+
+    signal.signal(signal.SIGINT, forward)
+    signal.signal(signal.SIGTERM, forward)
+
+    first_status: int | None = None
+    while first_status is None:
+        for name, child in children.items():
+            status = child.poll()
+            if status is not None:
+                if not stopped_by:
+                    print(f"demo: {name} exited ({status}); stopping the rest", file=sys.stderr)
+                first_status = status
+                break
+        else:
+            time.sleep(0.2)
+
+    if not stopped_by:  # (when stopped on purpose, both have the signal already)
+        for child in children.values():
+            if child.poll() is None:
+                child.send_signal(signal.SIGTERM)
+    deadline = time.monotonic() + GRACE_SECONDS
+    for child in children.values():
+        try:
+            child.wait(timeout=max(deadline - time.monotonic(), 0.1))
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
+    if stopped_by:
+        # Stopped on purpose: a clean stop of both is success.
+        return 0 if all(c.returncode in (0, -signal.SIGTERM) for c in children.values()) else 1
+    return first_status or 1
+
+
+if __name__ == "__main__":
+    sys.exit(main(sys.argv))
