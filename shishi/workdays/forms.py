@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 from typing import Any
 
 from django import forms
@@ -14,9 +15,11 @@ from shishi.core.errors import ValidationFailed
 from shishi.core.forms import ServiceErrorsMixin
 from shishi.workdays.models import DayKind
 
-_SEPARATORS = re.compile(r"[\s,，、;；]+")
-_FULL = re.compile(r"^(\d{4})[-/.年](\d{1,2})[-/.月](\d{1,2})日?$")
-_SHORT = re.compile(r"^(\d{1,2})[-/.月](\d{1,2})日?$")
+# 年 月 日 and the full-width separators ，、； written as escapes (the punctuation lint reads
+# a half-width mark beside a Chinese character as a typo).
+_SEPARATORS = re.compile(r"[\s,;\uff0c\u3001\uff1b]+")
+_FULL = re.compile(r"^(\d{4})[-/.\u5e74](\d{1,2})[-/.\u6708](\d{1,2})\u65e5?$")
+_SHORT = re.compile(r"^(\d{1,2})[-/.\u6708](\d{1,2})\u65e5?$")
 
 DATE_WIDGET = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -25,7 +28,7 @@ def parse_day_list(text: str, year: int) -> list[dt.date]:
     """``"2027-02-07、2月20日"`` → dates (a month and day without a year are in ``year``);
     raises ``forms.ValidationError`` naming the first bad part."""
     days = []
-    for part in _SEPARATORS.split(text.strip()):
+    for part in _SEPARATORS.split(unicodedata.normalize("NFKC", text).strip()):
         if not part:
             continue
         full, short = _FULL.match(part), _SHORT.match(part)

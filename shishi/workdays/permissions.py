@@ -42,6 +42,12 @@ def can_enter_schedule(user: Any, jurisdiction: Jurisdiction) -> bool:
     return jurisdiction.parent_id is None or not has_city_office(jurisdiction.parent_id)
 
 
+def require_schedule_right(user: Any, jurisdiction: Jurisdiction) -> None:
+    """Raise PermissionDenied unless ``can_enter_schedule``."""
+    if not can_enter_schedule(user, jurisdiction):
+        raise PermissionDenied("国务院放假安排由市级专班录入（没有市级专班的区由区专班录入）")
+
+
 def access_jurisdiction(user: Any, code: str) -> Jurisdiction:
     """The jurisdiction of the calendar pages asked for, checked: NotFound where the user
     cannot read it, PermissionDenied where they read it but are not its office."""

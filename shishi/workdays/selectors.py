@@ -137,8 +137,14 @@ class YearPage:
     entered_here: bool  # this jurisdiction's own entry applies (its days can be removed)
     has_own_entry: bool  # this jurisdiction has an entry of the year (it can be cleared)
     notice: str
-    can_enter: bool
+    can_enter: bool  # the viewer may enter this jurisdiction's own schedule
+    city_code: str  # the viewer enters the national schedule on the city's page instead
     package_knows: bool
+
+    @property
+    def enter_here(self) -> bool:
+        """Offer the entry form and the import on this page."""
+        return self.can_enter and not self.city_code
 
 
 def year_page(user: Any, jurisdiction: Jurisdiction, year: int) -> YearPage:
@@ -150,6 +156,8 @@ def year_page(user: Any, jurisdiction: Jurisdiction, year: int) -> YearPage:
     names = dict(
         Jurisdiction.objects.filter(pk__in=_lineage(jurisdiction)).values_list("pk", "name")
     )
+    parent = jurisdiction.parent if jurisdiction.parent_id else None
+    city_code = parent.code if parent and permissions.can_enter_schedule(user, parent) else ""
     return YearPage(
         jurisdiction=jurisdiction,
         year=year,
@@ -163,6 +171,7 @@ def year_page(user: Any, jurisdiction: Jurisdiction, year: int) -> YearPage:
         has_own_entry=own is not None,
         notice=applying.notice if applying else "",
         can_enter=permissions.can_enter_schedule(user, jurisdiction),
+        city_code=city_code,
         package_knows=year in package.years(),
     )
 

@@ -37,7 +37,9 @@ class ImportRefused(ValidationFailed):
 
 def _changed() -> None:
     """Tell every process the calendar changed (inside the caller's transaction)."""
-    CalendarStamp.objects.update_or_create(pk=1, defaults={"token": uuid.uuid4().hex})
+    token = uuid.uuid4().hex
+    if not CalendarStamp.objects.filter(pk=1).update(token=token):  # made by a migration
+        CalendarStamp.objects.update_or_create(pk=1, defaults={"token": token})
     calendar.clear_cache()
     transaction.on_commit(calendar.clear_cache)
 
@@ -45,11 +47,6 @@ def _changed() -> None:
 def _check_year(year: int) -> None:
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(f"年度应在{FIRST_YEAR}到{LAST_YEAR}之间", {"year": "年度不对"})
-
-
-def _require_schedule_right(actor: Any, jurisdiction: Jurisdiction) -> None:
-    if not permissions.can_enter_schedule(actor, jurisdiction):
-        raise PermissionDenied("国务院放假安排由市级专班录入（没有市级专班的区由区专班录入）")
 
 
 def _require_office(actor: Any, jurisdiction: Jurisdiction) -> None:
@@ -110,7 +107,7 @@ def add_holiday(
     days (Saturdays or Sundays). All in ``year``, none already in the year's schedule; a year
     the package knows is copied from it first when the office starts entering it, so the
     entry replaces the package's year with the office's own."""
-    _require_schedule_right(actor, jurisdiction)
+    permissions.require_schedule_right(actor, jurisdiction)
     _check_year(year)
     name = (name or "").strip()
     last_day = last_day or first_day
@@ -174,7 +171,7 @@ def add_holiday(
 
 def remove_schedule_day(jurisdiction: Jurisdiction, year: int, day: dt.date, *, actor: Any) -> None:
     """Take one day out of the entered schedule of ``year`` (the year stays entered)."""
-    _require_schedule_right(actor, jurisdiction)
+    permissions.require_schedule_right(actor, jurisdiction)
     with transaction.atomic():
         row = (
             ScheduleDay.objects.select_related("schedule")
@@ -199,7 +196,7 @@ def remove_schedule_day(jurisdiction: Jurisdiction, year: int, day: dt.date, *, 
 def clear_schedule(jurisdiction: Jurisdiction, year: int, *, actor: Any) -> None:
     """Remove the office's entry of ``year``: the package's data (or weekends only) applies
     again."""
-    _require_schedule_right(actor, jurisdiction)
+    permissions.require_schedule_right(actor, jurisdiction)
     with transaction.atomic():
         schedule = (
             ScheduleYear.objects.select_for_update()
@@ -232,7 +229,7 @@ def import_schedule(
     """Replace the entered schedule of ``year`` with a sheet's days (format in
     ``workdays.importing``). All or nothing: a file with any bad row writes nothing and is
     refused with ``ImportRefused`` naming each row, column and reason."""
-    _require_schedule_right(actor, jurisdiction)
+    permissions.require_schedule_right(actor, jurisdiction)
     _check_year(year)
     parsed = parse_schedule(data, filename, year)
     if parsed.problems:

@@ -13,5 +13,5 @@ urlpatterns: list[URLPattern | URLResolver] = [
     path("<str:code>/<int:year>/", views.year, name="year"),
     path("<str:code>/<int:year>/remove/", views.remove_day, name="remove_day"),
     path("<str:code>/<int:year>/clear/", views.clear_year, name="clear"),
-    path("<str:code>/<int:year>/import/", views.import_year, name="import"),
+    path("<str:code>/<int:year>/import/", views.import_year, name="import_year"),
 ]

@@ -20,7 +20,7 @@ from shishi.core import errors
 from shishi.core.forms import Outcome, submit
 from shishi.workdays import forms, selectors, services
 from shishi.workdays.importing import MAX_FILE_BYTES
-from shishi.workdays.permissions import access_jurisdiction
+from shishi.workdays.permissions import access_jurisdiction, require_schedule_right
 
 
 @require_GET
@@ -49,6 +49,7 @@ def year(request: HttpRequest, code: str, year: int) -> HttpResponse:
     year = forms.parse_year(year)
     outcome = Outcome(saved=False)
     if request.method == "POST":
+        require_schedule_right(request.user, place)
         form = forms.HolidayForm(request.POST, year=year)
 
         def save(c: dict[str, Any]) -> None:
@@ -100,6 +101,7 @@ def clear_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
 def import_year(request: HttpRequest, code: str, year: int) -> HttpResponse:
     place = access_jurisdiction(request.user, code)
     year = forms.parse_year(year)
+    require_schedule_right(request.user, place)
     status = 200
     problems: list[Any] = []
     if request.method == "POST":

@@ -108,7 +108,7 @@ def test_an_entry_that_clashes_or_is_out_of_the_year_is_refused_by_field(world: 
             world.city, 2027, actor=world.city_office, name="春节", first_day=d("2027-02-10")
         )
     assert "2027-02-10" in clash.value.errors["first_day"]
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"first_day": d("2028-01-01")}, "first_day"),
         ({"first_day": d("2027-05-01"), "last_day": d("2027-04-30")}, "last_day"),
         ({"first_day": d("2027-05-01"), "workdays": [d("2027-05-06")]}, "workdays"),  # Thursday
