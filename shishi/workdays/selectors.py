@@ -7,7 +7,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils import timezone
 
 from shishi.orgs.models import Jurisdiction
@@ -212,7 +212,7 @@ def local_page(user: Any, jurisdiction: Jurisdiction, year: int) -> LocalPage:
     this_year = timezone.localdate().year
     years = sorted(
         {
-            *LocalDay.objects.filter(Q(jurisdiction_id__in=lineage))
+            *LocalDay.objects.filter(jurisdiction_id__in=lineage)
             .values_list("date__year", flat=True)
             .distinct(),
             this_year,
