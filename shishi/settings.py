@@ -182,6 +182,13 @@ SHISHI_DEMO = envbool("SHISHI_DEMO", False)
 # SECRET_KEY unless set on its own.
 SHISHI_PII_KEY = envstr("SHISHI_PII_KEY", "")
 
+# Working-day calendar (shishi.workdays.calendar, docs/workdays.md): the office's hours on a
+# working day, "HH:MM-HH:MM" periods in order, comma-separated, Asia/Shanghai time, used by
+# add_working_hours; and how many seconds a process may count with its loaded years before it
+# checks whether an office changed the calendar (one small query).
+SHISHI_OFFICE_HOURS = envstr("SHISHI_OFFICE_HOURS", "08:30-12:00,13:30-17:30")
+SHISHI_WORKDAYS_CHECK_SECONDS = envint("SHISHI_WORKDAYS_CHECK_SECONDS", 5)
+
 # Background work: Django's tasks API on the database backend; `shishi worker` runs it
 # (the jobs app adds the scheduler, retries and recovery the backend lacks).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}

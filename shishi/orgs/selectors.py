@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shishi.orgs.models import Unit, User
+from shishi.orgs.models import Membership, Role, Unit, User
 
 
 def unit_names(jurisdiction_id: int, ids: Iterable[int]) -> dict[int, str]:
@@ -24,3 +24,8 @@ def account_labels(ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     users = User.objects.filter(pk__in=wanted).only("display_name", "username")
     return {user.pk: str(user) for user in users}
+
+
+def has_city_office(city_id: int) -> bool:
+    """Whether anyone holds the city office role of this city."""
+    return Membership.objects.filter(jurisdiction_id=city_id, role=Role.CITY_OFFICE).exists()
