@@ -1,0 +1,194 @@
+"""E-mail over SMTP with Django's mail backend, one connection kept open for a batch.
+
+With Django's SMTP backend the channel walks the SMTP exchange itself (MAIL, RCPT, DATA, the
+message) so that it knows where a failure happened: before the message was handed over
+nothing was delivered (TEMPORARY, or PERMANENT for a 5xx refusal); once the message's bytes
+went out, a dropped connection leaves it UNKNOWN. Any other backend (locmem in tests, the
+console or file backends on a laptop) is simply handed the message.
+
+The ``Message-ID`` comes from the delivery's key, so a re-sent message carries the same id
+and mail clients and relays can recognise it.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import hashlib
+import logging
+import re
+import smtplib
+from email.utils import parseaddr
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.mail import EmailMultiAlternatives, get_connection
+from django.core.mail.backends.base import BaseEmailBackend
+from django.core.mail.backends.smtp import EmailBackend as SmtpBackend
+from django.core.mail.message import sanitize_address
+from django.core.validators import validate_email
+
+from shishi.notify.channels.base import Outcome, Outgoing, SendResult
+
+logger = logging.getLogger("shishi.notify.channels")
+
+_READABLE_KEY = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,63}")
+
+
+def message_id_for(key: str, from_email: str | None = None) -> str:
+    """The ``Message-ID`` of the delivery ``key``: the key itself when it is plain, else its
+    hash; the domain is the sender's."""
+    address = parseaddr(from_email or settings.DEFAULT_FROM_EMAIL)[1]
+    domain = address.rpartition("@")[2] or "localhost"
+    local = key if _READABLE_KEY.fullmatch(key) else hashlib.sha256(key.encode()).hexdigest()[:40]
+    return f"<{local}.notify@{domain}>"
+
+
+def _by_code(code: int, what: str) -> SendResult:
+    if 400 <= code < 500:
+        return SendResult(Outcome.TEMPORARY, error=f"邮件服务器暂时拒绝：{what}（{code}）")
+    return SendResult(Outcome.PERMANENT, error=f"邮件服务器拒收：{what}（{code}）")
+
+
+def _quoted(data: bytes) -> bytes:
+    """The message as the DATA command carries it: leading dots doubled, ended by a lone dot."""
+    data = re.sub(rb"(?m)^\.", b"..", data)
+    if not data.endswith(b"\r\n"):
+        data += b"\r\n"
+    return data + b".\r\n"
+
+
+class EmailChannel:
+    """Sends one e-mail per ``send``; the SMTP connection stays open until ``close``."""
+
+    name = "email"
+
+    def __init__(self, *, backend: str | None = None, **backend_options: Any) -> None:
+        self._backend_path = backend
+        self._backend_options = backend_options
+        self._connection: BaseEmailBackend | None = None
+
+    def _backend(self) -> BaseEmailBackend:
+        if self._connection is None:
+            self._connection = get_connection(
+                self._backend_path, fail_silently=False, **self._backend_options
+            )
+        return self._connection
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        result = self._send(outgoing)
+        logger.info("email %s: %s %s", outgoing.key, result.outcome, result.error)
+        return result
+
+    def close(self) -> None:
+        if self._connection is not None:
+            connection, self._connection = self._connection, None
+            with contextlib.suppress(OSError):  # the connection was gone already
+                connection.close()
+
+    def message(self, outgoing: Outgoing) -> EmailMultiAlternatives:
+        from_email = outgoing.extra.get("from_email") or settings.DEFAULT_FROM_EMAIL
+        message = EmailMultiAlternatives(
+            subject=outgoing.subject,
+            body=outgoing.text,
+            from_email=from_email,
+            to=[outgoing.address],
+            headers={
+                "Message-ID": message_id_for(outgoing.key, from_email),
+                "Auto-Submitted": "auto-generated",
+            },
+        )
+        if outgoing.extra.get("html"):
+            message.attach_alternative(outgoing.extra["html"], "text/html")
+        return message
+
+    def _send(self, outgoing: Outgoing) -> SendResult:
+        try:
+            validate_email(parseaddr(outgoing.address)[1])  # "姓名 <addr>" is fine too
+        except ValidationError:
+            return SendResult(Outcome.PERMANENT, error="邮箱地址格式不正确")
+        message = self.message(outgoing)
+        backend = self._backend()
+        if isinstance(backend, SmtpBackend):
+            return self._send_smtp(backend, message)
+        try:
+            sent = backend.send_messages([message])
+        except (OSError, smtplib.SMTPException) as exc:
+            return SendResult(Outcome.TEMPORARY, error=f"邮件发送失败（{type(exc).__name__}）")
+        if sent:
+            return SendResult(Outcome.SENT)
+        return SendResult(Outcome.TEMPORARY, error="邮件后端未发送")
+
+    def _drop(self, backend: SmtpBackend) -> None:
+        """Forget a connection that failed mid-exchange (the next send opens a new one)."""
+        connection, backend.connection = backend.connection, None
+        if connection is not None:
+            with contextlib.suppress(OSError):
+                connection.close()
+
+    def _send_smtp(self, backend: SmtpBackend, message: EmailMultiAlternatives) -> SendResult:
+        try:
+            backend.open()
+        except smtplib.SMTPResponseException as exc:  # a refused greeting, STARTTLS or login
+            self._drop(backend)
+            return _by_code(exc.smtp_code, "连接或登录")
+        except OSError as exc:  # refused, timed out, TLS failed, closed
+            self._drop(backend)
+            return SendResult(
+                Outcome.TEMPORARY, error=f"无法连接邮件服务器（{type(exc).__name__}）"
+            )
+        connection = backend.connection
+        assert connection is not None
+        encoding = message.encoding or settings.DEFAULT_CHARSET
+        sender = sanitize_address(message.from_email, encoding)
+        recipient = sanitize_address(message.to[0], encoding)
+        data = _quoted(message.message().as_bytes(linesep="\r\n"))
+
+        # Before the message's bytes go out: whatever fails, nothing was delivered.
+        try:
+            connection.ehlo_or_helo_if_needed()
+            code, _ = connection.mail(sender)
+            if code != 250:
+                return self._refused(backend, code, "发件人")
+            code, _ = connection.rcpt(recipient)
+            if code not in (250, 251):
+                return self._refused(backend, code, "收件人")
+            connection.putcmd("data")
+            code, _ = connection.getreply()
+            if code != 354:
+                return self._refused(backend, code, "DATA")
+        except smtplib.SMTPResponseException as exc:
+            self._drop(backend)
+            return _by_code(exc.smtp_code, "会话")
+        except OSError as exc:
+            self._drop(backend)
+            return SendResult(
+                Outcome.TEMPORARY, error=f"邮件服务器连接中断（{type(exc).__name__}）"
+            )
+
+        # The message went out: a lost answer leaves its fate unknown.
+        try:
+            connection.send(data)
+            code, _ = connection.getreply()
+        except OSError as exc:
+            self._drop(backend)
+            return SendResult(
+                Outcome.UNKNOWN, error=f"正文已发出，邮件服务器未应答（{type(exc).__name__}）"
+            )
+        if code == 250:
+            return SendResult(Outcome.SENT)
+        if code == 421:
+            self._drop(backend)
+        return _by_code(code, "正文")
+
+    def _refused(self, backend: SmtpBackend, code: int, what: str) -> SendResult:
+        """A refusal before the message: reset the transaction, keep the connection if it lives."""
+        connection = backend.connection
+        if code == 421 or connection is None:
+            self._drop(backend)
+        else:
+            try:
+                connection.rset()
+            except OSError:
+                self._drop(backend)
+        return _by_code(code, what)
