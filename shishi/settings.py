@@ -198,7 +198,9 @@ SHISHI_SMS_SECRET = envstr("SHISHI_SMS_SECRET", "")
 SHISHI_SMS_SIGN = envstr("SHISHI_SMS_SIGN", "【为民办实事】")
 SHISHI_WECOM_URL = envstr("SHISHI_WECOM_URL", "https://qyapi.weixin.qq.com")
 SHISHI_DINGTALK_URL = envstr("SHISHI_DINGTALK_URL", "https://oapi.dingtalk.com")
-# E-mail over SMTP to the office's relay (Django's mail settings).
+# E-mail over SMTP to the office's relay (Django's mail settings). A relay reached only through
+# the outbound proxy: EMAIL_BACKEND=shishi.notify.channels.email.ProxiedEmailBackend.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
 EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
 EMAIL_PORT = envint("EMAIL_PORT", 25)
 EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")

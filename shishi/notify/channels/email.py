@@ -8,17 +8,26 @@ console or file backends on a laptop) is simply handed the message.
 
 The ``Message-ID`` comes from the delivery's key, so a re-sent message carries the same id
 and mail clients and relays can recognise it.
+
+A relay inside the government network is reached directly (Django's SMTP backend). One that
+is only reachable through the outbound proxy takes ``EMAIL_BACKEND =
+"shishi.notify.channels.email.ProxiedEmailBackend"``: the same backend, its connection
+tunnelled through ``SHISHI_OUTBOUND_PROXY`` with HTTP ``CONNECT``.
 """
 
 from __future__ import annotations
 
+import base64
 import contextlib
+import functools
 import hashlib
 import logging
 import re
 import smtplib
+import socket
 from email.utils import parseaddr
 from typing import Any
+from urllib.parse import unquote, urlsplit
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -56,6 +65,64 @@ def _quoted(data: bytes) -> bytes:
     if not data.endswith(b"\r\n"):
         data += b"\r\n"
     return data + b".\r\n"
+
+
+def open_tunnel(proxy: str, host: str, port: int, timeout: float | None) -> socket.socket:
+    """A TCP connection to ``host:port`` through the HTTP proxy ``proxy`` (``CONNECT``)."""
+    url = urlsplit(proxy)
+    if not url.hostname:
+        raise ConnectionRefusedError("no outbound proxy configured")
+    sock = socket.create_connection((url.hostname, url.port or 80), timeout)
+    request = f"CONNECT {host}:{port} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+    if url.username:
+        credentials = f"{unquote(url.username)}:{unquote(url.password or '')}".encode()
+        request += f"Proxy-Authorization: Basic {base64.b64encode(credentials).decode()}\r\n"
+    try:
+        sock.sendall((request + "\r\n").encode())
+        head = b""
+        while not head.endswith(b"\r\n\r\n"):
+            # One byte at a time: the server's greeting may follow in the same packet.
+            byte = sock.recv(1)
+            if not byte or len(head) > 8192:
+                raise ConnectionError("the proxy closed the tunnel")
+            head += byte
+        status = head.split(b"\r\n", 1)[0].split()
+        if len(status) < 2 or status[1] != b"200":
+            code = status[1].decode(errors="replace") if len(status) > 1 else "?"
+            raise ConnectionRefusedError(f"the proxy refused the tunnel ({code})")
+    except BaseException:
+        sock.close()
+        raise
+    return sock
+
+
+class _TunnelSMTP(smtplib.SMTP):
+    def __init__(self, *args: Any, proxy: str, **kwargs: Any) -> None:
+        self.proxy = proxy  # before SMTP.__init__, which connects
+        super().__init__(*args, **kwargs)
+
+    def _get_socket(self, host: str, port: int, timeout: float) -> socket.socket:
+        # smtplib's hook for how the socket is made (SMTP_SSL wraps what it returns).
+        return open_tunnel(self.proxy, host, port, timeout)
+
+
+class _TunnelSMTP_SSL(smtplib.SMTP_SSL, _TunnelSMTP):
+    def __init__(self, *args: Any, proxy: str, **kwargs: Any) -> None:
+        self.proxy = proxy
+        smtplib.SMTP_SSL.__init__(self, *args, **kwargs)
+
+
+class ProxiedEmailBackend(SmtpBackend):
+    """Django's SMTP backend, its connection tunnelled through ``SHISHI_OUTBOUND_PROXY``."""
+
+    def __init__(self, *args: Any, proxy: str | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.proxy = settings.SHISHI_OUTBOUND_PROXY if proxy is None else proxy
+
+    @property
+    def connection_class(self) -> Any:
+        smtp_class = _TunnelSMTP_SSL if self.use_ssl else _TunnelSMTP
+        return functools.partial(smtp_class, proxy=self.proxy)
 
 
 class EmailChannel:

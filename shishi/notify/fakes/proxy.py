@@ -1,10 +1,12 @@
-"""A forward HTTP proxy on loopback for plain ``http://`` targets (no CONNECT): it records
-each request it relays, so a test can prove a channel went out through
-``SHISHI_OUTBOUND_PROXY``."""
+"""A forward HTTP proxy on loopback: plain ``http://`` requests are relayed, ``CONNECT``
+opens a tunnel (SMTP through the proxy). It records what it relayed, so a test can prove a
+channel went out through ``SHISHI_OUTBOUND_PROXY``."""
 
 from __future__ import annotations
 
+import contextlib
 import http.client
+import socket
 import threading
 from urllib.parse import urlsplit
 
@@ -62,3 +64,33 @@ class _ProxyHandler(JsonHandler):
 
     do_GET = _relay
     do_POST = _relay
+
+    def do_CONNECT(self) -> None:
+        owner: FakeProxy = self.server.owner  # type: ignore[attr-defined]
+        host, _, port = self.path.rpartition(":")
+        with owner.lock:
+            owner.seen.append(("CONNECT", self.path))
+        try:
+            upstream = socket.create_connection((host, int(port)), timeout=5)
+        except (OSError, ValueError):
+            self.answer(502, {"code": "bad gateway"})
+            return
+        upstream.settimeout(None)
+        self.wfile.write(b"HTTP/1.1 200 Connection established\r\n\r\n")
+        self.close_connection = True
+        back = threading.Thread(target=_pump, args=(upstream, self.connection), daemon=True)
+        back.start()
+        _pump(self.connection, upstream)
+        back.join(timeout=5)
+        upstream.close()
+
+
+def _pump(source: socket.socket, target: socket.socket) -> None:
+    try:
+        while data := source.recv(65536):
+            target.sendall(data)
+    except OSError:
+        pass
+    finally:
+        with contextlib.suppress(OSError):
+            target.shutdown(socket.SHUT_WR)

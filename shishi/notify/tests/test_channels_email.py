@@ -11,6 +11,7 @@ from django.core import mail
 
 from shishi.notify.channels.base import Outcome, Outgoing
 from shishi.notify.channels.email import EmailChannel, message_id_for
+from shishi.notify.fakes import FakeProxy
 from shishi.notify.fakes.smtp import DROP, STALL, FakeSmtp
 
 SMTP = "django.core.mail.backends.smtp.EmailBackend"
@@ -172,3 +173,40 @@ def test_other_backends_are_handed_the_message() -> None:
     [message] = mail.outbox
     assert message.to == ["zhang.san@example.cn"]
     assert message.extra_headers["Message-ID"] == "<locmem-1.notify@localhost>"
+
+
+PROXIED = "shishi.notify.channels.email.ProxiedEmailBackend"
+
+
+def test_a_relay_outside_is_reached_through_the_outbound_proxy(smtp: FakeSmtp) -> None:
+    with FakeProxy() as proxy:
+        sender = EmailChannel(
+            backend=PROXIED, host=smtp.host, port=smtp.port, timeout=1, proxy=proxy.url
+        )
+        results = [sender.send(outgoing(key="p-1")), sender.send(outgoing(key="p-2"))]
+        sender.close()
+
+    assert [r.outcome for r in results] == [Outcome.SENT, Outcome.SENT]
+    assert proxy.seen == [("CONNECT", f"{smtp.host}:{smtp.port}")]  # one tunnel, two messages
+    assert [r.message["Message-ID"] for r in smtp.received] == [
+        "<p-1.notify@localhost>",
+        "<p-2.notify@localhost>",
+    ]
+
+
+def test_proxy_down_or_refusing_the_tunnel_is_temporary(smtp: FakeSmtp) -> None:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        dead = f"http://127.0.0.1:{probe.getsockname()[1]}"
+        with FakeProxy() as proxy:
+            closed_port = probe.getsockname()[1]
+            refused = EmailChannel(
+                backend=PROXIED, host="127.0.0.1", port=closed_port, timeout=1, proxy=proxy.url
+            ).send(outgoing())
+        down = EmailChannel(
+            backend=PROXIED, host=smtp.host, port=smtp.port, timeout=1, proxy=dead
+        ).send(outgoing())
+
+    assert refused.outcome == Outcome.TEMPORARY  # the proxy answered 502 to CONNECT
+    assert down.outcome == Outcome.TEMPORARY
+    assert smtp.received == []

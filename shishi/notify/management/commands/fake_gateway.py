@@ -44,6 +44,7 @@ class Command(BaseCommand):
             "--robot-per-minute", type=int, default=20, help="per robot, 0 for no limit"
         )
         parser.add_argument("--hang-seconds", type=float, default=30.0)
+        parser.add_argument("--quiet", action="store_true", help="no line per message")
         parser.add_argument(
             "--smtp-port", type=int, default=0, help="also run an SMTP server here (aiosmtpd)"
         )
@@ -61,7 +62,7 @@ class Command(BaseCommand):
             report_url=options["report_url"] or None,
             report_delay=options["report_delay"],
             hang_seconds=options["hang_seconds"],
-            echo=lambda line: self.stdout.write(line),
+            echo=None if options["quiet"] else self.stdout.write,
         )
         smtp = None
         if options["smtp_port"]:
