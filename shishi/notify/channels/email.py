@@ -156,7 +156,8 @@ class EmailChannel:
     def message(self, outgoing: Outgoing) -> EmailMultiAlternatives:
         from_email = outgoing.extra.get("from_email") or settings.DEFAULT_FROM_EMAIL
         message = EmailMultiAlternatives(
-            subject=outgoing.subject,
+            # A subject rendered from a template may end in a newline: one line, always.
+            subject=" ".join(outgoing.subject.split()),
             body=outgoing.text,
             from_email=from_email,
             to=[outgoing.address],
@@ -207,9 +208,12 @@ class EmailChannel:
         connection = backend.connection
         assert connection is not None
         encoding = message.encoding or settings.DEFAULT_CHARSET
-        sender = sanitize_address(message.from_email, encoding)
-        recipient = sanitize_address(message.to[0], encoding)
-        data = _quoted(message.message().as_bytes(linesep="\r\n"))
+        try:
+            sender = sanitize_address(message.from_email, encoding)
+            recipient = sanitize_address(message.to[0], encoding)
+            data = _quoted(message.message().as_bytes(linesep="\r\n"))
+        except ValueError as exc:  # an address or header that cannot be encoded
+            return SendResult(Outcome.PERMANENT, error=f"邮件无法编码（{type(exc).__name__}）")
 
         # Before the message's bytes go out: whatever fails, nothing was delivered.
         try:

@@ -53,7 +53,7 @@ def dingtalk_sign(secret: str, timestamp_ms: str) -> str:
 
 
 class _RobotChannel:
-    name: ClassVar[str]
+    name: str
     label: ClassVar[str]  # the service's name in an office's words
     public_base: ClassVar[str]
     setting: ClassVar[str]
@@ -245,5 +245,5 @@ class DingtalkChannel(_RobotChannel):
         title = outgoing.subject.strip()
         if not title:
             first = next((line for line in outgoing.markdown.splitlines() if line.strip()), "")
-            title = first.strip().lstrip("#>*- ").strip()
+            title = first.strip().lstrip("#>*- ").strip() or "通知"
         return {"msgtype": "markdown", "markdown": {"title": title[:64], "text": outgoing.markdown}}

@@ -210,3 +210,12 @@ def test_proxy_down_or_refusing_the_tunnel_is_temporary(smtp: FakeSmtp) -> None:
     assert refused.outcome == Outcome.TEMPORARY  # the proxy answered 502 to CONNECT
     assert down.outcome == Outcome.TEMPORARY
     assert smtp.received == []
+
+
+def test_a_subject_with_a_newline_goes_out_on_one_line(
+    smtp: FakeSmtp, channel: EmailChannel
+) -> None:
+    result = channel.send(outgoing(subject="截止提醒：\n老旧小区改造\n"))
+
+    assert result.outcome == Outcome.SENT
+    assert smtp.received[0].message["Subject"] == "截止提醒： 老旧小区改造"
