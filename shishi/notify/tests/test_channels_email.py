@@ -3,6 +3,7 @@ failure is classified by where in the SMTP exchange it happened."""
 
 from __future__ import annotations
 
+import logging
 import socket
 from collections.abc import Iterator
 
@@ -219,3 +220,19 @@ def test_a_subject_with_a_newline_goes_out_on_one_line(
 
     assert result.outcome == Outcome.SENT
     assert smtp.received[0].message["Subject"] == "截止提醒： 老旧小区改造"
+
+
+def test_logs_name_no_address(
+    smtp: FakeSmtp, channel: EmailChannel, caplog: pytest.LogCaptureFixture
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    channel.send(outgoing(key="log-1"))
+    smtp.rcpt_script.append("550 5.1.1 No such user")
+    channel.send(outgoing(key="log-2"))
+
+    ours = "\n".join(  # what this process logs, not the SMTP server's own log ("mail.log")
+        r.getMessage() for r in caplog.records if not r.name.startswith("mail.")
+    )
+    assert "email log-1: sent" in ours
+    assert "email log-2: permanent" in ours
+    assert "zhang.san" not in ours
