@@ -193,9 +193,35 @@ SHISHI_WORKDAYS_CHECK_SECONDS = envint("SHISHI_WORKDAYS_CHECK_SECONDS", 5)
 # (the jobs app adds the scheduler, retries and recovery the backend lacks).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Notifications' delivery channels (docs/notifications.md). Every HTTP channel (SMS gateway,
+# WeCom and DingTalk robots) goes out through SHISHI_OUTBOUND_PROXY when it is set: 政务外网
+# reach the internet only through a proxy. Timeouts are in seconds.
+SHISHI_OUTBOUND_PROXY = envstr("SHISHI_OUTBOUND_PROXY", "")
+SHISHI_NOTIFY_CONNECT_TIMEOUT = envint("SHISHI_NOTIFY_CONNECT_TIMEOUT", 5)
+SHISHI_NOTIFY_READ_TIMEOUT = envint("SHISHI_NOTIFY_READ_TIMEOUT", 15)
+SHISHI_SMS_URL = envstr("SHISHI_SMS_URL", "")
+SHISHI_SMS_KEY = envstr("SHISHI_SMS_KEY", "")
+SHISHI_SMS_SECRET = envstr("SHISHI_SMS_SECRET", "")
+SHISHI_SMS_SIGN = envstr("SHISHI_SMS_SIGN", "【为民办实事】")
+SHISHI_WECOM_URL = envstr("SHISHI_WECOM_URL", "https://qyapi.weixin.qq.com")
+SHISHI_DINGTALK_URL = envstr("SHISHI_DINGTALK_URL", "https://oapi.dingtalk.com")
+# E-mail over SMTP to the office's relay (Django's mail settings). A relay reached only through
+# the outbound proxy: EMAIL_BACKEND=shishi.notify.channels.email.ProxiedEmailBackend.
+EMAIL_BACKEND = envstr("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBackend")
+EMAIL_HOST = envstr("EMAIL_HOST", "localhost")
+EMAIL_PORT = envint("EMAIL_PORT", 25)
+EMAIL_HOST_USER = envstr("EMAIL_HOST_USER", "")
+EMAIL_HOST_PASSWORD = envstr("EMAIL_HOST_PASSWORD", "")
+EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
+EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15)
+DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "shishi@localhost")
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
+    # httpx logs each request's URL at INFO, and a robot's URL carries its key.
+    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
 }

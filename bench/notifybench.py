@@ -1,0 +1,109 @@
+"""Channel throughput: one ``SmsChannel`` sending N messages in a loop to the fake gateway.
+
+    python -m bench.notifybench [--messages 1000] [--inprocess]
+
+The fake gateway (``shishi fake_gateway``) runs as a process of its own, as in the demo, so
+the sender and the gateway do not share one interpreter's lock (``--inprocess`` runs it in a
+thread here instead: a pessimistic figure). Each send signs its request, goes over one
+keep-alive connection, and waits for the answer: the loop measures one worker's sender, not
+the engine around it. Prints one JSON line (messages per second, latency percentiles).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import time
+from typing import Any
+
+from bench.common import BenchError, emit, free_port, latency_summary, log
+
+KEY, SECRET = "bench-key", "bench-secret"
+
+
+def _wait_until_up(url: str, seconds: float = 30) -> None:
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, trust_env=False, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise BenchError(f"the fake gateway did not answer at {url}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--messages", type=int, default=1000)
+    parser.add_argument("--inprocess", action="store_true")
+    args = parser.parse_args()
+
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shishi.settings")
+    import django
+
+    django.setup()
+    from shishi.notify.channels.base import Outcome, Outgoing
+    from shishi.notify.channels.sms import SmsChannel
+    from shishi.notify.fakes import FakeGateway
+
+    port = free_port(19100, 19200)
+    process: subprocess.Popen[str] | None = None
+    gateway: Any = None
+    if args.inprocess:
+        gateway = FakeGateway(port=port, sms_key=KEY, sms_secret=SECRET).start()
+    else:
+        command = [sys.executable, "-m", "shishi.manage", "fake_gateway", "--port", str(port)]
+        command += ["--sms-key", KEY, "--sms-secret", SECRET, "--quiet"]
+        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, text=True)
+        _wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
+        log(f"fake gateway (pid {process.pid}) on port {port}")
+    sender = SmsChannel(base_url=f"http://127.0.0.1:{port}", key=KEY, secret=SECRET)
+    try:
+        sender.send(Outgoing(channel="sms", address="13800138000", key="warm-up", template_id="T"))
+        latencies = []
+        outcomes: dict[str, int] = {}
+        started = time.perf_counter()
+        for n in range(args.messages):
+            t0 = time.perf_counter()
+            result = sender.send(
+                Outgoing(
+                    channel="sms",
+                    address=f"139{n % 10_000:04d}8888",  # no misbehaving suffix
+                    key=f"bench-{n}",
+                    template_id="SMS_DEADLINE_1",
+                    params={"item": "老旧小区改造", "date": "6月30日"},
+                    text="【为民办实事】您负责的老旧小区改造将于6月30日到期。",
+                )
+            )
+            latencies.append(time.perf_counter() - t0)
+            outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
+        wall = time.perf_counter() - started
+    finally:
+        sender.close()
+        if gateway is not None:
+            gateway.stop()
+        if process is not None:
+            process.terminate()
+            process.wait(timeout=10)
+    if outcomes.get(Outcome.SENT, 0) != args.messages:
+        raise BenchError(f"not every message was sent: {outcomes}")
+    emit(
+        {
+            "bench": "notify.sms_channel",
+            "gateway": "in-process thread" if args.inprocess else "separate process",
+            "messages": args.messages,
+            "seconds": round(wall, 3),
+            "messages_per_second": round(args.messages / wall, 1),
+            "sent": outcomes.get(Outcome.SENT, 0),
+            "outcomes": outcomes,
+            "latency": latency_summary(sorted(latencies), wall),
+        }
+    )
+
+
+if __name__ == "__main__":
+    main()
