@@ -186,6 +186,25 @@ SHISHI_PII_KEY = envstr("SHISHI_PII_KEY", "")
 # (the jobs app adds the scheduler, retries and recovery the backend lacks).
 TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
+# Notifications (the notify app). The site's address for links in e-mails, SMS and robot
+# messages; the SMS sign (【…】); per recipient and channel at most so many messages an hour
+# (the rest wait for the next hour); temporary failures retried with a doubling back-off
+# from SHISHI_NOTIFY_RETRY_SECONDS, SHISHI_NOTIFY_MAX_ATTEMPTS tries in all; a delivery still
+# "sending" after SHISHI_NOTIFY_SENDING_TIMEOUT seconds is marked unknown (its worker died);
+# group robots get at most SHISHI_NOTIFY_ROBOT_PER_MINUTE messages a minute; the worker
+# takes deliveries SHISHI_NOTIFY_BATCH to a task.
+SHISHI_SITE_URL = envstr("SHISHI_SITE_URL", "http://127.0.0.1:8000")
+SHISHI_SMS_SIGN = envstr("SHISHI_SMS_SIGN", "实事")
+SHISHI_NOTIFY_RATE_LIMITS = {
+    "sms": envint("SHISHI_NOTIFY_SMS_PER_HOUR", 5),
+    "email": envint("SHISHI_NOTIFY_EMAIL_PER_HOUR", 30),
+}
+SHISHI_NOTIFY_RETRY_SECONDS = envint("SHISHI_NOTIFY_RETRY_SECONDS", 30)
+SHISHI_NOTIFY_MAX_ATTEMPTS = envint("SHISHI_NOTIFY_MAX_ATTEMPTS", 5)
+SHISHI_NOTIFY_SENDING_TIMEOUT = envint("SHISHI_NOTIFY_SENDING_TIMEOUT", 600)
+SHISHI_NOTIFY_ROBOT_PER_MINUTE = envint("SHISHI_NOTIFY_ROBOT_PER_MINUTE", 20)
+SHISHI_NOTIFY_BATCH = envint("SHISHI_NOTIFY_BATCH", 500)
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

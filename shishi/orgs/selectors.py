@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
-from shishi.orgs.models import Unit, User
+from shishi.orgs.models import Membership, Role, Unit, User
 
 
 def unit_names(jurisdiction_id: int, ids: Iterable[int]) -> dict[int, str]:
@@ -24,3 +24,25 @@ def account_labels(ids: Iterable[int | None]) -> dict[int, str]:
         return {}
     users = User.objects.filter(pk__in=wanted).only("display_name", "username")
     return {user.pk: str(user) for user in users}
+
+
+def unit_editor_ids(unit_ids: Iterable[int]) -> set[int]:
+    """Active accounts that edit for these units (the people a unit's messages reach)."""
+    wanted = set(unit_ids)
+    if not wanted:
+        return set()
+    rows = Membership.objects.filter(
+        unit_id__in=wanted, role=Role.UNIT_EDITOR, user__is_active=True
+    ).values_list("user_id", flat=True)
+    return set(rows)
+
+
+def office_user_ids(jurisdiction_ids: Iterable[int]) -> set[int]:
+    """Active accounts of these districts' programme offices."""
+    wanted = set(jurisdiction_ids)
+    if not wanted:
+        return set()
+    rows = Membership.objects.filter(
+        jurisdiction_id__in=wanted, role=Role.PROGRAMME_OFFICE, user__is_active=True
+    ).values_list("user_id", flat=True)
+    return set(rows)
