@@ -80,6 +80,7 @@ def test_temporary_failure_backs_off_then_succeeds(
     d.refresh_from_db()
     assert (d.status, d.attempts, d.last_error) == (Status.QUEUED, 1, "网关繁忙")
     assert d.handed_at is None
+    assert d.next_attempt_at is not None
     wait = (d.next_attempt_at - before).total_seconds()
     assert 29 <= wait <= 32
     assert deliver_batch([d.pk]).attempted == 0  # not due yet
@@ -87,6 +88,7 @@ def test_temporary_failure_backs_off_then_succeeds(
     deliver_batch([d.pk])
     d.refresh_from_db()
     assert d.attempts == 2
+    assert d.next_attempt_at is not None
     assert 119 <= (d.next_attempt_at - before).total_seconds() <= 125  # Retry-After wins
     _shift(d, next_attempt_at=before)
     deliver_batch([d.pk])
@@ -126,8 +128,7 @@ def test_permanent_failure_is_failed_with_no_retry(
     d.refresh_from_db()
     assert (d.status, d.last_error, d.attempts) == (Status.FAILED, "号码无效", 1)
     assert d.done_at is not None
-    stuck, handed = sweep(timezone.now() + dt.timedelta(days=1))
-    assert handed == 0
+    assert sweep(timezone.now() + dt.timedelta(days=1)) == (0, 0)
     assert deliver_batch([d.pk]).attempted == 0
     assert len(scripted.sent) == 1
 
@@ -203,7 +204,7 @@ def test_robots_are_paced_at_twenty_a_minute(
     waiting = Delivery.objects.filter(status=Status.QUEUED)
     assert waiting.count() == 5
     assert all(d.attempts == 0 for d in waiting)
-    assert all(d.next_attempt_at > timezone.now() for d in waiting)
+    assert all(d.next_attempt_at and d.next_attempt_at > timezone.now() for d in waiting)
     assert deliver_batch([d.pk for d in waiting]).attempted == 0  # not before next minute
 
 

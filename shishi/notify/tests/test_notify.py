@@ -283,7 +283,7 @@ class _now:
 
     def __enter__(self) -> None:
         self.saved = timezone.now
-        timezone.now = lambda: self.at  # type: ignore[assignment]
+        timezone.now = lambda: self.at
 
     def __exit__(self, *exc: object) -> None:
-        timezone.now = self.saved  # type: ignore[assignment]
+        timezone.now = self.saved

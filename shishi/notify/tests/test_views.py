@@ -131,7 +131,7 @@ def test_someone_elses_message_is_not_found(world: World) -> None:
     assert message.read_at is None
 
 
-# --- preferences -----------------------------------------------------------------------------------
+# --- preferences --------------------------------------------------------------------------------
 
 
 def _prefs(**changes: Any) -> dict[str, Any]:
