@@ -116,6 +116,7 @@ print(notice.messages)
 """
 
 
+@pytest.mark.skipif(connection.vendor != "sqlite", reason="copies the SQLite test database")
 @pytest.mark.django_db(transaction=True)
 def test_two_processes_notifying_with_one_key_write_one_message_each(
     world: World, tmp_path: Path
