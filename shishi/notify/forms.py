@@ -25,8 +25,12 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
     phone = forms.CharField(
         label=_("手机号码"), required=False, max_length=20, help_text=_("用于接收短信，加密保存")
     )
-    quiet_start = forms.TimeField(label=_("免打扰开始"), required=False)
-    quiet_end = forms.TimeField(label=_("免打扰结束"), required=False)
+    quiet_start = forms.TimeField(
+        label=_("免打扰开始"), required=False, widget=forms.TimeInput({"type": "time"}, "%H:%M")
+    )
+    quiet_end = forms.TimeField(
+        label=_("免打扰结束"), required=False, widget=forms.TimeInput({"type": "time"}, "%H:%M")
+    )
     email_digest = forms.ChoiceField(label=_("邮件"), choices=Contact.Digest.choices)
     language = forms.ChoiceField(label=_("消息语言"), choices=settings.LANGUAGES)
 

@@ -20,7 +20,7 @@ from shishi.core.forms import Outcome, submit
 from shishi.core.http import is_htmx_fragment
 from shishi.notify import forms, permissions, selectors, services
 from shishi.notify.kinds import people_kinds
-from shishi.notify.models import Status
+from shishi.notify.models import Contact, Status
 
 # --- the bell and the inbox ---------------------------------------------------------------------
 
@@ -111,8 +111,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
         initial.update(
             email_digest=contact.email_digest if contact else "immediate",
             language=contact.language if contact else request.LANGUAGE_CODE,
-            quiet_start=contact.quiet_start if contact else None,
-            quiet_end=contact.quiet_end if contact else None,
+            quiet_start=contact.quiet_start if contact else Contact().quiet_start,
+            quiet_end=contact.quiet_end if contact else Contact().quiet_end,
         )
         form = forms.PreferencesForm(initial=initial, kinds=kinds)
     context = {"form": form, "prefs": current}
