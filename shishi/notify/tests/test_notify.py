@@ -7,6 +7,7 @@ import os
 import sqlite3
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -157,6 +158,36 @@ def test_two_processes_notifying_with_one_key_write_one_message_each(
         db.close()
     assert messages == (300, 300)
     assert deliveries == (300,)
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite: the processes' test above")
+@pytest.mark.django_db(transaction=True)
+def test_two_connections_notifying_with_one_key_write_one_message_each(world: World) -> None:
+    """PostgreSQL: two threads, each on its own connection, insert the same notice at once;
+    the second waits on the unique index and its rows are skipped."""
+    users = factories.many_users(300, prefix="race-")
+    barrier = threading.Barrier(2)
+    written: list[int] = []
+    errors: list[BaseException] = []
+
+    def call() -> None:
+        try:
+            barrier.wait()
+            written.append(notify(users, "report.due", CTX, dedupe_key="report:week-12").messages)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=call) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sum(written) == 300
+    assert Message.objects.filter(dedupe_key="report:week-12").count() == 300
+    assert Delivery.objects.filter(kind="report.due").count() == 300
 
 
 def test_quiet_hours_hold_sms_until_they_end_unless_urgent(world: World) -> None:
