@@ -209,6 +209,19 @@ def _pace(
     return keep
 
 
+def _send_one(d: Delivery, renderer: Renderer, senders: dict[str, Sender]) -> SendResult:
+    """Build and send one claimed delivery (its channel's sender made once per batch)."""
+    if d.hook is not None and not d.hook.active:
+        return SendResult(Outcome.PERMANENT, error="群机器人已停用")
+    try:
+        outgoing = build_outgoing(d, renderer)
+    except pii.DecryptionFailed:
+        return SendResult(Outcome.PERMANENT, error="地址无法解密（密钥已更换？）")
+    if d.channel not in senders:
+        senders[d.channel] = get_channel(d.channel)
+    return _send(senders[d.channel], outgoing)
+
+
 def deliver_batch(delivery_ids: Iterable[int]) -> BatchReport:
     """Send these deliveries, those still queued and due; see the module's docstring."""
     report = BatchReport()
@@ -220,14 +233,7 @@ def deliver_batch(delivery_ids: Iterable[int]) -> BatchReport:
             token, rows = _claim(ids[start : start + CLAIM_CHUNK], timezone.now())
             rows = _pace(rows, token, timezone.now(), report)
             for d in rows:
-                try:
-                    outgoing = build_outgoing(d, renderer)
-                except pii.DecryptionFailed:
-                    result = SendResult(Outcome.PERMANENT, error="地址无法解密（密钥已更换？）")
-                else:
-                    if d.channel not in senders:
-                        senders[d.channel] = get_channel(d.channel)
-                    result = _send(senders[d.channel], outgoing)
+                result = _send_one(d, renderer, senders)
                 status = _store(d, token, result, timezone.now())
                 report.attempted += 1
                 report.outcomes[status] += 1

@@ -12,7 +12,7 @@ from django_tasks_db.models import DBTaskResult
 
 from shishi.conftest import World
 from shishi.notify.channels.base import Outcome, SendResult
-from shishi.notify.models import Contact, Delivery, Preference, Status
+from shishi.notify.models import Contact, Delivery, Preference, RobotHook, Status
 from shishi.notify.services import (
     DeliveryReport,
     apply_delivery_reports,
@@ -268,3 +268,15 @@ def test_a_digest_that_fails_for_now_waits_for_the_next_day(
     scripted.reset(SendResult(Outcome.TEMPORARY, error="421"))
     send_digests()
     assert Delivery.objects.get().status == Status.DIGEST
+
+
+def test_a_robot_turned_off_before_its_turn_gets_nothing(
+    world: World, scripted: type[ScriptedChannel]
+) -> None:
+    hook = factories.hook(world.nangang, name="区群")
+    notice = notify([hook], "report.due", CTX)
+    RobotHook.objects.filter(pk=hook.pk).update(active=False)
+    deliver_batch(notice.due_ids)
+    assert scripted.sent == []
+    d = Delivery.objects.get()
+    assert (d.status, d.last_error) == (Status.FAILED, "群机器人已停用")
