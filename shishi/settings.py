@@ -202,7 +202,7 @@ SHISHI_NOTIFY_READ_TIMEOUT = envint("SHISHI_NOTIFY_READ_TIMEOUT", 15)
 SHISHI_SMS_URL = envstr("SHISHI_SMS_URL", "")
 SHISHI_SMS_KEY = envstr("SHISHI_SMS_KEY", "")
 SHISHI_SMS_SECRET = envstr("SHISHI_SMS_SECRET", "")
-SHISHI_SMS_SIGN = envstr("SHISHI_SMS_SIGN", "【为民办实事】")
+SHISHI_SMS_SIGN = envstr("SHISHI_SMS_SIGN", "【为民办实事】")  # the registered sign, with its 【】
 SHISHI_WECOM_URL = envstr("SHISHI_WECOM_URL", "https://qyapi.weixin.qq.com")
 SHISHI_DINGTALK_URL = envstr("SHISHI_DINGTALK_URL", "https://oapi.dingtalk.com")
 # E-mail over SMTP to the office's relay (Django's mail settings). A relay reached only through
@@ -216,6 +216,24 @@ EMAIL_USE_TLS = envbool("EMAIL_USE_TLS", False)
 EMAIL_USE_SSL = envbool("EMAIL_USE_SSL", False)
 EMAIL_TIMEOUT = envint("EMAIL_TIMEOUT", 15)
 DEFAULT_FROM_EMAIL = envstr("DEFAULT_FROM_EMAIL", "shishi@localhost")
+
+# Notifications (the notify app). The site's address for links in e-mails, SMS and robot
+# messages; the SMS sign (【…】); per recipient and channel at most so many messages an hour
+# (the rest wait for the next hour); temporary failures retried with a doubling back-off
+# from SHISHI_NOTIFY_RETRY_SECONDS, SHISHI_NOTIFY_MAX_ATTEMPTS tries in all; a delivery still
+# "sending" after SHISHI_NOTIFY_SENDING_TIMEOUT seconds is marked unknown (its worker died);
+# group robots get at most SHISHI_NOTIFY_ROBOT_PER_MINUTE messages a minute; the worker
+# takes deliveries SHISHI_NOTIFY_BATCH to a task.
+SHISHI_SITE_URL = envstr("SHISHI_SITE_URL", "http://127.0.0.1:8000")
+SHISHI_NOTIFY_RATE_LIMITS = {
+    "sms": envint("SHISHI_NOTIFY_SMS_PER_HOUR", 5),
+    "email": envint("SHISHI_NOTIFY_EMAIL_PER_HOUR", 30),
+}
+SHISHI_NOTIFY_RETRY_SECONDS = envint("SHISHI_NOTIFY_RETRY_SECONDS", 30)
+SHISHI_NOTIFY_MAX_ATTEMPTS = envint("SHISHI_NOTIFY_MAX_ATTEMPTS", 5)
+SHISHI_NOTIFY_SENDING_TIMEOUT = envint("SHISHI_NOTIFY_SENDING_TIMEOUT", 600)
+SHISHI_NOTIFY_ROBOT_PER_MINUTE = envint("SHISHI_NOTIFY_ROBOT_PER_MINUTE", 20)
+SHISHI_NOTIFY_BATCH = envint("SHISHI_NOTIFY_BATCH", 500)
 
 LOGGING = {
     "version": 1,

@@ -146,10 +146,16 @@ def upsert_many(
     ready: Collection[str] = (),
 ) -> int:
     """INSERT the rows, or where one with the same ``conflict`` fields exists (a unique
-    constraint), set its ``update`` fields to the new row's. Returns the rows written."""
+    constraint), set its ``update`` fields to the new row's. With no ``update`` fields, a
+    row that conflicts with any unique constraint (partial ones too) is left out and the
+    existing one kept. Returns the rows sent (kept or not)."""
     t = _Table(model, fields, ready)
-    sets = ", ".join(f"{t.column(n)} = EXCLUDED.{t.column(n)}" for n in update)
-    on_conflict = f" ON CONFLICT ({', '.join(t.column(n) for n in conflict)}) DO UPDATE SET {sets}"
+    if update:
+        sets = ", ".join(f"{t.column(n)} = EXCLUDED.{t.column(n)}" for n in update)
+        targets = ", ".join(t.column(n) for n in conflict)
+        on_conflict = f" ON CONFLICT ({targets}) DO UPDATE SET {sets}"
+    else:
+        on_conflict = " ON CONFLICT DO NOTHING"
     chunks = _chunks(rows, CHUNK)
     if t.conn.vendor != "postgresql":
         written = 0

@@ -29,3 +29,25 @@ def account_labels(ids: Iterable[int | None]) -> dict[int, str]:
 def has_city_office(city_id: int) -> bool:
     """Whether anyone holds the city office role of this city."""
     return Membership.objects.filter(jurisdiction_id=city_id, role=Role.CITY_OFFICE).exists()
+
+
+def unit_editor_ids(unit_ids: Iterable[int]) -> set[int]:
+    """Active accounts that edit for these units (the people a unit's messages reach)."""
+    wanted = set(unit_ids)
+    if not wanted:
+        return set()
+    rows = Membership.objects.filter(
+        unit_id__in=wanted, role=Role.UNIT_EDITOR, user__is_active=True
+    ).values_list("user_id", flat=True)
+    return set(rows)
+
+
+def office_user_ids(jurisdiction_ids: Iterable[int]) -> set[int]:
+    """Active accounts of these districts' programme offices."""
+    wanted = set(jurisdiction_ids)
+    if not wanted:
+        return set()
+    rows = Membership.objects.filter(
+        jurisdiction_id__in=wanted, role=Role.PROGRAMME_OFFICE, user__is_active=True
+    ).values_list("user_id", flat=True)
+    return set(rows)

@@ -25,6 +25,7 @@ from shishi.ledger import permissions
 from shishi.ledger.models import ChangeRequest, ChangeRequestFile, Item
 from shishi.ledger.parsing import parse_deadline
 from shishi.ledger.selectors.changes import field_label
+from shishi.ledger.services import notices
 from shishi.ledger.services.items import update_item
 from shishi.ledger.services.progress import _validate_attachment
 from shishi.orgs.models import Person, Unit
@@ -263,6 +264,7 @@ def file_change_request(
             },
             jurisdiction_id=item.jurisdiction_id,
         )
+        notices.change_request_filed(request, item)
     return request
 
 
@@ -374,6 +376,7 @@ def _decide(request: ChangeRequest, status: str, item: Item, *, actor: Any, comm
         changes={"change_request": [None, request.pk], "comment": [None, comment]},
         jurisdiction_id=request.jurisdiction_id,
     )
+    notices.change_request_decided(request, item, approved=status == Status.APPROVED)
 
 
 def reject_change_request(request: ChangeRequest, *, actor: Any, comment: str) -> ChangeRequest:

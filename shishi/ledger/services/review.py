@@ -22,6 +22,7 @@ from shishi.core import audit
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.ledger import permissions, signals
 from shishi.ledger.models import Attachment, Item, Lifecycle, ProgressUpdate, Review, Target
+from shishi.ledger.services import notices
 from shishi.ledger.services.items import PROGRESS_LOCK, bump_version
 from shishi.ledger.services.publication import (
     NOT_PUBLISHER,
@@ -207,5 +208,6 @@ def reject_update(update: ProgressUpdate, *, actor: Any, comment: str) -> Progre
             },
             jurisdiction_id=item.jurisdiction_id,
         )
+        notices.update_rejected(update, item, comment)
         signals.item_changed(item)
     return update

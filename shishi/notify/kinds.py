@@ -1,0 +1,205 @@
+"""The kinds of message: what each is called, where it goes by default, how it reads.
+
+Each kind has its templates under ``templates/notify/kinds/<kind>/``, one per channel:
+``inbox.txt`` (the inbox line), ``email_subject.txt`` and ``email.txt``, ``sms.txt`` (the
+text as the phone shows it, sign first) and ``robot.md`` (a group robot's markdown). They
+are plain text (not autoescaped), rendered in the recipient's language, with the notice's
+context plus ``link`` (the path in the site), ``url`` (the absolute address, from
+``SHISHI_SITE_URL``) and ``sms_sign``.
+
+SMS providers send only pre-approved templates: ``sms_template`` is the provider's template
+id and ``sms_params`` the context keys it takes, in order (the channel sends those; the
+rendered ``sms.txt`` is what the approved template reads like, for the log and for gateways
+that take text).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping
+from dataclasses import dataclass
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.template import Context, Engine
+from django.utils import translation
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from shishi.notify.models import Channel
+
+SMS_SINGLE = 70  # characters in one SMS
+SMS_SEGMENT = 67  # characters per segment of a long SMS (the rest carries the join header)
+PARTS = ("inbox.txt", "email_subject.txt", "email.txt", "sms.txt", "robot.md")
+
+
+@dataclass(frozen=True)
+class Kind:
+    name: str
+    label: str | Promise
+    channels: tuple[str, ...] = ()  # besides the inbox, unless the person chose otherwise
+    urgent: bool = False  # sent at night and past the digest unless a call says otherwise
+    to_robots: bool = False  # a unit or district recipient also means its group robots
+    sms_template: str = ""
+    sms_params: tuple[str, ...] = ()
+    chosen_by_people: bool = True  # listed on the preferences page
+
+
+KINDS: dict[str, Kind] = {}
+
+
+def register(kind: Kind) -> Kind:
+    if kind.name in KINDS and KINDS[kind.name] != kind:
+        raise ValueError(f"two message kinds are named {kind.name!r}")
+    KINDS[kind.name] = kind
+    return kind
+
+
+def get_kind(name: str) -> Kind:
+    try:
+        return KINDS[name]
+    except KeyError:
+        raise ValueError(f"unknown message kind {name!r}") from None
+
+
+DEADLINE_TOMORROW = register(
+    Kind(
+        "deadline.tomorrow",
+        _("明天到期"),
+        channels=(Channel.SMS, Channel.EMAIL),
+        urgent=True,
+        sms_template="SMS_DEADLINE_TOMORROW",
+        sms_params=("number", "name", "due"),
+    )
+)
+DEADLINE_OVERDUE = register(
+    Kind(
+        "deadline.overdue",
+        _("已逾期"),
+        channels=(Channel.EMAIL,),
+        to_robots=True,
+        sms_template="SMS_DEADLINE_OVERDUE",
+        sms_params=("number", "name", "due"),
+    )
+)
+PROGRESS_REJECTED = register(
+    Kind(
+        "progress.rejected",
+        _("进展被退回"),
+        channels=(Channel.EMAIL,),
+        sms_template="SMS_PROGRESS_REJECTED",
+        sms_params=("number", "name"),
+    )
+)
+CHANGE_REQUEST_FILED = register(
+    Kind(
+        "change_request.filed",
+        _("调整申请待审批"),
+        channels=(Channel.EMAIL,),
+        sms_template="SMS_CHANGE_FILED",
+        sms_params=("number", "unit"),
+    )
+)
+CHANGE_REQUEST_DECIDED = register(
+    Kind(
+        "change_request.decided",
+        _("调整申请已处理"),
+        channels=(Channel.EMAIL,),
+        sms_template="SMS_CHANGE_DECIDED",
+        sms_params=("number", "decision"),
+    )
+)
+DEMAND_DISPATCHED = register(
+    Kind(
+        "demand.dispatched",
+        _("诉求派单"),
+        channels=(Channel.SMS,),
+        urgent=True,
+        to_robots=True,
+        sms_template="SMS_DEMAND_DISPATCHED",
+        sms_params=("number", "title", "due"),
+    )
+)
+REPORT_DUE = register(
+    Kind(
+        "report.due",
+        _("报送提醒"),
+        channels=(Channel.EMAIL,),
+        to_robots=True,
+        sms_template="SMS_REPORT_DUE",
+        sms_params=("title", "due"),
+    )
+)
+ROBOT_TEST = register(Kind("robot.test", _("测试消息"), chosen_by_people=False))
+DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
+
+
+def people_kinds() -> list[Kind]:
+    return [k for k in KINDS.values() if k.chosen_by_people]
+
+
+# --- rendering ----------------------------------------------------------------------------------
+
+
+@cache
+def _engine(dirs: tuple[str, ...]) -> Engine:
+    """Django's template language without HTML escaping, for text, SMS and markdown."""
+    return Engine(
+        dirs=list(dirs),
+        autoescape=False,
+        libraries={"i18n": "django.templatetags.i18n"},
+        builtins=["django.templatetags.i18n"],
+        loaders=[
+            ("django.template.loaders.cached.Loader", ["django.template.loaders.filesystem.Loader"])
+        ],
+    )
+
+
+def _template_dirs() -> tuple[str, ...]:
+    return tuple(str(d) for t in settings.TEMPLATES for d in t.get("DIRS", []))
+
+
+def base_context(context: Mapping[str, Any], link: str) -> dict[str, Any]:
+    site = getattr(settings, "SHISHI_SITE_URL", "").rstrip("/")
+    return {
+        **context,
+        "link": link,
+        "url": f"{site}{link}" if link.startswith("/") else link,
+        "sms_sign": settings.SHISHI_SMS_SIGN,
+    }
+
+
+def render(
+    kind: str, part: str, context: Mapping[str, Any], *, language: str, link: str = ""
+) -> str:
+    """One part (``inbox.txt``, ``sms.txt``, …) of a kind, in ``language``, stripped."""
+    template = _engine(_template_dirs()).get_template(f"notify/{_folder(kind)}/{part}")
+    with translation.override(language):
+        return template.render(Context(base_context(context, link), autoescape=False)).strip()
+
+
+def _folder(kind: str) -> str:
+    return "digest" if kind == DIGEST else f"kinds/{kind}"
+
+
+def template_path(kind: str, part: str) -> Path:
+    for d in _template_dirs():
+        path = Path(d) / "notify" / _folder(kind) / part
+        if path.exists():
+            return path
+    return Path(_template_dirs()[0]) / "notify" / _folder(kind) / part
+
+
+def sms_segments(text: str) -> int:
+    """How many SMS ``text`` takes: one up to 70 characters, else 67 per segment."""
+    n = len(text)
+    if n <= SMS_SINGLE:
+        return 1 if n else 0
+    return math.ceil(n / SMS_SEGMENT)
+
+
+def sms_params(kind: Kind, context: Mapping[str, Any]) -> dict[str, str]:
+    """The provider template's parameters, from the context (missing ones empty)."""
+    return {name: str(context.get(name, "")) for name in kind.sms_params}
