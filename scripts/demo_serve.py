@@ -1,6 +1,9 @@
-"""Serve the demo: the web server and the background worker, one command (``make demo``).
+"""Serve the demo: the web server, the background worker and the local fake gateway, one
+command (``make demo``).
 
-Starts ``shishi runserver --noreload ADDRESS`` and ``shishi worker`` from the same venv,
+Starts ``shishi runserver --noreload ADDRESS``, ``shishi worker`` and ``shishi fake_gateway``
+(the demo's SMS gateway, WeCom and DingTalk robots and SMTP server on loopback, so that every
+channel delivers somewhere and the office's delivery log fills) from the same venv,
 each in its own session so that a terminal's Ctrl-C reaches this script alone; the script
 forwards SIGINT and SIGTERM to both (the worker finishes its current task; a second Ctrl-C
 stops it at once). When either child exits by itself the other is stopped too, and the
@@ -9,6 +12,7 @@ script exits with the first one's status.
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -17,14 +21,44 @@ from pathlib import Path
 from types import FrameType
 
 GRACE_SECONDS = 30
+# The fake gateway's ports (SHISHI_DEMO_GATEWAY_PORT, SHISHI_DEMO_SMTP_PORT to move them).
+GATEWAY_PORT = int(os.environ.get("SHISHI_DEMO_GATEWAY_PORT", "9100"))
+SMTP_PORT = int(os.environ.get("SHISHI_DEMO_SMTP_PORT", "2525"))
+
+
+def demo_channels(address: str) -> dict[str, str]:
+    """The environment that points every channel at the fake gateway (unless already set)."""
+    gateway = f"http://127.0.0.1:{GATEWAY_PORT}"
+    wanted = {
+        "SHISHI_SMS_URL": gateway,
+        "SHISHI_SMS_KEY": "demo-key",
+        "SHISHI_SMS_SECRET": "demo-secret",
+        "SHISHI_WECOM_URL": gateway,
+        "SHISHI_DINGTALK_URL": gateway,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(SMTP_PORT),
+        "SHISHI_SITE_URL": f"http://{address}",
+    }
+    return {k: os.environ.get(k, v) for k, v in wanted.items()}
 
 
 def main(argv: list[str]) -> int:
     address = argv[1] if len(argv) > 1 else "127.0.0.1:8000"
     shishi = str(Path(sys.executable).parent / "shishi")
-    commands = {"web": ["runserver", "--noreload", address], "worker": ["worker"]}
+    env = {**os.environ, **demo_channels(address)}
+    commands = {
+        "gateway": [
+            "fake_gateway",
+            f"--port={GATEWAY_PORT}",
+            f"--smtp-port={SMTP_PORT}",
+            f"--report-url=http://{address}/notify/sms/reports/",
+            "--quiet",
+        ],
+        "web": ["runserver", "--noreload", address],
+        "worker": ["worker"],
+    }
     children = {
-        name: subprocess.Popen([shishi, *args], start_new_session=True)
+        name: subprocess.Popen([shishi, *args], start_new_session=True, env=env)
         for name, args in commands.items()
     }
     stopped_by: list[int] = []

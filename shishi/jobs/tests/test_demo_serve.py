@@ -1,5 +1,5 @@
-"""``make demo``'s launcher: one command serves the web and runs the worker; Ctrl-C (SIGINT)
-stops both; when one dies the other is stopped and the launcher fails."""
+"""``make demo``'s launcher: one command serves the web, runs the worker and the fake gateway;
+Ctrl-C (SIGINT) stops them all; when one dies the others are stopped and the launcher fails."""
 
 from __future__ import annotations
 
@@ -23,8 +23,14 @@ def _free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def _start(live_db: LiveDB, port: int) -> subprocess.Popen[bytes]:
-    env = {**os.environ, "DATABASE_URL": live_db.url, "PYTHONPATH": str(REPO)}
+def _start(live_db: LiveDB, port: int, gateway_port: int = 0) -> subprocess.Popen[bytes]:
+    env = {
+        **os.environ,
+        "DATABASE_URL": live_db.url,
+        "PYTHONPATH": str(REPO),
+        "SHISHI_DEMO_GATEWAY_PORT": str(gateway_port or _free_port()),
+        "SHISHI_DEMO_SMTP_PORT": str(_free_port()),
+    }
     log = (live_db.folder / "demo.log").open("wb")
     proc = subprocess.Popen(
         [sys.executable, str(SCRIPT), f"127.0.0.1:{port}"],
@@ -59,13 +65,23 @@ def _pid_gone(pid: int) -> bool:
     return Path(f"/proc/{pid}/stat").read_text().split()[2] == "Z"
 
 
-def test_ctrl_c_stops_the_web_server_and_the_worker(live_db: LiveDB) -> None:
-    port = _free_port()
-    demo = _start(live_db, port)
+def _gateway_answers(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_fake/messages", timeout=2) as r:
+            return bool(r.status == 200)
+    except OSError:
+        return False
+
+
+def test_ctrl_c_stops_the_web_server_the_worker_and_the_gateway(live_db: LiveDB) -> None:
+    port, gateway = _free_port(), _free_port()
+    demo = _start(live_db, port, gateway)
     worker_pid = _up(live_db, port)
+    wait_for(lambda: _gateway_answers(gateway), what="the fake gateway")
     demo.send_signal(signal.SIGINT)
     assert demo.wait(timeout=30) == 0
     assert not _serves(port)
+    assert not _gateway_answers(gateway)
     assert _pid_gone(worker_pid)
     assert not WorkerHeartbeat.objects.exists()  # the worker stopped cleanly
 
