@@ -3,13 +3,15 @@ the new-item page offers (the next free number, the district's choices)."""
 
 from __future__ import annotations
 
+import datetime as dt
 import re
+from collections.abc import Iterable
 from typing import Any
 
 from django.db.models import QuerySet
 
 from shishi.core.errors import NotFound
-from shishi.ledger.models import Item, Milestone, Programme, Target
+from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Milestone, Programme, Target
 from shishi.ledger.selectors.scope import visible_categories, visible_people, visible_units
 
 
@@ -68,3 +70,14 @@ def new_item_choices(user: Any, programme: Programme) -> dict[str, QuerySet[Any]
         "units": visible_units(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
         "people": visible_people(user).filter(jurisdiction_id=jurisdiction_id).order_by("name"),
     }
+
+
+def items_due_on(days: Iterable[dt.date]) -> QuerySet[Item]:
+    """Unfinished items whose deadline falls on one of ``days``, with their lead unit (for
+    the deadline reminders; every district's, as the worker runs for all)."""
+    return (
+        Item.objects.filter(due_date__in=list(days))
+        .exclude(lifecycle__in=FINISHED_LIFECYCLES)
+        .select_related("lead_unit")
+        .order_by("id")
+    )

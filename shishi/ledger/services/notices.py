@@ -4,9 +4,12 @@ commits."""
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.urls import reverse
 
 from shishi.ledger.models import ChangeRequest, Item, ProgressUpdate
+from shishi.ledger.selectors.plans import items_due_on
 from shishi.notify import kinds
 from shishi.notify.services import notify
 
@@ -54,3 +57,24 @@ def change_request_decided(request: ChangeRequest, item: Item, *, approved: bool
         link=reverse("ledger:item", args=[item.pk]),
         jurisdiction=item.jurisdiction_id,
     )
+
+
+def deadline_reminders(today: dt.date) -> int:
+    """Tell each unfinished item's lead unit the day before its deadline (urgent: SMS too),
+    and the day after it passed (the unit and its group robot). Once per item and date: the
+    dedupe key holds across repeated runs. Returns the number of items told."""
+    tomorrow, yesterday = today + dt.timedelta(days=1), today - dt.timedelta(days=1)
+    told = 0
+    for item in items_due_on([tomorrow, yesterday]):
+        due = item.due_date
+        kind = kinds.DEADLINE_TOMORROW if due == tomorrow else kinds.DEADLINE_OVERDUE
+        notify(
+            [item.lead_unit],
+            kind.name,
+            {**_item_context(item), "due": item.deadline_text or f"{due:%Y-%m-%d}"},
+            dedupe_key=f"{kind.name}:{item.pk}:{due:%Y-%m-%d}",
+            link=reverse("ledger:item", args=[item.pk]),
+            jurisdiction=item.jurisdiction_id,
+        )
+        told += 1
+    return told

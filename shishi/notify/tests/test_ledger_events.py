@@ -11,8 +11,11 @@ from django.urls import reverse
 from django_tasks_db.models import DBTaskResult
 
 from shishi.conftest import World
+from shishi.jobs.schedule import discover
 from shishi.ledger import services as ledger_services
 from shishi.ledger.models import Item
+from shishi.ledger.services.notices import deadline_reminders
+from shishi.ledger.tasks import remind_deadlines
 from shishi.notify.models import Delivery, Message
 from shishi.notify.tests import factories
 
@@ -64,3 +67,30 @@ def test_a_change_request_tells_the_office_and_its_decision_the_unit(world: Worl
     [decided] = Message.objects.filter(kind="change_request.decided")
     assert decided.recipient_id == world.editor_a.pk
     assert "未同意" in decided.text and "理由不充分" in decided.text
+
+
+def test_deadline_reminders_tell_the_lead_unit_once_the_day_before_and_after(
+    world: World,
+) -> None:
+    from shishi.ledger.services.notices import deadline_reminders
+
+    factories.contact(world.editor_a, phone="13812341234")
+    item = Item.objects.get(pk=world.item_a.pk)
+    today = item.due_date - dt.timedelta(days=1)
+    assert deadline_reminders(today) >= 1
+    [tomorrow] = Message.objects.filter(kind="deadline.tomorrow", recipient=world.editor_a)
+    assert item.number in tomorrow.text and tomorrow.urgency == "urgent"
+    assert Delivery.objects.filter(message=tomorrow, channel="sms").count() == 1  # urgent: SMS
+    deadline_reminders(today)  # a second run (a restarted worker) tells nobody twice
+    assert Message.objects.filter(kind="deadline.tomorrow", recipient=world.editor_a).count() == 1
+    deadline_reminders(item.due_date + dt.timedelta(days=1))
+    assert Message.objects.filter(kind="deadline.overdue", recipient=world.editor_a).count() == 1
+    assert "ledger.deadline_reminders" in discover()  # the worker runs it every morning
+    assert callable(remind_deadlines)
+
+
+def test_finished_items_get_no_deadline_reminder(world: World) -> None:
+    item = Item.objects.get(pk=world.item_a.pk)
+    Item.objects.filter(pk=item.pk).update(lifecycle="done")
+    deadline_reminders(item.due_date - dt.timedelta(days=1))
+    assert not Message.objects.filter(kind="deadline.tomorrow", dedupe_key__contains=f":{item.pk}:")

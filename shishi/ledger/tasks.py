@@ -1,0 +1,21 @@
+"""The ledger's scheduled jobs (run by ``shishi worker``)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shishi.jobs.schedule import scheduled
+from shishi.ledger.services.notices import deadline_reminders
+
+
+@scheduled(
+    "ledger.deadline_reminders",
+    "0 9 * * *",
+    description=_("每天上午提醒牵头单位：明天到期的事项（短信）和昨天逾期的事项"),
+)
+def remind_deadlines(slot: datetime) -> None:
+    # As of today, whatever slot a catch-up runs: a reminder for a day gone by helps nobody.
+    deadline_reminders(timezone.localdate())
