@@ -23,7 +23,17 @@ def channel_field(kind: Kind) -> str:
 
 class PreferencesForm(ServiceErrorsMixin, forms.Form):
     phone = forms.CharField(
-        label=_("手机号码"), required=False, max_length=20, help_text=_("用于接收短信，加密保存")
+        label=_("手机号码"),
+        required=False,
+        max_length=20,
+        help_text=_("用于接收短信，加密保存；留空则保留已保存的号码"),
+    )
+    remove_phone = forms.BooleanField(label=_("删除已保存的手机号码"), required=False)
+    email = forms.CharField(
+        label=_("电子邮箱"),
+        required=False,
+        max_length=254,
+        help_text=_("用于接收邮件；不填则不发邮件"),
     )
     quiet_start = forms.TimeField(
         label=_("免打扰开始"), required=False, widget=forms.TimeInput({"type": "time"}, "%H:%M")

@@ -97,6 +97,8 @@ def preferences(request: HttpRequest) -> HttpResponse:
                 quiet_end=c["quiet_end"],
                 email_digest=c["email_digest"],
                 language=c["language"],
+                remove_phone=c["remove_phone"],
+                email=c["email"],
             )
 
         outcome = submit(form, save)
@@ -109,6 +111,7 @@ def preferences(request: HttpRequest) -> HttpResponse:
             forms.channel_field(choice.kind): choice.channels for choice in current.kinds
         }
         initial.update(
+            email=getattr(request.user, "email", ""),
             email_digest=contact.email_digest if contact else "immediate",
             language=contact.language if contact else request.LANGUAGE_CODE,
             quiet_start=contact.quiet_start if contact else Contact().quiet_start,

@@ -10,6 +10,7 @@ from django.db import transaction
 
 from shishi.core import audit
 from shishi.core.errors import ValidationFailed
+from shishi.core.pii import mask_email
 from shishi.orgs.models import ApiToken, Jurisdiction, Membership, Person, Role, Unit, User
 from shishi.orgs.permissions import forget_scope
 
@@ -110,6 +111,32 @@ def ensure_user(
                 target=user,
                 changes={"username": [None, username]},
             )
+    return user
+
+
+def set_user_email(user: User, email: str, *, actor: Any) -> User:
+    """A person's e-mail address (where the e-mail channel writes to), checked; "" removes it."""
+    from django.core.exceptions import ValidationError
+    from django.core.validators import validate_email
+
+    email = (email or "").strip()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise ValidationFailed("邮箱格式不正确", {"email": "邮箱格式不正确"}) from None
+    with transaction.atomic():
+        row = User.objects.select_for_update().get(pk=user.pk)
+        if row.email != email:
+            old, row.email = row.email, email
+            row.save(update_fields=["email"])
+            audit.record(
+                actor=actor,
+                action="user.email",
+                target=row,
+                changes={"email": [mask_email(old), mask_email(email)]},
+            )
+    user.email = email
     return user
 
 

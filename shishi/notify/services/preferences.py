@@ -7,12 +7,15 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from shishi.core import audit, pii
 from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.notify.kinds import people_kinds
 from shishi.notify.models import PERSONAL_CHANNELS, Channel, Contact, Preference
+from shishi.orgs.services import set_user_email
 
 SMS_NEEDS_PHONE = "选择短信前，请先填写手机号码"
 QUIET_BOTH = "免打扰时段请同时填写开始和结束时间，或都留空"
@@ -27,10 +30,13 @@ def save_preferences(
     quiet_end: dt.time | None,
     email_digest: str,
     language: str = "",
+    remove_phone: bool = False,
+    email: str | None = None,
 ) -> Contact:
-    """Save the user's own choices. ``phone`` empty removes it; it is stored encrypted with
-    its keyed hash and shown masked. Errors name their field (``phone``, ``quiet_start``,
-    ``email_digest``, ``channels:<kind>``)."""
+    """Save the user's own choices. A ``phone`` given replaces the number (stored encrypted
+    with its keyed hash, shown masked); empty keeps it, unless ``remove_phone``. ``email``
+    (None: unchanged) is the address the e-mail channel writes to. Errors name their field
+    (``phone``, ``email``, ``quiet_start``, ``email_digest``, ``channels:<kind>``)."""
     if not getattr(user, "is_authenticated", False):
         raise PermissionDenied("请先登录")
     errors: dict[str, str] = {}
@@ -40,6 +46,15 @@ def save_preferences(
             number = pii.normalize_phone(phone)
         except ValueError as exc:
             errors["phone"] = str(exc)
+    if email is not None:
+        email = email.strip()
+        try:
+            if email:
+                validate_email(email)
+        except DjangoValidationError:
+            errors["email"] = "邮箱格式不正确"
+    current = Contact.objects.filter(user_id=user.pk).values_list("phone_hash", flat=True).first()
+    keeps_phone = bool(current) and not remove_phone
     if (quiet_start is None) != (quiet_end is None):
         errors["quiet_start"] = QUIET_BOTH
     if email_digest not in Contact.Digest.values:
@@ -57,7 +72,7 @@ def save_preferences(
         picked = sorted({str(v) for v in values})
         if any(v not in PERSONAL_CHANNELS for v in picked):
             errors[f"channels:{kind}"] = "只能选择电子邮件或短信"
-        elif Channel.SMS in picked and not number and "phone" not in errors:
+        elif Channel.SMS in picked and not (number or keeps_phone) and "phone" not in errors:
             errors["phone"] = SMS_NEEDS_PHONE
         chosen[kind] = picked
     if errors:
@@ -75,7 +90,7 @@ def save_preferences(
                 contact.phone_encrypted = pii.encrypt(number, purpose="phone")
                 contact.phone_hash = pii.lookup_hash(number, purpose="phone")
                 contact.phone_masked = pii.mask_phone(number)
-        else:
+        elif remove_phone:
             contact.phone_encrypted = contact.phone_hash = contact.phone_masked = ""
         contact.quiet_start, contact.quiet_end = quiet_start, quiet_end
         contact.email_digest = email_digest
@@ -96,6 +111,8 @@ def save_preferences(
             "email_digest": email_digest,
             "language": language,
         }
+        if email is not None and email != (user.email or ""):
+            set_user_email(user, email, actor=user)
         changes = audit.diff(before, after)
         for kind, picked in chosen.items():
             if old.get(kind) != picked:

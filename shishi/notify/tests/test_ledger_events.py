@@ -76,6 +76,7 @@ def test_deadline_reminders_tell_the_lead_unit_once_the_day_before_and_after(
 
     factories.contact(world.editor_a, phone="13812341234")
     item = Item.objects.get(pk=world.item_a.pk)
+    assert item.due_date is not None
     today = item.due_date - dt.timedelta(days=1)
     assert deadline_reminders(today) >= 1
     [tomorrow] = Message.objects.filter(kind="deadline.tomorrow", recipient=world.editor_a)
@@ -91,6 +92,7 @@ def test_deadline_reminders_tell_the_lead_unit_once_the_day_before_and_after(
 
 def test_finished_items_get_no_deadline_reminder(world: World) -> None:
     item = Item.objects.get(pk=world.item_a.pk)
+    assert item.due_date is not None
     Item.objects.filter(pk=item.pk).update(lifecycle="done")
     deadline_reminders(item.due_date - dt.timedelta(days=1))
     assert not Message.objects.filter(kind="deadline.tomorrow", dedupe_key__contains=f":{item.pk}:")

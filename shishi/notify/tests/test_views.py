@@ -340,3 +340,27 @@ def test_a_robot_is_turned_off_and_renamed(world: World) -> None:
     assert (hook.name, hook.active) == ("区专班群", False)
     response = client.post(reverse("notify:hook_test", args=[hook.pk]), follow=True)
     assert "机器人已停用" in response.content.decode()
+
+
+def test_saving_preferences_keeps_the_phone_unless_asked_to_remove_it(world: World) -> None:
+    client = client_for(world.editor_a)
+    url = reverse("notify:preferences")
+    assert client.post(url, _prefs(phone="13812341234")).status_code == 302
+    # Later the person changes only the quiet hours: the saved number stays.
+    assert client.post(url, _prefs(quiet_start="23:00", quiet_end="06:30")).status_code == 302
+    assert Contact.objects.get(user=world.editor_a).phone_masked == "138****1234"
+    assert client.post(url, _prefs(remove_phone="on")).status_code == 302
+    assert Contact.objects.get(user=world.editor_a).phone_hash == ""
+
+
+def test_preferences_set_the_email_address_checked_and_audited(world: World) -> None:
+    client = client_for(world.editor_a)
+    url = reverse("notify:preferences")
+    bad = client.post(url, _prefs(email="not-an-address"))
+    assert bad.status_code == 422 and "email" in bad.context["form"].errors
+    assert client.post(url, _prefs(email="zhou.bin@example.org")).status_code == 302
+    world.editor_a.refresh_from_db()
+    assert world.editor_a.email == "zhou.bin@example.org"
+    event = AuditEvent.objects.get(action="user.email")
+    assert "zhou.bin@example.org" not in str(event.changes)  # masked in the trail
+    assert 'value="zhou.bin@example.org"' in client.get(url).content.decode()

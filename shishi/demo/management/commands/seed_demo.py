@@ -12,6 +12,8 @@ from shishi.core.dbstats import refresh_planner_statistics
 from shishi.ledger.demo.current import post_pending
 from shishi.ledger.demo.review import seed_review_examples
 from shishi.ledger.demo.seed import seed_ledgers
+from shishi.notify.demo import seed_contacts, seed_robots
+from shishi.orgs import services as org_services
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 from shishi.orgs.models import Role
 from shishi.portal.demo import publish_demo
@@ -35,6 +37,13 @@ class Command(BaseCommand):
                 for login, user in logins
                 if login.role == Role.UNIT_EDITOR and login.district and login.unit
             }
+            # Phones and e-mail addresses (the demo's fake gateway and SMTP server receive
+            # them), and Nangang's group robots: the review examples below notify people.
+            seed_contacts([user for login, user in logins if login.role != "superuser"])
+            if "230103" in offices:
+                nangang = jurisdictions["230103"]
+                chengguan = org_services.ensure_unit(nangang, "区城管局", kind="bureau")
+                seed_robots(offices["230103"], nangang, chengguan)
             programmes, pending = seed_ledgers(
                 jurisdictions, actor=admin, offices=offices, editors=editors
             )
