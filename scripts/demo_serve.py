@@ -4,10 +4,11 @@ command (``make demo``).
 Starts ``shishi runserver --noreload ADDRESS``, ``shishi worker`` and ``shishi fake_gateway``
 (the demo's SMS gateway, WeCom and DingTalk robots and SMTP server on loopback, so that every
 channel delivers somewhere and the office's delivery log fills) from the same venv,
-each in its own session so that a terminal's Ctrl-C reaches this script alone; the script
-forwards SIGINT and SIGTERM to both (the worker finishes its current task; a second Ctrl-C
-stops it at once). When either child exits by itself the other is stopped too, and the
-script exits with the first one's status.
+each in its own session so that a terminal's Ctrl-C reaches this script alone; on SIGINT or
+SIGTERM the script sends each child SIGTERM (which all three handle, even if they inherited an
+ignored SIGINT; the worker finishes its current task, and a second Ctrl-C stops it at once).
+When any child exits by itself the others are stopped too, and the script exits with the
+first one's status.
 """
 
 from __future__ import annotations
@@ -67,7 +68,8 @@ def main(argv: list[str]) -> int:
         stopped_by.append(signum)
         for child in children.values():
             if child.poll() is None:
-                child.send_signal(signum)
+                child.send_signal(signal.SIGTERM)  # handled by all three, even when
+                # the children inherited an ignored SIGINT (a shell's background job)
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
