@@ -5,7 +5,8 @@
 For each database: build (or reuse) the dataset, count each page's queries at two data
 sizes, serve the app with gunicorn (DEBUG off, whitenoise), measure latency from a separate
 client process over one keep-alive loopback connection, then time the import of a generated
-sheet against reading it with python-calamine alone. Prints a table and writes
+sheet against reading it with python-calamine alone, and notifications at scale
+(``bench.notifyload``: fan-out, the workers' delivery rate, the bell). Prints a table and writes
 bench/results/latest-<db>.json. Every figure is measured on this machine in this run.
 """
 
@@ -367,6 +368,12 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         and published["updates"] == min(BULK_PUBLISH, published["pending_before"]),
     }
 
+    if args.skip_notify:
+        result["notify"] = None
+    else:
+        log(f"{db.vendor}: notifications (fan-out, delivery, the bell)")
+        result["notify"] = run_json(["bench.notifyload"], django_env(big_url), what="notify")
+
     if args.skip_import:
         result["import"] = None
     else:
@@ -548,6 +555,23 @@ def table(result: dict[str, Any]) -> str:
             f"in the queue): {pub['seconds']:.2f}s (target <{pub['target_seconds']:.0f}s) "
             f"{_mark(pub['meets_target'])}",
         ]
+    nt = result.get("notify")
+    if nt:
+        f, d, b = nt["fanout"], nt["delivery"], nt["bell"]
+        lines += [
+            "",
+            f"notify fan-out to {f['recipients']:,} recipients: "
+            + ", ".join(f"{r['seconds']:.2f}s" for r in f["runs"])
+            + f" (target <{f['target_seconds']:.0f}s) {_mark(f['meets_target'])}; the same "
+            f"dedupe key again: {f['same_key_again']['seconds']:.2f}s, "
+            f"{f['same_key_again']['messages']} messages",
+            f"notify delivery: {d['sms']:,} SMS to the fake gateway by {d['workers']} workers in "
+            f"{d['seconds']:.1f}s = {d['messages_per_second']:.0f}/s "
+            f"(target ≥{d['target_messages_per_second']:.0f}/s) {_mark(d['meets_target'])}",
+            f"the bell: {b['queries']} query, p50 {b['p50_ms']:.2f} ms, p95 {b['p95_ms']:.2f} ms "
+            f"with {b['messages_in_table']:,} messages in the table (target ≤1 query, "
+            f"≤{b['target_ms']:.0f} ms) {_mark(b['meets_target'])}",
+        ]
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -594,6 +618,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--port", type=int, default=8200, help="first port to try for gunicorn")
     p.add_argument("--pg-port", type=int, default=54329, help="first port to try for PostgreSQL")
     p.add_argument("--skip-import", action="store_true")
+    p.add_argument("--skip-notify", action="store_true", help="leave out the notify bench")
     p.add_argument("--skip-city", action="store_true", help="leave out the city board")
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")
