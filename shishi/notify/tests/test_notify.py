@@ -145,7 +145,9 @@ def test_two_processes_notifying_with_one_key_write_one_message_each(
     ]
     written = sorted(int(p.communicate(timeout=60)[0].strip()) for p in procs)
     assert all(p.returncode == 0 for p in procs)
-    assert written == [0, 300]  # one wrote them all, the other's were ignored
+    # Each recipient is written once in all: by one process, or (when their chunks
+    # interleave under load) partly by each; never twice.
+    assert sum(written) == 300
     db = sqlite3.connect(path)
     try:
         messages = db.execute(
