@@ -21,7 +21,17 @@ os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 PHONE = {"width": 390, "height": 844}
-OFFICE_MENU = ["台账", "我的事项", "挂图作战", "导入台账", "待审核", "调整申请", "公开管理"]
+OFFICE_MENU = [
+    "台账",
+    "我的事项",
+    "挂图作战",
+    "导入台账",
+    "待审核",
+    "调整申请",
+    "公开管理",
+    "后台任务",
+    "工作日历",
+]
 
 # Each visible menu link: its box, its line height, and the width its text needs on one line.
 MENU_LINKS = """(selector) => Array.from(document.querySelectorAll(selector))
