@@ -11,6 +11,7 @@ import resource
 import socket
 import subprocess
 import sys
+import time
 from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
@@ -233,3 +234,17 @@ def machine_info() -> dict[str, Any]:
         "sqlite": sqlite3.sqlite_version,
         "git_commit": _git_commit(),
     }
+
+
+def wait_until_up(url: str, seconds: float = 30) -> None:
+    """Wait until ``url`` answers 200 (a fake gateway or server a bench started)."""
+    import httpx
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(url, trust_env=False, timeout=1).status_code == 200:
+                return
+        except httpx.TransportError:
+            time.sleep(0.1)
+    raise BenchError(f"nothing answered at {url} within {seconds:.0f} s")

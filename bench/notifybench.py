@@ -18,22 +18,9 @@ import sys
 import time
 from typing import Any
 
-from bench.common import BenchError, emit, free_port, latency_summary, log
+from bench.common import BenchError, emit, free_port, latency_summary, log, wait_until_up
 
 KEY, SECRET = "bench-key", "bench-secret"
-
-
-def _wait_until_up(url: str, seconds: float = 30) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, trust_env=False, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise BenchError(f"the fake gateway did not answer at {url}")
 
 
 def main() -> None:
@@ -59,7 +46,7 @@ def main() -> None:
         command = [sys.executable, "-m", "shishi.manage", "fake_gateway", "--port", str(port)]
         command += ["--sms-key", KEY, "--sms-secret", SECRET, "--quiet"]
         process = subprocess.Popen(command, stdout=subprocess.DEVNULL, text=True)
-        _wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
+        wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
         log(f"fake gateway (pid {process.pid}) on port {port}")
     sender = SmsChannel(base_url=f"http://127.0.0.1:{port}", key=KEY, secret=SECRET)
     try:

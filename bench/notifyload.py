@@ -23,7 +23,7 @@ import sys
 import time
 from typing import Any
 
-from bench.common import BenchError, emit, free_port, latency_summary, log
+from bench.common import BenchError, emit, free_port, latency_summary, log, wait_until_up
 
 KEY, SECRET = "bench-key", "bench-secret"
 FANOUT_TARGET_S, DELIVERY_TARGET_RPS, BELL_TARGET_MS = 2.0, 200.0, 2.0
@@ -83,19 +83,6 @@ def _fanout(users: list[Any], key: str, jurisdiction: int) -> tuple[float, Any]:
     return time.perf_counter() - started, notice
 
 
-def _wait_until_up(url: str, seconds: float = 30) -> None:
-    import httpx
-
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(url, trust_env=False, timeout=1).status_code == 200:
-                return
-        except httpx.TransportError:
-            time.sleep(0.1)
-    raise BenchError(f"the fake gateway did not answer at {url}")
-
-
 def _deliver(workers: int, expected: int) -> dict[str, Any]:
     from django.db.models import Count
 
@@ -117,7 +104,7 @@ def _deliver(workers: int, expected: int) -> dict[str, Any]:
     )
     procs: list[subprocess.Popen[bytes]] = []
     try:
-        _wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
+        wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
         pending = Delivery.objects.filter(channel="sms", status__in=[Status.QUEUED, Status.SENDING])
         started = time.perf_counter()
         for n in range(workers):

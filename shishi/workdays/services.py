@@ -154,18 +154,7 @@ def add_holiday(
         ]
         ScheduleDay.objects.bulk_create(new)
         changes: dict[str, Any] = {"added": [None, _days_json(new)]}
-        if notice and notice != schedule.notice:
-            changes["notice"] = [schedule.notice, notice]
-            schedule.notice = notice
-            schedule.save(update_fields=["notice", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="workdays.add_holiday",
-            target=schedule,
-            changes=changes,
-            jurisdiction_id=jurisdiction.pk,
-        )
-        _changed()
+        _record_schedule_change(schedule, changes, notice, actor, "workdays.add_holiday")
     return schedule
 
 
@@ -248,18 +237,7 @@ def import_schedule(
             "days": [_days_json(old), _days_json(new)],
             "file": [None, filename[:200]],
         }
-        if notice and notice != schedule.notice:
-            changes["notice"] = [schedule.notice, notice]
-            schedule.notice = notice
-            schedule.save(update_fields=["notice", "updated_at"])
-        audit.record(
-            actor=actor,
-            action="workdays.import_schedule",
-            target=schedule,
-            changes=changes,
-            jurisdiction_id=jurisdiction.pk,
-        )
-        _changed()
+        _record_schedule_change(schedule, changes, notice, actor, "workdays.import_schedule")
     return schedule
 
 
@@ -336,3 +314,21 @@ def remove_local_day(jurisdiction: Jurisdiction, day: dt.date, *, actor: Any) ->
             jurisdiction_id=jurisdiction.pk,
         )
         _changed()
+
+
+def _record_schedule_change(
+    schedule: ScheduleYear, changes: dict[str, Any], notice: str, actor: Any, action: str
+) -> None:
+    """The notice number (when given and new), the audit event, the caches told."""
+    if notice and notice != schedule.notice:
+        changes["notice"] = [schedule.notice, notice]
+        schedule.notice = notice
+        schedule.save(update_fields=["notice", "updated_at"])
+    audit.record(
+        actor=actor,
+        action=action,
+        target=schedule,
+        changes=changes,
+        jurisdiction_id=schedule.jurisdiction_id,
+    )
+    _changed()
