@@ -12,10 +12,13 @@ outcome stored at once:
 - UNKNOWN: ``unknown``, never re-sent by the engine: the request may have reached the
   service, and SMS providers take no idempotency key. The office decides in the log.
 
-A worker that dies between the claim and the outcome leaves the delivery ``sending``: the
-sweep (``jobs.sweep``) marks it ``unknown`` after ``SHISHI_NOTIFY_SENDING_TIMEOUT``, for the
-same reason. Group robots take about 20 messages a minute: a robot's deliveries past
-``SHISHI_NOTIFY_ROBOT_PER_MINUTE`` in the last minute wait (queued) for the next minute.
+Just before each send its ``last_attempt_at`` is stamped (committed). A worker that dies
+between the claim and the outcome leaves its deliveries ``sending``; after
+``SHISHI_NOTIFY_SENDING_TIMEOUT`` the sweep (``jobs.sweep``) queues again those whose send
+never started (no stamp since the claim: nothing went out) and marks the one whose send had
+started ``unknown``, for the same reason as above. Group robots take about 20 messages a
+minute: a robot's deliveries past ``SHISHI_NOTIFY_ROBOT_PER_MINUTE`` in the last minute wait
+(queued) for the next minute.
 """
 
 from __future__ import annotations
@@ -233,6 +236,8 @@ def deliver_batch(delivery_ids: Iterable[int]) -> BatchReport:
             token, rows = _claim(ids[start : start + CLAIM_CHUNK], timezone.now())
             rows = _pace(rows, token, timezone.now(), report)
             for d in rows:
+                # Committed before the send: after a crash, this row may have gone out.
+                Delivery.objects.filter(pk=d.pk, claim=token).update(last_attempt_at=timezone.now())
                 result = _send_one(d, renderer, senders)
                 status = _store(d, token, result, timezone.now())
                 report.attempted += 1
@@ -280,12 +285,20 @@ def apply_delivery_reports(reports: Iterable[DeliveryReport]) -> int:
 
 
 def recover_stuck(now: dt.datetime | None = None) -> int:
-    """Mark deliveries left ``sending`` past the timeout (a worker died mid-send) unknown."""
+    """Deliveries left ``sending`` past the timeout (their worker died): those whose send
+    never started are queued again (nothing went out); the ones whose send had started are
+    marked unknown. Returns how many were marked unknown."""
     now = now or timezone.now()
     cutoff = now - dt.timedelta(seconds=conf.sending_timeout())
-    return Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff).update(
-        status=Status.UNKNOWN, last_error="发送过程中断（工作进程中止），结果未知"
+    stuck = Delivery.objects.filter(status=Status.SENDING, claimed_at__lt=cutoff)
+    stuck.filter(Q(last_attempt_at__isnull=True) | Q(last_attempt_at__lt=F("claimed_at"))).update(
+        status=Status.QUEUED,
+        attempts=F("attempts") - 1,
+        next_attempt_at=now,
+        handed_at=None,
+        claim="",
     )
+    return stuck.update(status=Status.UNKNOWN, last_error="发送过程中断（工作进程中止），结果未知")
 
 
 HAND_OVER_AGAIN = dt.timedelta(minutes=10)  # a task lost before it ran

@@ -168,12 +168,27 @@ def test_a_worker_that_died_mid_send_leaves_unknown_after_the_timeout(
     settings.SHISHI_NOTIFY_SENDING_TIMEOUT = 600
     d = _sms_to_editor_a(world)
     now = timezone.now()
-    _shift(d, status=Status.SENDING, claimed_at=now - dt.timedelta(seconds=300), claim="dead")
+    claimed = now - dt.timedelta(seconds=300)
+    _shift(d, status=Status.SENDING, claimed_at=claimed, claim="dead", last_attempt_at=claimed)
     assert sweep(now) == (0, 0)  # still within the timeout
-    _shift(d, claimed_at=now - dt.timedelta(seconds=601))
+    _shift(d, claimed_at=now - dt.timedelta(seconds=601))  # its send had started
     assert sweep(now) == (1, 0)
     d.refresh_from_db()
     assert d.status == Status.UNKNOWN and "中断" in d.last_error
+
+
+def test_a_worker_that_died_before_a_send_started_leaves_it_queued_again(
+    world: World, settings: Any
+) -> None:
+    settings.SHISHI_NOTIFY_SENDING_TIMEOUT = 600
+    d = _sms_to_editor_a(world)
+    now = timezone.now()
+    claimed = now - dt.timedelta(seconds=601)
+    # Claimed with its batch, then the worker died before reaching it: no stamp since.
+    _shift(d, status=Status.SENDING, claimed_at=claimed, claim="dead", attempts=1)
+    assert sweep(now) == (0, 1)  # queued again and handed to the worker, not unknown
+    d.refresh_from_db()
+    assert (d.status, d.attempts) == (Status.QUEUED, 0)
 
 
 def test_the_sweep_hands_due_retries_and_quiet_sms_to_the_worker(world: World) -> None:
