@@ -8,6 +8,7 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("export/", views.export, name="export"),
     path("items/<int:pk>/", views.item_detail, name="item"),
+    path("items/<int:pk>/history/", views.item_history_view, name="item_history"),
     path("items/<int:pk>/progress/", views.progress, name="progress"),
     path("items/<int:pk>/edit/", views.edit, name="edit"),
     path("items/<int:pk>/close-out/", views.close_out, name="close_out"),

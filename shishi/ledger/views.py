@@ -26,7 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shishi.core import errors
 from shishi.core.forms import Outcome, submit, with_version
-from shishi.core.http import content_disposition, is_htmx_target
+from shishi.core.http import content_disposition, is_htmx_fragment, is_htmx_target
 from shishi.ledger import forms as ledger_forms
 from shishi.ledger import import_services, permissions, plan_forms, services
 from shishi.ledger.excel.exporting import export_ledger
@@ -37,6 +37,7 @@ from shishi.ledger.selectors import (
     edit_choices,
     item_attachment,
     item_change_requests,
+    item_history,
     item_page,
     item_targets,
     latest_year,
@@ -113,11 +114,6 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         request.user,
         item,
         all_updates=request.GET.get("updates") == "all",
-        all_history=request.GET.get("history") == "all",
-    )
-    changes = page.history
-    history = describe_history(
-        changes.events, category_names=changes.category_names, unit_names=changes.unit_names
     )
     return {
         "item": item,
@@ -129,8 +125,6 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "updates": page.updates,
         "update_count": page.update_count,
         "more_updates": page.more_updates,
-        "history": history,
-        "more_history": changes.more,
         "can_post": page.can_post,
         "can_edit": page.can_edit,
         "can_publish": page.can_close,  # the office: the same people decide what is public
@@ -150,6 +144,26 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
 def item_detail(request: HttpRequest, pk: int) -> HttpResponse:
     item = permissions.access_item(request.user, pk)
     return TemplateResponse(request, "ledger/item.html", _item_context(request, item))
+
+
+@require_GET
+@login_required
+def item_history_view(request: HttpRequest, pk: int) -> HttpResponse:
+    """The item's change history (变更记录): the latest changes as the fragment the item
+    page loads into its side panel, or every change as a page of its own (``?all=1``, and
+    without script)."""
+    item = permissions.access_item(request.user, pk)
+    changes = item_history(item, show_all=request.GET.get("all") == "1")
+    context = {
+        "item": item,
+        "history": describe_history(
+            changes.events, category_names=changes.category_names, unit_names=changes.unit_names
+        ),
+        "more_history": changes.more,
+    }
+    if is_htmx_fragment(request):
+        return TemplateResponse(request, "ledger/_history.html#panel", context)
+    return TemplateResponse(request, "ledger/history.html", context)
 
 
 def _item_page_with_error(

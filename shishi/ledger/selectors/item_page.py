@@ -132,7 +132,6 @@ class ItemPage:
     milestones: list[Milestone]
     updates: list[UpdateRow]
     update_count: int
-    history: ItemHistory
     can_post: bool
     can_edit: bool
     can_close: bool
@@ -142,8 +141,9 @@ class ItemPage:
         return len(self.updates) < self.update_count
 
 
-def item_page(user: Any, item: Item, *, all_updates: bool, all_history: bool) -> ItemPage:
-    """The item page's data: the latest updates and changes (or all of them)."""
+def item_page(user: Any, item: Item, *, all_updates: bool) -> ItemPage:
+    """The item page's data: the latest updates (or all of them). Its change history is
+    read apart (``item_history``), for the panel the page loads after it."""
     leaders, partners = queries.item_links([item.pk]).get(item.pk, ([], []))
     # Removed targets too: older updates still name the figures they reported.
     every_target = list(Target.all_objects.filter(item_id=item.pk).order_by("order", "id"))
@@ -155,7 +155,6 @@ def item_page(user: Any, item: Item, *, all_updates: bool, all_history: bool) ->
             target = target_names.get(str(target_id))
             if target is not None:
                 update.target_lines.append((target.name, value, target.unit))
-    history = item_history(item, show_all=all_history)
     can_edit = permissions.can_edit_item(user, item)
     partner_ids = {p.id for p in partners}
     can_post = can_edit or permissions.can_post_note(user, item, partner_ids=partner_ids)
@@ -168,7 +167,6 @@ def item_page(user: Any, item: Item, *, all_updates: bool, all_history: bool) ->
         milestones,
         updates,
         count,
-        history,
         can_post,
         can_edit,
         can_close,

@@ -198,10 +198,15 @@ def test_item_history_is_limited_with_a_link_to_all(world: World) -> None:
             fresh(item), actor=world.office, expected_version=None, remarks=f"备注{i}"
         )
     client = client_for(world.office)
-    body = client.get(reverse("ledger:item", args=[item.pk])).content.decode()
-    assert "?history=all" in body
+    history = reverse("ledger:item_history", args=[item.pk])
+    page = client.get(reverse("ledger:item", args=[item.pk])).content.decode()
+    # The item page comes first; its side panel loads the history after it.
+    assert f'hx-get="{history}"' in page and "h-field" not in page
+    body = client.get(history, headers={"HX-Request": "true"}).content.decode()
+    assert "<html" not in body and f"{history}?all=1" in body
     assert body.count('<span class="h-field">备注</span>') == HISTORY_LIMIT
-    body = client.get(reverse("ledger:item", args=[item.pk]), {"history": "all"}).content.decode()
+    body = client.get(history, {"all": "1"}).content.decode()
+    assert "<html" in body and item.name in body
     # the 105 edits and the creation (which set 备注 to blank)
     assert body.count('<span class="h-field">备注</span>') == 106
 
@@ -249,3 +254,9 @@ def test_english_catalogue_is_used(world: World) -> None:
     assert "Export to Excel" in body
     client.post(reverse("set_language"), {"language": "zh-hans", "next": "/ledger/"})
     assert "<h1>实事台账</h1>" in client.get(reverse("ledger:list")).content.decode()
+
+
+def test_item_history_is_refused_where_the_item_is(world: World) -> None:
+    url = reverse("ledger:item_history", args=[world.item_a.pk])
+    assert client_for(world.outsider).get(url).status_code == 404
+    assert client_for(world.editor_a).get(url).status_code == 200

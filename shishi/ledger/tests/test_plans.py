@@ -154,7 +154,7 @@ def test_removed_target_keeps_its_row_hides_and_shows_in_history(world: World) -
     assert row.removed_at is not None and row.removed_reason == "并入1-3号事项"
     assert list(world.item_a.targets.all()) == []
     assert item_targets(world.item_a) == []
-    assert item_page(world.office, world.item_a, all_updates=False, all_history=False).targets == []
+    assert item_page(world.office, world.item_a, all_updates=False).targets == []
     with pytest.raises(NotFound):
         item_target(world.item_a, target.pk)
     entry = _history(world.item_a)[0]
@@ -209,7 +209,7 @@ def test_timeline_still_names_a_removed_targets_figures(world: World) -> None:
         world.item_a, actor=world.editor_a, text="修复3处", target_actuals={target.pk: Decimal(3)}
     )
     services.remove_target(target, actor=world.office, reason="重复")
-    page = item_page(world.office, world.item_a, all_updates=False, all_history=False)
+    page = item_page(world.office, world.item_a, all_updates=False)
     assert page.updates[0].target_lines[0][0] == "修复路段"
 
 
@@ -300,7 +300,7 @@ def test_milestones_go_in_by_date_and_move_up_and_down(world: World) -> None:
     middle = _milestone(world, "开工", dt.date(2021, 6, 1))
 
     def page() -> list[str]:
-        shown = item_page(world.office, world.item_a, all_updates=False, all_history=False)
+        shown = item_page(world.office, world.item_a, all_updates=False)
         return [m.title for m in shown.milestones]
 
     assert page() == ["招标", "开工", "竣工"]

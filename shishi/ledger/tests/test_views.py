@@ -278,9 +278,10 @@ def test_office_edits_item_and_history_shows_it(world: World) -> None:
         world.unit_c.pk,
     }
     body = client.get(reverse("ledger:item", args=[item.pk])).content.decode()
-    assert "修改事项" in body
     assert "完成时限" in body and "9月30日前" in body
     assert "320万元" in body
+    history = client.get(reverse("ledger:item_history", args=[item.pk])).content.decode()
+    assert "修改事项" in history and "9月30日前" in history
 
 
 def test_office_may_change_lead_unit(world: World) -> None:
