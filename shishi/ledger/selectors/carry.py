@@ -6,6 +6,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+
 from shishi.core.errors import NotFound
 from shishi.ledger.models import FINISHED_LIFECYCLES, Item, Programme
 from shishi.ledger.selectors.scope import visible_items
@@ -42,20 +44,38 @@ def chosen_items(user: Any, programme: Programme, ids: Sequence[int]) -> list[It
 
 
 @dataclass(frozen=True)
+class CarryLink:
+    """One end of a carry-over: the item, its number and its programme's year."""
+
+    pk: int
+    number: str
+    year: int
+
+
+@dataclass(frozen=True)
 class CarryLinks:
     """Where an item came from and where it went (结转), for its page."""
 
-    origin: Item | None  # the item of an earlier year it continues
-    successor: Item | None  # the item of a later year that continues it
+    origin: CarryLink | None  # the item of an earlier year it continues
+    successor: CarryLink | None  # the item of a later year that continues it
 
 
 def carry_links(item: Item) -> CarryLinks:
-    origin = None
+    """Both ends in one small query (the item page's; most items have neither)."""
+    ends = Q(continues_id=item.pk)
     if item.continues_id is not None:
-        origin = Item.objects.select_related("programme").filter(pk=item.continues_id).first()
-    successor = (
-        Item.objects.select_related("programme").filter(continues_id=item.pk).order_by("id").first()
+        ends |= Q(pk=item.continues_id)
+    rows = (
+        Item.objects.filter(ends)
+        .order_by("id")
+        .values_list("pk", "number", "programme__year", "continues_id")
     )
+    origin = successor = None
+    for pk, number, year, continues in rows:
+        if pk == item.continues_id:
+            origin = CarryLink(pk, number, year)
+        elif continues == item.pk and successor is None:
+            successor = CarryLink(pk, number, year)
     return CarryLinks(origin, successor)
 
 

@@ -145,14 +145,21 @@ def item_change_requests(user: Any, item: Item) -> list[ChangeRequestView]:
         or item.lead_unit_id in scope.viewer_unit_ids
     ):
         return []
-    # One query: an item has at most one pending request, and it is its newest (a unit files
-    # the next only once the last is decided), so the newest few hold it and the latest
-    # decided ones.
-    latest = list(
+    # An item has at most one pending request, and it is its newest (a unit files the next
+    # only once the last is decided), so the newest few hold it and the latest decided ones.
+    # Most items have no request: a bare look first, the names only for what it finds.
+    ids = list(
         ChangeRequest.objects.filter(item=item)
+        .order_by("-id")
+        .values_list("pk", flat=True)[: DECIDED_ON_ITEM + 1]
+    )
+    if not ids:
+        return []
+    latest = list(
+        ChangeRequest.objects.filter(pk__in=ids)
         .select_related("unit", "requested_by", "decided_by")  # the item is at hand
         .prefetch_related("files")
-        .order_by("-id")[: DECIDED_ON_ITEM + 1]
+        .order_by("-id")
     )
     for request in latest:
         request.item = item
