@@ -93,6 +93,8 @@ def live_db(transactional_db: None, django_db_blocker: Any, tmp_path: Path) -> I
             path = tmp_path / "live.sqlite3"
             target = sqlite3.connect(path)
             conn.connection.backup(target)
+            # WAL now: processes that each switch the copy to WAL at connect collide.
+            target.execute("PRAGMA journal_mode=WAL")
             target.close()
             saved_connection, saved_name = conn.connection, conn.settings_dict["NAME"]
             # Detached, not closed: closing the last connection to the in-memory test

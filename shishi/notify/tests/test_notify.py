@@ -130,6 +130,8 @@ def test_two_processes_notifying_with_one_key_write_one_message_each(
     connection.ensure_connection()
     target = sqlite3.connect(path)
     connection.connection.backup(target)
+    # In WAL already: two processes opening a copy that each switch to WAL collide ("locked").
+    target.execute("PRAGMA journal_mode=WAL")
     target.close()
     env = {
         **os.environ,
