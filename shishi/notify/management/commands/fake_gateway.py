@@ -77,12 +77,12 @@ class Command(BaseCommand):
         if smtp is not None:
             self.stdout.write(f"  EMAIL_HOST={smtp.host} EMAIL_PORT={smtp.port}")
         stop = threading.Event()
+        # Both stop it, also when SIGINT came ignored from the parent (a shell's background job).
         signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        signal.signal(signal.SIGINT, lambda *_: stop.set())
         try:
             while not stop.wait(0.5):
                 pass
-        except KeyboardInterrupt:
-            pass
         finally:
             gateway.stop()
             if smtp is not None:
