@@ -32,7 +32,7 @@ seed: migrate
 # The web server and the background worker (tasks, scheduled jobs) side by side;
 # Ctrl-C stops both (scripts/demo_serve.py).
 demo: assets seed
-	@echo "Serving the demo on http://$(HOST):$(PORT)/ with the background worker (Ctrl-C to stop)"
+	@echo "Serving the demo on http://$(HOST):$(PORT)/ with the background worker and the local fake gateway (Ctrl-C to stop)"
 	SHISHI_DEMO=1 $(BIN)/python scripts/demo_serve.py $(HOST):$(PORT)
 
 test: assets
