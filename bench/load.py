@@ -134,6 +134,7 @@ def _headers(endpoint: dict[str, Any], token: str) -> dict[str, str]:
         headers["Authorization"] = f"Bearer {token}"
     if "json" in endpoint:
         headers["Content-Type"] = "application/json"
+    headers.update(endpoint.get("headers", {}))  # e.g. HX-Request for an htmx fragment
     return headers
 
 

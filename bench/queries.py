@@ -51,6 +51,14 @@ def pages(info: dict[str, Any]) -> list[dict[str, Any]]:
             "target_p95_ms": 30,
         },
         {
+            # The item page's change history, which the page loads after itself (htmx).
+            "name": "item_history",
+            "method": "GET",
+            "path": f"/ledger/items/{d}/history/",
+            "auth": "session",
+            "headers": {"HX-Request": "true"},
+        },
+        {
             "name": "api_items_unit_25",
             "method": "GET",
             "path": f"/api/v1/items?programme={p}&unit={u}&page_size=25",
@@ -134,7 +142,7 @@ def count_queries(info: dict[str, Any], *, city: bool = False) -> dict[str, int]
                     body = json.dumps({**page["json"], "text": f"查询计数{attempt}"})
                     resp = client.post(page["path"], body, content_type="application/json")
                 else:
-                    resp = client.get(page["path"])
+                    resp = client.get(page["path"], headers=page.get("headers", {}))
             expect = page.get("expect", [200])
             if resp.status_code not in expect:
                 raise SystemExit(
