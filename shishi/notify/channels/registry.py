@@ -28,6 +28,11 @@ def _channel_class(path: str) -> type[Channel]:
     return cls
 
 
+def channel_class(name: str) -> type[Channel]:
+    """The class that sends on ``name`` (for its class-level checks, e.g. a webhook's form)."""
+    return _channel_class(channel_paths()[name])
+
+
 def get_channel(name: str) -> Channel:
     """A new sender for ``name`` (a worker keeps it for a batch, then closes it)."""
-    return _channel_class(channel_paths()[name])()
+    return channel_class(name)()

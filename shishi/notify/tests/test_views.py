@@ -256,7 +256,7 @@ def test_the_office_resends_or_marks_failed_an_unknown_delivery(
 
 # --- robots --------------------------------------------------------------------------------------
 
-WEBHOOK = "http://127.0.0.1:9/cgi-bin/webhook/send?key=0a1b2c3d-secret-key-9z8y"
+WEBHOOK = "https://qyapi.weixin.qq.com/cgi-bin/webhook/send?key=0a1b2c3d-secret-key-9z8y"
 
 
 def test_the_office_registers_a_robot_with_its_key_masked(world: World) -> None:
@@ -284,6 +284,22 @@ def test_the_office_registers_a_robot_with_its_key_masked(world: World) -> None:
 
 def test_a_bad_webhook_is_refused_naming_the_field(world: World) -> None:
     data = {"target": f"j:{world.nangang.pk}", "kind": "dingtalk", "name": "区群", "url": "ftp://x"}
+    response = client_for(world.office).post(reverse("notify:hooks"), data)
+    assert response.status_code == 422
+    assert "url" in response.context["form"].errors
+    assert not RobotHook.objects.exists()
+
+
+def test_a_webhook_on_another_host_is_refused_at_registration(
+    world: World, settings: Any
+) -> None:
+    settings.SHISHI_NOTIFY_CHANNELS = {}  # the real robot channels check the address
+    data = {
+        "target": f"u:{world.unit_a.pk}",
+        "kind": "wecom",
+        "name": "内网地址",
+        "url": "http://10.0.0.5/cgi-bin/webhook/send?key=x1",
+    }
     response = client_for(world.office).post(reverse("notify:hooks"), data)
     assert response.status_code == 422
     assert "url" in response.context["form"].errors
