@@ -107,6 +107,3 @@ class LoopbackServer(Served):
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever(poll_interval=0.2)
