@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
@@ -12,7 +13,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -248,3 +249,19 @@ def wait_until_up(url: str, seconds: float = 30) -> None:
         except httpx.TransportError:
             time.sleep(0.1)
     raise BenchError(f"nothing answered at {url} within {seconds:.0f} s")
+
+
+@contextlib.contextmanager
+def fake_gateway_process(
+    port: int, *args: str, env: Mapping[str, str] | None = None
+) -> Iterator[subprocess.Popen[bytes]]:
+    """``shishi fake_gateway`` on ``port`` as a process of its own (as in the demo), answering
+    before the block runs and stopped after it; ``args`` are the command's further options."""
+    command = [sys.executable, "-m", "shishi.manage", "fake_gateway", "--port", str(port)]
+    process = subprocess.Popen([*command, "--quiet", *args], env=env, stdout=subprocess.DEVNULL)
+    try:
+        wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
+        yield process
+    finally:
+        process.terminate()
+        process.wait(timeout=30)

@@ -12,13 +12,11 @@ the engine around it. Prints one JSON line (messages per second, latency percent
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
-import subprocess
-import sys
 import time
-from typing import Any
 
-from bench.common import BenchError, emit, free_port, latency_summary, log, wait_until_up
+from bench.common import BenchError, emit, fake_gateway_process, free_port, latency_summary, log
 
 KEY, SECRET = "bench-key", "bench-secret"
 
@@ -38,18 +36,16 @@ def main() -> None:
     from shishi.notify.fakes import FakeGateway
 
     port = free_port(19100, 19200)
-    process: subprocess.Popen[str] | None = None
-    gateway: Any = None
-    if args.inprocess:
-        gateway = FakeGateway(port=port, sms_key=KEY, sms_secret=SECRET).start()
-    else:
-        command = [sys.executable, "-m", "shishi.manage", "fake_gateway", "--port", str(port)]
-        command += ["--sms-key", KEY, "--sms-secret", SECRET, "--quiet"]
-        process = subprocess.Popen(command, stdout=subprocess.DEVNULL, text=True)
-        wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
-        log(f"fake gateway (pid {process.pid}) on port {port}")
-    sender = SmsChannel(base_url=f"http://127.0.0.1:{port}", key=KEY, secret=SECRET)
-    try:
+    with contextlib.ExitStack() as stack:
+        if args.inprocess:
+            stack.enter_context(FakeGateway(port=port, sms_key=KEY, sms_secret=SECRET))
+        else:
+            process = stack.enter_context(
+                fake_gateway_process(port, "--sms-key", KEY, "--sms-secret", SECRET)
+            )
+            log(f"fake gateway (pid {process.pid}) on port {port}")
+        sender = SmsChannel(base_url=f"http://127.0.0.1:{port}", key=KEY, secret=SECRET)
+        stack.callback(sender.close)
         sender.send(Outgoing(channel="sms", address="13800138000", key="warm-up", template_id="T"))
         latencies = []
         outcomes: dict[str, int] = {}
@@ -69,13 +65,6 @@ def main() -> None:
             latencies.append(time.perf_counter() - t0)
             outcomes[result.outcome] = outcomes.get(result.outcome, 0) + 1
         wall = time.perf_counter() - started
-    finally:
-        sender.close()
-        if gateway is not None:
-            gateway.stop()
-        if process is not None:
-            process.terminate()
-            process.wait(timeout=10)
     if outcomes.get(Outcome.SENT, 0) != args.messages:
         raise BenchError(f"not every message was sent: {outcomes}")
     emit(

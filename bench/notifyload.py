@@ -23,7 +23,14 @@ import sys
 import time
 from typing import Any
 
-from bench.common import BenchError, emit, free_port, latency_summary, log, wait_until_up
+from bench.common import (
+    BenchError,
+    emit,
+    fake_gateway_process,
+    free_port,
+    latency_summary,
+    log,
+)
 
 KEY, SECRET = "bench-key", "bench-secret"
 FANOUT_TARGET_S, DELIVERY_TARGET_RPS, BELL_TARGET_MS = 2.0, 200.0, 2.0
@@ -97,39 +104,34 @@ def _deliver(workers: int, expected: int) -> dict[str, Any]:
         "SHISHI_NOTIFY_SMS_PER_HOUR": "1000",
     }
     manage = [sys.executable, "-m", "shishi.manage"]
-    gateway = subprocess.Popen(
-        [*manage, "fake_gateway", "--port", str(port), "--quiet", "--robot-per-minute", "0"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-    )
     procs: list[subprocess.Popen[bytes]] = []
-    try:
-        wait_until_up(f"http://127.0.0.1:{port}/_fake/messages")
-        pending = Delivery.objects.filter(channel="sms", status__in=[Status.QUEUED, Status.SENDING])
-        started = time.perf_counter()
-        for n in range(workers):
-            procs.append(
-                subprocess.Popen(
-                    [*manage, "worker", "--interval", "0.05", "--worker-id", f"bench-{n}"],
-                    env=env,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
-                )
+    with fake_gateway_process(port, "--robot-per-minute", "0", env=env):
+        try:
+            pending = Delivery.objects.filter(
+                channel="sms", status__in=[Status.QUEUED, Status.SENDING]
             )
-        while pending.exists():
-            if any(p.poll() is not None for p in procs):
-                raise BenchError("a worker stopped during the delivery bench")
-            if time.perf_counter() - started > 600:
-                raise BenchError("the workers did not finish within 10 minutes")
-            time.sleep(0.1)
-        wall = time.perf_counter() - started
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=60)
-        gateway.terminate()
-        gateway.wait(timeout=30)
+            started = time.perf_counter()
+            for n in range(workers):
+                procs.append(
+                    subprocess.Popen(
+                        [*manage, "worker", "--interval", "0.05", "--worker-id", f"bench-{n}"],
+                        env=env,
+                        stdout=subprocess.DEVNULL,
+                        stderr=subprocess.DEVNULL,
+                    )
+                )
+            while pending.exists():
+                if any(p.poll() is not None for p in procs):
+                    raise BenchError("a worker stopped during the delivery bench")
+                if time.perf_counter() - started > 600:
+                    raise BenchError("the workers did not finish within 10 minutes")
+                time.sleep(0.1)
+            wall = time.perf_counter() - started
+        finally:
+            for proc in procs:
+                proc.terminate()
+            for proc in procs:
+                proc.wait(timeout=60)
     statuses = dict(
         Delivery.objects.filter(channel="sms").values_list("status").annotate(n=Count("id"))
     )

@@ -31,23 +31,22 @@ def has_city_office(city_id: int) -> bool:
     return Membership.objects.filter(jurisdiction_id=city_id, role=Role.CITY_OFFICE).exists()
 
 
-def unit_editor_ids(unit_ids: Iterable[int]) -> set[int]:
-    """Active accounts that edit for these units (the people a unit's messages reach)."""
-    wanted = set(unit_ids)
+def _active_member_ids(role: str, field: str, ids: Iterable[int]) -> set[int]:
+    """Active accounts holding ``role`` where ``field`` (a unit or jurisdiction) is in ``ids``."""
+    wanted = set(ids)
     if not wanted:
         return set()
     rows = Membership.objects.filter(
-        unit_id__in=wanted, role=Role.UNIT_EDITOR, user__is_active=True
+        **{f"{field}__in": wanted}, role=role, user__is_active=True
     ).values_list("user_id", flat=True)
     return set(rows)
+
+
+def unit_editor_ids(unit_ids: Iterable[int]) -> set[int]:
+    """Active accounts that edit for these units (the people a unit's messages reach)."""
+    return _active_member_ids(Role.UNIT_EDITOR, "unit_id", unit_ids)
 
 
 def office_user_ids(jurisdiction_ids: Iterable[int]) -> set[int]:
     """Active accounts of these districts' programme offices."""
-    wanted = set(jurisdiction_ids)
-    if not wanted:
-        return set()
-    rows = Membership.objects.filter(
-        jurisdiction_id__in=wanted, role=Role.PROGRAMME_OFFICE, user__is_active=True
-    ).values_list("user_id", flat=True)
-    return set(rows)
+    return _active_member_ids(Role.PROGRAMME_OFFICE, "jurisdiction_id", jurisdiction_ids)

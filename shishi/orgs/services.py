@@ -6,6 +6,8 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import transaction
 
 from shishi.core import audit
@@ -116,9 +118,6 @@ def ensure_user(
 
 def set_user_email(user: User, email: str, *, actor: Any) -> User:
     """A person's e-mail address (where the e-mail channel writes to), checked; "" removes it."""
-    from django.core.exceptions import ValidationError
-    from django.core.validators import validate_email
-
     email = (email or "").strip()
     if email:
         try:

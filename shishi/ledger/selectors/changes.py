@@ -147,19 +147,12 @@ def item_change_requests(user: Any, item: Item) -> list[ChangeRequestView]:
         return []
     # An item has at most one pending request, and it is its newest (a unit files the next
     # only once the last is decided), so the newest few hold it and the latest decided ones.
-    # Most items have no request: a bare look first, the names only for what it finds.
-    ids = list(
-        ChangeRequest.objects.filter(item=item)
-        .order_by("-id")
-        .values_list("pk", flat=True)[: DECIDED_ON_ITEM + 1]
-    )
-    if not ids:
-        return []
+    # One query (most items have no request: then the files' prefetch does not run).
     latest = list(
-        ChangeRequest.objects.filter(pk__in=ids)
+        ChangeRequest.objects.filter(item=item)
         .select_related("unit", "requested_by", "decided_by")  # the item is at hand
         .prefetch_related("files")
-        .order_by("-id")
+        .order_by("-id")[: DECIDED_ON_ITEM + 1]
     )
     for request in latest:
         request.item = item

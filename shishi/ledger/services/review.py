@@ -151,12 +151,13 @@ def _rollback(update: ProgressUpdate, item: Item) -> dict[str, list[Any]]:
     bump_version(item, None, list(state), PROGRESS_LOCK)
     changes = audit.diff(before, {f: getattr(item, f) for f in state})
     actuals = previous.get("actuals") or {}
-    targets = Target.all_objects.filter(pk__in=[int(pk) for pk in actuals], item_id=item.pk)
+    targets = list(Target.all_objects.filter(pk__in=[int(pk) for pk in actuals], item_id=item.pk))
     for target in targets:
         old = actuals[str(target.pk)]
         value = None if old is None else Decimal(old)
         changes[f"target:{target.name}"] = [target.actual, value]  # as the history shows it
-        Target.all_objects.filter(pk=target.pk).update(actual=value)
+        target.actual = value
+    Target.all_objects.bulk_update(targets, ["actual"])
     return changes
 
 

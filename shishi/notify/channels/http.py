@@ -10,12 +10,15 @@ answer may follow a request the service acted on: UNKNOWN.
 from __future__ import annotations
 
 import email.utils
+import logging
 import time
 
 import httpx
 from django.conf import settings
 
-from shishi.notify.channels.base import Outcome, SendResult
+from shishi.notify.channels.base import Outcome, Outgoing, SendResult
+
+logger = logging.getLogger("shishi.notify.channels")
 
 
 def timeouts(connect: float | None = None, read: float | None = None) -> httpx.Timeout:
@@ -73,3 +76,34 @@ def retry_after(response: httpx.Response) -> float | None:
     except (TypeError, ValueError):
         return None
     return max(0.0, when.timestamp() - time.time())
+
+
+class HttpChannel:
+    """What the HTTP senders share: one outbound client kept from the first send until
+    ``close``, and a log line per send. A subclass writes ``_send``."""
+
+    name: str
+
+    def __init__(self, *, proxy: str | None = None, timeout: httpx.Timeout | None = None) -> None:
+        self.proxy = proxy
+        self.timeout = timeout or timeouts()
+        self._client: httpx.Client | None = None
+
+    @property
+    def client(self) -> httpx.Client:
+        if self._client is None:
+            self._client = outbound_client(proxy=self.proxy, timeout=self.timeout)
+        return self._client
+
+    def send(self, outgoing: Outgoing) -> SendResult:
+        result = self._send(outgoing)
+        logger.info("%s %s: %s %s", self.name, outgoing.key, result.outcome, result.error)
+        return result
+
+    def _send(self, outgoing: Outgoing) -> SendResult:
+        raise NotImplementedError
+
+    def close(self) -> None:
+        if self._client is not None:
+            self._client.close()
+            self._client = None

@@ -19,7 +19,6 @@ import base64
 import hashlib
 import hmac
 import json
-import logging
 import re
 import time
 from typing import Any, ClassVar
@@ -29,9 +28,7 @@ import httpx
 from django.conf import settings
 
 from shishi.notify.channels.base import Outcome, Outgoing, SendResult
-from shishi.notify.channels.http import outbound_client, retry_after, timeouts, transport_failure
-
-logger = logging.getLogger("shishi.notify.channels")
+from shishi.notify.channels.http import HttpChannel, retry_after, transport_failure
 
 _TOKEN = re.compile(r"[A-Za-z0-9_-]{8,200}")
 WECOM_MARKDOWN_MAX_BYTES = 4096
@@ -52,8 +49,7 @@ def dingtalk_sign(secret: str, timestamp_ms: str) -> str:
     return base64.b64encode(digest).decode()
 
 
-class _RobotChannel:
-    name: str
+class _RobotChannel(HttpChannel):
     label: ClassVar[str]  # the service's name in an office's words
     public_base: ClassVar[str]
     setting: ClassVar[str]
@@ -70,9 +66,7 @@ class _RobotChannel:
         timeout: httpx.Timeout | None = None,
     ) -> None:
         self.base_url = (base_url or getattr(settings, self.setting)).rstrip("/")
-        self.proxy = proxy
-        self.timeout = timeout or timeouts()
-        self._client: httpx.Client | None = None
+        super().__init__(proxy=proxy, timeout=timeout)
 
     @classmethod
     def token_from_address(cls, address: str, *, base_url: str | None = None) -> str:
@@ -96,16 +90,6 @@ class _RobotChannel:
         if len(values) != 1 or not _TOKEN.fullmatch(values[0]):
             raise InvalidWebhook(f"{cls.label}机器人地址缺少 {cls.token_param}")
         return values[0]
-
-    def send(self, outgoing: Outgoing) -> SendResult:
-        result = self._send(outgoing)
-        logger.info("%s %s: %s %s", self.name, outgoing.key, result.outcome, result.error)
-        return result
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
 
     def payload(self, outgoing: Outgoing) -> dict[str, Any]:
         raise NotImplementedError
@@ -131,10 +115,8 @@ class _RobotChannel:
         body = json.dumps(
             self.payload(outgoing), ensure_ascii=False, separators=(",", ":")
         ).encode()
-        if self._client is None:
-            self._client = outbound_client(proxy=self.proxy, timeout=self.timeout)
         try:
-            response = self._client.post(
+            response = self.client.post(
                 self.base_url + self.path,
                 params=params,
                 content=body,

@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import logging
 import re
 import secrets
 import time
@@ -29,9 +28,7 @@ import httpx
 from django.conf import settings
 
 from shishi.notify.channels.base import Outcome, Outgoing, SendResult
-from shishi.notify.channels.http import outbound_client, retry_after, timeouts, transport_failure
-
-logger = logging.getLogger("shishi.notify.channels")
+from shishi.notify.channels.http import HttpChannel, retry_after, transport_failure
 
 SEND_PATH = "/v1/sms/send"
 REPORT_PATH = "/notify/sms/reports/"
@@ -185,7 +182,7 @@ def parse_reports(body: bytes) -> list[SmsReport]:
 # -- Sending ---------------------------------------------------------------------------------
 
 
-class SmsChannel:
+class SmsChannel(HttpChannel):
     """Sends one SMS per ``send`` through the gateway; keeps its connection for a batch."""
 
     name = "sms"
@@ -206,19 +203,7 @@ class SmsChannel:
         self.key = settings.SHISHI_SMS_KEY if key is None else key
         self.secret = settings.SHISHI_SMS_SECRET if secret is None else secret
         self.sign = settings.SHISHI_SMS_SIGN if sign is None else sign
-        self.proxy = proxy
-        self.timeout = timeout or timeouts()
-        self._client: httpx.Client | None = None
-
-    def send(self, outgoing: Outgoing) -> SendResult:
-        result = self._send(outgoing)
-        logger.info("sms %s: %s %s", outgoing.key, result.outcome, result.error)
-        return result
-
-    def close(self) -> None:
-        if self._client is not None:
-            self._client.close()
-            self._client = None
+        super().__init__(proxy=proxy, timeout=timeout)
 
     def _send(self, outgoing: Outgoing) -> SendResult:
         if not (self.url and self.key and self.secret):
@@ -248,10 +233,8 @@ class SmsChannel:
             body=body,
             request_id=outgoing.key,
         )
-        if self._client is None:
-            self._client = outbound_client(proxy=self.proxy, timeout=self.timeout)
         try:
-            response = self._client.post(self.url, content=body, headers=headers)
+            response = self.client.post(self.url, content=body, headers=headers)
         except httpx.TransportError as exc:
             return transport_failure(exc, "短信网关")
         return classify_answer(response)

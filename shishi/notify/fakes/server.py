@@ -51,7 +51,29 @@ class _QuietServer(ThreadingHTTPServer):
         logger.debug("connection from %s ended abruptly", client_address[0], exc_info=True)
 
 
-class LoopbackServer:
+class Served:
+    """A fake used as ``with Fake(...) as fake:``: the subclass's ``start`` (returning the
+    fake) on entry, its ``stop`` on exit."""
+
+    def start(self) -> Self:
+        raise NotImplementedError
+
+    def stop(self) -> None:
+        raise NotImplementedError
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        self.stop()
+
+
+class LoopbackServer(Served):
     """Serve ``handler`` on ``host:port`` (0: a free port) from a daemon thread."""
 
     def __init__(
@@ -85,17 +107,3 @@ class LoopbackServer:
         self.httpd.server_close()
         if self._thread is not None:
             self._thread.join(timeout=5)
-
-    def serve_forever(self) -> None:
-        self.httpd.serve_forever(poll_interval=0.2)
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()

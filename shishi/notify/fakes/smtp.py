@@ -13,10 +13,11 @@ import socket
 import threading
 from collections import deque
 from dataclasses import dataclass
-from types import TracebackType
 from typing import Any, Self
 
 from aiosmtpd.controller import Controller
+
+from shishi.notify.fakes.server import Served
 
 
 @dataclass
@@ -79,7 +80,7 @@ def _free_port(host: str) -> int:
         return int(probe.getsockname()[1])
 
 
-class FakeSmtp:
+class FakeSmtp(Served):
     """``with FakeSmtp() as smtp:`` serves on ``smtp.host:smtp.port``; ``smtp.received``."""
 
     def __init__(self, *, host: str = "127.0.0.1", port: int = 0, stall_seconds: float = 3.0):
@@ -102,14 +103,3 @@ class FakeSmtp:
 
     def stop(self) -> None:
         self._controller.stop()
-
-    def __enter__(self) -> Self:
-        return self.start()
-
-    def __exit__(
-        self,
-        exc_type: type[BaseException] | None,
-        exc: BaseException | None,
-        tb: TracebackType | None,
-    ) -> None:
-        self.stop()
