@@ -32,7 +32,8 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, close_old_connections, connection
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -170,15 +171,15 @@ class Worker:
             if ids and ids[-1] in alive:
                 continue
             recovered += self._recover_task(result, now)
-        lost_runs = JobRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=limit).exclude(
+        JobRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=limit).exclude(
             worker_id__in=alive
+        ).update(
+            status=RunStatus.FAILED,
+            finished_at=now,
+            error=Concat(
+                Value("工作进程 "), "worker_id", Value(" 中断（心跳停止），本时刻不再重跑。")
+            ),
         )
-        for run in lost_runs:
-            JobRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-                status=RunStatus.FAILED,
-                finished_at=now,
-                error=f"工作进程 {run.worker_id} 中断（心跳停止），本时刻不再重跑。",
-            )
         WorkerHeartbeat.objects.filter(last_seen__lt=now - FORGET_WORKERS_AFTER).delete()
         return recovered
 
