@@ -32,10 +32,6 @@ def calendar_jurisdictions(user: Any) -> list[Jurisdiction]:
     return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
 
 
-def _lineage(jurisdiction: Jurisdiction) -> list[int]:
-    return [jurisdiction.pk] + ([jurisdiction.parent_id] if jurisdiction.parent_id else [])
-
-
 @dataclass(frozen=True)
 class YearRow:
     year: int
@@ -63,7 +59,7 @@ class YearsPage:
 def years_page(user: Any, jurisdiction: Jurisdiction) -> YearsPage:
     """Each year around today and every year entered, with where its holidays come from."""
     this_year = timezone.localdate().year
-    lineage = _lineage(jurisdiction)
+    lineage = calendar.lineage(jurisdiction)
     entered_years = set(
         ScheduleYear.objects.filter(jurisdiction_id__in=lineage).values_list("year", flat=True)
     )
@@ -154,7 +150,7 @@ def year_page(user: Any, jurisdiction: Jurisdiction, year: int) -> YearPage:
     if cal.entered_by is not None and cal.entered_by != jurisdiction.pk:
         applying = ScheduleYear.objects.filter(jurisdiction_id=cal.entered_by, year=year).first()
     names = dict(
-        Jurisdiction.objects.filter(pk__in=_lineage(jurisdiction)).values_list("pk", "name")
+        Jurisdiction.objects.filter(pk__in=calendar.lineage(jurisdiction)).values_list("pk", "name")
     )
     parent = jurisdiction.parent if jurisdiction.parent_id else None
     city_code = parent.code if parent and permissions.can_enter_schedule(user, parent) else ""
@@ -195,7 +191,7 @@ class LocalPage:
 
 def local_page(user: Any, jurisdiction: Jurisdiction, year: int) -> LocalPage:
     """The local days of ``year`` that apply in the jurisdiction: its own and its city's."""
-    lineage = _lineage(jurisdiction)
+    lineage = calendar.lineage(jurisdiction)
     names = dict(Jurisdiction.objects.filter(pk__in=lineage).values_list("pk", "name"))
     rows = [
         LocalRow(
