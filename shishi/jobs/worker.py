@@ -214,6 +214,10 @@ class Worker:
     def claim_next(self, now: datetime | None = None) -> DBTaskResult | None:
         """Claim the next ready task for this worker, or None."""
         tasks = ready_tasks(now or timezone.now(), self.queues, self.backend_name)
+        if not tasks.exists():
+            # An idle turn reads only: SQLite's exclusive transaction would hold off every
+            # other writer (the web's requests) for nothing, once a second per worker.
+            return None
         with exclusive_transaction(tasks.db):
             try:
                 result: DBTaskResult | None = tasks.get_locked()
