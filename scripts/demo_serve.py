@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from types import FrameType
 
@@ -43,6 +44,14 @@ def demo_channels(address: str) -> dict[str, str]:
     return {k: os.environ.get(k, v) for k, v in wanted.items()}
 
 
+def terminate(children: Iterable[subprocess.Popen[bytes]]) -> None:
+    """Send SIGTERM to the children still running: handled by all three, even when they
+    inherited an ignored SIGINT (a shell's background job)."""
+    for child in children:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+
+
 def main(argv: list[str]) -> int:
     address = argv[1] if len(argv) > 1 else "127.0.0.1:8000"
     shishi = str(Path(sys.executable).parent / "shishi")
@@ -66,10 +75,7 @@ def main(argv: list[str]) -> int:
 
     def forward(signum: int, frame: FrameType | None) -> None:
         stopped_by.append(signum)
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)  # handled by all three, even when
-                # the children inherited an ignored SIGINT (a shell's background job)
+        terminate(children.values())
 
     signal.signal(signal.SIGINT, forward)
     signal.signal(signal.SIGTERM, forward)
@@ -86,10 +92,8 @@ def main(argv: list[str]) -> int:
         else:
             time.sleep(0.2)
 
-    if not stopped_by:  # (when stopped on purpose, both have the signal already)
-        for child in children.values():
-            if child.poll() is None:
-                child.send_signal(signal.SIGTERM)
+    if not stopped_by:  # (when stopped on purpose, all have the signal already)
+        terminate(children.values())
     deadline = time.monotonic() + GRACE_SECONDS
     for child in children.values():
         try:
@@ -98,7 +102,7 @@ def main(argv: list[str]) -> int:
             child.kill()
             child.wait()
     if stopped_by:
-        # Stopped on purpose: a clean stop of both is success.
+        # Stopped on purpose: a clean stop of all is success.
         return 0 if all(c.returncode in (0, -signal.SIGTERM) for c in children.values()) else 1
     return first_status or 1
 

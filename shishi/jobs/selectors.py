@@ -73,7 +73,7 @@ def _last_line(text: str) -> str:
     return lines[-1][:500] if lines else ""
 
 
-def _task_row(result: DBTaskResult, now: datetime) -> TaskRow:
+def _task_row(result: DBTaskResult) -> TaskRow:
     date_max = result.run_after.year >= 9999 if result.run_after else True
     return TaskRow(
         id=str(result.pk),
@@ -136,7 +136,7 @@ def office_page(user: Any, now: datetime | None = None) -> OfficePage:
     return OfficePage(
         now=now,
         jobs=list(rows.values()),
-        failed_tasks=[_task_row(r, now) for r in failed],
+        failed_tasks=[_task_row(r) for r in failed],
         workers=workers,
         counts={status: counts.get(status, 0) for status in TaskResultStatus.values},
     )

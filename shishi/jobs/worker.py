@@ -32,7 +32,8 @@ from typing import Any
 
 from django.core.exceptions import SuspiciousOperation
 from django.db import DatabaseError, close_old_connections, connection
-from django.db.models import Q
+from django.db.models import Q, Value
+from django.db.models.functions import Concat
 from django.db.utils import OperationalError
 from django.utils import timezone
 from django.utils.crypto import get_random_string
@@ -170,15 +171,15 @@ class Worker:
             if ids and ids[-1] in alive:
                 continue
             recovered += self._recover_task(result, now)
-        lost_runs = JobRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=limit).exclude(
+        JobRun.objects.filter(status=RunStatus.RUNNING, started_at__lt=limit).exclude(
             worker_id__in=alive
+        ).update(
+            status=RunStatus.FAILED,
+            finished_at=now,
+            error=Concat(
+                Value("工作进程 "), "worker_id", Value(" 中断（心跳停止），本时刻不再重跑。")
+            ),
         )
-        for run in lost_runs:
-            JobRun.objects.filter(pk=run.pk, status=RunStatus.RUNNING).update(
-                status=RunStatus.FAILED,
-                finished_at=now,
-                error=f"工作进程 {run.worker_id} 中断（心跳停止），本时刻不再重跑。",
-            )
         WorkerHeartbeat.objects.filter(last_seen__lt=now - FORGET_WORKERS_AFTER).delete()
         return recovered
 
@@ -213,6 +214,10 @@ class Worker:
     def claim_next(self, now: datetime | None = None) -> DBTaskResult | None:
         """Claim the next ready task for this worker, or None."""
         tasks = ready_tasks(now or timezone.now(), self.queues, self.backend_name)
+        if not tasks.exists():
+            # An idle turn reads only: SQLite's exclusive transaction would hold off every
+            # other writer (the web's requests) for nothing, once a second per worker.
+            return None
         with exclusive_transaction(tasks.db):
             try:
                 result: DBTaskResult | None = tasks.get_locked()

@@ -158,7 +158,7 @@ def _jurisdiction_key(jurisdiction: JurisdictionRef) -> int | None:
     return int(jurisdiction.pk)
 
 
-def _lineage(jurisdiction: JurisdictionRef) -> tuple[int, ...]:
+def lineage(jurisdiction: JurisdictionRef) -> tuple[int, ...]:
     """The jurisdiction's id and its city's (most specific first)."""
     if jurisdiction is None:
         return ()
@@ -173,17 +173,17 @@ def _lineage(jurisdiction: JurisdictionRef) -> tuple[int, ...]:
 
 def _load(year: int, jurisdiction: JurisdictionRef) -> YearCalendar:
     jid = _jurisdiction_key(jurisdiction)
-    lineage = _lineage(jurisdiction)
+    ids = lineage(jurisdiction)
     national: list[SpecialDay] = []
     entered_by: int | None = None
     source = Source.WEEKENDS
-    if lineage:
+    if ids:
         entered = dict(
-            ScheduleYear.objects.filter(year=year, jurisdiction_id__in=lineage).values_list(
+            ScheduleYear.objects.filter(year=year, jurisdiction_id__in=ids).values_list(
                 "jurisdiction_id", "pk"
             )
         )
-        entered_by = next((j for j in lineage if j in entered), None)
+        entered_by = next((j for j in ids if j in entered), None)
         if entered_by is not None:
             source = Source.ENTERED
             rows = ScheduleDay.objects.filter(schedule_id=entered[entered_by]).values_list(
@@ -201,13 +201,13 @@ def _load(year: int, jurisdiction: JurisdictionRef) -> YearCalendar:
             national += [SpecialDay(d, True, known.names[d]) for d in known.work]
     national.sort(key=lambda d: d.date)
     local: dict[dt.date, SpecialDay] = {}
-    if lineage:
+    if ids:
         local_rows = LocalDay.objects.filter(
-            jurisdiction_id__in=lineage,
+            jurisdiction_id__in=ids,
             date__gte=dt.date(year, 1, 1),
             date__lte=dt.date(year, 12, 31),
         ).values_list("jurisdiction_id", "date", "kind", "name")
-        rank = {j: i for i, j in enumerate(lineage)}
+        rank = {j: i for i, j in enumerate(ids)}
         # The city's first, then the district's own over them.
         for owner, on, kind, name in sorted(local_rows, key=lambda r: -rank[r[0]]):
             local[on] = SpecialDay(

@@ -14,6 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from shishi.core.errors import ValidationFailed
 from shishi.core.forms import ServiceErrorsMixin
 from shishi.workdays.models import DayKind
+from shishi.workdays.services import check_year
 
 # 年 月 日 and the full-width separators ，、； written as escapes (the punctuation lint reads
 # a half-width mark beside a Chinese character as a typo).
@@ -94,8 +95,7 @@ def parse_year(value: Any) -> int:
         year = int(str(value).strip())
     except (TypeError, ValueError):
         raise ValidationFailed("年度不对", {"year": "年度不对"}) from None
-    if not 2000 <= year <= 2100:
-        raise ValidationFailed("年度应在2000到2100之间", {"year": "年度不对"})
+    check_year(year)
     return year
 
 

@@ -21,6 +21,20 @@ class DayKind(models.TextChoices):
     WORK = "work", _("上班")
 
 
+class _DayRow(TimeStamped):
+    """What a schedule day and a local day share: the date, its kind, the shown text."""
+
+    date = models.DateField(_("日期"))
+    kind = models.CharField(_("类型"), max_length=8, choices=DayKind.choices)
+    name: models.CharField[str, str]  # each model names it in its own words
+
+    class Meta:
+        abstract = True
+
+    def __str__(self) -> str:
+        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}"
+
+
 class ScheduleYear(TimeStamped):
     """The State Council's holiday schedule (国务院办公厅关于某年部分节假日安排的通知) for
     one year, entered by an office for its jurisdiction (a city, or a district without a
@@ -45,14 +59,12 @@ class ScheduleYear(TimeStamped):
         return f"{self.year}年放假安排"
 
 
-class ScheduleDay(TimeStamped):
+class ScheduleDay(_DayRow):
     """One day of an entered schedule: a holiday (with its name) or a make-up working day."""
 
     schedule = models.ForeignKey(
         ScheduleYear, on_delete=models.CASCADE, related_name="days", db_index=False
     )  # schedule_day_unique_date leads with it
-    date = models.DateField(_("日期"))
-    kind = models.CharField(_("类型"), max_length=8, choices=DayKind.choices)
     name = models.CharField(_("名称"), max_length=100)
 
     class Meta:
@@ -63,11 +75,8 @@ class ScheduleDay(TimeStamped):
             models.UniqueConstraint(fields=["schedule", "date"], name="schedule_day_unique_date")
         ]
 
-    def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}"
 
-
-class LocalDay(TimeStamped):
+class LocalDay(_DayRow):
     """A jurisdiction's own day off or duty day, over the national calendar: a district's
     apply to the district, a city's to the city and its districts (a district's own day
     wins over its city's on the same date)."""
@@ -75,8 +84,6 @@ class LocalDay(TimeStamped):
     jurisdiction = models.ForeignKey(
         Jurisdiction, on_delete=models.PROTECT, related_name="+", db_index=False
     )  # local_day_unique_date leads with it
-    date = models.DateField(_("日期"))
-    kind = models.CharField(_("类型"), max_length=8, choices=DayKind.choices)
     name = models.CharField(_("事由"), max_length=100)
 
     class Meta:
@@ -86,9 +93,6 @@ class LocalDay(TimeStamped):
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "date"], name="local_day_unique_date")
         ]
-
-    def __str__(self) -> str:
-        return f"{self.date.isoformat()} {self.get_kind_display()} {self.name}"
 
 
 class CalendarStamp(models.Model):

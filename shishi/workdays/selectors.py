@@ -32,8 +32,9 @@ def calendar_jurisdictions(user: Any) -> list[Jurisdiction]:
     return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
 
 
-def _lineage(jurisdiction: Jurisdiction) -> list[int]:
-    return [jurisdiction.pk] + ([jurisdiction.parent_id] if jurisdiction.parent_id else [])
+def _lineage_names(lineage: Iterable[int]) -> dict[int, str]:
+    """The names of a jurisdiction and its city (``calendar.lineage``), by id."""
+    return dict(Jurisdiction.objects.filter(pk__in=lineage).values_list("pk", "name"))
 
 
 @dataclass(frozen=True)
@@ -63,7 +64,7 @@ class YearsPage:
 def years_page(user: Any, jurisdiction: Jurisdiction) -> YearsPage:
     """Each year around today and every year entered, with where its holidays come from."""
     this_year = timezone.localdate().year
-    lineage = _lineage(jurisdiction)
+    lineage = calendar.lineage(jurisdiction)
     entered_years = set(
         ScheduleYear.objects.filter(jurisdiction_id__in=lineage).values_list("year", flat=True)
     )
@@ -74,7 +75,7 @@ def years_page(user: Any, jurisdiction: Jurisdiction) -> YearsPage:
         .values_list("date__year", "n")
     )
     years = sorted({*range(this_year - 2, this_year + 2), *entered_years, *local_counts})
-    names = dict(Jurisdiction.objects.filter(pk__in=lineage).values_list("pk", "name"))
+    names = _lineage_names(lineage)
     rows = []
     for year in years:
         cal = calendar.year_calendar(year, jurisdiction)
@@ -153,9 +154,7 @@ def year_page(user: Any, jurisdiction: Jurisdiction, year: int) -> YearPage:
     applying = own
     if cal.entered_by is not None and cal.entered_by != jurisdiction.pk:
         applying = ScheduleYear.objects.filter(jurisdiction_id=cal.entered_by, year=year).first()
-    names = dict(
-        Jurisdiction.objects.filter(pk__in=_lineage(jurisdiction)).values_list("pk", "name")
-    )
+    names = _lineage_names(calendar.lineage(jurisdiction))
     parent = jurisdiction.parent if jurisdiction.parent_id else None
     city_code = parent.code if parent and permissions.can_enter_schedule(user, parent) else ""
     return YearPage(
@@ -195,8 +194,8 @@ class LocalPage:
 
 def local_page(user: Any, jurisdiction: Jurisdiction, year: int) -> LocalPage:
     """The local days of ``year`` that apply in the jurisdiction: its own and its city's."""
-    lineage = _lineage(jurisdiction)
-    names = dict(Jurisdiction.objects.filter(pk__in=lineage).values_list("pk", "name"))
+    lineage = calendar.lineage(jurisdiction)
+    names = _lineage_names(lineage)
     rows = [
         LocalRow(
             date=d.date,

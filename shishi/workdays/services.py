@@ -44,7 +44,8 @@ def _changed() -> None:
     transaction.on_commit(calendar.clear_cache)
 
 
-def _check_year(year: int) -> None:
+def check_year(year: int) -> None:
+    """Refuse a year outside the calendar's range (a form's, a URL's or a service's)."""
     if not FIRST_YEAR <= year <= LAST_YEAR:
         raise ValidationFailed(f"年度应在{FIRST_YEAR}到{LAST_YEAR}之间", {"year": "年度不对"})
 
@@ -108,7 +109,7 @@ def add_holiday(
     the package knows is copied from it first when the office starts entering it, so the
     entry replaces the package's year with the office's own."""
     permissions.require_schedule_right(actor, jurisdiction)
-    _check_year(year)
+    check_year(year)
     name = (name or "").strip()
     last_day = last_day or first_day
     workdays = sorted(set(workdays))
@@ -219,7 +220,7 @@ def import_schedule(
     ``workdays.importing``). All or nothing: a file with any bad row writes nothing and is
     refused with ``ImportRefused`` naming each row, column and reason."""
     permissions.require_schedule_right(actor, jurisdiction)
-    _check_year(year)
+    check_year(year)
     parsed = parse_schedule(data, filename, year)
     if parsed.problems:
         raise ImportRefused(parsed.problems)
