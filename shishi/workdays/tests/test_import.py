@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from shishi.conftest import World
@@ -129,3 +131,19 @@ def test_only_who_may_enter_the_schedule_may_import(world: World) -> None:
         with pytest.raises(PermissionDenied):
             services.import_schedule(world.city, 2027, xlsx(rows_2027()), "a.xlsx", actor=who)
     assert not ScheduleYear.objects.exists()
+
+
+def test_a_stray_far_cell_is_refused_before_it_is_read(world: World, tmp_path: Path) -> None:
+    import xlsxwriter
+
+    path = tmp_path / "far.xlsx"
+    book = xlsxwriter.Workbook(str(path))
+    sheet = book.add_worksheet()
+    sheet.write_row(0, 0, ["日期", "类型", "名称"])
+    sheet.write_string(1_048_575, 16_383, "x")  # XFD1048576: a dense grid of 17 billion cells
+    book.close()
+    with pytest.raises(services.ImportRefused, match="第1048576行、第XFD列"):
+        services.import_schedule(
+            world.city, 2027, path.read_bytes(), "far.xlsx", actor=world.city_office
+        )
+    assert not ScheduleYear.objects.filter(year=2027).exists()
