@@ -14,7 +14,7 @@ outcome stored at once:
 
 Just before each send its ``last_attempt_at`` is stamped (committed). A worker that dies
 between the claim and the outcome leaves its deliveries ``sending``; after
-``SHISHI_NOTIFY_SENDING_TIMEOUT`` the sweep (``jobs.sweep``) queues again those whose send
+``SHISHI_NOTIFY_SENDING_TIMEOUT`` the sweep (``tasks.sweep``) queues again those whose send
 never started (no stamp since the claim: nothing went out) and marks the one whose send had
 started ``unknown``, for the same reason as above. Group robots take about 20 messages a
 minute: a robot's deliveries past ``SHISHI_NOTIFY_ROBOT_PER_MINUTE`` in the last minute wait
