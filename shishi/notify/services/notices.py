@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,16 +138,22 @@ def in_quiet_hours(
     return ends
 
 
-def _recent_counts(channel: str, user_ids: Sequence[int], since: dt.datetime) -> dict[int, int]:
-    counts: dict[int, int] = {}
+def _recent_counts(
+    channels: Collection[str], user_ids: Sequence[int], since: dt.datetime
+) -> dict[str, dict[int, int]]:
+    """Per channel, each user's deliveries since ``since`` (one query per chunk of users)."""
+    counts: dict[str, dict[int, int]] = {channel: {} for channel in channels}
     for chunk in _chunks(user_ids):
         rows = (
-            Delivery.objects.filter(recipient_id__in=chunk, channel=channel, created_at__gte=since)
-            .values("recipient_id")
+            Delivery.objects.filter(
+                recipient_id__in=chunk, channel__in=counts, created_at__gte=since
+            )
+            .values("channel", "recipient_id")
             .annotate(n=Count("id"))
-            .values_list("recipient_id", "n")
+            .values_list("channel", "recipient_id", "n")
         )
-        counts.update(rows)
+        for channel, user_id, n in rows:
+            counts[channel][user_id] = n
     return counts
 
 
@@ -314,7 +320,7 @@ def _deliveries(
     preferences = _preferences(spec.name, user_ids)
     limits = conf.rate_limits()
     since = now - HOUR
-    recent = {channel: _recent_counts(channel, user_ids, since) for channel in limits if user_ids}
+    recent = _recent_counts(limits, user_ids, since) if user_ids and limits else {}
     hook_kinds = {h.pk: h.kind for h in hooks}
     out: list[tuple[Any, ...]] = []
     name = spec.name
