@@ -3,6 +3,7 @@ the group robots. Thin: they parse, call one selector or service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -151,30 +152,30 @@ def _back_to_log(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@require_POST
-@login_required
-def resend(request: HttpRequest, pk: int) -> HttpResponse:
+def _act_on_delivery(
+    request: HttpRequest, pk: int, service: Callable[..., Any], done: str
+) -> HttpResponse:
+    """Run one of the log's delivery services; its refusal or ``done`` as a message."""
     delivery = permissions.access_delivery(request.user, pk)
     try:
-        services.resend_delivery(delivery, actor=request.user)
+        service(delivery, actor=request.user)
     except errors.ValidationFailed as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已重新排队发送"))
+        messages.success(request, done)
     return _back_to_log(request)
+
+
+@require_POST
+@login_required
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act_on_delivery(request, pk, services.resend_delivery, _("已重新排队发送"))
 
 
 @require_POST
 @login_required
 def mark_failed(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = permissions.access_delivery(request.user, pk)
-    try:
-        services.mark_delivery_failed(delivery, actor=request.user)
-    except errors.ValidationFailed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已标记为失败"))
-    return _back_to_log(request)
+    return _act_on_delivery(request, pk, services.mark_delivery_failed, _("已标记为失败"))
 
 
 # --- group robots -------------------------------------------------------------------------------
