@@ -197,7 +197,7 @@ def hooks(request: HttpRequest) -> HttpResponse:
         form = forms.HookForm(request.POST, targets=targets)
 
         def save(c: dict[str, Any]) -> None:
-            jurisdiction, unit = selectors.hook_target(request.user, c["target"])
+            jurisdiction, unit = selectors.hook_target(page, c["target"])
             services.add_robot_hook(
                 actor=request.user,
                 jurisdiction=jurisdiction,
