@@ -191,7 +191,9 @@ def hooks_page(user: Any) -> HooksPage:
     scope = scope_for(user)
     if scope.is_superuser:
         jurisdictions = list(Jurisdiction.objects.order_by("code"))
-        units = list(Unit.objects.order_by("jurisdiction__code", "name"))
+        units = list(
+            Unit.objects.select_related("jurisdiction").order_by("jurisdiction__code", "name")
+        )
     else:
         offices = scope.office_jurisdiction_ids | scope.city_covered_ids()
         jurisdictions = list(Jurisdiction.objects.filter(pk__in=offices).order_by("code"))
