@@ -14,8 +14,6 @@ from shishi.notify.kinds import KINDS, Kind
 from shishi.notify.models import PERSONAL_CHANNELS, ROBOT_CHANNELS, Channel, Contact
 from shishi.notify.selectors import LogFilters
 
-MAX_ID = 2**63 - 1
-
 
 def channel_field(kind: Kind) -> str:
     return f"ch_{kind.name}"
