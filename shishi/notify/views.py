@@ -214,7 +214,7 @@ def hooks(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("notify:hooks"))
     else:
         form = forms.HookForm(targets=targets)
-    context = {"hooks_page": page, "form": form, "edit_form": forms.HookEditForm()}
+    context = {"hooks_page": page, "form": form}
     return TemplateResponse(request, "notify/hooks.html", context, status=outcome.status)
 
 
