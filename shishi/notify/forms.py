@@ -54,6 +54,10 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
                 widget=forms.CheckboxSelectMultiple,
             )
 
+    def kind_fields(self) -> list[tuple[Kind, forms.BoundField]]:
+        """Each kind with its channels' field, in the kinds' order (the page's table)."""
+        return [(k, self[channel_field(k)]) for k in self.kinds]
+
     def channels(self) -> dict[str, list[str]]:
         return {k.name: list(self.cleaned_data.get(channel_field(k)) or []) for k in self.kinds}
 
