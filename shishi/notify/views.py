@@ -107,16 +107,16 @@ def preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("消息设置已保存"))
             return redirect(reverse("notify:preferences"))
     else:
-        contact = current.contact
+        contact = current.contact or Contact()  # no row yet: the defaults
         initial: dict[str, Any] = {
             forms.channel_field(choice.kind): choice.channels for choice in current.kinds
         }
         initial.update(
             email=getattr(request.user, "email", ""),
-            email_digest=contact.email_digest if contact else "immediate",
-            language=contact.language if contact else request.LANGUAGE_CODE,
-            quiet_start=contact.quiet_start if contact else Contact().quiet_start,
-            quiet_end=contact.quiet_end if contact else Contact().quiet_end,
+            email_digest=contact.email_digest,
+            language=contact.language if current.contact else request.LANGUAGE_CODE,
+            quiet_start=contact.quiet_start,
+            quiet_end=contact.quiet_end,
         )
         form = forms.PreferencesForm(initial=initial, kinds=kinds)
     context = {"form": form, "prefs": current}
