@@ -322,6 +322,7 @@ def _deliveries(
     since = now - HOUR
     recent = _recent_counts(limits, user_ids, since) if user_ids and limits else {}
     hook_kinds = {h.pk: h.kind for h in hooks}
+    default_channels = [c for c in spec.channels if c in PERSONAL_CHANNELS]
     out: list[tuple[Any, ...]] = []
     name = spec.name
     for message_id, user_id, hook_id in written:
@@ -334,9 +335,9 @@ def _deliveries(
             continue
         assert user_id is not None
         chosen = preferences.get(user_id)
-        channels = [
-            c for c in (spec.channels if chosen is None else chosen) if c in PERSONAL_CHANNELS
-        ]
+        channels = (
+            default_channels if chosen is None else [c for c in chosen if c in PERSONAL_CHANNELS]
+        )
         contact = contacts.get(user_id, {})
         for channel in channels:
             status: str = Status.QUEUED
