@@ -11,7 +11,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
 from shishi.notify.kinds import KINDS, Kind
-from shishi.notify.models import PERSONAL_CHANNELS, ROBOT_CHANNELS, Channel, Contact
+from shishi.notify.models import PERSONAL_CHANNELS, ROBOT_CHANNELS, Channel, Contact, Status
 from shishi.notify.selectors import LogFilters
 
 
@@ -106,8 +106,6 @@ class LogQueryForm(forms.Form):
 
 
 def parse_log_query(data: QueryDict) -> tuple[LogFilters, str]:
-    from shishi.notify.models import Status
-
     form = LogQueryForm(data)
     form.is_valid()
     c = form.cleaned_data

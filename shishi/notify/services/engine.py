@@ -41,6 +41,7 @@ from shishi.notify.channels.base import Outcome, Outgoing, SendResult
 from shishi.notify.channels.registry import get_channel
 from shishi.notify.kinds import get_kind, render, sms_params
 from shishi.notify.models import ROBOT_CHANNELS, Channel, Delivery, Status
+from shishi.notify.services.notices import hand_over
 
 log = logging.getLogger(__name__)
 
@@ -319,8 +320,6 @@ def due_ids(now: dt.datetime, limit: int = 50_000) -> list[int]:
 def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
     """The minute job: stuck sends → unknown; due retries and deferred sends → the worker.
     Returns (marked unknown, handed over)."""
-    from shishi.notify.services.notices import hand_over
-
     now = now or timezone.now()
     stuck = recover_stuck(now)
     ids = due_ids(now)
