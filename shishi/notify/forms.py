@@ -11,10 +11,8 @@ from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
 from shishi.notify.kinds import KINDS, Kind
-from shishi.notify.models import PERSONAL_CHANNELS, ROBOT_CHANNELS, Channel, Contact
+from shishi.notify.models import PERSONAL_CHANNELS, ROBOT_CHANNELS, Channel, Contact, Status
 from shishi.notify.selectors import LogFilters
-
-MAX_ID = 2**63 - 1
 
 
 def channel_field(kind: Kind) -> str:
@@ -55,6 +53,10 @@ class PreferencesForm(ServiceErrorsMixin, forms.Form):
                 required=False,
                 widget=forms.CheckboxSelectMultiple,
             )
+
+    def kind_fields(self) -> list[tuple[Kind, forms.BoundField]]:
+        """Each kind with its channels' field, in the kinds' order (the page's table)."""
+        return [(k, self[channel_field(k)]) for k in self.kinds]
 
     def channels(self) -> dict[str, list[str]]:
         return {k.name: list(self.cleaned_data.get(channel_field(k)) or []) for k in self.kinds}
@@ -104,8 +106,6 @@ class LogQueryForm(forms.Form):
 
 
 def parse_log_query(data: QueryDict) -> tuple[LogFilters, str]:
-    from shishi.notify.models import Status
-
     form = LogQueryForm(data)
     form.is_valid()
     c = form.cleaned_data

@@ -19,7 +19,6 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from django.conf import settings
@@ -182,14 +181,6 @@ def render(
 
 def _folder(kind: str) -> str:
     return "digest" if kind == DIGEST else f"kinds/{kind}"
-
-
-def template_path(kind: str, part: str) -> Path:
-    for d in _template_dirs():
-        path = Path(d) / "notify" / _folder(kind) / part
-        if path.exists():
-            return path
-    return Path(_template_dirs()[0]) / "notify" / _folder(kind) / part
 
 
 def sms_segments(text: str) -> int:

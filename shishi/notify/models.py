@@ -191,9 +191,6 @@ class Status(models.TextChoices):
     UNKNOWN = "unknown", _("结果未知")
 
 
-DONE = (Status.SENT, Status.DELIVERED, Status.FAILED)
-
-
 class Delivery(models.Model):
     """One message on one channel: the delivery log's row and the worker's unit of work.
 

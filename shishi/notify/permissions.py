@@ -39,10 +39,6 @@ def log_filter(user: Any) -> Q:
     return Q(jurisdiction_id__in=ids)
 
 
-def can_see_log(user: Any) -> bool:
-    return scope_for(user).is_any_office()
-
-
 def access_delivery(user: Any, pk: int) -> Delivery:
     delivery = Delivery.objects.filter(log_filter(user), pk=pk).first()
     if delivery is None:

@@ -13,6 +13,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from shishi.core import pii
+from shishi.core.errors import NotFound
 from shishi.notify import permissions
 from shishi.notify.kinds import KINDS, Kind, people_kinds
 from shishi.notify.models import PERSONAL_CHANNELS, Channel, Contact, Delivery, Message, Preference
@@ -190,7 +191,9 @@ def hooks_page(user: Any) -> HooksPage:
     scope = scope_for(user)
     if scope.is_superuser:
         jurisdictions = list(Jurisdiction.objects.order_by("code"))
-        units = list(Unit.objects.order_by("jurisdiction__code", "name"))
+        units = list(
+            Unit.objects.select_related("jurisdiction").order_by("jurisdiction__code", "name")
+        )
     else:
         offices = scope.office_jurisdiction_ids | scope.city_covered_ids()
         jurisdictions = list(Jurisdiction.objects.filter(pk__in=offices).order_by("code"))
@@ -202,11 +205,9 @@ def hooks_page(user: Any) -> HooksPage:
     return HooksPage(hooks=hooks, jurisdictions=jurisdictions, units=units)
 
 
-def hook_target(user: Any, value: str) -> tuple[Jurisdiction, Unit | None]:
-    """``j:<id>`` (a district) or ``u:<id>`` (a unit) among those the user may add robots to."""
-    from shishi.core.errors import NotFound
-
-    page = hooks_page(user)
+def hook_target(page: HooksPage, value: str) -> tuple[Jurisdiction, Unit | None]:
+    """``j:<id>`` (a district) or ``u:<id>`` (a unit) among those ``page`` (the user's
+    ``hooks_page``) lets them add robots to."""
     prefix, _, raw = (value or "").partition(":")
     if prefix == "j":
         for j in page.jurisdictions:

@@ -3,6 +3,7 @@ the group robots. Thin: they parse, call one selector or service, render."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -106,16 +107,16 @@ def preferences(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("消息设置已保存"))
             return redirect(reverse("notify:preferences"))
     else:
-        contact = current.contact
+        contact = current.contact or Contact()  # no row yet: the defaults
         initial: dict[str, Any] = {
             forms.channel_field(choice.kind): choice.channels for choice in current.kinds
         }
         initial.update(
             email=getattr(request.user, "email", ""),
-            email_digest=contact.email_digest if contact else "immediate",
-            language=contact.language if contact else request.LANGUAGE_CODE,
-            quiet_start=contact.quiet_start if contact else Contact().quiet_start,
-            quiet_end=contact.quiet_end if contact else Contact().quiet_end,
+            email_digest=contact.email_digest,
+            language=contact.language if current.contact else request.LANGUAGE_CODE,
+            quiet_start=contact.quiet_start,
+            quiet_end=contact.quiet_end,
         )
         form = forms.PreferencesForm(initial=initial, kinds=kinds)
     context = {"form": form, "prefs": current}
@@ -151,30 +152,30 @@ def _back_to_log(request: HttpRequest) -> HttpResponse:
     return redirect(target)
 
 
-@require_POST
-@login_required
-def resend(request: HttpRequest, pk: int) -> HttpResponse:
+def _act_on_delivery(
+    request: HttpRequest, pk: int, service: Callable[..., Any], done: str
+) -> HttpResponse:
+    """Run one of the log's delivery services; its refusal or ``done`` as a message."""
     delivery = permissions.access_delivery(request.user, pk)
     try:
-        services.resend_delivery(delivery, actor=request.user)
+        service(delivery, actor=request.user)
     except errors.ValidationFailed as exc:
         messages.error(request, exc.message)
     else:
-        messages.success(request, _("已重新排队发送"))
+        messages.success(request, done)
     return _back_to_log(request)
+
+
+@require_POST
+@login_required
+def resend(request: HttpRequest, pk: int) -> HttpResponse:
+    return _act_on_delivery(request, pk, services.resend_delivery, _("已重新排队发送"))
 
 
 @require_POST
 @login_required
 def mark_failed(request: HttpRequest, pk: int) -> HttpResponse:
-    delivery = permissions.access_delivery(request.user, pk)
-    try:
-        services.mark_delivery_failed(delivery, actor=request.user)
-    except errors.ValidationFailed as exc:
-        messages.error(request, exc.message)
-    else:
-        messages.success(request, _("已标记为失败"))
-    return _back_to_log(request)
+    return _act_on_delivery(request, pk, services.mark_delivery_failed, _("已标记为失败"))
 
 
 # --- group robots -------------------------------------------------------------------------------
@@ -196,7 +197,7 @@ def hooks(request: HttpRequest) -> HttpResponse:
         form = forms.HookForm(request.POST, targets=targets)
 
         def save(c: dict[str, Any]) -> None:
-            jurisdiction, unit = selectors.hook_target(request.user, c["target"])
+            jurisdiction, unit = selectors.hook_target(page, c["target"])
             services.add_robot_hook(
                 actor=request.user,
                 jurisdiction=jurisdiction,
@@ -213,7 +214,7 @@ def hooks(request: HttpRequest) -> HttpResponse:
             return redirect(reverse("notify:hooks"))
     else:
         form = forms.HookForm(targets=targets)
-    context = {"hooks_page": page, "form": form, "edit_form": forms.HookEditForm()}
+    context = {"hooks_page": page, "form": form}
     return TemplateResponse(request, "notify/hooks.html", context, status=outcome.status)
 
 

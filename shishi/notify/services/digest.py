@@ -26,7 +26,7 @@ from shishi.notify.kinds import DIGEST, base_context, render
 from shishi.notify.models import Channel, Contact, Delivery, Status
 from shishi.notify.services.engine import MAX_ERROR, _send
 
-USERS_PER_CHUNK = 200
+USERS_PER_CHUNK = 200  # people whose languages are read in one query
 
 
 @dataclass
@@ -57,15 +57,21 @@ def send_digests(slot: dt.datetime | None = None) -> DigestReport:
         return report
     sender = get_channel(Channel.EMAIL)
     try:
-        for user_id in users:
-            report.deliveries += _digest_one(sender, user_id, day)
-            report.emails += 1
+        for start in range(0, len(users), USERS_PER_CHUNK):
+            chunk = users[start : start + USERS_PER_CHUNK]
+            languages = dict(
+                Contact.objects.filter(user_id__in=chunk).values_list("user_id", "language")
+            )
+            for user_id in chunk:
+                language = languages.get(user_id) or settings.LANGUAGE_CODE
+                report.deliveries += _digest_one(sender, user_id, day, language)
+                report.emails += 1
     finally:
         sender.close()
     return report
 
 
-def _digest_one(sender: object, user_id: int, day: str) -> int:
+def _digest_one(sender: object, user_id: int, day: str, language: str) -> int:
     now = timezone.now()
     token = uuid.uuid4().hex
     Delivery.objects.filter(
@@ -76,10 +82,6 @@ def _digest_one(sender: object, user_id: int, day: str) -> int:
     )
     if not rows:
         return 0
-    language = (
-        Contact.objects.filter(user_id=user_id).values_list("language", flat=True).first()
-        or settings.LANGUAGE_CODE
-    )
     entries = []
     for d in rows:
         m = d.message

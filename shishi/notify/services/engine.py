@@ -14,7 +14,7 @@ outcome stored at once:
 
 Just before each send its ``last_attempt_at`` is stamped (committed). A worker that dies
 between the claim and the outcome leaves its deliveries ``sending``; after
-``SHISHI_NOTIFY_SENDING_TIMEOUT`` the sweep (``jobs.sweep``) queues again those whose send
+``SHISHI_NOTIFY_SENDING_TIMEOUT`` the sweep (``tasks.sweep``) queues again those whose send
 never started (no stamp since the claim: nothing went out) and marks the one whose send had
 started ``unknown``, for the same reason as above. Group robots take about 20 messages a
 minute: a robot's deliveries past ``SHISHI_NOTIFY_ROBOT_PER_MINUTE`` in the last minute wait
@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.utils import timezone
 
 from shishi.core import pii
@@ -41,6 +41,7 @@ from shishi.notify.channels.base import Outcome, Outgoing, SendResult
 from shishi.notify.channels.registry import get_channel
 from shishi.notify.kinds import get_kind, render, sms_params
 from shishi.notify.models import ROBOT_CHANNELS, Channel, Delivery, Status
+from shishi.notify.services.notices import hand_over
 
 log = logging.getLogger(__name__)
 
@@ -184,31 +185,32 @@ def _pace(
     per_minute = conf.robot_per_minute()
     minute_ago = now - dt.timedelta(minutes=1)
     used: dict[int, int] = defaultdict(int)
-    for hook_id in hook_ids:
-        used[hook_id] = (
-            Delivery.objects.filter(hook_id=hook_id, last_attempt_at__gt=minute_ago)
-            .exclude(claim=token)
-            .count()
-        )
+    used.update(
+        Delivery.objects.filter(hook_id__in=hook_ids, last_attempt_at__gt=minute_ago)
+        .exclude(claim=token)
+        .values("hook_id")
+        .annotate(n=Count("id"))
+        .values_list("hook_id", "n")
+    )
     keep: list[Delivery] = []
-    later: list[tuple[int, int]] = []  # (delivery id, minutes to wait)
+    later: dict[int, list[int]] = defaultdict(list)  # minutes to wait → delivery ids
     for d in rows:
         if d.hook_id in hook_ids:
             assert d.hook_id is not None
             n = used[d.hook_id]
             used[d.hook_id] += 1
             if n >= per_minute:
-                later.append((d.pk, n // per_minute))
+                later[n // per_minute].append(d.pk)
                 continue
         keep.append(d)
-    for pk, minutes in later:
-        Delivery.objects.filter(pk=pk, claim=token).update(
+    for minutes, pks in later.items():
+        Delivery.objects.filter(pk__in=pks, claim=token).update(
             status=Status.QUEUED,
             attempts=F("attempts") - 1,
             next_attempt_at=now + dt.timedelta(minutes=minutes),
             handed_at=None,
         )
-    report.paced += len(later)
+    report.paced += len(rows) - len(keep)
     return keep
 
 
@@ -318,8 +320,6 @@ def due_ids(now: dt.datetime, limit: int = 50_000) -> list[int]:
 def sweep(now: dt.datetime | None = None) -> tuple[int, int]:
     """The minute job: stuck sends → unknown; due retries and deferred sends → the worker.
     Returns (marked unknown, handed over)."""
-    from shishi.notify.services.notices import hand_over
-
     now = now or timezone.now()
     stuck = recover_stuck(now)
     ids = due_ids(now)

@@ -16,6 +16,8 @@ from shishi.notify.channels.registry import channel_class
 from shishi.notify.channels.robots import InvalidWebhook
 from shishi.notify.kinds import ROBOT_TEST
 from shishi.notify.models import ROBOT_CHANNELS, Delivery, RobotHook
+from shishi.notify.services.engine import deliver_batch
+from shishi.notify.services.notices import notify
 from shishi.orgs.models import Jurisdiction, Unit
 
 NOT_ALLOWED = "只能管理本辖区或本单位的群机器人"
@@ -148,9 +150,6 @@ def update_robot_hook(
 def send_test_message(hook: RobotHook, *, actor: Any) -> Delivery:
     """Send a test message to the robot now (through the delivery log); the delivery with
     its outcome."""
-    from shishi.notify.services.engine import deliver_batch
-    from shishi.notify.services.notices import notify
-
     if not permissions.can_manage_hook(actor, hook.jurisdiction_id, hook.unit_id):
         raise PermissionDenied(NOT_ALLOWED)
     if not hook.active:

@@ -12,6 +12,7 @@ from shishi.core import audit
 from shishi.core.errors import ValidationFailed
 from shishi.notify import permissions
 from shishi.notify.models import Delivery, Status
+from shishi.notify.services.notices import hand_over
 
 RESENDABLE = (Status.UNKNOWN, Status.FAILED)
 
@@ -30,8 +31,6 @@ def resend_delivery(delivery: Delivery, *, actor: Any) -> Delivery:
     """Queue it again now (attempts start over). The office's decision: the recipient may
     get it twice if the first send did arrive."""
     permissions.access_delivery(actor, delivery.pk)
-    from shishi.notify.services.notices import hand_over
-
     with transaction.atomic():
         status = _lock(delivery)
         if status not in RESENDABLE:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import json
 import uuid
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Collection, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -138,16 +138,22 @@ def in_quiet_hours(
     return ends
 
 
-def _recent_counts(channel: str, user_ids: Sequence[int], since: dt.datetime) -> dict[int, int]:
-    counts: dict[int, int] = {}
+def _recent_counts(
+    channels: Collection[str], user_ids: Sequence[int], since: dt.datetime
+) -> dict[str, dict[int, int]]:
+    """Per channel, each user's deliveries since ``since`` (one query per chunk of users)."""
+    counts: dict[str, dict[int, int]] = {channel: {} for channel in channels}
     for chunk in _chunks(user_ids):
         rows = (
-            Delivery.objects.filter(recipient_id__in=chunk, channel=channel, created_at__gte=since)
-            .values("recipient_id")
+            Delivery.objects.filter(
+                recipient_id__in=chunk, channel__in=counts, created_at__gte=since
+            )
+            .values("channel", "recipient_id")
             .annotate(n=Count("id"))
-            .values_list("recipient_id", "n")
+            .values_list("channel", "recipient_id", "n")
         )
-        counts.update(rows)
+        for channel, user_id, n in rows:
+            counts[channel][user_id] = n
     return counts
 
 
@@ -314,8 +320,9 @@ def _deliveries(
     preferences = _preferences(spec.name, user_ids)
     limits = conf.rate_limits()
     since = now - HOUR
-    recent = {channel: _recent_counts(channel, user_ids, since) for channel in limits if user_ids}
+    recent = _recent_counts(limits, user_ids, since) if user_ids and limits else {}
     hook_kinds = {h.pk: h.kind for h in hooks}
+    default_channels = [c for c in spec.channels if c in PERSONAL_CHANNELS]
     out: list[tuple[Any, ...]] = []
     name = spec.name
     for message_id, user_id, hook_id in written:
@@ -328,9 +335,9 @@ def _deliveries(
             continue
         assert user_id is not None
         chosen = preferences.get(user_id)
-        channels = [
-            c for c in (spec.channels if chosen is None else chosen) if c in PERSONAL_CHANNELS
-        ]
+        channels = (
+            default_channels if chosen is None else [c for c in chosen if c in PERSONAL_CHANNELS]
+        )
         contact = contacts.get(user_id, {})
         for channel in channels:
             status: str = Status.QUEUED
