@@ -290,9 +290,7 @@ def test_a_bad_webhook_is_refused_naming_the_field(world: World) -> None:
     assert not RobotHook.objects.exists()
 
 
-def test_a_webhook_on_another_host_is_refused_at_registration(
-    world: World, settings: Any
-) -> None:
+def test_a_webhook_on_another_host_is_refused_at_registration(world: World, settings: Any) -> None:
     settings.SHISHI_NOTIFY_CHANNELS = {}  # the real robot channels check the address
     data = {
         "target": f"u:{world.unit_a.pk}",
