@@ -35,7 +35,7 @@ def log_filter(user: Any) -> Q:
         return Q()
     if not scope.is_any_office():
         raise PermissionDenied(NOT_OFFICE)
-    ids = scope.office_jurisdiction_ids | scope.city_covered_ids()
+    ids = scope.office_covered_ids()
     return Q(jurisdiction_id__in=ids)
 
 
@@ -64,7 +64,7 @@ def hooks_filter(user: Any) -> Q:
     scope = scope_for(user)
     if scope.is_superuser:
         return Q()
-    offices = scope.office_jurisdiction_ids | scope.city_covered_ids()
+    offices = scope.office_covered_ids()
     if not offices and not scope.editor_unit_ids:
         raise PermissionDenied(NO_HOOKS)
     return Q(jurisdiction_id__in=offices) | Q(unit_id__in=scope.editor_unit_ids)

@@ -195,7 +195,7 @@ def hooks_page(user: Any) -> HooksPage:
             Unit.objects.select_related("jurisdiction").order_by("jurisdiction__code", "name")
         )
     else:
-        offices = scope.office_jurisdiction_ids | scope.city_covered_ids()
+        offices = scope.office_covered_ids()
         jurisdictions = list(Jurisdiction.objects.filter(pk__in=offices).order_by("code"))
         units = list(
             Unit.objects.filter(Q(jurisdiction_id__in=offices) | Q(pk__in=scope.editor_unit_ids))

@@ -51,6 +51,11 @@ class Scope:
     def can_read_jurisdiction(self, jurisdiction_id: int) -> bool:
         return self.is_superuser or jurisdiction_id in self.readable_jurisdiction_ids()
 
+    def office_covered_ids(self) -> set[int]:
+        """Districts (and cities) this user is office of: programme office, or city office
+        over them (superusers aside: callers decide what "all" means for them)."""
+        return self.office_jurisdiction_ids | self.city_covered_ids()
+
     def is_office_for(self, jurisdiction_id: int) -> bool:
         """Programme office of this district, or city office over it."""
         return (

@@ -50,3 +50,13 @@ def unit_editor_ids(unit_ids: Iterable[int]) -> set[int]:
 def office_user_ids(jurisdiction_ids: Iterable[int]) -> set[int]:
     """Active accounts of these districts' programme offices."""
     return _active_member_ids(Role.PROGRAMME_OFFICE, "jurisdiction_id", jurisdiction_ids)
+
+
+def active_emails(ids: Iterable[int]) -> list[tuple[int, str]]:
+    """(id, e-mail) of these accounts that are active (whom messages may reach)."""
+    return list(User.objects.filter(pk__in=list(ids), is_active=True).values_list("pk", "email"))
+
+
+def unit_jurisdiction_ids(unit_ids: Iterable[int]) -> set[int]:
+    """The districts these units belong to."""
+    return set(Unit.objects.filter(pk__in=list(unit_ids)).values_list("jurisdiction_id", flat=True))

@@ -28,7 +28,7 @@ def calendar_jurisdictions(user: Any) -> list[Jurisdiction]:
     scope = scope_for(user)
     if scope.is_superuser:
         return list(Jurisdiction.objects.order_by("code"))
-    ids = scope.office_jurisdiction_ids | scope.city_covered_ids()
+    ids = scope.office_covered_ids()
     return list(Jurisdiction.objects.filter(pk__in=ids).order_by("code"))
 
 

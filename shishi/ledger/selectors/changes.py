@@ -171,7 +171,7 @@ def visible_change_requests(user: Any) -> QuerySet[ChangeRequest]:
     scope = scope_for(user)
     if scope.is_superuser:
         return ChangeRequest.objects.all()
-    office = set(scope.office_jurisdiction_ids) | scope.city_covered_ids()
+    office = scope.office_covered_ids()
     units = scope.editor_unit_ids | scope.viewer_unit_ids
     cond = Q(pk__in=[])
     if office:
@@ -217,7 +217,7 @@ def change_request_page(
     current = paginator.get_page(page)
     units: list[Unit] = []
     if is_office:
-        office = set(scope.office_jurisdiction_ids) | scope.city_covered_ids()
+        office = scope.office_covered_ids()
         unit_qs = Unit.objects.order_by("name")
         units = list(unit_qs if scope.is_superuser else unit_qs.filter(jurisdiction_id__in=office))
     return ChangeRequestPage(

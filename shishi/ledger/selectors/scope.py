@@ -28,7 +28,7 @@ def office_jurisdictions(user: Any) -> QuerySet[Jurisdiction]:
     scope = scope_for(user)
     if scope.is_superuser:
         return Jurisdiction.objects.order_by("code")
-    ids = set(scope.office_jurisdiction_ids) | scope.city_covered_ids()
+    ids = scope.office_covered_ids()
     return Jurisdiction.objects.filter(pk__in=ids).order_by("code")
 
 

@@ -117,7 +117,7 @@ def _jurisdiction_of(
         return explicit.pk if isinstance(explicit, Jurisdiction) else int(explicit)
     found = set(districts) | {h.jurisdiction_id for h in hooks}
     if units:
-        found |= set(Unit.objects.filter(pk__in=units).values_list("jurisdiction_id", flat=True))
+        found |= org_selectors.unit_jurisdiction_ids(units)
     return found.pop() if len(found) == 1 else None
 
 
@@ -257,7 +257,7 @@ def notify(
 def _users(ids: Sequence[int]) -> list[tuple[int, str]]:
     out: list[tuple[int, str]] = []
     for chunk in _chunks(ids):
-        out += User.objects.filter(pk__in=chunk, is_active=True).values_list("pk", "email")
+        out += org_selectors.active_emails(chunk)
     return out
 
 
