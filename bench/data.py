@@ -465,6 +465,7 @@ def _build_district(
                 ProgressUpdate(
                     jurisdiction_id=district.pk,
                     item_id=item.pk,
+                    programme_id=item.programme_id,
                     author_id=editors[lead_of[i]].pk,
                     unit_id=item.lead_unit_id,
                     reported_on=day,

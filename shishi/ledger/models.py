@@ -289,6 +289,11 @@ class ProgressUpdate(TimeStamped):
     item = models.ForeignKey(
         Item, on_delete=models.CASCADE, related_name="updates", db_index=False
     )  # update_item_date leads with it
+    # The item's programme, kept here (items never change programme) so that the office's
+    # queue for one programme counts and pages on one index, without joining every item.
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", db_index=False
+    )  # update_programme_review leads with it
     author = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
@@ -333,12 +338,13 @@ class ProgressUpdate(TimeStamped):
         ordering = ["-reported_on", "-id"]
         indexes = [
             models.Index(fields=["item", "-reported_on", "-id"], name="update_item_date"),
-            # The office's review queue: a district's pending updates, oldest first; and a
-            # unit's updates sent back to it, newest first (its 我的事项). Not partial
-            # indexes: SQLite (and PostgreSQL on a generic plan) cannot use one when the
-            # state comes as a parameter; PostgreSQL plans these reads for their values
-            # (``core.sql.custom_plans``).
+            # The office's review queue: a district's (or one programme's) pending updates,
+            # oldest first; and a unit's updates sent back to it, newest first (its 我的事项).
+            # Not partial indexes: SQLite (and PostgreSQL on a generic plan) cannot use one
+            # when the state comes as a parameter; PostgreSQL plans these reads for their
+            # values (``core.sql.custom_plans``).
             models.Index(fields=["jurisdiction", "review", "id"], name="update_review_queue"),
+            models.Index(fields=["programme", "review", "id"], name="update_programme_review"),
             models.Index(fields=["unit", "review", "-reviewed_at"], name="update_unit_review"),
         ]
 

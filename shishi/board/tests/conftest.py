@@ -18,6 +18,7 @@ def post(item: Item, day: dt.date, rate: int | None, *, note: bool = False) -> N
     ProgressUpdate.objects.create(
         jurisdiction_id=item.jurisdiction_id,
         item=item,
+        programme_id=item.programme_id,
         reported_on=day,
         rate=None if rate is None else Decimal(rate),
         text="进展",
@@ -70,6 +71,7 @@ def many_items(
         ProgressUpdate(
             jurisdiction_id=programme.jurisdiction_id,
             item=item,
+            programme=programme,
             reported_on=D(2021, 3 + k, 1 + i % 28),
             rate=Decimal(min(100, (i * 7) % 101 * (k + 1) // 3)),
             text="进展",

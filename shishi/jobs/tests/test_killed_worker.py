@@ -71,8 +71,13 @@ def test_sigterm_lets_the_running_task_finish(live_db: LiveDB) -> None:
 
 
 def test_two_workers_share_the_queue_and_run_each_task_once(live_db: LiveDB) -> None:
-    ids = [sample_tasks.count_run.enqueue(f"t{n:02d}").id for n in range(30)]
     workers = [live_db.start_worker("--jobs=", name=f"share{n}") for n in (1, 2)]
+    # Both up before the tasks come (a worker still starting dies of SIGTERM, not cleanly).
+    wait_for(
+        lambda: WorkerHeartbeat.objects.filter(worker_id__in=["share1", "share2"]).count() == 2,
+        what="both workers to beat",
+    )
+    ids = [sample_tasks.count_run.enqueue(f"t{n:02d}").id for n in range(30)]
     wait_for(
         lambda: (
             DBTaskResult.objects.filter(pk__in=ids, status=TaskResultStatus.SUCCESSFUL).count()

@@ -85,11 +85,19 @@ def review_jurisdiction_ids(user: Any) -> set[int]:
 
 def review_queue(user: Any, filters: ReviewFilters) -> QuerySet[ProgressUpdate]:
     """Pending updates of the user's districts, oldest first, filtered."""
-    qs = ProgressUpdate.objects.filter(
-        review=Review.PENDING, jurisdiction_id__in=review_jurisdiction_ids(user)
-    )
+    jurisdiction_ids = review_jurisdiction_ids(user)
     if filters.programme:
-        qs = qs.filter(item__programme_id=filters.programme)
+        # A programme lies in one district, checked here once: the queue then walks the
+        # programme's own index (update_programme_review) and never joins its items.
+        if not Programme.objects.filter(
+            pk=filters.programme, jurisdiction_id__in=jurisdiction_ids
+        ).exists():
+            return ProgressUpdate.objects.none()
+        qs = ProgressUpdate.objects.filter(review=Review.PENDING, programme_id=filters.programme)
+    else:
+        qs = ProgressUpdate.objects.filter(
+            review=Review.PENDING, jurisdiction_id__in=jurisdiction_ids
+        )
     if filters.unit:
         qs = qs.filter(unit_id=filters.unit)
     if filters.category:
@@ -170,7 +178,9 @@ def queue_rows(updates: list[ProgressUpdate]) -> list[QueueRow]:
 
 
 # The queue's reads run under ``sql.custom_plans``: planned for 'pending', they walk the
-# index of the few waiting updates, where a generic plan would walk the table by id.
+# index of the few waiting updates, where a generic plan would walk the table by id. A page
+# is found by its ids alone (an index-only walk past the earlier pages), then its rows are
+# read with their items and units.
 
 
 def review_count(user: Any, filters: ReviewFilters) -> int:
@@ -178,19 +188,30 @@ def review_count(user: Any, filters: ReviewFilters) -> int:
         return review_queue(user, filters).count()
 
 
+def _rows_of(ids: list[int]) -> list[QueueRow]:
+    if not ids:
+        return []
+    updates = (
+        ProgressUpdate.objects.filter(pk__in=ids)
+        .select_related("item", "unit")
+        .only(*_QUEUE_FIELDS)
+        .order_by("id")
+    )
+    return queue_rows(list(updates))
+
+
 def review_slice(user: Any, filters: ReviewFilters, *, offset: int, limit: int) -> list[QueueRow]:
-    qs = review_queue(user, filters).select_related("item", "unit").only(*_QUEUE_FIELDS)
     with sql.custom_plans():
-        updates = list(qs[offset : offset + limit])
-    return queue_rows(updates)
+        ids = review_queue(user, filters).values_list("id", flat=True)
+        return _rows_of(list(ids[offset : offset + limit]))
 
 
 def review_page(user: Any, filters: ReviewFilters, *, page: str, per_page: int) -> ReviewPage:
     """One page of the queue and the choices of its filters."""
-    qs = review_queue(user, filters).select_related("item", "unit").only(*_QUEUE_FIELDS)
     with sql.custom_plans():
-        current = Paginator(qs, per_page).get_page(page)
-        updates = list(current.object_list)
+        paginator = Paginator(review_queue(user, filters).values_list("id", flat=True), per_page)
+        current = paginator.get_page(page)
+        rows = _rows_of(list(current.object_list))
     ids = review_jurisdiction_ids(user)
     programmes = list(
         Programme.objects.filter(jurisdiction_id__in=ids)
@@ -209,7 +230,7 @@ def review_page(user: Any, filters: ReviewFilters, *, page: str, per_page: int) 
     )
     return ReviewPage(
         page=current,
-        rows=queue_rows(updates),
+        rows=rows,
         programmes=programmes,
         units=units,
         categories=categories,

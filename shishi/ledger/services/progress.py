@@ -239,6 +239,7 @@ def record_progress(
         update = ProgressUpdate.objects.create(
             jurisdiction_id=item.jurisdiction_id,
             item=item,
+            programme_id=item.programme_id,
             author=actor if getattr(actor, "pk", None) else None,
             unit_id=unit_id,
             reported_on=reported_on,

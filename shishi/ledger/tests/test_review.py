@@ -72,6 +72,7 @@ def publish_item(world: World, item: Item) -> None:
 def test_a_unit_editors_update_waits_for_review(world: World) -> None:
     update = post(world.item_a, world.editor_a, 40)
     assert review_of(update) == (Review.PENDING, False)
+    assert update.programme_id == world.item_a.programme_id  # the queue's index leads with it
     assert update.reviewed_by is None and update.reviewed_at is None
     # It applies to the ledger at once: the boards count it.
     assert fresh(world.item_a).completion_rate == Decimal(40)

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from shishi.conftest import World, client_for
-from shishi.ledger import services
+from shishi.ledger import review_forms, services
 from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate, Review
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Role
@@ -115,6 +115,19 @@ def test_the_queue_filters_by_programme(world: World, pending: list[ProgressUpda
     # The district office never sees another district's updates, whatever the filter.
     assert listed(queue(world.office).content.decode()) == [u.pk for u in pending]
     assert listed(queue(world.office, programme=world.hulan_programme.pk).content.decode()) == []
+
+
+def test_the_queue_pages_in_order_with_each_pages_rows(
+    world: World, pending: list[ProgressUpdate], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(review_forms, "PER_PAGE", 2)
+    later = post(world.item_a, world.editor_a, 40, text="甲单位再报")
+    first = queue(world.office, programme=world.programme.pk).content.decode()
+    second = queue(world.office, programme=world.programme.pk, page=2).content.decode()
+    assert listed(first) == [pending[0].pk, pending[1].pk]
+    assert listed(second) == [later.pk]
+    assert "甲单位再报" in second and world.item_a.name in second and "40%" in second
+    assert "3</b> 条待审核" in second
 
 
 def test_the_queue_filters_by_category(world: World, pending: list[ProgressUpdate]) -> None:

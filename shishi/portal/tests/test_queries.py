@@ -37,6 +37,7 @@ def _grow(world: World, n_items: int, updates_per_item: int = 2) -> list[Item]:
             update = ProgressUpdate.objects.create(
                 jurisdiction=world.nangang,
                 item=item,
+                programme_id=item.programme_id,
                 reported_on=dt.date(2021, 3, 1) + dt.timedelta(days=k),
                 rate=Decimal(10 * k),
                 text=f"进展{k}",
