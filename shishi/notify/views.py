@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shishi.core import errors
+from shishi.core import errors, masking
 from shishi.core.forms import Outcome, submit
 from shishi.core.http import is_htmx_fragment
 from shishi.notify import forms, permissions, selectors, services
@@ -130,15 +130,30 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def delivery_log(request: HttpRequest) -> HttpResponse:
     filters, page = forms.parse_log_query(request.GET)
-    log = selectors.log_page(request.user, filters, page=page)
+    show = request.GET.get("show") == "1"
+    log = selectors.log_page(request.user, filters, page=page, show=show)
+    if log.full_addresses:
+        by_id = {r.delivery.pk: r.delivery for r in (*log.rows, *log.unknown)}
+        shown = [d for d in by_id.values() if d.address_encrypted]
+        if shown:
+            masking.record_shown(
+                actor=request.user,
+                target=shown[0],
+                fields={"address": len(shown)},
+                viewer=masking.Viewer.SYSTEM,
+                ids=[d.pk for d in shown],
+            )
     query = request.GET.copy()
     query.pop("page", None)
+    plain_query = query.copy()
+    plain_query.pop("show", None)
     context = {
         "log": log,
         "filters": filters,
         "page": log.page,
         "page_range": log.page.paginator.get_elided_page_range(log.page.number),
         "querystring": query.urlencode(),
+        "plain_querystring": plain_query.urlencode(),
     }
     return TemplateResponse(request, "notify/log.html", context)
 
