@@ -190,6 +190,10 @@ if SHISHI_CRYPTO not in ("intl", "gm"):
     from django.core.exceptions import ImproperlyConfigured
 
     raise ImproperlyConfigured(f"SHISHI_CRYPTO must be intl or gm, not {SHISHI_CRYPTO!r}")
+if SHISHI_PII_KEYS:  # a malformed list stops start-up, naming the setting (never a secret)
+    from shishi.core.pii import parse_keys
+
+    parse_keys(SHISHI_PII_KEYS)
 
 # Working-day calendar (shishi.workdays.calendar, docs/workdays.md): the office's hours on a
 # working day, "HH:MM-HH:MM" periods in order, comma-separated, Asia/Shanghai time, used by

@@ -243,3 +243,46 @@ def test_every_algorithm_refuses_a_flipped_bit(settings: Any, mode: str) -> None
             pii.decrypt(bad, purpose="phone")
     with pytest.raises(pii.DecryptionFailed):
         pii.decrypt(f"{algorithm}:k9:{body}", purpose="phone")  # no such key
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"SHISHI_CRYPTO": "maybe"}, "SHISHI_CRYPTO must be intl or gm"),
+        ({"SHISHI_PII_KEYS": "k1:tiny"}, "SHISHI_PII_KEYS: the secret of k1 is too short"),
+        ({"SHISHI_PII_KEYS": "no-colon-here-at-all-long"}, "SHISHI_PII_KEYS: each key is"),
+    ],
+)
+def test_bad_settings_stop_start_up_naming_the_variable(env: dict[str, str], message: str) -> None:
+    import subprocess
+    import sys
+
+    code = "import django; django.setup()"
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "shishi.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode != 0 and message in run.stderr
+    assert "tiny" not in run.stderr.replace("SHISHI_PII_KEYS: the secret of k1", "")
+
+
+def test_good_key_settings_start() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import django; django.setup(); from shishi.core import pii; print(pii.encrypt('x')[:10])"
+    )
+    env = {"SHISHI_PII_KEYS": "k7:" + "s" * 32 + ",k6:" + "t" * 32, "SHISHI_CRYPTO": "gm"}
+    run = subprocess.run(
+        [sys.executable, "-c", code],
+        env={**os.environ, "DJANGO_SETTINGS_MODULE": "shishi.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode == 0, run.stderr
+    assert run.stdout.strip() == "sm4gcm:k7:"
