@@ -71,3 +71,15 @@ def test_the_office_still_reads_the_text_as_written(leaked: Published) -> None:
         .content.decode()
     )
     assert PHONE in body  # inside, the text is the unit's own; only public outputs mask it
+
+
+def test_the_offices_publication_page_flags_the_update(leaked: Published) -> None:
+    from shishi.conftest import client_for
+
+    body = (
+        client_for(leaked.world.office)
+        .get(reverse("portal:manage_item", args=[leaked.world.programme.pk, leaked.item.pk]))
+        .content.decode()
+    )
+    assert "含手机号码、身份证号码：公开页面和开放数据中将被遮盖" in body
+    assert body.count("pii-flag") == 1  # only the update that holds them
