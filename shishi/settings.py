@@ -282,3 +282,4 @@ LOGGING = {
 }
 # Error reports (DEBUG pages, mails to ADMINS) mask phone and ID numbers in request data.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "shishi.core.pii_text.RedactingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "shishi.core.pii_text.RedactingExceptionReporter"

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
-from django.views.debug import SafeExceptionReporterFilter
+from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from shishi.core import pii
 
@@ -167,3 +167,14 @@ class RedactingExceptionReporterFilter(SafeExceptionReporterFilter):
                 key, [mask_personal_numbers(str(v), strict=False) for v in cleaned.getlist(key)]
             )
         return cleaned
+
+
+class RedactingExceptionReporter(ExceptionReporter):
+    """Django's error report (the DEBUG page, the text mailed to ADMINS) with every phone and
+    ID number masked wherever it appears: query strings, local variables, messages."""
+
+    def get_traceback_html(self) -> str:
+        return mask_personal_numbers(str(super().get_traceback_html()), strict=False)
+
+    def get_traceback_text(self) -> str:
+        return mask_personal_numbers(str(super().get_traceback_text()), strict=False)

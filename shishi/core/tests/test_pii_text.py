@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import io
 import logging
+import sys
 
 import pytest
 from django.test import RequestFactory
+from django.views.debug import get_exception_reporter_class
 
 from shishi.core.pii_text import (
     ID_NUMBER,
@@ -119,3 +121,18 @@ def test_error_reports_mask_numbers_in_the_request() -> None:
     request = RequestFactory().post("/x/", {"text": "电话13812345678", "n": "1"})
     params = RedactingExceptionReporterFilter().get_post_parameters(request)
     assert params["text"] == "电话138****5678" and params["n"] == "1"
+    safe = RedactingExceptionReporterFilter().get_safe_settings()
+    assert set(safe["SHISHI_PII_KEYS"]) <= {"*"} and set(safe["SHISHI_PII_LOOKUP_KEY"]) <= {"*"}
+
+
+def test_the_whole_error_report_masks_numbers_wherever_they_are() -> None:
+    request = RequestFactory().get("/x/", {"q": "11010519491231002X"})
+    resident_phone = "13812345678"  # a local variable the report lists
+    try:
+        raise ValueError(f"no account for {resident_phone}")
+    except ValueError:
+        info = sys.exc_info()
+    reporter = get_exception_reporter_class(request)(request, *info)
+    for report in (reporter.get_traceback_html(), reporter.get_traceback_text()):
+        assert "13812345678" not in report and "11010519491231002X" not in report
+        assert "138****5678" in report
