@@ -26,6 +26,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from django.utils.safestring import SafeString
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from shishi.core import pii
@@ -173,8 +174,11 @@ class RedactingExceptionReporter(ExceptionReporter):
     """Django's error report (the DEBUG page, the text mailed to ADMINS) with every phone and
     ID number masked wherever it appears: query strings, local variables, messages."""
 
-    def get_traceback_html(self) -> str:
-        return mask_personal_numbers(str(super().get_traceback_html()), strict=False)
+    # Django's own rendered report stays what it was (safe): masking only replaces runs of
+    # digits with digits and asterisks, which can neither open nor close markup.
 
-    def get_traceback_text(self) -> str:
-        return mask_personal_numbers(str(super().get_traceback_text()), strict=False)
+    def get_traceback_html(self) -> SafeString:
+        return SafeString(mask_personal_numbers(super().get_traceback_html(), strict=False))
+
+    def get_traceback_text(self) -> SafeString:
+        return SafeString(mask_personal_numbers(super().get_traceback_text(), strict=False))
