@@ -119,7 +119,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
             quiet_end=contact.quiet_end,
         )
         form = forms.PreferencesForm(initial=initial, kinds=kinds)
-    context = {"form": form, "prefs": current}
+    shown_phone = ""
+    if request.method == "GET" and request.GET.get("show_phone") == "1" and current.contact:
+        # The owner's explicit "show": the full number, recorded in the audit log.
+        shown_phone = masking.display(
+            current.contact.phone_encrypted,
+            viewer=masking.Viewer.OWNER,
+            show=True,
+            actor=request.user,
+            target=current.contact,
+            field="phone",
+        )
+    context = {"form": form, "prefs": current, "shown_phone": shown_phone}
     return TemplateResponse(request, "notify/preferences.html", context, status=outcome.status)
 
 

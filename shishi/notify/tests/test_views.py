@@ -394,3 +394,16 @@ def test_preferences_set_the_email_address_checked_and_audited(world: World) -> 
     event = AuditEvent.objects.get(action="user.email")
     assert "zhou.bin@example.org" not in str(event.changes)  # masked in the trail
     assert 'value="zhou.bin@example.org"' in client.get(url).content.decode()
+
+
+def test_the_owner_shows_the_full_phone_only_on_asking_and_it_is_audited(world: World) -> None:
+    factories.contact(world.editor_a, phone="13812341234")
+    client = client_for(world.editor_a)
+    body = client.get(reverse("notify:preferences")).content.decode()
+    assert "138****1234" in body and "13812341234" not in body and 'id="show-phone"' in body
+    assert not AuditEvent.objects.filter(action="pii.show").exists()
+    body = client.get(reverse("notify:preferences"), {"show_phone": "1"}).content.decode()
+    assert '<b id="phone-shown">13812341234</b>' in body
+    event = AuditEvent.objects.get(action="pii.show")
+    assert event.actor_id == world.editor_a.pk and event.target_type == "notify.contact"
+    assert event.changes == {"field": "phone", "viewer": "owner"}
