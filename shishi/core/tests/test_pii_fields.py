@@ -269,3 +269,32 @@ def test_model_forms_validate_and_show_the_mask(residents: type[Resident]) -> No
     assert kept.phone.reveal() == PHONE and kept.id_number == "" and kept.note == "g"
     with pytest.raises(ValidationError):
         Resident._meta.get_field("phone").clean("999", saved)
+
+
+def test_a_rotation_stopped_half_way_keeps_its_finished_batches_and_resumes(
+    residents: type[Resident], settings: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    settings.SHISHI_PII_KEYS = "k1:" + "a" * 32
+    for i in range(7):
+        residents.objects.create(phone=f"1380000{i:04d}")
+    settings.SHISHI_PII_KEYS = f"k2:{'b' * 32},k1:{'a' * 32}"
+    column = next(c for c in columns_of(residents) if c.field == "phone")
+    real_encrypt, calls = pii.encrypt, []
+
+    def dies_on_the_fifth(text: str, *, purpose: str = "") -> str:
+        calls.append(text)
+        if len(calls) == 5:
+            raise KeyboardInterrupt  # the operator's Ctrl-C in the second batch
+        return real_encrypt(text, purpose=purpose)
+
+    monkeypatch.setattr(pii, "encrypt", dies_on_the_fifth)
+    with pytest.raises(KeyboardInterrupt):
+        rotate_column(column, batch=3)
+    keys = [r.phone.token().split(":")[1] for r in residents.objects.order_by("pk")]
+    assert keys == ["k2", "k2", "k2", "k1", "k1", "k1", "k1"]  # batch 1 kept, batch 2 undone
+    monkeypatch.setattr(pii, "encrypt", real_encrypt)
+    report = rotate_column(column, batch=3)
+    assert report.rotated == 4
+    rows = list(residents.objects.order_by("pk"))
+    assert all(r.phone.token().startswith("aesgcm:k2:") for r in rows)
+    assert [r.phone.reveal() for r in rows] == [f"1380000{i:04d}" for i in range(7)]
