@@ -13,12 +13,13 @@ viewer         phone                       id_number                   email
 ``system``     masked; full on "show"      masked; full on "show"      masked; full on "show"
 =============  ==========================  ==========================  ===================
 
-``owner``: the person the number belongs to, or who filed the record holding it; ``office``:
-the office responsible for the record (the programme office of its district, the city office
-over it); ``staff``: any other signed-in user who may read the record; ``system``: the
-superuser checking a complaint (the delivery log; 消息设置 is the owner's). A full number is shown only when the
-request asks for it (``show=True``: a "显示完整号码" button), and each such view writes an
-audit event (``pii.show``: who, which record, which field — never the number). Code that
+``owner``: the person the number belongs to, or who filed the record holding it (消息设置);
+``office``: the office responsible for the record (the programme office of its district, the
+city office over it); ``staff``: any other signed-in user who may read the record;
+``system``: the superuser checking a complaint (the delivery log). A full number is shown
+only when the request asks for it (``show=True``: a "显示完整号码" button), and each such
+view writes an audit event (``pii.show``: who, which record, which field — never the
+number). Code that
 must use the number itself (to send an SMS) calls ``PersonalNumber.reveal()`` and shows
 nothing.
 """
