@@ -178,9 +178,22 @@ SHISHI_BOARD_CACHE_SECONDS = envint("SHISHI_BOARD_CACHE_SECONDS", 60)
 # Demo deployments show the demo logins on the login page.
 SHISHI_DEMO = envbool("SHISHI_DEMO", False)
 
-# Key for encrypting personal data at rest (resident IDs, phone numbers); derived from
-# SECRET_KEY unless set on its own.
+# Personal data at rest (shishi.core.pii, docs/operations.md "Personal data"): encryption
+# keys "id:secret,…" newest first (without them the one key k0 is SHISHI_PII_KEY, else
+# SECRET_KEY); the lookup-hash secret (default SHISHI_PII_KEY, else SECRET_KEY); the
+# algorithms: intl (AES-256-GCM, HMAC-SHA256) or gm (SM4, HMAC-SM3).
 SHISHI_PII_KEY = envstr("SHISHI_PII_KEY", "")
+SHISHI_PII_KEYS = envstr("SHISHI_PII_KEYS", "")
+SHISHI_PII_LOOKUP_KEY = envstr("SHISHI_PII_LOOKUP_KEY", "")
+SHISHI_CRYPTO = envstr("SHISHI_CRYPTO", "intl").strip().lower() or "intl"
+if SHISHI_CRYPTO not in ("intl", "gm"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(f"SHISHI_CRYPTO must be intl or gm, not {SHISHI_CRYPTO!r}")
+if SHISHI_PII_KEYS:  # a malformed list stops start-up, naming the setting (never a secret)
+    from shishi.core.pii import parse_keys
+
+    parse_keys(SHISHI_PII_KEYS)
 
 # Working-day calendar (shishi.workdays.calendar, docs/workdays.md): the office's hours on a
 # working day, "HH:MM-HH:MM" periods in order, comma-separated, Asia/Shanghai time, used by
@@ -238,8 +251,35 @@ SHISHI_NOTIFY_BATCH = envint("SHISHI_NOTIFY_BATCH", 500)
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    # Phone and ID numbers are masked in every record before a handler writes it.
+    "filters": {"personal_numbers": {"()": "shishi.core.pii_text.RedactingFilter"}},
+    "formatters": {
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        }
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["personal_numbers"]},
+        # runserver's request lines (a query string may carry a number)
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["personal_numbers"],
+        },
+    },
     "root": {"handlers": ["console"], "level": envstr("LOG_LEVEL", "WARNING")},
-    # httpx logs each request's URL at INFO, and a robot's URL carries its key.
-    "loggers": {"httpx": {"level": "WARNING"}, "httpcore": {"level": "WARNING"}},
+    "loggers": {
+        # httpx logs each request's URL at INFO, and a robot's URL carries its key.
+        "httpx": {"level": "WARNING"},
+        "httpcore": {"level": "WARNING"},
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # Django's own console and mail handlers would write unfiltered: its records go to
+        # the root's filtered handler instead (as they did when DEBUG was off).
+        "django": {"handlers": [], "level": "INFO", "propagate": True},
+    },
 }
+# Error reports (DEBUG pages, mails to ADMINS) mask phone and ID numbers in request data.
+DEFAULT_EXCEPTION_REPORTER_FILTER = "shishi.core.pii_text.RedactingExceptionReporterFilter"
+DEFAULT_EXCEPTION_REPORTER = "shishi.core.pii_text.RedactingExceptionReporter"

@@ -86,7 +86,8 @@ class _Table:
 def _preparer(f: models.Field[Any, Any], conn: Any) -> Callable[[Sequence[Any]], list[Any]] | None:
     """A column's conversion to database values (``get_db_prep_save``), each distinct value
     converted once for the whole call; None where the driver takes the values as they are."""
-    if f.get_internal_type() not in _PREPARED_TYPES:
+    # Fields that say so (core.fields: encrypted personal numbers and their hashes) too.
+    if f.get_internal_type() not in _PREPARED_TYPES and not getattr(f, "prepares_values", False):
         return None
     cache: dict[Any, Any] = {None: None}
 

@@ -17,9 +17,10 @@ from ninja import Path, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
 
 from shishi.core.errors import ValidationFailed
+from shishi.core.pii_text import personal_number_warning
 from shishi.ledger import selectors, services
 from shishi.ledger.models import overdue
-from shishi.ledger.permissions import access_item
+from shishi.ledger.permissions import access_item, can_post_note, can_post_progress
 from shishi.ledger.schemas import (
     MAX_ID,
     CategoryOut,
@@ -179,6 +180,7 @@ def list_updates(
 def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId) -> Status[Any]:
     _reject_unknown_params(request, None)
     item = access_item(request.user, item_id, related=("lead_unit",))  # the update's unit
+    _warn_personal_numbers(request.user, item, payload)
     update = services.record_progress(
         item,
         actor=request.user,
@@ -192,6 +194,19 @@ def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId
         expected_version=payload.expected_version,
     )
     return Status(201, {"update": update, "item": item})
+
+
+def _warn_personal_numbers(user: Any, item: Any, payload: ProgressIn) -> None:
+    """A phone or ID number in the text is refused (422) until the writer confirms it with
+    ``confirm_personal_numbers`` (or removes it); only for who may post (else the service's
+    403)."""
+    if payload.confirm_personal_numbers:
+        return
+    warning = personal_number_warning(payload.text, payload.reason)
+    if warning and (can_post_progress(user, item) or can_post_note(user, item)):
+        raise ValidationFailed(
+            warning, {"text": warning, "confirm_personal_numbers": "确认保留请设为 true"}
+        )
 
 
 @router.get("/programmes", response={200: list[ProgrammeOut], **_errors()}, summary="年度计划")

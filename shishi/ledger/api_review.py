@@ -64,6 +64,9 @@ class QueueItemOut(Schema):
     attachments: list[QueueFileOut]
     created_at: dt.datetime
     waiting_days: int
+    personal_numbers: list[str] = Field(
+        description="文字中发现的个人号码种类（手机号码、身份证号码）：公开时遮盖"
+    )
 
 
 class QueuePage(Schema):
@@ -125,6 +128,7 @@ def _row(row: QueueRow, request: HttpRequest) -> dict[str, Any]:
         ],
         "created_at": u.created_at,
         "waiting_days": row.waiting_days,
+        "personal_numbers": row.personal,
     }
 
 

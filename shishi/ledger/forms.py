@@ -15,6 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
+from shishi.core.pii_text import personal_number_warning
 from shishi.core.templatetags.shishi_format import plain_decimal
 from shishi.ledger.models import Category, Item, Lifecycle, Target
 from shishi.ledger.selectors import ItemFilters
@@ -148,6 +149,10 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
         widget=forms.Textarea(attrs={"rows": 2}),
         help_text=_("完成率低于当前值时必填，将显示在进展记录中"),
     )
+    # Shown once the text was refused for a phone or ID number in it (core.pii_text).
+    confirm_personal_numbers = forms.BooleanField(
+        label=_("我已核对：文字中的号码确需保留（公开页面和开放数据中会被遮盖）"), required=False
+    )
     # Tokens of files kept from a refused submission (see services.hold_uploads).
     held = forms.MultipleChoiceField(required=False, widget=forms.MultipleHiddenInput)
     # The item's progress version when the form was opened.
@@ -163,6 +168,7 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
     ) -> None:
         super().__init__(*args, **kwargs)
         self.note_only = note_only
+        self.personal_numbers_warned = False
         self.held_files = list(held or [])  # HeldFile records the user keeps
         self.fields["held"].choices = [(h.token, h.name) for h in self.held_files]
         self.targets = [] if note_only else list(targets or [])
@@ -182,6 +188,16 @@ class ProgressForm(ServiceErrorsMixin, forms.Form):
             )
             if target.actual is not None:
                 self.fields[f"target_{target.pk}"].initial = plain_decimal(target.actual)
+
+    def clean(self) -> dict[str, Any]:
+        """A phone or ID number in the text (or the reason) is refused once, with a warning:
+        the writer deletes it or confirms (the review queue flags it, the portal masks it)."""
+        cleaned = super().clean() or {}
+        warning = personal_number_warning(cleaned.get("text") or "", cleaned.get("reason") or "")
+        self.personal_numbers_warned = bool(warning)
+        if warning and not cleaned.get("confirm_personal_numbers"):
+            self.add_error("text", warning)
+        return cleaned
 
     def keep(self, data: QueryDict, held: list[Any]) -> None:
         """Render the refused form again with ``data`` and the files kept from it."""

@@ -324,6 +324,11 @@ class ProgressIn(Schema):
         description="读取事项时的 progress_version：其后若有他人填报进展则返回 409"
         "（专班修改事项其他信息不影响）",
     )
+    confirm_personal_numbers: bool = Field(
+        False,
+        description="文字中有手机号码或身份证号码时，不确认则返回 422（errors.text 为提示）；"
+        "确认后保存，公开输出中这些号码被遮盖",
+    )
 
     _check_text = field_validator("text")(_no_nul)
 

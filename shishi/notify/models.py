@@ -16,6 +16,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shishi.core.fields import LookupHashField, PhoneField
 from shishi.core.models import TimeStamped
 from shishi.orgs.models import Jurisdiction, Unit
 
@@ -45,8 +46,10 @@ class Contact(TimeStamped):
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+"
     )
-    phone_encrypted = models.TextField(blank=True)
-    phone_hash = models.CharField(max_length=64, blank=True, db_index=True)
+    # The mobile number (core.fields: a PersonalNumber, encrypted in the column; its keyed
+    # hash set on save). Deliveries copy its ciphertext (``.token()``) as their address.
+    phone_encrypted = PhoneField(blank=True)
+    phone_hash = LookupHashField(source="phone_encrypted")
     phone_masked = models.CharField(max_length=20, blank=True)
     quiet_start = models.TimeField(_("免打扰开始"), null=True, blank=True, default=dt.time(22))
     quiet_end = models.TimeField(_("免打扰结束"), null=True, blank=True, default=dt.time(7))

@@ -3,9 +3,10 @@
 - The inbox and preferences: one's own only.
 - The delivery log: the office (programme office of a district, city office over its
   districts) sees its districts' deliveries; deliveries of no district only a superuser.
-  Phone numbers and e-mail addresses are masked for everyone but superusers (the system
-  administrator who checks a complaint about a message); the office acts on the log
-  (re-send, mark failed) without needing the number itself.
+  Phone numbers and e-mail addresses are masked; a superuser (the system administrator who
+  checks a complaint about a message) may show them in full, page by page, each time
+  recorded in the audit log (``core.masking``); the office acts on the log (re-send, mark
+  failed) without needing the number itself.
 - Group robots: the office registers its district's and its units' robots; a unit editor
   those of their own unit.
 """

@@ -110,7 +110,8 @@ class LogPage:
     page: Page[Delivery]
     rows: list[LogRow]
     unknown: list[LogRow]
-    full_addresses: bool
+    full_addresses: bool  # shown in full on this page (an audited "show")
+    can_show: bool  # the viewer may ask for them (core.masking: the system administrator)
     channels: list[tuple[str, str]]
     statuses: list[tuple[str, str]]
     kinds: list[tuple[str, str]]
@@ -133,7 +134,9 @@ def _log_rows(deliveries: list[Delivery], full: bool) -> list[LogRow]:
     return rows
 
 
-def log_page(user: Any, filters: LogFilters, *, page: str = "1") -> LogPage:
+def log_page(user: Any, filters: LogFilters, *, page: str = "1", show: bool = False) -> LogPage:
+    """One page of the delivery log; addresses masked, in full only with ``show`` for who may
+    (the caller records that view: ``core.masking.record_shown``)."""
     scope_q = permissions.log_filter(user)
     deliveries = Delivery.objects.filter(scope_q)
     if filters.channel:
@@ -154,7 +157,8 @@ def log_page(user: Any, filters: LogFilters, *, page: str = "1") -> LogPage:
     )
     paginator = Paginator(related.order_by("-created_at", "-id"), 50)
     current = paginator.get_page(page)
-    full = permissions.sees_full_addresses(user)
+    can_show = permissions.sees_full_addresses(user)
+    full = show and can_show
     unknown = list(
         Delivery.objects.filter(scope_q, status=DeliveryStatus.UNKNOWN)
         .select_related("recipient", "hook")
@@ -165,6 +169,7 @@ def log_page(user: Any, filters: LogFilters, *, page: str = "1") -> LogPage:
         rows=_log_rows(list(current.object_list), full),
         unknown=_log_rows(unknown, full),
         full_addresses=full,
+        can_show=can_show,
         channels=[(c.value, str(c.label)) for c in Channel],
         statuses=[(s.value, str(s.label)) for s in DeliveryStatus],
         kinds=[(k.name, str(k.label)) for k in KINDS.values()],

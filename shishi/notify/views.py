@@ -16,7 +16,7 @@ from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shishi.core import errors
+from shishi.core import errors, masking
 from shishi.core.forms import Outcome, submit
 from shishi.core.http import is_htmx_fragment
 from shishi.notify import forms, permissions, selectors, services
@@ -119,7 +119,18 @@ def preferences(request: HttpRequest) -> HttpResponse:
             quiet_end=contact.quiet_end,
         )
         form = forms.PreferencesForm(initial=initial, kinds=kinds)
-    context = {"form": form, "prefs": current}
+    shown_phone = ""
+    if request.method == "GET" and request.GET.get("show_phone") == "1" and current.contact:
+        # The owner's explicit "show": the full number, recorded in the audit log.
+        shown_phone = masking.display(
+            current.contact.phone_encrypted,
+            viewer=masking.Viewer.OWNER,
+            show=True,
+            actor=request.user,
+            target=current.contact,
+            field="phone",
+        )
+    context = {"form": form, "prefs": current, "shown_phone": shown_phone}
     return TemplateResponse(request, "notify/preferences.html", context, status=outcome.status)
 
 
@@ -130,15 +141,30 @@ def preferences(request: HttpRequest) -> HttpResponse:
 @login_required
 def delivery_log(request: HttpRequest) -> HttpResponse:
     filters, page = forms.parse_log_query(request.GET)
-    log = selectors.log_page(request.user, filters, page=page)
+    show = request.GET.get("show") == "1"
+    log = selectors.log_page(request.user, filters, page=page, show=show)
+    if log.full_addresses:
+        by_id = {r.delivery.pk: r.delivery for r in (*log.rows, *log.unknown)}
+        shown = [d for d in by_id.values() if d.address_encrypted]
+        if shown:
+            masking.record_shown(
+                actor=request.user,
+                target=shown[0],
+                fields={"address": len(shown)},
+                viewer=masking.Viewer.SYSTEM,
+                ids=[d.pk for d in shown],
+            )
     query = request.GET.copy()
     query.pop("page", None)
+    plain_query = query.copy()
+    plain_query.pop("show", None)
     context = {
         "log": log,
         "filters": filters,
         "page": log.page,
         "page_range": log.page.paginator.get_elided_page_range(log.page.number),
         "querystring": query.urlencode(),
+        "plain_querystring": plain_query.urlencode(),
     }
     return TemplateResponse(request, "notify/log.html", context)
 

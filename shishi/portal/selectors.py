@@ -26,6 +26,7 @@ from django.db.models import Aggregate, Avg, Count, Exists, OuterRef, Q, QuerySe
 from django.urls import reverse
 
 from shishi.core.errors import NotFound, ValidationFailed
+from shishi.core.pii_text import mask_personal_numbers
 from shishi.ledger.models import (
     Attachment,
     Category,
@@ -273,17 +274,21 @@ def _record(item: PublishedItem, programme: Programme, photos: list[PublicPhoto]
     return PublicItem(
         id=item.pk,
         number=item.number,
-        name=item.name,
+        name=mask_personal_numbers(item.name),
         category=item.category.name if item.category_id and item.category else None,
         category_id=item.category_id,
         lead_unit=item.lead_unit.name,
-        deadline=item.deadline_text,
+        deadline=mask_personal_numbers(item.deadline_text),
         due_date=item.due_date,
         is_ongoing=item.is_ongoing,
         status=public_status(item),
         completion_rate=item.completion_rate,
         # The latest published update's, else what the office published with the item.
-        latest_progress=getattr(item, "public_progress_text", None) or item.progress_text,
+        # Phone and ID numbers a writer left in a text are masked in every public output
+        # (page, JSON, CSV): all of them are made from these records.
+        latest_progress=mask_personal_numbers(
+            getattr(item, "public_progress_text", None) or item.progress_text
+        ),
         latest_progress_date=getattr(item, "public_progress_date", None) or item.progress_date,
         url=item_url(programme.jurisdiction.code, programme.year, item.pk),
         photos=photos,
@@ -348,7 +353,9 @@ def public_updates(programme: Programme, item_id: int) -> list[PublicUpdate]:
                     PublicPhoto(attachment_id, photo_url(code, year, attachment_id))
                 )
     return [
-        PublicUpdate(id=pk, reported_on=day, rate=rate, text=text, photos=photos[pk])
+        PublicUpdate(
+            id=pk, reported_on=day, rate=rate, text=mask_personal_numbers(text), photos=photos[pk]
+        )
         for pk, day, rate, text in updates
     ]
 

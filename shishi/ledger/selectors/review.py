@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from shishi.core import sql
 from shishi.core.errors import NotFound
+from shishi.core.pii_text import personal_number_kinds
 from shishi.ledger.models import Attachment, Category, Programme, ProgressUpdate, Review
 from shishi.orgs.models import Unit
 from shishi.orgs.permissions import scope_for
@@ -66,6 +67,9 @@ class QueueRow:
     previous_rate: Decimal | None
     waiting_days: int
     files: list[QueuePhoto] = field(default_factory=list)
+    # Kinds of personal numbers in its text or reason (手机号码, 身份证号码): the portal masks
+    # them once published; the office may send the update back to have them removed.
+    personal: list[str] = field(default_factory=list)
 
 
 @dataclass
@@ -172,6 +176,7 @@ def queue_rows(updates: list[ProgressUpdate]) -> list[QueueRow]:
             previous_rate=_previous_rate(u),
             waiting_days=max(0, (today - u.created_at).days),
             files=files[u.pk],
+            personal=personal_number_kinds(u.text, u.reason),
         )
         for u in updates
     ]

@@ -350,7 +350,8 @@ def _deliveries(
                 if contact.get("email_digest") == Contact.Digest.DAILY and not urgent:
                     status, due = Status.DIGEST, None
             else:
-                encrypted = contact.get("phone_encrypted") or ""
+                phone = contact.get("phone_encrypted")
+                encrypted = phone.token() if phone else ""  # the ciphertext, as stored
                 masked = contact.get("phone_masked", "")
                 if not encrypted:
                     continue

@@ -87,11 +87,10 @@ def save_preferences(
         }
         if number:
             if contact.phone_hash != pii.lookup_hash(number, purpose="phone"):
-                contact.phone_encrypted = pii.encrypt(number, purpose="phone")
-                contact.phone_hash = pii.lookup_hash(number, purpose="phone")
+                contact.phone_encrypted = number  # encrypted on save, its hash set from it
                 contact.phone_masked = pii.mask_phone(number)
         elif remove_phone:
-            contact.phone_encrypted = contact.phone_hash = contact.phone_masked = ""
+            contact.phone_encrypted = contact.phone_masked = ""
         contact.quiet_start, contact.quiet_end = quiet_start, quiet_end
         contact.email_digest = email_digest
         contact.language = language

@@ -154,7 +154,8 @@ def test_preferences_save_the_phone_encrypted_and_show_it_masked(world: World) -
     response = client.post(reverse("notify:preferences"), data)
     assert response.status_code == 302
     contact = Contact.objects.get(user=world.editor_a)
-    assert "13812341234" not in contact.phone_encrypted and contact.phone_masked == "138****1234"
+    token = contact.phone_encrypted.token()
+    assert "13812341234" not in token and contact.phone_masked == "138****1234"
     assert Preference.objects.get(user=world.editor_a, kind="report.due").channels == [
         "email",
         "sms",
@@ -207,10 +208,25 @@ def test_the_office_sees_its_districts_log_with_phones_masked(
     assert "读取超时" in body
 
 
-def test_a_superuser_sees_full_numbers(world: World, logged: Delivery) -> None:
+def test_a_superuser_sees_full_numbers_only_on_show_and_each_show_is_audited(
+    world: World, logged: Delivery
+) -> None:
     root = User.objects.get(username="root")
-    body = client_for(root).get(reverse("notify:log")).content.decode()
+    client = client_for(root)
+    body = client.get(reverse("notify:log")).content.decode()
+    assert "13812341234" not in body and "138****1234" in body
+    assert 'id="show-addresses"' in body
+    assert not AuditEvent.objects.filter(action="pii.show").exists()
+    body = client.get(reverse("notify:log"), {"show": "1"}).content.decode()
     assert "13812341234" in body and "a@example.org" in body
+    event = AuditEvent.objects.get(action="pii.show")
+    assert event.actor_id == root.pk and event.target_type == "notify.delivery"
+    assert event.changes["fields"] == {"address": Delivery.objects.count()}
+    assert "13812341234" not in str(event.changes) and "a@example.org" not in str(event.changes)
+    # The office may not show them: the parameter changes nothing, and nothing is recorded.
+    body = client_for(world.office).get(reverse("notify:log"), {"show": "1"}).content.decode()
+    assert "13812341234" not in body and 'id="show-addresses"' not in body
+    assert AuditEvent.objects.filter(action="pii.show").count() == 1
 
 
 def test_log_filters(world: World, logged: Delivery) -> None:
@@ -378,3 +394,16 @@ def test_preferences_set_the_email_address_checked_and_audited(world: World) -> 
     event = AuditEvent.objects.get(action="user.email")
     assert "zhou.bin@example.org" not in str(event.changes)  # masked in the trail
     assert 'value="zhou.bin@example.org"' in client.get(url).content.decode()
+
+
+def test_the_owner_shows_the_full_phone_only_on_asking_and_it_is_audited(world: World) -> None:
+    factories.contact(world.editor_a, phone="13812341234")
+    client = client_for(world.editor_a)
+    body = client.get(reverse("notify:preferences")).content.decode()
+    assert "138****1234" in body and "13812341234" not in body and 'id="show-phone"' in body
+    assert not AuditEvent.objects.filter(action="pii.show").exists()
+    body = client.get(reverse("notify:preferences"), {"show_phone": "1"}).content.decode()
+    assert '<b id="phone-shown">13812341234</b>' in body
+    event = AuditEvent.objects.get(action="pii.show")
+    assert event.actor_id == world.editor_a.pk and event.target_type == "notify.contact"
+    assert event.changes == {"field": "phone", "viewer": "owner"}
