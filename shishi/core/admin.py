@@ -2,7 +2,7 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.http import HttpRequest
 
-from shishi.core.models import AuditEvent
+from shishi.core.models import AuditCheckpoint, AuditEvent
 
 
 @admin.register(AuditEvent)
@@ -23,6 +23,23 @@ class AuditEventAdmin(admin.ModelAdmin):
             return "-"
         account = get_user_model().objects.filter(pk=event.actor_id).first()
         return str(account) if account else f"#{event.actor_id}（账号已删除）"
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
+@admin.register(AuditCheckpoint)
+class AuditCheckpointAdmin(admin.ModelAdmin):
+    """Read-only: checkpoints are signed by the audit key and only ever added."""
+
+    list_display = ("seq", "created_at", "hash", "key_id", "algorithm", "notified_at")
+    date_hierarchy = "created_at"
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         return False
