@@ -285,3 +285,38 @@ def test_verify_audit_reports_time_and_counts(
     out = capsys.readouterr().out
     assert "audit chain intact" in out and "note: no checkpoint yet" in out
     assert timezone.now()  # the command ran against the live chain
+
+
+def test_audit_retention_under_six_months_stops_start_up() -> None:
+    import os
+    import subprocess
+    import sys
+
+    env = dict(
+        os.environ, SHISHI_AUDIT_RETENTION_DAYS="90", DJANGO_SETTINGS_MODULE="shishi.settings"
+    )
+    run = subprocess.run(
+        [sys.executable, "-c", "import django; django.setup()"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert run.returncode != 0
+    assert "SHISHI_AUDIT_RETENTION_DAYS must be at least 180" in run.stderr
+
+
+def test_deploy_check_warns_while_the_audit_key_comes_from_secret_key(settings: Any) -> None:
+    from django.core.checks import run_checks
+
+    settings.SHISHI_AUDIT_CHECKPOINT_DIR = "/srv/shishi/audit"
+    settings.SHISHI_AUDIT_KEYS = ""
+    ids = {m.id for m in run_checks(include_deployment_checks=True)}
+    assert "shishi.W001" in ids
+    settings.SHISHI_AUDIT_KEYS = KEY_1
+    ids = {m.id for m in run_checks(include_deployment_checks=True)}
+    assert not ids & {"shishi.W001", "shishi.W002", "shishi.W003", "shishi.E001"}
+    settings.SHISHI_AUDIT_KEYS = "k1:short"
+    assert "shishi.W002" in {m.id for m in run_checks(include_deployment_checks=True)}
+    settings.SHISHI_AUDIT_KEYS = "bad id:secret-of-enough-length-000"
+    assert "shishi.E001" in {m.id for m in run_checks()}
