@@ -42,6 +42,7 @@ class Audited:
 
 
 REGISTRY: dict[str, Audited] = {}
+ADMIN_DELETE = "admin.delete"  # a row deleted on the admin site (``core.admin``)
 
 
 def register(
@@ -49,7 +50,11 @@ def register(
 ) -> None:
     """Declare which recorded keys of ``target_type``'s events are its row's columns."""
     mapping = dict(fields) if isinstance(fields, Mapping) else {f: f for f in fields}
-    REGISTRY[target_type] = Audited(target_type, mapping, tuple(gone_after))
+    # The admin site records changed fields by their column names (``category_id``).
+    for attname in set(mapping.values()):
+        mapping.setdefault(attname, attname)
+    gone = (*gone_after, ADMIN_DELETE)
+    REGISTRY[target_type] = Audited(target_type, mapping, gone)
 
 
 _discovered = False

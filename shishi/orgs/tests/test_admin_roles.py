@@ -148,3 +148,25 @@ def test_nothing_in_the_app_deletes_or_edits_audit_events() -> None:
         assert not admin.has_delete_permission(request)
         assert not admin.has_change_permission(request)
         assert not admin.has_add_permission(request)
+
+
+def test_the_admin_sites_changes_are_audited_and_replay_follows_them(world: World) -> None:
+    from shishi.core.replay import replay
+
+    root = User.objects.get(username="root")
+    client = client_for(root)
+    url = reverse("admin:orgs_unit_change", args=[world.unit_b.pk])
+    page = client.post(
+        url,
+        {"name": "区教育体育局", "kind": "bureau", "jurisdiction": world.nangang.pk, "parent": ""},
+    )
+    assert page.status_code == 302, page.content.decode()[:2000]
+    event = AuditEvent.objects.latest("seq")
+    assert (event.action, event.actor_id) == ("admin.change", root.pk)
+    assert event.changes == {"name": ["区教育局", "区教育体育局"]}
+    assert replay().ok  # the rename is what the log says
+    person = services.ensure_person(world.nangang, "副区长")
+    delete = reverse("admin:orgs_person_delete", args=[person.pk])
+    assert client.post(delete, {"post": "yes"}).status_code == 302
+    assert AuditEvent.objects.latest("seq").action == "admin.delete"
+    assert replay().ok  # deleted on the admin site: not a missing row
