@@ -19,6 +19,7 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connections, models, router, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
 from shishi.core import auditkeys, bulk, checkpoints, queries
@@ -393,7 +394,7 @@ class ChainReport:
 
 _VERIFY_FIELDS = (
     "seq", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id",
-    "target_repr", "jurisdiction_id", "changes", "prev_hash", "hash", "key_id", "algorithm",
+    "target_repr", "jurisdiction_id", "changes_text", "prev_hash", "hash", "key_id", "algorithm",
 )  # fmt: skip
 
 
@@ -428,33 +429,25 @@ def verify_chain(
     keyed_seen = False
     last_seq = 0
     macs: dict[tuple[str, str], auditkeys.Mac] = {}
-    events = AuditEvent.objects.using(db).order_by("seq").values_list(*_VERIFY_FIELDS)
+    events = (
+        AuditEvent.objects.using(db)
+        .order_by("seq")
+        .annotate(changes_text=Cast("changes", output_field=models.TextField()))
+        .values_list(*_VERIFY_FIELDS)
+    )
     while True:
         rows = list(events.filter(seq__gt=last_seq)[:batch])
         if not rows:
             break
         for row in rows:
             seq, created_at, actor_id, actor_name, action, target_type, target_id = row[:7]
-            target_repr, jurisdiction_id, changes, prev_hash, digest, key_id, algorithm = row[7:]
+            target_repr, jurisdiction_id, changes_text, prev_hash, digest, key_id, algorithm = row[
+                7:
+            ]
             if seq != expected_seq:
                 return ChainReport(False, checked, expected_seq, "event missing")
             if prev_hash != prev:
                 return ChainReport(False, checked, seq, "prev_hash does not match")
-            data = (
-                prev
-                + _body(
-                    seq=seq,
-                    created_at=created_at.isoformat(),
-                    actor_id=actor_id,
-                    actor_name=actor_name,
-                    action=action,
-                    target_type=target_type,
-                    target_id=target_id,
-                    target_repr=target_repr,
-                    jurisdiction_id=jurisdiction_id,
-                    changes_json=_dumps(changes),
-                )
-            ).encode()
             if algorithm == auditkeys.LEGACY and not key_id:
                 if keyed_seen:
                     return ChainReport(False, checked, seq, "unkeyed event after keyed events")
@@ -462,7 +455,7 @@ def verify_chain(
                     return ChainReport(
                         False, checked, seq, f"unkeyed event after checkpoint #{first_mark}"
                     )
-                expected = auditkeys.legacy_hash(data)
+                seal = auditkeys.legacy_hash
                 legacy += 1
             else:
                 keyed_seen = True
@@ -472,7 +465,25 @@ def verify_chain(
                         mac = macs[key_id, algorithm] = auditkeys.mac_for(key_id, algorithm)
                     except auditkeys.KeyError_ as exc:
                         return ChainReport(False, checked, seq, f"sealed with {exc}")
-                expected = mac.hexdigest(data)
+                seal = mac.hexdigest
+            head_part = f'{prev}{{"action":{_str(action)},"actor_id":{_scalar(actor_id)},'
+            head_part += f'"actor_name":{_str(actor_name)},"changes":'
+            tail_part = (
+                f',"created_at":{_str(created_at.isoformat())},'
+                f'"jurisdiction_id":{_scalar(jurisdiction_id)},"seq":{seq},'
+                f'"target_id":{_str(target_id)},"target_repr":{_str(target_repr)},'
+                f'"target_type":{_str(target_type)}}}'
+            )
+            # The stored text first: SQLite keeps the canonical JSON the event was sealed
+            # with, so it is not decoded and encoded again; else (PostgreSQL's jsonb
+            # reformats it) the canonical form of what is stored.
+            expected = seal(f"{head_part}{changes_text}{tail_part}".encode())
+            if expected != digest:
+                try:
+                    canonical = _dumps(json.loads(changes_text))
+                except (TypeError, ValueError):
+                    return ChainReport(False, checked, seq, "changes are not JSON")
+                expected = seal(f"{head_part}{canonical}{tail_part}".encode())
             if expected != digest:
                 return ChainReport(False, checked, seq, "hash does not match content")
             for mark in by_seq.get(seq, ()):
