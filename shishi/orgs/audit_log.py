@@ -8,7 +8,6 @@ XLSX through xlsxwriter's constant-memory mode into a temporary file.
 from __future__ import annotations
 
 import csv
-import datetime as dt
 import json
 import tempfile
 from collections.abc import Iterator
@@ -163,10 +162,6 @@ def xlsx_file(rows: Iterator[tuple[Any, ...]]) -> IO[bytes]:
     return out
 
 
-def export_name(audit_filter: AuditFilter, extension: str) -> str:
+def export_name(extension: str) -> str:
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M%S")
     return f"audit-{stamp}.{extension}"
-
-
-def today() -> dt.date:
-    return timezone.localdate()

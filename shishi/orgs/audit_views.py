@@ -46,7 +46,7 @@ def export(request: HttpRequest, fmt: str) -> HttpResponseBase:
     audit_filter = form.audit_filter()
     rows = audit_log.export_rows(request.user, audit_filter)  # checks the permission
     services.record_audit_export(request.user, audit_filter.as_dict(), fmt=fmt)
-    name = audit_log.export_name(audit_filter, fmt)
+    name = audit_log.export_name(fmt)
     if fmt == "csv":
         response = StreamingHttpResponse(
             audit_log.csv_chunks(rows), content_type="text/csv; charset=utf-8"
