@@ -320,3 +320,32 @@ def test_deploy_check_warns_while_the_audit_key_comes_from_secret_key(settings: 
     assert "shishi.W002" in {m.id for m in run_checks(include_deployment_checks=True)}
     settings.SHISHI_AUDIT_KEYS = "bad id:secret-of-enough-length-000"
     assert "shishi.E001" in {m.id for m in run_checks()}
+
+
+def test_replay_holds_after_imports_and_reimports(world: World, tmp_path: Path) -> None:
+    from shishi.ledger.excel.importing import apply_import, plan_import
+    from shishi.ledger.tests.sheets import item, write_office
+
+    rows = [
+        item(1, "抢修一曼街塌陷路段", rate="60%", progress="正在施工", remarks="备"),
+        item(2, "新建幼儿园", lead="区教育局", deadline="年底前", content="扩建"),
+    ]
+    first = write_office(tmp_path / "a.xlsx", [("城建城管执法类", rows)])
+    apply_import(
+        plan_import(first, jurisdiction=world.nangang, year=2022, actor=world.office),
+        actor=world.office,
+    )
+    rows[0] = item(1, "抢修一曼街塌陷路段（含翻浆）", rate="100%", deadline="2022年10月底前")
+    rows[1] = item(2, "新建幼儿园", lead="区住建局", deadline="长期坚持", partners="区城管局")
+    second = write_office(tmp_path / "b.xlsx", [("城建城管执法类", rows)])
+    result = apply_import(
+        plan_import(second, jurisdiction=world.nangang, year=2022, actor=world.office),
+        actor=world.office,
+    )
+    assert result.updated == 2
+    road = Item.objects.get(programme__year=2022, number="1-1")
+    assert road.lifecycle == "done" and road.due_date == dt.date(2022, 10, 31)
+    report = replay()
+    assert report.ok, [str(d) for d in report.differences]
+    Item.objects.filter(pk=road.pk).update(due_date=dt.date(2022, 12, 31))
+    assert [d.field for d in replay().differences] == ["due_date"]
