@@ -57,6 +57,8 @@ def _fast_password_hashing(settings: Any) -> None:
     # Rolled-back tests reuse ids, so a board kept from one test could answer another's;
     # the tests of the cache itself turn it back on.
     settings.SHISHI_BOARD_CACHE_SECONDS = 0
+    # Audit checkpoints go to the table only, unless a test points them at its own folder.
+    settings.SHISHI_AUDIT_CHECKPOINT_DIR = ""
 
 
 def _user(name: str) -> User:

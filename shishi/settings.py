@@ -248,6 +248,33 @@ SHISHI_NOTIFY_SENDING_TIMEOUT = envint("SHISHI_NOTIFY_SENDING_TIMEOUT", 600)
 SHISHI_NOTIFY_ROBOT_PER_MINUTE = envint("SHISHI_NOTIFY_ROBOT_PER_MINUTE", 20)
 SHISHI_NOTIFY_BATCH = envint("SHISHI_NOTIFY_BATCH", 500)
 
+# The audit log (shishi.core.auditkeys, docs/operations.md "The audit log"). Events are sealed
+# with an HMAC keyed by SHISHI_AUDIT_KEYS ("id1:secret1,id2:secret2": the first seals new
+# events, the rest verify old ones; derived from SECRET_KEY when empty, which `check` warns
+# about in production). SHISHI_CRYPTO: "intl" (AES-GCM, SHA-256) or "gm" (SM4, SM3) where a
+# 密评 assessment requires the national algorithms; SHISHI_AUDIT_HASH ("sha256" or "sm3")
+# chooses the chain's hash alone. Signed checkpoints of the chain are appended to a file in
+# SHISHI_AUDIT_CHECKPOINT_DIR ("" for none). Audit events are kept at least
+# SHISHI_AUDIT_RETENTION_DAYS days (等保 level 3: six months; nothing deletes younger ones).
+# (SHISHI_CRYPTO is read with the personal-data settings above.)
+SHISHI_AUDIT_KEYS = envstr("SHISHI_AUDIT_KEYS", "")
+SHISHI_AUDIT_HASH = envstr("SHISHI_AUDIT_HASH", "").strip().lower()
+if SHISHI_AUDIT_HASH not in ("", "sha256", "sm3"):
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        f"SHISHI_AUDIT_HASH must be sha256 or sm3, not {SHISHI_AUDIT_HASH!r}"
+    )
+SHISHI_AUDIT_CHECKPOINT_DIR = envstr("SHISHI_AUDIT_CHECKPOINT_DIR", str(BASE_DIR / "var" / "audit"))
+SHISHI_AUDIT_RETENTION_DAYS = envint("SHISHI_AUDIT_RETENTION_DAYS", 365)
+if SHISHI_AUDIT_RETENTION_DAYS < 180:
+    from django.core.exceptions import ImproperlyConfigured
+
+    raise ImproperlyConfigured(
+        "SHISHI_AUDIT_RETENTION_DAYS must be at least 180 (six months), "
+        f"not {SHISHI_AUDIT_RETENTION_DAYS}"
+    )
+
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,

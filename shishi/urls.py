@@ -14,6 +14,7 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),
+    path("audit/", include("shishi.orgs.audit_urls")),
     path("jobs/", include("shishi.jobs.urls")),
     path("workdays/", include("shishi.workdays.urls")),
     path("notify/", include("shishi.notify.urls")),

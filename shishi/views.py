@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from shishi.board.selectors import landing
+from shishi.orgs.models import ADMIN_ROLES, Role
 from shishi.orgs.permissions import scope_for
 
 
@@ -20,7 +21,11 @@ def home(request: HttpRequest) -> HttpResponse:
     """Where the user's role starts (``board.selectors.landing``): the office its programme's
     board, the city office the city board, a unit its items, a sponsor leader 我的事项."""
     scope = scope_for(request.user)
-    if not scope.is_superuser and not scope.roles:
+    if not scope.is_superuser and not (scope.roles - set(ADMIN_ROLES)):
+        # The three administrators (三员) hold no ledger role: the audit administrator
+        # starts on the audit log, the others on the admin site (accounts, roles).
+        if scope.administers(Role.AUDIT_ADMIN):
+            return redirect("audit:log")
         return TemplateResponse(request, "no_role.html")
     target = landing(request.user)
     url = reverse(target.view, args=target.args)

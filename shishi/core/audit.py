@@ -1,4 +1,11 @@
-"""The audit log: every service writes one event per change, hash-chained."""
+"""The audit log: every service writes one event per change, chained and sealed with a key.
+
+Each event's ``hash`` is an HMAC (``core.auditkeys``: HMAC-SHA256 or HMAC-SM3, key from the
+environment, its id recorded with the event) over the previous event's hash and the event's
+canonical JSON; one locked chain-head row keeps the chain linear. ``verify_chain`` recomputes
+it and holds it to the signed checkpoints (``core.checkpoints``); ``core.replay`` compares
+what the events say with the rows they describe.
+"""
 
 from __future__ import annotations
 
@@ -12,9 +19,10 @@ from decimal import Decimal
 from typing import Any, NamedTuple
 
 from django.db import connections, models, router, transaction
+from django.db.models.functions import Cast
 from django.utils import timezone
 
-from shishi.core import bulk, queries
+from shishi.core import auditkeys, bulk, checkpoints, queries
 from shishi.core.models import AuditChainHead, AuditEvent
 
 _PLAIN = (str, int, float, bool, type(None))
@@ -98,6 +106,7 @@ def _body(
 
 
 def _hash(prev_hash: str, body: str) -> str:
+    """The bare sha256 of events from before keys (legacy; still verified)."""
     return hashlib.sha256((prev_hash + body).encode()).hexdigest()
 
 
@@ -117,8 +126,11 @@ def _event_body(event: AuditEvent, changes_json: str) -> str:
 
 
 def _event_hash(prev_hash: str, event: AuditEvent) -> str:
-    """The hash an event must carry, recomputed from its stored fields."""
-    return _hash(prev_hash, _event_body(event, _dumps(event.changes)))
+    """The hash an event must carry, recomputed from its stored fields with its key."""
+    data = (prev_hash + _event_body(event, _dumps(event.changes))).encode()
+    if event.algorithm == auditkeys.LEGACY and not event.key_id:
+        return auditkeys.legacy_hash(data)
+    return auditkeys.mac_for(event.key_id, event.algorithm).hexdigest(data)
 
 
 def _lock_head(conn: Any) -> tuple[int, str]:
@@ -166,6 +178,7 @@ def record_raw(
     # No savepoint: the event belongs to the caller's transaction and fails with it.
     with transaction.atomic(using=db, savepoint=False):
         seq, last_hash = _lock_head(conn)
+        key_id, algorithm, mac = auditkeys.signer()
         actor_obj = actor if getattr(actor, "pk", None) else None
         event = AuditEvent(
             seq=seq + 1,
@@ -179,9 +192,11 @@ def record_raw(
             jurisdiction_id=jurisdiction_id,
             changes=_jsonable(changes),
             prev_hash=last_hash,
+            key_id=key_id,
+            algorithm=algorithm,
         )
         changes_json = _dumps(event.changes)
-        event.hash = _hash(last_hash, _event_body(event, changes_json))
+        event.hash = mac.hexdigest((last_hash + _event_body(event, changes_json)).encode())
         event.pk = _insert_event(conn, event, changes_json)
         queries.move_chain_head(conn, event.seq, event.hash)
     return event
@@ -193,7 +208,7 @@ def _insert_event(conn: Any, event: AuditEvent, changes_json: str) -> int:
     values = [
         event.seq, created, event.actor_id, event.actor_name, event.action, event.target_type,
         event.target_id, event.target_repr, event.jurisdiction_id, changes_json,
-        event.prev_hash, event.hash,
+        event.prev_hash, event.hash, event.key_id, event.algorithm,
     ]  # fmt: skip
     return queries.insert_event(conn, values)
 
@@ -309,7 +324,7 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
     """Append many events under one lock of the chain head (bulk imports).
 
     The events are exactly those ``record`` would append one by one (same canonical JSON,
-    same hashes), only made in one tight loop: each event's changes are encoded once, the
+    same seals), only made in one tight loop: each event's changes are encoded once, the
     parts of the canonical JSON that all events share are encoded once, and the rows go
     in together — through COPY on PostgreSQL, in multi-row INSERTs elsewhere (SQLite): a
     10,000-item import writes its 10,000 events in a fraction of a second.
@@ -320,6 +335,8 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
     conn = connections[db]
     with transaction.atomic(using=db):
         seq, prev = _lock_head(conn)
+        key_id, algorithm, mac = auditkeys.signer()
+        seal = mac.hexdigest
         actor_obj = actor if getattr(actor, "pk", None) else None
         actor_id = actor_obj.pk if actor_obj else None
         actor_name = (actor_obj.get_username() if actor_obj else "system")[:150]
@@ -328,7 +345,6 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
         after_action = f',"actor_id":{_scalar(actor_id)},"actor_name":{_str(actor_name)},"changes":'
         after_changes = f',"created_at":{_str(now.isoformat())},"jurisdiction_id":'
         encoded: dict[Any, str] = {}  # actions, target types, jurisdiction ids
-        sha256 = hashlib.sha256
         rows = []
         for action, target_type, target_id, target_repr, changes, jurisdiction_id in entries:
             seq += 1
@@ -349,11 +365,11 @@ def record_many(*, actor: Any, entries: list[Entry], batch_size: int = 2000) -> 
                 f'{jurisdiction_json},"seq":{seq},"target_id":{_str(target_id)},'
                 f'"target_repr":{_str(target_repr)},"target_type":{type_json}}}'
             )
-            digest = sha256((prev + body).encode()).hexdigest()
+            digest = seal((prev + body).encode())
             rows.append(
                 (
                     seq, now, actor_id, actor_name, action, target_type, target_id,
-                    target_repr, jurisdiction_id, changes_json, prev, digest,
+                    target_repr, jurisdiction_id, changes_json, prev, digest, key_id, algorithm,
                 )
             )  # fmt: skip
             prev = digest
@@ -371,30 +387,129 @@ class ChainReport:
     checked: int
     first_bad_seq: int | None = None
     reason: str = ""
+    legacy: int = 0  # events sealed with a bare sha256, from before keys
+    checkpoints: int = 0  # signed checkpoints the chain was held to
+    notes: tuple[str, ...] = ()  # what an operator should know though the chain holds
 
 
-def verify_chain(batch: int = 5000) -> ChainReport:
-    """Recompute every hash in order; report the first event that does not match."""
+_VERIFY_FIELDS = (
+    "seq", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id",
+    "target_repr", "jurisdiction_id", "changes_text", "prev_hash", "hash", "key_id", "algorithm",
+)  # fmt: skip
+
+
+def verify_chain(
+    batch: int = 5000,
+    *,
+    checkpoint_files: Sequence[str] = (),
+    default_file: bool = True,
+    using: str | None = None,
+) -> ChainReport:
+    """Recompute every event's seal in order, with the key each names, and hold the chain
+    to every signed checkpoint (the table's, the configured file's and ``checkpoint_files``);
+    report the first event that does not match.
+
+    Caught: an edited event (its seal), a forged one resealed without the key (the key), an
+    event deleted from the middle (the sequence), events dropped from the end with the head
+    rewound (a checkpoint past the last event), a chain rebuilt with bare sha256 (legacy
+    events are accepted only before the first keyed event and up to the first checkpoint).
+    """
+    db = using or router.db_for_read(AuditEvent)
+    try:
+        marks = checkpoints.load(files=checkpoint_files, default_file=default_file, using=db)
+    except checkpoints.BadCheckpoint as exc:
+        return ChainReport(False, 0, exc.seq, str(exc))
+    by_seq: dict[int, list[checkpoints.Checkpoint]] = {}
+    for mark in marks:
+        by_seq.setdefault(mark.seq, []).append(mark)
+    first_mark = min(by_seq) if by_seq else None
     prev = "0" * 64
     expected_seq = 1
-    checked = 0
+    checked = legacy = 0
+    keyed_seen = False
     last_seq = 0
+    macs: dict[tuple[str, str], auditkeys.Mac] = {}
+    events = (
+        AuditEvent.objects.using(db)
+        .order_by("seq")
+        .annotate(changes_text=Cast("changes", output_field=models.TextField()))
+        .values_list(*_VERIFY_FIELDS)
+    )
     while True:
-        events = list(AuditEvent.objects.filter(seq__gt=last_seq).order_by("seq")[:batch])
-        if not events:
+        rows = list(events.filter(seq__gt=last_seq)[:batch])
+        if not rows:
             break
-        for event in events:
-            if event.seq != expected_seq:
+        for row in rows:
+            seq, created_at, actor_id, actor_name, action, target_type, target_id = row[:7]
+            target_repr, jurisdiction_id, changes_text, prev_hash, digest, key_id, algorithm = row[
+                7:
+            ]
+            if seq != expected_seq:
                 return ChainReport(False, checked, expected_seq, "event missing")
-            if event.prev_hash != prev:
-                return ChainReport(False, checked, event.seq, "prev_hash does not match")
-            if _event_hash(prev, event) != event.hash:
-                return ChainReport(False, checked, event.seq, "hash does not match content")
-            prev = event.hash
+            if prev_hash != prev:
+                return ChainReport(False, checked, seq, "prev_hash does not match")
+            if algorithm == auditkeys.LEGACY and not key_id:
+                if keyed_seen:
+                    return ChainReport(False, checked, seq, "unkeyed event after keyed events")
+                if first_mark is not None and seq > first_mark:
+                    return ChainReport(
+                        False, checked, seq, f"unkeyed event after checkpoint #{first_mark}"
+                    )
+                seal = auditkeys.legacy_hash
+                legacy += 1
+            else:
+                keyed_seen = True
+                mac = macs.get((key_id, algorithm))
+                if mac is None:
+                    try:
+                        mac = macs[key_id, algorithm] = auditkeys.mac_for(key_id, algorithm)
+                    except auditkeys.KeyError_ as exc:
+                        return ChainReport(False, checked, seq, f"sealed with {exc}")
+                seal = mac.hexdigest
+            head_part = f'{prev}{{"action":{_str(action)},"actor_id":{_scalar(actor_id)},'
+            head_part += f'"actor_name":{_str(actor_name)},"changes":'
+            tail_part = (
+                f',"created_at":{_str(created_at.isoformat())},'
+                f'"jurisdiction_id":{_scalar(jurisdiction_id)},"seq":{seq},'
+                f'"target_id":{_str(target_id)},"target_repr":{_str(target_repr)},'
+                f'"target_type":{_str(target_type)}}}'
+            )
+            # The stored text first: SQLite keeps the canonical JSON the event was sealed
+            # with, so it is not decoded and encoded again; else (PostgreSQL's jsonb
+            # reformats it) the canonical form of what is stored.
+            expected = seal(f"{head_part}{changes_text}{tail_part}".encode())
+            if expected != digest:
+                try:
+                    canonical = _dumps(json.loads(changes_text))
+                except (TypeError, ValueError):
+                    return ChainReport(False, checked, seq, "changes are not JSON")
+                expected = seal(f"{head_part}{canonical}{tail_part}".encode())
+            if expected != digest:
+                return ChainReport(False, checked, seq, "hash does not match content")
+            for mark in by_seq.get(seq, ()):
+                if mark.hash != digest:
+                    return ChainReport(
+                        False, checked, seq, f"event differs from the {mark.describe()}"
+                    )
+            prev = digest
             expected_seq += 1
             checked += 1
-            last_seq = event.seq
-    head = AuditChainHead.objects.filter(pk=1).first()
+            last_seq = seq
+    if by_seq and max(by_seq) > last_seq:
+        mark = by_seq[max(by_seq)][0]
+        return ChainReport(
+            False,
+            checked,
+            last_seq + 1,
+            f"events #{last_seq + 1}–#{mark.seq} are missing: the {mark.describe()} "
+            f"names #{mark.seq}",
+        )
+    head = AuditChainHead.objects.using(db).filter(pk=queries.HEAD_PK).first()
     if head is not None and (head.seq != last_seq or head.last_hash != prev):
         return ChainReport(False, checked, last_seq + 1, "chain head does not match last event")
-    return ChainReport(True, checked)
+    notes = []
+    if not by_seq:
+        notes.append("no checkpoint yet: run `shishi audit_checkpoint` (the worker does daily)")
+    if legacy and first_mark is None:
+        notes.append(f"{legacy} events from before keys (sha256) are not sealed by a checkpoint")
+    return ChainReport(True, checked, legacy=legacy, checkpoints=len(marks), notes=tuple(notes))

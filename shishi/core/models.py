@@ -33,8 +33,11 @@ class AuditChainHead(models.Model):
 class AuditEvent(models.Model):
     """One change made through a service: who, when, what, old → new values.
 
-    ``hash`` = sha256(prev_hash + canonical JSON of the event), so any edit or deletion
-    of a past event breaks the chain (see ``shishi.core.audit.verify_chain``).
+    ``hash`` = HMAC(key ``key_id``, prev_hash + canonical JSON of the event), with a key kept
+    outside the database (``shishi.core.auditkeys``), so any edit or deletion of a past event
+    breaks the chain and nobody without the key can seal a forged one
+    (``shishi.core.audit.verify_chain``). Events from before keys (``key_id`` "", algorithm
+    ``sha256``) carry a bare sha256; the first checkpoint after the upgrade seals them.
     """
 
     seq = models.BigIntegerField(unique=True)
@@ -59,6 +62,8 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64)
+    key_id = models.CharField(max_length=32, blank=True, default="")  # "": legacy sha256
+    algorithm = models.CharField(max_length=16, default="sha256")  # hmac-sha256, hmac-sm3
 
     class Meta:
         verbose_name = _("审计事件")
@@ -67,3 +72,28 @@ class AuditEvent(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.action} {self.target_type}:{self.target_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """The chain's head at a moment, signed with the audit key (``core.checkpoints``).
+
+    Written by the daily job and ``shishi audit_checkpoint`` here, to an append-only file
+    (``SHISHI_AUDIT_CHECKPOINT_DIR``) and to the offices' inbox and e-mail: copies outside
+    the database that whoever edits the database cannot rewrite. ``verify_audit`` holds the
+    chain to them, which catches dropped last events and a rewound head.
+    """
+
+    seq = models.BigIntegerField()
+    hash = models.CharField(max_length=64)
+    created_at = models.DateTimeField(db_index=True)
+    key_id = models.CharField(max_length=32)
+    algorithm = models.CharField(max_length=16)
+    signature = models.CharField(max_length=64)
+    notified_at = models.DateTimeField(null=True, blank=True)  # sent to the offices
+
+    class Meta:
+        verbose_name = _("审计检查点")
+        verbose_name_plural = _("审计检查点")
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]} {self.created_at:%Y-%m-%d %H:%M}"

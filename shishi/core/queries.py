@@ -20,7 +20,7 @@ HEAD_PK = 1  # the chain has one head row
 # The event columns ``insert_event`` writes, in order (every concrete field but the id).
 EVENT_FIELDS = (
     "seq", "created_at", "actor_id", "actor_name", "action", "target_type", "target_id",
-    "target_repr", "jurisdiction_id", "changes", "prev_hash", "hash",
+    "target_repr", "jurisdiction_id", "changes", "prev_hash", "hash", "key_id", "algorithm",
 )  # fmt: skip
 
 

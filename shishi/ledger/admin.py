@@ -3,17 +3,18 @@
 from django.contrib import admin
 from django.http import HttpRequest
 
+from shishi.core.admin import AuditedModelAdmin
 from shishi.ledger.models import Category, ImportBatch, Item, Programme
 
 
 @admin.register(Programme)
-class ProgrammeAdmin(admin.ModelAdmin):
+class ProgrammeAdmin(AuditedModelAdmin):
     list_display = ("name", "jurisdiction", "year")
     list_filter = ("jurisdiction", "year")
 
 
 @admin.register(Category)
-class CategoryAdmin(admin.ModelAdmin):
+class CategoryAdmin(AuditedModelAdmin):
     list_display = ("name", "programme", "order")
     list_filter = ("programme",)
 

@@ -132,6 +132,10 @@ REPORT_DUE = register(
     )
 )
 ROBOT_TEST = register(Kind("robot.test", _("测试消息"), chosen_by_people=False))
+# The audit chain's daily signed checkpoint (core.checkpoints): a copy outside the database.
+AUDIT_CHECKPOINT = register(
+    Kind("audit.checkpoint", _("审计检查点"), channels=(Channel.EMAIL,), chosen_by_people=False)
+)
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 

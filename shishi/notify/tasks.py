@@ -8,8 +8,9 @@ import datetime as dt
 from django.utils.translation import gettext_lazy as _
 from django_tasks import task
 
+from shishi.core import checkpoints
 from shishi.jobs.schedule import scheduled
-from shishi.notify.services import engine
+from shishi.notify.services import audit_copies, engine
 from shishi.notify.services.digest import send_digests
 
 
@@ -27,3 +28,15 @@ def sweep(slot: dt.datetime) -> tuple[int, int]:
 @scheduled("notify.email_digest", "30 8 * * *", description=_("每日邮件汇总"))
 def email_digest(slot: dt.datetime) -> int:
     return send_digests(slot).emails
+
+
+@scheduled(
+    "audit.checkpoint",
+    "10 0 * * *",
+    description=_("每天签署审计链检查点：写入数据库和检查点文件，并发给审计管理员和专班"),
+)
+def audit_checkpoint(slot: dt.datetime) -> int:
+    """The core's checkpoint of the audit chain, then the copies sent (notify is the lowest
+    app that can both schedule and send; core cannot import either)."""
+    checkpoints.write_checkpoint()
+    return audit_copies.send_checkpoints()

@@ -1,6 +1,7 @@
 from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 
+from shishi.core.admin import AuditedModelAdmin
 from shishi.orgs.models import ApiToken, Jurisdiction, Membership, Person, Unit, User
 
 
@@ -11,7 +12,7 @@ class MembershipInline(admin.TabularInline):
 
 
 @admin.register(User)
-class UserAdmin(BaseUserAdmin):
+class UserAdmin(AuditedModelAdmin, BaseUserAdmin):
     fieldsets = (
         *BaseUserAdmin.fieldsets,  # type: ignore[misc]
         ("shishi", {"fields": ("display_name",)}),
@@ -22,14 +23,14 @@ class UserAdmin(BaseUserAdmin):
 
 
 @admin.register(Jurisdiction)
-class JurisdictionAdmin(admin.ModelAdmin):
+class JurisdictionAdmin(AuditedModelAdmin):
     list_display = ("code", "name", "level", "parent")
     search_fields = ("code", "name")
     list_filter = ("level",)
 
 
 @admin.register(Unit)
-class UnitAdmin(admin.ModelAdmin):
+class UnitAdmin(AuditedModelAdmin):
     list_display = ("name", "kind", "jurisdiction", "parent")
     search_fields = ("name",)
     list_filter = ("jurisdiction", "kind")
@@ -37,7 +38,7 @@ class UnitAdmin(admin.ModelAdmin):
 
 
 @admin.register(Person)
-class PersonAdmin(admin.ModelAdmin):
+class PersonAdmin(AuditedModelAdmin):
     list_display = ("name", "title", "jurisdiction", "user")
     search_fields = ("name", "title")
     list_filter = ("jurisdiction",)
@@ -45,7 +46,7 @@ class PersonAdmin(admin.ModelAdmin):
 
 
 @admin.register(Membership)
-class MembershipAdmin(admin.ModelAdmin):
+class MembershipAdmin(AuditedModelAdmin):
     list_display = ("user", "role", "jurisdiction", "unit")
     list_filter = ("role", "jurisdiction")
     search_fields = ("user__username", "user__display_name", "unit__name")
@@ -53,7 +54,7 @@ class MembershipAdmin(admin.ModelAdmin):
 
 
 @admin.register(ApiToken)
-class ApiTokenAdmin(admin.ModelAdmin):
+class ApiTokenAdmin(AuditedModelAdmin):
     list_display = ("user", "name", "created_at", "last_used_at")
     readonly_fields = ("key_hash", "last_used_at")
     search_fields = ("user__username", "name")

@@ -47,6 +47,10 @@ DEMO_LOGINS = (
     ),
     DemoLogin("inspector", "巡回指导组 陈刚", Role.INSPECTOR, "230103"),
     DemoLogin("operator", "接线员 刘芳", Role.OPERATOR, "230103"),
+    # 三员分立: the security and audit administrators (the admin account above is the
+    # superuser of the demo; a production system gives the system administrator that role).
+    DemoLogin("security", "安全管理员 何平", Role.SECURITY_ADMIN, None),
+    DemoLogin("auditor", "审计管理员 钱进", Role.AUDIT_ADMIN, None),
 )
 
 

@@ -108,6 +108,17 @@ class Role(models.TextChoices):
     SPONSOR_LEADER = "sponsor_leader", _("包保领导")
     INSPECTOR = "inspector", _("巡回指导组")
     OPERATOR = "operator", _("接线员")
+    # The three administrators kept apart (三员分立, 等保 level 3): one person holds at most
+    # one of them (``ADMIN_ROLES``, a unique constraint on Membership), and none of them reads
+    # or writes the ledger by holding it.
+    SYSTEM_ADMIN = "system_admin", _("系统管理员")
+    SECURITY_ADMIN = "security_admin", _("安全管理员")
+    AUDIT_ADMIN = "audit_admin", _("审计管理员")
+
+
+# 系统管理员: accounts and settings; 安全管理员: roles, permissions and keys;
+# 审计管理员: reads and exports the audit log, nothing else.
+ADMIN_ROLES = (Role.SYSTEM_ADMIN.value, Role.SECURITY_ADMIN.value, Role.AUDIT_ADMIN.value)
 
 
 class Membership(TimeStamped):
@@ -130,7 +141,16 @@ class Membership(TimeStamped):
         constraints = [
             models.UniqueConstraint(
                 fields=["user", "jurisdiction", "unit", "role"], name="membership_unique"
-            )
+            ),
+            # 三员分立: one administrator role per person, held once.
+            models.UniqueConstraint(
+                fields=["user"],
+                condition=models.Q(role__in=ADMIN_ROLES),
+                name="membership_one_admin_role",
+                violation_error_message=_(
+                    "一个人只能担任系统管理员、安全管理员、审计管理员中的一个"
+                ),
+            ),
         ]
 
     def __str__(self) -> str:

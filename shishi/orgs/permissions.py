@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from shishi.orgs import queries
-from shishi.orgs.models import Jurisdiction, Role
+from shishi.orgs.models import ADMIN_ROLES, Jurisdiction, Role
 
 _CACHE_ATTR = "_shishi_scope"
 
@@ -27,6 +27,8 @@ class Scope:
     viewer_unit_ids: set[int] = field(default_factory=set)
     leader_jurisdiction_ids: set[int] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
+    # The administrator roles (三员分立) and where each is held: they grant no ledger access.
+    admin_jurisdiction_ids: dict[str, set[int]] = field(default_factory=dict)
     _city_covered: set[int] | None = None
 
     @property
@@ -70,6 +72,23 @@ class Scope:
     def edits_unit(self, unit_id: int | None) -> bool:
         return unit_id is not None and unit_id in self.editor_unit_ids
 
+    def administers(self, role: str) -> bool:
+        """Holds this administrator role (系统管理员, 安全管理员 or 审计管理员)."""
+        return bool(self.admin_jurisdiction_ids.get(role))
+
+    def audit_jurisdiction_ids(self) -> set[int] | None:
+        """Whose audit events the audit administrator reads: the jurisdictions the role is
+        held in and their districts; None means every event (held in a top jurisdiction,
+        which also covers events of no jurisdiction: accounts, tokens, settings)."""
+        held = self.admin_jurisdiction_ids.get(Role.AUDIT_ADMIN, set())
+        if not held:
+            return set()
+        rows = Jurisdiction.objects.filter(pk__in=held).values_list("pk", "parent_id")
+        if any(parent is None for _pk, parent in rows):
+            return None
+        children = Jurisdiction.objects.filter(parent_id__in=held).values_list("id", flat=True)
+        return set(held) | set(children)
+
 
 def scope_for(user: Any) -> Scope:
     """The user's scope, computed once per user object (one query)."""
@@ -82,7 +101,9 @@ def scope_for(user: Any) -> Scope:
         scope = Scope(user_id=user.pk, is_superuser=user.is_superuser)
         for role, jurisdiction_id, unit_id in queries.memberships(user.pk):
             scope.roles.add(role)
-            if role == Role.CITY_OFFICE:
+            if role in ADMIN_ROLES:
+                scope.admin_jurisdiction_ids.setdefault(role, set()).add(jurisdiction_id)
+            elif role == Role.CITY_OFFICE:
                 scope.city_jurisdiction_ids.add(jurisdiction_id)
             else:
                 scope.member_jurisdiction_ids.add(jurisdiction_id)
@@ -103,3 +124,14 @@ def scope_for(user: Any) -> Scope:
 def forget_scope(user: Any) -> None:
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+
+
+def audit_scope(user: Any) -> set[int] | None:
+    """The jurisdictions whose audit events ``user`` may read (None: all of them); only the
+    audit administrator reads the audit log (三员分立: not the superuser, not the offices)."""
+    from shishi.core.errors import PermissionDenied
+
+    scope = scope_for(user)
+    if not scope.administers(Role.AUDIT_ADMIN):
+        raise PermissionDenied("只有审计管理员可以查看和导出审计日志")
+    return scope.audit_jurisdiction_ids()

@@ -60,3 +60,11 @@ def active_emails(ids: Iterable[int]) -> list[tuple[int, str]]:
 def unit_jurisdiction_ids(unit_ids: Iterable[int]) -> set[int]:
     """The districts these units belong to."""
     return set(Unit.objects.filter(pk__in=list(unit_ids)).values_list("jurisdiction_id", flat=True))
+
+
+def audit_copy_recipients() -> list[User]:
+    """Who receives the audit chain's signed checkpoints: the audit administrators and the
+    city and programme offices (active accounts), so copies live outside the database."""
+    roles = (Role.AUDIT_ADMIN, Role.CITY_OFFICE, Role.PROGRAMME_OFFICE)
+    ids = Membership.objects.filter(role__in=roles, user__is_active=True).values("user_id")
+    return list(User.objects.filter(pk__in=ids).order_by("pk"))

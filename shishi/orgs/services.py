@@ -11,10 +11,19 @@ from django.core.validators import validate_email
 from django.db import transaction
 
 from shishi.core import audit
-from shishi.core.errors import ValidationFailed
+from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.core.pii import mask_email
-from shishi.orgs.models import ApiToken, Jurisdiction, Membership, Person, Role, Unit, User
-from shishi.orgs.permissions import forget_scope
+from shishi.orgs.models import (
+    ADMIN_ROLES,
+    ApiToken,
+    Jurisdiction,
+    Membership,
+    Person,
+    Role,
+    Unit,
+    User,
+)
+from shishi.orgs.permissions import forget_scope, scope_for
 
 
 def ensure_jurisdiction(
@@ -147,9 +156,15 @@ def grant_role(
     unit: Unit | None = None,
     actor: Any = None,
 ) -> Membership:
-    """Give a user a role in a jurisdiction (and unit, for unit roles). Idempotent."""
+    """Give a user a role in a jurisdiction (and unit, for unit roles). Idempotent.
+
+    The three administrators are kept apart (三员分立): an administrator role is granted
+    only by the security administrator (or a superuser, or the console: ``actor`` None),
+    to a person who holds no other role, and a person holding one gets no other.
+    """
     if role not in Role.values:
         raise ValidationFailed(f"未知角色：{role}")
+    _check_separation(user, role, jurisdiction, actor)
     if role in (Role.UNIT_EDITOR, Role.UNIT_VIEWER) and unit is None:
         raise ValidationFailed("单位角色必须指定单位")
     if unit is not None and unit.jurisdiction_id != jurisdiction.pk:
@@ -170,6 +185,41 @@ def grant_role(
             )
     forget_scope(user)
     return membership
+
+
+def _check_separation(user: User, role: str, jurisdiction: Jurisdiction, actor: Any) -> None:
+    """三员分立: one administrator role per person, and none beside the ledger's roles."""
+    held = {
+        r: Role(r).label
+        for r in Membership.objects.filter(user=user).values_list("role", flat=True)
+        if r != role
+    }
+    held_admin = [label for r, label in held.items() if r in ADMIN_ROLES]
+    if role in ADMIN_ROLES:
+        if actor is not None and not (
+            getattr(actor, "is_superuser", False)
+            or scope_for(actor).administers(Role.SECURITY_ADMIN)
+        ):
+            raise PermissionDenied("只有安全管理员可以授予系统管理员、安全管理员、审计管理员角色")
+        if user.is_superuser:
+            raise ValidationFailed("超级用户不能再担任系统管理员、安全管理员或审计管理员")
+        if held_admin:
+            raise ValidationFailed(
+                f"该用户已担任{held_admin[0]}，一人只能担任系统管理员、安全管理员、审计管理员中的一个"
+            )
+        if held:
+            raise ValidationFailed(
+                f"该用户已有业务角色（{'、'.join(str(v) for v in held.values())}），"
+                "管理员角色应授予专用账号"
+            )
+        if (
+            Membership.objects.filter(user=user, role=role)
+            .exclude(jurisdiction=jurisdiction)
+            .exists()
+        ):
+            raise ValidationFailed(f"该用户已在其他辖区担任{Role(role).label}")
+    elif held_admin:
+        raise ValidationFailed(f"该用户是{held_admin[0]}，不能再担任业务角色")
 
 
 def link_person_to_user(person: Person, user: User, *, actor: Any = None) -> Person:
@@ -204,3 +254,18 @@ def create_api_token(user: User, *, name: str = "", actor: Any = None) -> str:
             changes={"user": [None, user.pk], "name": [None, name]},
         )
     return key
+
+
+def record_audit_export(actor: Any, filters: dict[str, str], *, fmt: str) -> None:
+    """The audit administrator's export, itself an audit event (三员: their own actions are
+    audited like everyone's). Permission is checked by the caller (``audit_log.export_rows``)."""
+    with transaction.atomic():
+        audit.record_raw(
+            actor=actor,
+            action="audit.export",
+            target_type="core.auditevent",
+            target_id="",
+            target_repr=f"审计日志导出（{fmt}）",
+            changes={"format": [None, fmt], "filters": [None, filters]},
+            jurisdiction_id=None,
+        )

@@ -27,7 +27,7 @@ def test_an_inserted_event_reads_back_as_the_orm_would_store_it() -> None:
     created = AuditEvent._meta.get_field("created_at").get_db_prep_value(now, connection)
     values = [
         1, created, None, "system", "thing.create", "core.thing", "7", "第七件", None,
-        '{"name":[null,"甲"]}', "0" * 64, "f" * 64,
+        '{"name":[null,"甲"]}', "0" * 64, "f" * 64, "k1", "hmac-sha256",
     ]  # fmt: skip
     with transaction.atomic():
         pk = queries.insert_event(connection, values)
@@ -35,7 +35,7 @@ def test_an_inserted_event_reads_back_as_the_orm_would_store_it() -> None:
     stored = [getattr(event, name) for name in queries.EVENT_FIELDS]
     assert stored == [
         1, now, None, "system", "thing.create", "core.thing", "7", "第七件", None,
-        {"name": [None, "甲"]}, "0" * 64, "f" * 64,
+        {"name": [None, "甲"]}, "0" * 64, "f" * 64, "k1", "hmac-sha256",
     ]  # fmt: skip
     assert event.pk == AuditEvent.objects.order_by("-pk").values_list("pk", flat=True).first()
 
