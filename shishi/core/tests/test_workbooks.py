@@ -191,7 +191,8 @@ try:
 except UnreadableWorkbook as exc:
     outcome = exc.message
 seconds = time.perf_counter() - start
-print(json.dumps({{"outcome": outcome, "seconds": seconds, "peak_kb": peak_kb(), "before_kb": before}}))
+figures = {{"outcome": outcome, "seconds": seconds, "peak_kb": peak_kb(), "before_kb": before}}
+print(json.dumps(figures))
 """
 
 
