@@ -258,6 +258,7 @@ def write_ledger(
     sections: Sequence[Section],
     sheet_name: str = "实事清单",
     with_notes: bool = True,
+    constant_memory: bool = True,
 ) -> None:
     """Write one ledger workbook in the office layout, row by row in constant memory.
 
@@ -265,10 +266,12 @@ def write_ledger(
     rates as ``Decimal`` 0–100 (written as a percentage cell), money as ``Decimal`` yuan
     (written in 万元, as the header says). A section with a name gets a category row
     "一、name(N项)"; the first nameless section (items outside any category) gets none.
+    The cells are written in row order, so either mode of xlsxwriter writes the same sheet.
     """
     # Constant memory: each row goes to a temporary file once the next begins, so a ledger
     # of 100,000 items takes no more memory than one of ten (strings are written inline).
-    options = {"constant_memory": True}
+    # The generator turns it off: its test sheets keep Excel's shared strings.
+    options = {"constant_memory": constant_memory}
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
     fmts = _Formats(book)
     ws = book.add_worksheet(sheet_name)
