@@ -5,12 +5,15 @@ export. Each command measures its own process and prints one JSON line (peak RSS
     python -m bench.sheetbench bomb PATH                     # a 1 MB workbook inflating to 2 GiB
     python -m bench.sheetbench rows PATH [--rows 1000000]    # a million-row ledger sheet
     python -m bench.sheetbench import PATH [--items 19989]   # DATABASE_URL: a migrated database
-    python -m bench.sheetbench export [--code 230103]        # DATABASE_URL: after bench.data build
+    python -m bench.sheetbench seed [--items 100000]         # DATABASE_URL: a ledger to export
+    python -m bench.sheetbench export [--code 230103]        # DATABASE_URL: after seed
 
 ``bomb`` and ``rows`` write the file if it is not there yet, then time the refusal at upload
 (``reading.measure``: what the upload view runs before anything else reads the sheet).
 ``import`` runs the wizard's path for a sheet over ``SHISHI_IMPORT_BACKGROUND_ROWS``: the
 upload, the preview task, the confirmation and the import task (``run_ready_tasks``).
+``seed`` fills an empty database with one district's programme of N generated items
+through the importer (the row limit lifted for it), quicker than ``bench.data build``;
 ``export`` writes the district's programme with ``write_export`` to a temporary file.
 """
 
@@ -137,6 +140,25 @@ def import_task(path: Path, n_items: int) -> dict[str, Any]:
     }
 
 
+def seed(n_items: int) -> dict[str, Any]:
+    os.environ["SHISHI_IMPORT_MAX_ROWS"] = str(n_items + 100)
+    _setup()
+    from django.core.management import call_command
+
+    from shishi.ledger.excel.generate import write_generated_ledger
+    from shishi.ledger.excel.importing import apply_import, plan_import
+    from shishi.orgs import services as org_services
+
+    call_command("migrate", verbosity=0, interactive=False)
+    district = org_services.ensure_jurisdiction(code="230103", name="南岗区", level="district")
+    t0 = time.perf_counter()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = write_generated_ledger(Path(tmp) / "seed.xlsx", n_items, year=2021)
+        plan = plan_import(path, jurisdiction=district, year=2021, actor=None)
+        result = apply_import(plan, actor=None)
+    return {"items": result.created, "seconds": round(time.perf_counter() - t0, 1)}
+
+
 def export(code: str) -> dict[str, Any]:
     _setup()
     from shishi.ledger.excel.exporting import write_export
@@ -169,6 +191,8 @@ def main(argv: list[str] | None = None) -> None:
     i = sub.add_parser("import")
     i.add_argument("path", type=Path)
     i.add_argument("--items", type=int, default=19_989)
+    s = sub.add_parser("seed")
+    s.add_argument("--items", type=int, default=100_000)
     e = sub.add_parser("export")
     e.add_argument("--code", default="230103")
     args = parser.parse_args(argv)
@@ -178,6 +202,8 @@ def main(argv: list[str] | None = None) -> None:
         emit(rows(args.path, args.rows))
     elif args.command == "import":
         emit(import_task(args.path, args.items))
+    elif args.command == "seed":
+        emit(seed(args.items))
     else:
         emit(export(args.code))
 

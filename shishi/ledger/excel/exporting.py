@@ -30,6 +30,7 @@ from shishi.ledger.excel import layout, reading
 from shishi.ledger.excel.importing import format_targets
 from shishi.ledger.models import Category, Item, Lifecycle, Programme, Target
 from shishi.ledger.selectors.listing import ItemFilters, filter_items
+from shishi.ledger.services import TargetInput
 from shishi.orgs.models import Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -90,45 +91,73 @@ def _sections(
     return ordered, derived != [number for s in ordered for _pk, number, _seq in s.entries]
 
 
-def _items(ids: list[int], chunk: int) -> Iterator[Item]:
-    """The items in the order of ``ids``, read ``chunk`` at a time with their leaders,
-    partner units and targets (so no query carries more than ``chunk`` ids: PostgreSQL
-    takes at most 65,535 parameters in one)."""
+_FIELDS = (
+    "id", "seq", "number", "name", "content", "measures", "deadline_text",
+    "original_deadline_text", "lead_unit__name", "planned_investment", "done_investment",
+    "progress_text", "completion_rate", "remarks",
+)  # fmt: skip
+
+
+def _rows(ids: list[int], chunk: int) -> Iterator[dict[str, Any]]:
+    """The export's rows of the items ``ids``, in that order, read ``chunk`` items at a time.
+
+    Four queries a chunk (the items with their lead unit, leaders, partner units, targets),
+    each carrying at most ``chunk`` ids: PostgreSQL takes at most 65,535 parameters in one
+    query. Plain values, no model instances: a prefetch builds querysets per item, which
+    took half of a 100,000-item export.
+    """
+    leader_links = Item.sponsor_leaders.through.objects
+    partner_links = Item.partner_units.through.objects
     for start in range(0, len(ids), chunk):
         part = ids[start : start + chunk]
-        found = {
-            item.pk: item
-            for item in Item.objects.filter(pk__in=part)
-            .select_related("lead_unit")
-            .prefetch_related("sponsor_leaders", "partner_units", "targets")
-        }
+        items = {row[0]: row for row in Item.objects.filter(pk__in=part).values_list(*_FIELDS)}
+        leaders: dict[int, list[str]] = {}
+        for item_id, name in (
+            leader_links.filter(item_id__in=part)
+            .order_by("item_id", "person_id")
+            .values_list("item_id", "person__name")
+        ):
+            leaders.setdefault(item_id, []).append(name)
+        partners: dict[int, list[str]] = {}
+        for item_id, name in (
+            partner_links.filter(item_id__in=part)
+            .order_by("item_id", "unit_id")
+            .values_list("item_id", "unit__name")
+        ):
+            partners.setdefault(item_id, []).append(name)
+        targets: dict[int, list[TargetInput]] = {}
+        for item_id, name, value, unit in (
+            Target.objects.filter(item_id__in=part)
+            .order_by("item_id", "order", "id")
+            .values_list("item_id", "name", "value", "unit")
+        ):
+            targets.setdefault(item_id, []).append(TargetInput(name, value, unit))
         for pk in part:
-            item = found.get(pk)
-            if item is not None:  # deleted since the ids were read
-                yield item
-
-
-def _row(item: Item) -> dict[str, Any]:
-    leaders = sorted(item.sponsor_leaders.all(), key=lambda p: p.pk)
-    partners = sorted(item.partner_units.all(), key=lambda u: u.pk)
-    return {
-        "seq": item.seq,
-        "number": item.number,
-        "name": item.name,
-        "content": item.content,
-        "measures": item.measures,
-        "target": format_targets(item.targets.all()),
-        "deadline": item.deadline_text,
-        "original_deadline": item.original_deadline_text,
-        "leaders": "、".join(p.name for p in leaders),
-        "lead_unit": item.lead_unit.name,
-        "partner_units": "、".join(u.name for u in partners),
-        "planned_investment": item.planned_investment,
-        "done_investment": item.done_investment,
-        "progress": item.progress_text,
-        "rate": item.completion_rate,
-        "remarks": item.remarks,
-    }
+            row = items.get(pk)
+            if row is None:  # deleted since the ids were read
+                continue
+            (
+                _pk, seq, number, name, content, measures, deadline, original, lead_unit,
+                planned, done, progress, rate, remarks,
+            ) = row  # fmt: skip
+            yield {
+                "seq": seq,
+                "number": number,
+                "name": name,
+                "content": content,
+                "measures": measures,
+                "target": format_targets(targets.get(pk, ())),
+                "deadline": deadline,
+                "original_deadline": original,
+                "leaders": "、".join(leaders.get(pk, ())),
+                "lead_unit": lead_unit,
+                "partner_units": "、".join(partners.get(pk, ())),
+                "planned_investment": planned,
+                "done_investment": done,
+                "progress": progress,
+                "rate": rate,
+                "remarks": remarks,
+            }
 
 
 def is_filtered(filters: ItemFilters | None) -> bool:
@@ -228,7 +257,7 @@ def write_export(
     out = [
         layout.Section(
             section.name,
-            map(_row, _items([pk for pk, _n, _s in section.entries], chunk)),
+            _rows([pk for pk, _n, _s in section.entries], chunk),
             count=len(section.entries),
         )
         for section in sections
