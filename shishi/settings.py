@@ -160,6 +160,12 @@ MEDIA_ROOT = Path(envstr("MEDIA_ROOT", str(BASE_DIR / "media")))
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
 SHISHI_MAX_UPLOAD_BYTES = envint("SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
+# Ledger sheets (issue 13): the most rows a sheet of one import may have; sheets with more
+# rows than SHISHI_IMPORT_BACKGROUND_ROWS are previewed and imported by a background task;
+# items read per query (and per prefetch) when exporting.
+SHISHI_IMPORT_MAX_ROWS = envint("SHISHI_IMPORT_MAX_ROWS", 20_000)
+SHISHI_IMPORT_BACKGROUND_ROWS = envint("SHISHI_IMPORT_BACKGROUND_ROWS", 2_000)
+SHISHI_EXPORT_CHUNK = envint("SHISHI_EXPORT_CHUNK", 2_000)
 
 
 # Django's database sessions. Not ``cached_db``: without a shared cache (none is configured)

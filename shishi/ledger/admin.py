@@ -38,6 +38,25 @@ class ItemAdmin(admin.ModelAdmin):
 
 @admin.register(ImportBatch)
 class ImportBatchAdmin(admin.ModelAdmin):
-    list_display = ("original_name", "jurisdiction", "year", "status", "uploaded_by", "created_at")
+    list_display = (
+        "original_name",
+        "jurisdiction",
+        "year",
+        "status",
+        "rows",
+        "uploaded_by",
+        "confirmed_by",
+        "created_at",
+        "finished_at",
+    )
     list_filter = ("status", "jurisdiction")
-    readonly_fields = ("summary",)
+    readonly_fields = (
+        "summary",
+        "rows",
+        "rows_read",
+        "rows_validated",
+        "rows_written",
+        "started_at",
+        "finished_at",
+        "error",
+    )

@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import hashlib
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
@@ -51,6 +51,9 @@ from shishi.orgs.permissions import scope_for
 
 # What the audit event keeps of a batch's summary (the full plan stays on the batch).
 SUMMARY_AUDIT_KEYS = ("created", "updated", "unchanged", "error_count", "programme", "refused")
+FINAL_STATUSES = frozenset(
+    (ImportBatch.Status.APPLIED, ImportBatch.Status.FAILED, ImportBatch.Status.CANCELLED)
+)
 
 
 def create_import_batch(
@@ -105,6 +108,16 @@ def year_confirmation_text(year: int) -> str:
     return f"我已核对年度，确认导入到{year}年"
 
 
+def year_refusal(year: int, warnings: Sequence[Any]) -> str:
+    """Why a sheet that does not fit ``year`` is not imported without the tick box."""
+    first = warnings[0]
+    return (
+        f"表格内容与所选年度{year}年不符（{first}"
+        f"{'等' if len(warnings) > 1 else ''}），"
+        f"请核对年度后勾选“{year_confirmation_text(year)}”再导入"
+    )
+
+
 def check_year_confirmed(plan: ImportPlan, *, confirmed: bool) -> None:
     """Refuse a plan whose sheet does not fit the chosen year unless the office confirmed it.
 
@@ -112,28 +125,34 @@ def check_year_confirmed(plan: ImportPlan, *, confirmed: bool) -> None:
     are the confirmation; without it nothing is imported.
     """
     if plan.year_mismatch and not confirmed:
-        first = plan.year_warnings[0]
-        message = (
-            f"表格内容与所选年度{plan.year}年不符（{first}"
-            f"{'等' if len(plan.year_warnings) > 1 else ''}），"
-            f"请核对年度后勾选“{year_confirmation_text(plan.year)}”再导入"
-        )
+        message = year_refusal(plan.year, plan.year_warnings)
         raise ValidationFailed(message, {"confirm_year": message})
 
 
 def mark_import_batch(
-    batch: ImportBatch, *, status: str, summary: dict[str, Any], actor: Any
+    batch: ImportBatch,
+    *,
+    status: str,
+    summary: dict[str, Any],
+    actor: Any,
+    fields: dict[str, Any] | None = None,
 ) -> ImportBatch:
-    """Record the outcome of planning or applying the batch."""
-    if not scope_for(actor).is_office_for(batch.jurisdiction_id):
+    """Record the outcome of planning or applying the batch (``fields``: its counts,
+    error, who confirmed). ``actor=None`` is the system: a background run's outcome."""
+    if actor is not None and not scope_for(actor).is_office_for(batch.jurisdiction_id):
         raise PermissionDenied("只有专班可以导入台账")
     if status not in ImportBatch.Status.values:
         raise ValidationFailed(f"未知状态：{status}")
+    extra = dict(fields or {})
+    if status in FINAL_STATUSES:
+        extra.setdefault("finished_at", timezone.now())
     with transaction.atomic():
         old_status = batch.status
         batch.status = status
         batch.summary = summary
-        batch.save(update_fields=["status", "summary", "updated_at"])
+        for name, value in extra.items():
+            setattr(batch, name, value)
+        batch.save(update_fields=["status", "summary", "updated_at", *extra])
         audit.record(
             actor=actor,
             action=f"import_batch.{status}",
@@ -284,7 +303,9 @@ def _check_fresh(plan: ImportPlan, programme: Programme) -> None:
             raise _stale(item)
 
 
-def apply_import(plan: ImportPlan, *, actor: Any) -> ImportResult:
+def apply_import(
+    plan: ImportPlan, *, actor: Any, before_commit: Callable[[], None] | None = None
+) -> ImportResult:
     """Write the plan in one transaction: every item of it, or nothing.
 
     Refused if the plan has errors, if the actor may not manage the jurisdiction's
@@ -292,16 +313,20 @@ def apply_import(plan: ImportPlan, *, actor: Any) -> ImportResult:
     if the ledger changed since the plan was made (then plan again). Writes one audit event
     per created unit, leader, category and item, per changed item, and one for the import;
     an import that changes nothing writes nothing. The rows go in through ``core.bulk``.
+    ``before_commit`` runs last inside the transaction: raising there undoes it all (a
+    background import cancelled while it wrote).
     """
     if plan.errors:
         count = plan.error_count or len(plan.errors)
         raise ImportRefused(f"表格中有{count}处错误，未导入任何数据；请修正后重新上传")
     refuse_unless_office(actor, plan.jurisdiction)
     with collector_paused():
-        return _write_plan(plan, actor=actor)
+        return _write_plan(plan, actor=actor, before_commit=before_commit)
 
 
-def _write_plan(plan: ImportPlan, *, actor: Any) -> ImportResult:
+def _write_plan(
+    plan: ImportPlan, *, actor: Any, before_commit: Callable[[], None] | None
+) -> ImportResult:
     jurisdiction = plan.jurisdiction
     now = timezone.now()
     entries: list[audit.Entry] = []
@@ -344,6 +369,8 @@ def _write_plan(plan: ImportPlan, *, actor: Any) -> ImportResult:
             signals.programme_changed(programme.pk)
             # A bulk change of the ledger: let SQLite's planner see the new table sizes.
             transaction.on_commit(lambda: refresh_planner_statistics(sqlite_only=True))
+        if before_commit is not None:
+            before_commit()
     return ImportResult(
         created=len(creates),
         updated=len(updates),

@@ -489,12 +489,21 @@ def import_path(instance: ImportBatch, filename: str) -> str:
 
 
 class ImportBatch(TimeStamped):
-    """An uploaded ledger sheet: previewed first, applied on confirmation."""
+    """An uploaded ledger sheet: previewed first, applied on confirmation.
+
+    A sheet of more than ``SHISHI_IMPORT_BACKGROUND_ROWS`` rows is read and written by a
+    background task (``ledger.tasks``): the batch is then ``planning`` or ``applying``,
+    with the rows read, validated and written so far, until it is previewed, applied,
+    failed (``error`` says why) or cancelled.
+    """
 
     class Status(models.TextChoices):
         PREVIEWED = "previewed", _("待确认")
         APPLIED = "applied", _("已导入")
         FAILED = "failed", _("有错误")
+        PLANNING = "planning", _("读取中")
+        APPLYING = "applying", _("导入中")
+        CANCELLED = "cancelled", _("已取消")
 
     jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
     year = models.PositiveIntegerField(_("年度"))
@@ -506,6 +515,17 @@ class ImportBatch(TimeStamped):
     )
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.PREVIEWED)
     summary = models.JSONField(default=dict, blank=True)
+    rows = models.PositiveIntegerField(_("行数"), default=0)  # the largest sheet's, from its XML
+    rows_read = models.PositiveIntegerField(default=0)
+    rows_validated = models.PositiveIntegerField(default=0)
+    rows_written = models.PositiveIntegerField(default=0)
+    cancel_requested = models.BooleanField(default=False)
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)  # the running task's start
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
 
     class Meta:
         verbose_name = _("导入批次")
@@ -514,3 +534,7 @@ class ImportBatch(TimeStamped):
 
     def __str__(self) -> str:
         return f"{self.original_name} ({self.get_status_display()})"
+
+    @property
+    def running(self) -> bool:
+        return self.status in (self.Status.PLANNING, self.Status.APPLYING)

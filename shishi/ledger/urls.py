@@ -1,6 +1,13 @@
 from django.urls import path
 
-from shishi.ledger import carry_views, change_views, plan_views, review_views, views
+from shishi.ledger import (
+    carry_views,
+    change_views,
+    import_views,
+    plan_views,
+    review_views,
+    views,
+)
 
 app_name = "ledger"
 urlpatterns = [
@@ -79,7 +86,9 @@ urlpatterns = [
         review_views.review_settings,
         name="review_settings",
     ),
-    path("import/", views.import_upload, name="import"),
-    path("import/<int:batch_id>/", views.import_preview, name="import_preview"),
-    path("import/<int:batch_id>/confirm/", views.import_confirm, name="import_confirm"),
+    path("import/", import_views.import_upload, name="import"),
+    path("import/<int:batch_id>/", import_views.import_preview, name="import_preview"),
+    path("import/<int:batch_id>/confirm/", import_views.import_confirm, name="import_confirm"),
+    path("import/<int:batch_id>/progress/", import_views.import_progress, name="import_progress"),
+    path("import/<int:batch_id>/cancel/", import_views.import_cancel, name="import_cancel"),
 ]

@@ -8,10 +8,10 @@ values (409).
 from __future__ import annotations
 
 import mimetypes
+import tempfile
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
@@ -19,7 +19,6 @@ from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBas
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
-from django.utils import timezone
 from django.utils.cache import patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
@@ -28,9 +27,8 @@ from shishi.core import errors
 from shishi.core.forms import Outcome, submit, with_version
 from shishi.core.http import content_disposition, is_htmx_fragment, is_htmx_target
 from shishi.ledger import forms as ledger_forms
-from shishi.ledger import import_services, permissions, plan_forms, services
-from shishi.ledger.excel.exporting import export_ledger
-from shishi.ledger.excel.importing import ImportRefused, apply_import, plan_import
+from shishi.ledger import permissions, plan_forms, services
+from shishi.ledger.excel.exporting import write_export
 from shishi.ledger.history import describe_history
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
@@ -40,11 +38,9 @@ from shishi.ledger.selectors import (
     item_history,
     item_page,
     item_targets,
-    latest_year,
     ledger_page,
     my_item_groups,
     my_rejected_updates,
-    office_jurisdictions,
     pick_programme,
     visible_programmes,
 )
@@ -385,186 +381,12 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(request, "ledger/edit_form.html", context, status=outcome.status)
 
 
-# --- import wizard --------------------------------------------------------------------------
-
-
-def _office_jurisdictions(request: HttpRequest) -> Any:
-    jurisdictions = office_jurisdictions(request.user)
-    if not jurisdictions.exists():
-        raise errors.PermissionDenied("只有专班可以导入台账")
-    return jurisdictions
-
-
-def _plan_summary(plan: Any) -> dict[str, Any]:
-    summary: dict[str, Any] = plan.summary(max_items=200)
-    return summary
-
-
-def _read_batch(batch: Any) -> bytes:
-    with batch.file.open("rb") as handle:
-        data: bytes = handle.read()
-    return data
-
-
-@require_http_methods(["GET", "POST"])
-@login_required
-def import_upload(request: HttpRequest) -> HttpResponse:
-    jurisdictions = _office_jurisdictions(request)
-    status = 200
-    if request.method == "POST":
-        form = ledger_forms.ImportUploadForm(
-            request.POST, request.FILES, jurisdictions=jurisdictions
-        )
-        if form.is_valid():
-            jurisdiction = form.cleaned_data["jurisdiction"]
-            year = form.cleaned_data["year"]
-            try:
-                batch = import_services.create_import_batch(
-                    jurisdiction=jurisdiction,
-                    year=year,
-                    upload=form.cleaned_data["file"],
-                    actor=request.user,
-                )
-            except errors.ValidationFailed as exc:
-                form.add_error(None, exc.message)
-                status = 422
-            else:
-                try:
-                    plan = plan_import(
-                        _read_batch(batch),
-                        jurisdiction=jurisdiction,
-                        year=year,
-                        actor=request.user,
-                        file_name=batch.original_name,
-                    )
-                except ImportRefused as exc:
-                    import_services.mark_import_batch(
-                        batch,
-                        status="failed",
-                        summary={"refused": exc.message},
-                        actor=request.user,
-                    )
-                    form.add_error("file", exc.message)
-                    status = 422
-                else:
-                    import_services.mark_import_batch(
-                        batch,
-                        status="previewed" if plan.ok else "failed",
-                        summary=_plan_summary(plan),
-                        actor=request.user,
-                    )
-                    return redirect("ledger:import_preview", batch_id=batch.pk)
-        else:
-            status = 422
-    else:
-        default = jurisdictions.first()
-        latest = latest_year(request.user, default)
-        form = ledger_forms.ImportUploadForm(
-            initial={"jurisdiction": default, "year": latest or _this_year()},
-            jurisdictions=jurisdictions,
-        )
-    max_mb = _max_upload_mb()
-    context = {"form": form, "max_mb": max_mb}
-    return TemplateResponse(request, "ledger/import_upload.html", context, status=status)
-
-
-def _this_year() -> int:
-    return timezone.localdate().year
-
-
-def _max_upload_mb() -> int:
-    return int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)) // 1024 // 1024
-
-
-def _preview(request: HttpRequest, batch: Any, *, status: int = 200, error: str = "") -> Any:
-    plan = None
-    refused = ""
-    if batch.status != "applied":
-        try:
-            plan = plan_import(
-                _read_batch(batch),
-                jurisdiction=batch.jurisdiction,
-                year=batch.year,
-                actor=request.user,
-                file_name=batch.original_name,
-            )
-        except ImportRefused as exc:
-            refused = exc.message
-        except FileNotFoundError:
-            refused = _("上传的文件已不存在，请重新上传")
-    planned = list(plan.items) if plan is not None else []
-    context = {
-        "batch": batch,
-        "plan": plan,
-        "refused": refused,
-        "error": error,
-        "changed_items": [p for p in planned if p.action != "unchanged"],
-        "unchanged_items": [p for p in planned if p.action == "unchanged"],
-        "year_confirmation": import_services.year_confirmation_text(batch.year),
-    }
-    return TemplateResponse(request, "ledger/import_preview.html", context, status=status)
-
-
-@require_GET
-@login_required
-def import_preview(request: HttpRequest, batch_id: int) -> HttpResponse:
-    batch = permissions.access_import_batch(request.user, batch_id)
-    return _preview(request, batch)
-
-
-@require_POST
-@login_required
-def import_confirm(request: HttpRequest, batch_id: int) -> HttpResponse:
-    user = request.user
-    batch = permissions.access_import_batch(user, batch_id)
-    if batch.status == "applied":
-        messages.info(request, _("该文件已经导入过了"))
-        return redirect(_list_url(None))
-    try:
-        plan = plan_import(
-            _read_batch(batch),
-            jurisdiction=batch.jurisdiction,
-            year=batch.year,
-            actor=user,
-            file_name=batch.original_name,
-        )
-    except (ImportRefused, FileNotFoundError) as exc:
-        message = getattr(exc, "message", "") or _("上传的文件已不存在，请重新上传")
-        return _preview(request, batch, status=422, error=message)
-    if not plan.ok:
-        import_services.mark_import_batch(
-            batch, status="failed", summary=_plan_summary(plan), actor=user
-        )
-        return _preview(request, batch, status=422, error=_("台账有错误，未导入任何内容"))
-    try:
-        import_services.check_year_confirmed(plan, confirmed=bool(request.POST.get("confirm_year")))
-        result = apply_import(plan, actor=user)
-    except (ImportRefused, errors.ValidationFailed) as exc:
-        status = exc.status if exc.status in (409, 422) else 422
-        return _preview(request, batch, status=status, error=exc.message)
-    summary = _plan_summary(plan)
-    summary.update(
-        created=result.created,
-        updated=result.updated,
-        unchanged=result.unchanged,
-        programme=result.programme.pk,
-        applied=True,
-    )
-    import_services.mark_import_batch(batch, status="applied", summary=summary, actor=user)
-    messages.success(
-        request,
-        _("导入完成：新增 %(created)s 项，更新 %(updated)s 项，未变 %(unchanged)s 项")
-        % {"created": result.created, "updated": result.updated, "unchanged": result.unchanged},
-    )
-    return redirect(_list_url(result.programme))
-
-
 # --- export ---------------------------------------------------------------------------------
 
 
 @require_GET
 @login_required
-def export(request: HttpRequest) -> HttpResponse:
+def export(request: HttpRequest) -> HttpResponseBase:
     user = request.user
     query = ledger_forms.parse_ledger_query(request.GET)
     programmes = list(visible_programmes(user))
@@ -572,10 +394,18 @@ def export(request: HttpRequest) -> HttpResponse:
     if programme is None:
         raise errors.NotFound("没有可导出的实事计划")
     programme = permissions.access_programme(user, programme.pk)
-    data = export_ledger(programme, actor=user, filters=query.filters)
+    # Written to a temporary file (gone when the response closes it), then streamed: a
+    # ledger of 100,000 items is never held in memory, as rows or as a workbook.
+    handle = tempfile.TemporaryFile()  # noqa: SIM115 (closed by the response)
+    try:
+        write_export(programme, handle, actor=user, filters=query.filters)
+        handle.seek(0)
+    except BaseException:
+        handle.close()
+        raise
     name = f"{programme.jurisdiction.name}{programme.year}年实事清单.xlsx"
-    response = HttpResponse(
-        data,
+    response = FileResponse(
+        handle,
         content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
     )
     fallback = f"shishi-{programme.jurisdiction.code}-{programme.year}.xlsx"

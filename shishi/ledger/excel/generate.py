@@ -122,5 +122,6 @@ def write_generated_ledger(
         as_of=as_of or dt.date(year, 6, 30),
         columns=office_columns(),
         sections=sections,
+        constant_memory=False,  # shared strings, as the offices' own sheets have them
     )
     return out

@@ -40,7 +40,7 @@ from shishi.ledger.excel.plan_types import (
     parse_targets,
     refuse_unless_office,
 )
-from shishi.ledger.excel.planning import make_plan
+from shishi.ledger.excel.planning import Progress, make_plan
 from shishi.ledger.excel.reading import Source
 from shishi.ledger.import_services import apply_import, collector_paused
 from shishi.orgs.models import Jurisdiction
@@ -61,7 +61,13 @@ __all__ = [
 
 
 def plan_import(
-    source: Source, *, jurisdiction: Jurisdiction, year: int, actor: Any, file_name: str = ""
+    source: Source,
+    *,
+    jurisdiction: Jurisdiction,
+    year: int,
+    actor: Any,
+    file_name: str = "",
+    progress: Progress | None = None,
 ) -> ImportPlan:
     """Read a ledger workbook and say what importing it would do; write nothing.
 
@@ -70,10 +76,14 @@ def plan_import(
     a readable workbook with a recognisable ledger header. Problems in the rows do not
     raise: they are listed in ``plan.errors`` (and ``apply_import`` refuses such a plan).
     ``file_name`` (the upload's name) is checked for a year other than ``year``; what does
-    not fit the year is in ``plan.year_warnings`` (see ``year_check``).
+    not fit the year is in ``plan.year_warnings`` (see ``year_check``). ``progress`` is
+    told the rows read and validated (a background import shows them, and may raise there
+    to stop).
     """
     refuse_unless_office(actor, jurisdiction)
     if not 2000 <= year <= 2100:
         raise ImportRefused(f"年度 {year} 不合理")
     with collector_paused():
-        return make_plan(source, jurisdiction=jurisdiction, year=year, file_name=file_name)
+        return make_plan(
+            source, jurisdiction=jurisdiction, year=year, file_name=file_name, progress=progress
+        )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import unicodedata
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence, Sized
 from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
@@ -72,10 +72,22 @@ def office_columns(
 
 @dataclass
 class Section:
-    """A category and its items; ``name`` None for items outside any category."""
+    """A category and its items; ``name`` None for items outside any category.
+
+    ``rows`` may be any iterable (the export streams them) when ``count`` says how many it
+    yields: the category row "一、name（N项）" is written before them.
+    """
 
     name: str | None
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: Iterable[dict[str, Any]] = field(default_factory=list)
+    count: int | None = None
+
+    @property
+    def size(self) -> int:
+        if self.count is not None:
+            return self.count
+        assert isinstance(self.rows, Sized)
+        return len(self.rows)
 
 
 _DIGITS = "零一二三四五六七八九"
@@ -202,8 +214,19 @@ def _merge(
     ws.write_string(first_row, first_col, text, fmt)
 
 
+def _merge_down(ws: Worksheet, row: int, col: int) -> None:
+    """Merge a header cell with the one below it, the anchor already written.
+
+    In constant-memory mode the rows go out one at a time, in order, and ``merge_range``
+    would write the blank cell below before the rest of the row above (which is then
+    gone): the merge is recorded here and the row below gets its blank cell when written.
+    """
+    ws.merge.append([row, col, row + 1, col])
+
+
 def _write_header(ws: Worksheet, columns: Sequence[Column], fmts: _Formats) -> None:
     top, sub = FIRST_HEADER_ROW, FIRST_HEADER_ROW + 1
+    ws.set_row(top, 22)
     col = 0
     while col < len(columns):
         column = columns[col]
@@ -212,14 +235,17 @@ def _write_header(ws: Worksheet, columns: Sequence[Column], fmts: _Formats) -> N
             while end + 1 < len(columns) and columns[end + 1].group == column.group:
                 end += 1
             _merge(ws, top, col, top, end, column.group, fmts.header)
-            for c in range(col, end + 1):
-                ws.write_string(sub, c, columns[c].header, fmts.header)
             col = end + 1
         else:
-            _merge(ws, top, col, sub, col, column.header, fmts.header)
+            ws.write_string(top, col, column.header, fmts.header)
+            _merge_down(ws, top, col)
             col += 1
-    ws.set_row(top, 22)
     ws.set_row(sub, 22)
+    for c, column in enumerate(columns):
+        if column.group:
+            ws.write_string(sub, c, column.header, fmts.header)
+        else:
+            ws.write_blank(sub, c, None, fmts.header)
 
 
 def write_ledger(
@@ -232,15 +258,20 @@ def write_ledger(
     sections: Sequence[Section],
     sheet_name: str = "实事清单",
     with_notes: bool = True,
+    constant_memory: bool = True,
 ) -> None:
-    """Write one ledger workbook in the office layout.
+    """Write one ledger workbook in the office layout, row by row in constant memory.
 
     Row dicts are keyed by ``Column.key``: text as ``str``, ``seq`` as ``int`` or ``str``,
     rates as ``Decimal`` 0–100 (written as a percentage cell), money as ``Decimal`` yuan
     (written in 万元, as the header says). A section with a name gets a category row
     "一、name(N项)"; the first nameless section (items outside any category) gets none.
+    The cells are written in row order, so either mode of xlsxwriter writes the same sheet.
     """
-    options = {"in_memory": True} if not isinstance(target, str | Path) else {}
+    # Constant memory: each row goes to a temporary file once the next begins, so a ledger
+    # of 100,000 items takes no more memory than one of ten (strings are written inline).
+    # The generator turns it off: its test sheets keep Excel's shared strings.
+    options = {"constant_memory": constant_memory}
     book = xlsxwriter.Workbook(str(target) if isinstance(target, Path) else target, options)
     fmts = _Formats(book)
     ws = book.add_worksheet(sheet_name)
@@ -259,7 +290,7 @@ def write_ledger(
     for section in sections:
         if section.name is not None:
             position += 1
-            text = section_title(position, section.name, len(section.rows))
+            text = section_title(position, section.name, section.size)
             _merge(ws, row, 0, row, last, text, fmts.section)
             row += 1
         for values in section.rows:

@@ -475,8 +475,17 @@ class _Planner:
                 self.warnings.append(RowError(rownum, "", note))
 
 
+# Told how far planning got: ("read", rows of the sheet) then ("validated", item rows).
+Progress = Callable[[str, int], None]
+
+
 def make_plan(
-    source: Source, *, jurisdiction: Jurisdiction, year: int, file_name: str = ""
+    source: Source,
+    *,
+    jurisdiction: Jurisdiction,
+    year: int,
+    file_name: str = "",
+    progress: Progress | None = None,
 ) -> ImportPlan:
     """Read the workbook and compare it with the programme's ledger (see ``importing``)."""
     try:
@@ -493,6 +502,8 @@ def make_plan(
         raise ImportRefused(
             "无法读取该文件：文件已损坏或格式不受支持（请上传.xlsx或.xls）"
         ) from None
+    if progress is not None:
+        progress("read", len(rows))
     _fill_vertical_merges(rows, merges, header.first_data_row)
 
     present = set(header.fields)
@@ -506,6 +517,8 @@ def make_plan(
     planner.number_rows()
     items = [r.item for r in planner.rows]
     planner.check_declared_counts(items)
+    if progress is not None:
+        progress("validated", len(items))
     if not items and not planner.errors.count:
         planner.errors.add(header_rownum, "", "表头下面没有实事行（是否选错了文件或工作表？）")
     if planner.categories and "category" not in present:

@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
 
+from django.conf import settings
 from python_calamine import CalamineSheet, CalamineWorkbook, PasswordError
 
 from shishi.core.workbooks import (
@@ -24,6 +25,7 @@ from shishi.core.workbooks import (
     UnreadableWorkbook,
     check_extent,
     column_letter,
+    too_many_rows,
 )
 from shishi.ledger.parsing import clean_text
 
@@ -173,12 +175,27 @@ class Sheet:
         return [(r1, c1, r2, c2) for (r1, c1), (r2, c2) in ranges]
 
 
+def max_rows() -> int:
+    """The most rows a sheet of one import may have (``SHISHI_IMPORT_MAX_ROWS``)."""
+    return int(getattr(settings, "SHISHI_IMPORT_MAX_ROWS", 20_000))
+
+
+def measure(data: bytes) -> int:
+    """The rows of the workbook's largest sheet, read from its XML (0 for an .xls file).
+
+    Raises ``UnreadableWorkbook`` for a zip bomb, an absurd extent or a sheet over the
+    import's row limit, in well under a second and a few megabytes whatever the file.
+    """
+    _sniff(data)
+    if not data.startswith(b"PK"):
+        return 0
+    return max((s.rows for s in check_extent(data, max_rows=max_rows())), default=0)
+
+
 def load_sheets(source: Source) -> list[Sheet]:
     """Every worksheet of the workbook that has cells; raises ``UnreadableWorkbook``."""
     data = read_source(source)
-    _sniff(data)
-    if data.startswith(b"PK"):
-        check_extent(data)
+    measure(data)
     try:
         book = CalamineWorkbook.from_filelike(io.BytesIO(data))
     except PasswordError:
@@ -199,6 +216,8 @@ def load_sheets(source: Source) -> list[Sheet]:
             continue
         if raw.height * raw.width > MAX_SHEET_CELLS:
             continue  # an .xls sheet too large to hold as Python lists
+        if raw.height > max_rows():  # an .xls sheet (an .xlsx one was refused from its XML)
+            raise UnreadableWorkbook(too_many_rows(name, raw.height, max_rows()))
         sheets.append(Sheet(name, raw))
     if not sheets:
         raise UnreadableWorkbook("工作簿中没有内容")

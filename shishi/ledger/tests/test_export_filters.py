@@ -101,7 +101,7 @@ def test_export_with_each_filter_reads_back_the_listed_rows(
         f"{reverse('ledger:export')}?programme={world.programme.pk}&{params}"
     )
     assert response.status_code == 200
-    title, _header, names = _sheet(response.content)
+    title, _header, names = _sheet(response.getvalue())
     assert set(names) == expected
     assert len(names) == len(expected)
     assert set(names) == _listed(world, params)
@@ -151,6 +151,6 @@ def test_a_unit_id_of_another_district_shows_no_name_and_no_rows(world: World) -
     response = client_for(world.office).get(
         f"{reverse('ledger:export')}?programme={world.programme.pk}&unit={world.hulan_unit.pk}"
     )
-    title, _header, names = _sheet(response.content)
+    title, _header, names = _sheet(response.getvalue())
     assert names == []
     assert "呼兰" not in title and "未知单位" in title

@@ -21,7 +21,7 @@ def test_export_downloads_xlsx_with_chinese_filename(world: World) -> None:
         reverse("ledger:export"), {"programme": world.programme.pk}
     )
     assert response.status_code == 200
-    assert response.content[:2] == b"PK"
+    assert response.getvalue()[:2] == b"PK"
     disposition = response["Content-Disposition"]
     assert disposition.startswith("attachment;")
     assert "filename*=UTF-8''%E5%8D%97%E5%B2%97%E5%8C%BA2021" in disposition  # 南岗区2021…

@@ -6,9 +6,10 @@ from pathlib import Path
 from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError, CommandParser
+from xlsxwriter.exceptions import FileCreateError
 
 from shishi.core.errors import ServiceError
-from shishi.ledger.excel.exporting import export_ledger
+from shishi.ledger.excel.exporting import write_export
 from shishi.ledger.management.commands.import_ledger import find_actor, find_jurisdiction
 from shishi.ledger.models import Programme
 
@@ -30,14 +31,12 @@ class Command(BaseCommand):
         ).first()
         if programme is None:
             raise CommandError(f"{jurisdiction.name}没有{options['year']}年度的实事清单")
-        try:
-            data = export_ledger(programme, actor=actor)
-        except ServiceError as exc:
-            raise CommandError(exc.message) from None
         output = Path(options["output"])
         try:
-            output.write_bytes(data)
-        except OSError as exc:
-            raise CommandError(f"无法写入“{output}”：{exc.strerror}") from None
-        count = programme.items.count()
+            count = write_export(programme, output, actor=actor)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
+        except (OSError, FileCreateError) as exc:
+            reason = getattr(exc.args[0] if exc.args else exc, "strerror", None) or exc
+            raise CommandError(f"无法写入“{output}”：{reason}") from None
         self.stdout.write(f"已导出 {programme.name}:{count} 项 → {output}")
