@@ -73,6 +73,14 @@ def test_a_long_chinese_file_name_is_shortened_keeping_its_extension(world: Worl
     assert download.status_code == 200
 
 
+def test_a_file_name_with_control_characters_is_stored_clean(world: World) -> None:
+    """Django's multipart parser drops unprintable characters from a file's name; the
+    name that reaches the column is clean on both databases."""
+    response = _post(client_for(world.editor_a), world, [_png("现场\x00照片\x1f.png")])
+    assert response.status_code == 302
+    assert Attachment.objects.get(update__item=world.item_a).name == "现场照片.png"
+
+
 def test_names_and_types_are_fitted_by_the_core_helpers() -> None:
     assert uploads.display_name("C:\\Users\\张三\\现场.jpg") == "现场.jpg"
     assert uploads.display_name("") == "附件"
