@@ -259,6 +259,7 @@ def test_a_multipart_request_over_the_total_is_refused_before_it_is_read(
         {"text": "x", "reported_on": "2021-06-30", "version": 1, "attachments": files},
     )
     assert response.status_code == 413
+    assert '<p class="error-code">413</p>' in response.content.decode()
     assert f"一次提交的文件合计不能超过 {megabytes(100 * 1024)} MB" in response.content.decode()
 
 
