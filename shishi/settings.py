@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The input rule (no control characters, upload total) before the session is read.
+    "shishi.core.inputs.InputRuleMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "shishi.core.middleware.ChosenLanguageMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -166,6 +168,11 @@ SHISHI_MAX_UPLOAD_BYTES = envint("SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 SHISHI_IMPORT_MAX_ROWS = envint("SHISHI_IMPORT_MAX_ROWS", 20_000)
 SHISHI_IMPORT_BACKGROUND_ROWS = envint("SHISHI_IMPORT_BACKGROUND_ROWS", 2_000)
 SHISHI_EXPORT_CHUNK = envint("SHISHI_EXPORT_CHUNK", 2_000)
+
+# Uploads (shishi.core.uploads): the files of one request together, and all the files of one
+# record (an item's progress attachments and change-request files).
+SHISHI_MAX_REQUEST_UPLOAD_BYTES = envint("SHISHI_MAX_REQUEST_UPLOAD_BYTES", 50 * 1024 * 1024)
+SHISHI_ITEM_QUOTA_BYTES = envint("SHISHI_ITEM_QUOTA_BYTES", 500 * 1024 * 1024)
 
 
 # Django's database sessions. Not ``cached_db``: without a shared cache (none is configured)

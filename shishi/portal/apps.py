@@ -7,6 +7,8 @@ class PortalConfig(AppConfig):
     verbose_name = "公开进度"
 
     def ready(self) -> None:
-        from shishi.portal.images import configure_pillow
+        from shishi.core.uploads import register_derived_files
+        from shishi.portal.images import PUBLIC_COPIES, configure_pillow, copies_in_use
 
         configure_pillow()
+        register_derived_files(PUBLIC_COPIES, copies_in_use)

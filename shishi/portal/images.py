@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 import io
 import warnings
+from collections.abc import Sequence
 from typing import Any
 
 from django.core.files.base import ContentFile
@@ -30,6 +31,7 @@ from django.core.files.storage import default_storage
 from PIL import Image, ImageOps, JpegImagePlugin
 
 from shishi.core.errors import ValidationFailed
+from shishi.ledger.models import Attachment
 from shishi.ledger.services import PUBLIC_PHOTO_TYPES
 
 PUBLIC_IMAGE_TYPES = PUBLIC_PHOTO_TYPES  # what the ledger lets the office publish
@@ -123,6 +125,20 @@ def clean_attachment(file: Any) -> tuple[bytes, str]:
 
 
 PUBLIC_COPIES = "public-photos"  # under MEDIA_ROOT (or the configured storage)
+
+
+def copies_in_use(names: Sequence[str]) -> set[str]:
+    """Of these clean copies (``public-photos/<attachment id>-<digest>``), those whose
+    attachment still exists (``shishi clean_orphan_files`` leaves them)."""
+    ids = {}
+    for name in names:
+        head = name.rsplit("/", 1)[-1].split("-", 1)[0]
+        if head.isdigit():
+            ids[name] = int(head)
+    existing = set(Attachment.objects.filter(pk__in=set(ids.values())).values_list("pk", flat=True))
+    return {name for name, pk in ids.items() if pk in existing}
+
+
 _SIGNATURES = ((b"\xff\xd8", "image/jpeg"), (b"\x89PNG", "image/png"), (b"RIFF", "image/webp"))
 
 

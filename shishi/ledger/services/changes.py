@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from shishi.core import audit
+from shishi.core import audit, uploads
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger import permissions
 from shishi.ledger.models import ChangeRequest, ChangeRequestFile, Item
@@ -27,7 +27,13 @@ from shishi.ledger.parsing import parse_deadline
 from shishi.ledger.selectors.changes import field_label
 from shishi.ledger.services import notices
 from shishi.ledger.services.items import update_item
-from shishi.ledger.services.progress import _validate_attachment
+from shishi.ledger.services.progress import (
+    NAME_LENGTH,
+    TYPE_LENGTH,
+    check_uploads,
+    item_file_bytes,
+    store_upload,
+)
 from shishi.orgs.models import Person, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -224,18 +230,18 @@ def file_change_request(
         errors["reason"] = "请填写申请理由"
     elif len(reason) > MAX_REASON or "\x00" in reason:
         errors["reason"] = f"申请理由不能超过{MAX_REASON}个字，且不能包含空字符"
-    for f in files:
-        try:
-            _validate_attachment(f)
-        except ValidationFailed as exc:
-            errors.setdefault("files", exc.message)
+    for key, message in check_uploads(files, "files").items():
+        errors.setdefault(key, message)
     if errors:
         raise ValidationFailed("；".join(errors.values()), errors)
-    with transaction.atomic():
-        # Lock the item so two filings cannot both pass the one-pending check.
+    with uploads.atomic_with_files():
+        # Lock the item so two filings cannot both pass the one-pending check (or the quota).
         Item.objects.select_for_update().filter(pk=item.pk).order_by("pk").values_list("pk").first()
         if ChangeRequest.objects.filter(item=item, status=Status.PENDING).exists():
             raise ValidationFailed(ONE_PENDING, {"changes": ONE_PENDING})
+        quota = uploads.quota_error(item_file_bytes(item.pk), files)
+        if quota:
+            raise ValidationFailed(quota, {"files": quota})
         request = ChangeRequest.objects.create(
             jurisdiction_id=item.jurisdiction_id,
             item=item,
@@ -246,13 +252,13 @@ def file_change_request(
             reason=reason,
         )
         for f in files:
-            ChangeRequestFile.objects.create(
-                request=request,
-                file=f,
-                name=f.name or "附件",
-                content_type=f.content_type or "",
-                size=f.size or 0,
+            name = uploads.display_name(f.name, NAME_LENGTH)
+            ctype = uploads.media_type(f.content_type, TYPE_LENGTH) or ""
+            stored = ChangeRequestFile(
+                request=request, name=name, content_type=ctype, size=f.size or 0
             )
+            stored.file.name = store_upload(stored, f, name)
+            stored.save()
         audit.record(
             actor=actor,
             action="item.change_request",

@@ -19,7 +19,7 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
 
-from shishi.core import audit
+from shishi.core import audit, uploads
 from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.ledger import permissions, signals
 from shishi.ledger.models import Category, Item, Milestone, Programme, Target
@@ -467,7 +467,8 @@ def complete_milestone(
         raise ValidationFailed("完成日期不能晚于今天", {"done_date": "完成日期不能晚于今天"})
     text = (text or "").strip()
     report = f"节点完成：{milestone.title}" + (f"。{text}" if text else "")
-    with transaction.atomic():
+    # The report's files are stored inside: removed again if this transaction rolls back.
+    with uploads.atomic_with_files():
         # Ordered by pk: the default order joins the item's category, which cannot be locked.
         locked = (
             Milestone.objects.select_for_update().filter(pk=milestone.pk).order_by("pk").first()

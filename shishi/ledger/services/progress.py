@@ -9,18 +9,21 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
+from django.conf import settings
 from django.core import signing
 from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Sum
 from django.utils import timezone
 
-from shishi.core import audit
-from shishi.core.errors import PermissionDenied, ValidationFailed
+from shishi.core import audit, uploads
+from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.ledger import permissions, signals
 from shishi.ledger.models import (
     Attachment,
+    ChangeRequestFile,
     Item,
     Lifecycle,
     ProgressUpdate,
@@ -49,14 +52,69 @@ ALLOWED_ATTACHMENT_TYPES = (
 # --- progress -------------------------------------------------------------------------
 
 
+NAME_LENGTH = Attachment._meta.get_field("name").max_length or 200
+TYPE_LENGTH = Attachment._meta.get_field("content_type").max_length or 100
+
+
 def _validate_attachment(f: UploadedFile) -> None:
-    ctype = (f.content_type or "").lower()
+    name = uploads.display_name(f.name, 60)
+    ctype = uploads.media_type(f.content_type, TYPE_LENGTH)
     if f.size and f.size > MAX_ATTACHMENT_BYTES:
-        raise ValidationFailed(f"附件“{f.name}”超过10MB")
+        raise ValidationFailed(f"附件“{name}”超过10MB")
+    if ctype is None:
+        raise ValidationFailed(f"附件“{name}”的类型无法识别：请上传图片、PDF或Office文件")
     if not ctype.startswith(ALLOWED_ATTACHMENT_TYPES):
         raise ValidationFailed(
-            f"附件“{f.name}”类型不支持（{ctype or '未知'}）：请上传图片、PDF或Office文件"
+            f"附件“{name}”类型不支持（{ctype or '未知'}）：请上传图片、PDF或Office文件"
         )
+
+
+def check_uploads(files: Sequence[UploadedFile], field: str) -> dict[str, str]:
+    """The errors of files sent with one request: each file's own, then their total."""
+    errors: dict[str, str] = {}
+    for f in files:
+        try:
+            _validate_attachment(f)
+        except ValidationFailed as exc:
+            errors.setdefault(field, exc.message)
+    if field not in errors:
+        try:
+            uploads.check_request_total(files, field)
+        except ValidationFailed as exc:
+            errors[field] = exc.message
+    return errors
+
+
+def item_file_bytes(item_id: int) -> int:
+    """What an item's files take: its progress attachments and its change requests' files."""
+    attached = Attachment.objects.filter(update__item_id=item_id).aggregate(s=Sum("size"))["s"]
+    requested = ChangeRequestFile.objects.filter(request__item_id=item_id).aggregate(s=Sum("size"))[
+        "s"
+    ]
+    return int(attached or 0) + int(requested or 0)
+
+
+def store_upload(field_owner: Any, f: Any, name: str) -> str:
+    """Store an upload under the path its model's ``upload_to`` gives (inside
+    ``uploads.atomic_with_files``: removed again if the write rolls back)."""
+    field = type(field_owner)._meta.get_field("file")
+    path = field.generate_filename(field_owner, uploads.storage_name(name))
+    return uploads.store(path, f, max_length=field.max_length)
+
+
+def lock_item(item: Item, fields: Sequence[str]) -> None:
+    """Lock the item's row for this transaction and read ``fields`` afresh into ``item``.
+
+    Writers of the same item queue here (on SQLite the IMMEDIATE transaction has the write
+    lock already), so a post without ``expected_version`` is never refused because another
+    was saved a moment before."""
+    # Ordered by pk: the default order joins the item's category, which cannot be locked.
+    row = Item.objects.select_for_update().filter(pk=item.pk).order_by("pk").values(*fields)
+    fresh = row.first()
+    if fresh is None:
+        raise NotFound("事项不存在或已删除")
+    for key, value in fresh.items():
+        setattr(item, key, value)
 
 
 @dataclass(frozen=True)
@@ -79,14 +137,19 @@ HELD_MAX_AGE = 24 * 3600
 def hold_uploads(files: Sequence[UploadedFile], *, actor: Any) -> list[HeldFile]:
     """Keep acceptable uploads of a refused post (files the rules refuse are not kept)."""
     held = []
+    room = settings.SHISHI_MAX_REQUEST_UPLOAD_BYTES  # never more than one post may carry
     for f in files:
         try:
             _validate_attachment(f)
         except ValidationFailed:
             continue
-        name = f.name or "附件"
-        path = default_storage.save(f"held/{getattr(actor, 'pk', 0)}/{uuid.uuid4().hex}/{name}", f)
-        size, ctype = f.size or 0, f.content_type or ""
+        room -= f.size or 0
+        if room < 0:
+            break
+        name = uploads.display_name(f.name, NAME_LENGTH)
+        folder = f"held/{getattr(actor, 'pk', 0)}/{uuid.uuid4().hex}"
+        path = default_storage.save(f"{folder}/{uploads.storage_name(name)}", f)
+        size, ctype = f.size or 0, uploads.media_type(f.content_type, TYPE_LENGTH) or ""
         data = {"p": path, "n": name, "s": size, "t": ctype, "u": getattr(actor, "pk", 0)}
         held.append(HeldFile(signing.dumps(data, salt=HELD_SALT), name, size, ctype, path))
     return held
@@ -141,16 +204,48 @@ def _text(value: Any) -> str | None:
 
 def _attach_held(update: ProgressUpdate, held: HeldFile) -> Attachment:
     """Attach a held file to the update, and drop the held copy."""
+    attachment = Attachment(
+        update=update, name=held.name, content_type=held.content_type, size=held.size
+    )
     with default_storage.open(held.path) as f:
-        attachment = Attachment.objects.create(
-            update=update,
-            file=File(f, name=held.name),
-            name=held.name,
-            content_type=held.content_type,
-            size=held.size,
-        )
+        attachment.file.name = store_upload(attachment, File(f, name=held.name), held.name)
+    attachment.save()
     transaction.on_commit(lambda: default_storage.delete(held.path))
     return attachment
+
+
+def _attach(update: ProgressUpdate, f: UploadedFile) -> Attachment:
+    name = uploads.display_name(f.name, NAME_LENGTH)
+    ctype = uploads.media_type(f.content_type, TYPE_LENGTH) or ""
+    attachment = Attachment(update=update, name=name, content_type=ctype, size=f.size or 0)
+    attachment.file.name = store_upload(attachment, f, name)
+    attachment.save()
+    return attachment
+
+
+def _state_errors(
+    item: Item,
+    *,
+    actor: Any,
+    rate: Decimal | None,
+    reason: str,
+    reported_on: dt.date,
+    as_note: bool,
+    has_files: bool,
+) -> tuple[dict[str, str], bool]:
+    """The errors that depend on the item's current progress, and whether the post is its
+    latest: checked before the transaction, and again on the locked row."""
+    errors: dict[str, str] = {}
+    is_latest = item.progress_date is None or reported_on >= item.progress_date
+    if rate is not None and not as_note and is_latest:
+        if rate < item.completion_rate and not reason:
+            errors["reason"] = f"完成率低于当前的{item.completion_rate:.0f}%，请填写下调原因"
+        # The office's own posts need no evidence: it is the one who checks evidence.
+        is_office = permissions.can_review(actor, item.jurisdiction_id)
+        why = "" if is_office else _evidence_needed(item, rate)
+        if why and not has_files:
+            errors["attachments"] = why
+    return errors, is_latest
 
 
 def record_progress(
@@ -197,15 +292,20 @@ def record_progress(
     reported_on = reported_on or today
     if reported_on > today:
         errors["reported_on"] = "进展日期不能晚于今天"
-    is_latest = item.progress_date is None or reported_on >= item.progress_date
-    if rate is not None and "rate" not in errors and not as_note and is_latest:
-        if rate < item.completion_rate and not reason:
-            errors["reason"] = f"完成率低于当前的{item.completion_rate:.0f}%，请填写下调原因"
-        # The office's own posts need no evidence: it is the one who checks evidence.
-        is_office = permissions.can_review(actor, item.jurisdiction_id)
-        why = "" if is_office else _evidence_needed(item, rate)
-        if why and not attachments and not held:
-            errors["attachments"] = why
+    checked_rate = None if "rate" in errors else rate
+
+    def state_errors() -> tuple[dict[str, str], bool]:
+        return _state_errors(
+            item,
+            actor=actor,
+            rate=checked_rate,
+            reason=reason,
+            reported_on=reported_on,
+            as_note=as_note,
+            has_files=bool(attachments or held),
+        )
+
+    errors.update(state_errors()[0])
     if done_investment is not None and done_investment < 0:
         errors["done_investment"] = "完成投资不能为负数"
     targets = {t.pk: t for t in item.targets.all()} if target_actuals else {}
@@ -214,14 +314,10 @@ def record_progress(
             errors[f"target_{target_id}"] = "目标不属于该事项"
         elif value < 0:
             errors[f"target_{target_id}"] = "完成值不能为负数"
-    for f in attachments:
-        try:
-            _validate_attachment(f)
-        except ValidationFailed as exc:
-            errors.setdefault("attachments", exc.message)
+    for key, message in check_uploads(attachments, "attachments").items():
+        errors.setdefault(key, message)
     if errors:
         raise ValidationFailed("；".join(errors.values()), errors)
-    check_version(item, expected_version, PROGRESS_LOCK)
     scope = scope_for(actor)
     if as_note:
         review = Review.INTERNAL
@@ -234,7 +330,20 @@ def record_progress(
     unit_id = item.lead_unit_id if scope.edits_unit(item.lead_unit_id) else None
     if unit_id is None and as_note:
         unit_id = next(iter(sorted(permissions.partner_unit_ids_for(actor, item))), None)
-    with transaction.atomic():
+    with uploads.atomic_with_files():
+        # Concurrent posts of one item queue on its row; only a stale expected_version is
+        # a conflict (409). What the checks above read may have moved: read and check again.
+        lock_item(item, (*PROGRESS_STATE, PROGRESS_LOCK))
+        check_version(item, expected_version, PROGRESS_LOCK)
+        if item.lifecycle == Lifecycle.CLOSED_OUT:
+            raise ValidationFailed("事项已销号，如需继续填报请先由专班重新打开")
+        errors, is_latest = state_errors()
+        if attachments or held:
+            quota = uploads.quota_error(item_file_bytes(item.pk), [*attachments, *held])
+            if quota:
+                errors["attachments"] = quota
+        if errors:
+            raise ValidationFailed("；".join(errors.values()), errors)
         before = {f: getattr(item, f) for f in PROGRESS_STATE}
         update = ProgressUpdate.objects.create(
             jurisdiction_id=item.jurisdiction_id,
@@ -255,14 +364,7 @@ def record_progress(
             reviewed_at=timezone.now() if review == Review.PUBLISHED else None,
         )
         update.attachment_list = [  # type: ignore[attr-defined]
-            Attachment.objects.create(
-                update=update,
-                file=f,
-                name=f.name or "附件",
-                content_type=f.content_type or "",
-                size=f.size or 0,
-            )
-            for f in attachments
+            _attach(update, f) for f in attachments
         ] + [_attach_held(update, h) for h in held]
         if unit_id is not None and unit_id == item.lead_unit_id:
             update.unit = item.lead_unit
