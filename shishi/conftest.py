@@ -57,6 +57,10 @@ def _fast_password_hashing(settings: Any) -> None:
     # Rolled-back tests reuse ids, so a board kept from one test could answer another's;
     # the tests of the cache itself turn it back on.
     settings.SHISHI_BOARD_CACHE_SECONDS = 0
+    # The same for the portal's open data; and public rate limits count per process across
+    # tests: off, except in the tests of the limits (core/tests/test_ratelimit.py).
+    settings.SHISHI_PUBLIC_CACHE_SECONDS = 0
+    settings.SHISHI_RATE_LIMITS = {name: "off" for name in settings.SHISHI_RATE_LIMITS}
 
 
 def _user(name: str) -> User:
