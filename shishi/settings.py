@@ -333,3 +333,6 @@ CACHES = {
 # Seconds the portal's open data is kept per process under its publication version (0: not
 # kept); it also bounds how long a change no item announces (a unit renamed) takes to show.
 SHISHI_PUBLIC_CACHE_SECONDS = envint("SHISHI_PUBLIC_CACHE_SECONDS", 60)
+# Refusals past a limit (429) are not logged one by one: a flood of them would flood the log.
+LOGGING["filters"] = {"skip_429": {"()": "shishi.core.ratelimit.SkipTooManyRequests"}}
+LOGGING["loggers"]["django.request"] = {"filters": ["skip_429"]}  # type: ignore[index]

@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import functools
 import ipaddress
+import logging
 import math
 import time
 from collections.abc import Callable
@@ -181,3 +182,11 @@ def rate_limited(
         return wrapper  # type: ignore[return-value]
 
     return decorate
+
+
+class SkipTooManyRequests(logging.Filter):
+    """Drops Django's one-line log of each 429 (settings.LOGGING): a flood past a limit would
+    flood the log; the login throttle logs and audits each lock once instead."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return getattr(record, "status_code", None) != 429

@@ -100,6 +100,30 @@ def address_key(address: str) -> str:
     return _key(LoginThrottle.Kind.ADDRESS, address)
 
 
+# Address locks this process has read: address key → end. An address lock is never lifted
+# early (only an account's is, by a successful login), so a process may refuse a flood from
+# a locked address without reading the database again (``known_address_lock``).
+_ADDRESS_LOCKS: dict[str, dt.datetime] = {}
+_ADDRESS_LOCKS_MAX = 10_000
+
+
+def known_address_lock(address: str, *, now: dt.datetime | None = None) -> Lock | None:
+    """The address's lock if this process has already seen it, without a query."""
+    until = _ADDRESS_LOCKS.get(address_key(address))
+    if until is None or until <= (now or timezone.now()):
+        return None
+    return Lock(LoginThrottle.Kind.ADDRESS, until)
+
+
+def _remember_address_lock(key: str, until: dt.datetime, now: dt.datetime) -> None:
+    if len(_ADDRESS_LOCKS) >= _ADDRESS_LOCKS_MAX:
+        for stale in [k for k, end in _ADDRESS_LOCKS.items() if end <= now]:
+            del _ADDRESS_LOCKS[stale]
+        if len(_ADDRESS_LOCKS) >= _ADDRESS_LOCKS_MAX:
+            _ADDRESS_LOCKS.clear()
+    _ADDRESS_LOCKS[key] = until
+
+
 def check(username: str, address: str, *, now: dt.datetime | None = None) -> Lock | None:
     """The lock that refuses this login now, if any (the later-ending one of the two)."""
     now = now or timezone.now()
@@ -110,6 +134,9 @@ def check(username: str, address: str, *, now: dt.datetime | None = None) -> Loc
         for row in rows.only("kind", "key", "locked_until", "trusted")
         if row.locked_until is not None and not (row.key == account and row.trusted == origin)
     ]
+    for lock in locks:
+        if lock.kind == LoginThrottle.Kind.ADDRESS:
+            _remember_address_lock(origin, lock.until, now)
     return max(locks, key=lambda lock: lock.until, default=None)
 
 

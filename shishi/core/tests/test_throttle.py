@@ -8,7 +8,9 @@ from typing import Any, ClassVar
 
 import pytest
 from django.contrib.auth.hashers import MD5PasswordHasher
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from shishi.conftest import PASSWORD, World
@@ -33,6 +35,13 @@ def counting(settings: Any) -> type[CountingHasher]:
     settings.PASSWORD_HASHERS = [f"{__name__}.CountingHasher"]
     CountingHasher.calls = 0
     return CountingHasher
+
+
+@pytest.fixture(autouse=True)
+def _forget_known_locks() -> Any:
+    """The locks a process has seen outlive a rolled-back test: forget them after each."""
+    yield
+    throttle._ADDRESS_LOCKS.clear()
 
 
 def _login(client: Client, username: str, password: str) -> Any:
@@ -110,6 +119,14 @@ def test_an_address_that_tries_many_accounts_is_locked_for_all_of_them(
         _login(flood, f"nobody{n}", "guess")
     response = _login(flood, "editor_a", PASSWORD)
     assert response.status_code == 429 and not _signed_in(flood)
+    # This process now knows the address is locked: the next refusal reads no database.
+    with CaptureQueriesContext(connection) as queries:
+        again = _login(flood, "editor_a", PASSWORD)
+    table = LoginThrottle._meta.db_table
+    assert not [q for q in queries.captured_queries if table in q["sql"]]
+    assert again.status_code == 429 and "分钟后再试" in again.content.decode()
+    assert int(again["Retry-After"]) > 0
+    assert throttle.known_address_lock("192.0.2.10") is not None
     other = Client(REMOTE_ADDR="192.0.2.11")  # another address is not stopped
     assert _login(other, "editor_a", PASSWORD).status_code == 302
 
@@ -163,3 +180,18 @@ def test_client_address_trusts_forwarded_for_only_behind_our_proxies(settings: A
     request.META["HTTP_X_FORWARDED_FOR"] = "not-an-address"
     settings.SHISHI_TRUSTED_PROXIES = 1
     assert client_address(request) == "unknown"
+
+
+def test_refusals_are_not_logged_one_by_one(world: World, settings: Any) -> None:
+    import logging
+
+    from shishi.core.ratelimit import SkipTooManyRequests
+
+    assert any(
+        isinstance(f, SkipTooManyRequests) for f in logging.getLogger("django.request").filters
+    )
+    record = logging.LogRecord("django.request", logging.WARNING, "", 0, "x", None, None)
+    record.status_code = 429
+    assert not SkipTooManyRequests().filter(record)
+    record.status_code = 404
+    assert SkipTooManyRequests().filter(record)
