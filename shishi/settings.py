@@ -316,7 +316,7 @@ SHISHI_RATE_LIMITS = {
 }
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Caches are per process (Django's memory cache): the rate-limit counts, and the portal's
-# open data kept under each programme's publication version (portal.cache).
+# open data kept under each programme's publication version (portal.views).
 CACHES = {
     "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
     "ratelimit": {
