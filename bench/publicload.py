@@ -124,7 +124,18 @@ def published_paths(database_url: str) -> list[str]:
     return list(json.loads(out.strip().splitlines()[-1]))
 
 
+def forget_login_failures(database_url: str) -> None:
+    """Start each run with no failed logins counted (a run's locks outlive it)."""
+    code = (
+        "import django; django.setup()\n"
+        "from shishi.core.models import LoginThrottle\n"
+        "LoginThrottle.objects.all().delete()\n"
+    )
+    subprocess.run([sys.executable, "-c", code], env=django_env(database_url), cwd=REPO, check=True)
+
+
 def _serve(database_url: str, port: int, workers: int, **extra: str) -> LoadServer:
+    forget_login_failures(database_url)
     server = LoadServer(ServerConfig(port=port, workers=workers), database_url)
     server.extra = {"SHISHI_RATE_OPEN_DATA": OUT_OF_REACH, "SHISHI_RATE_SEARCH": OUT_OF_REACH}
     server.extra.update(EXTRA_ENV)

@@ -21,7 +21,7 @@ from shishi.core.forms import submit
 from shishi.core.ratelimit import client_address
 from shishi.orgs import selectors, services
 from shishi.orgs.forms import LoginForm, PasswordChangeForm
-from shishi.orgs.permissions import access_account
+from shishi.orgs.permissions import access_account, scope_for
 
 
 class LoginView(auth_views.LoginView):
@@ -82,7 +82,11 @@ def password_change(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("密码已修改。"))
             return redirect("home")
         status = outcome.status
-    context = {"form": form, "must_change": user.must_change_password}
+    context = {
+        "form": form,
+        "must_change": user.must_change_password,
+        "is_office": scope_for(user).is_any_office(),
+    }
     response = TemplateResponse(
         request, "registration/password_change.html", context, status=status
     )

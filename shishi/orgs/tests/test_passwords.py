@@ -72,6 +72,11 @@ def test_a_refused_change_says_why_next_to_the_field(
 
 def test_the_office_resets_a_unit_account_which_must_then_choose_its_own(world: World) -> None:
     office = client_for(world.office)
+    assert 'id="accounts-link"' in office.get("/account/password/").content.decode()
+    assert (
+        'id="accounts-link"'
+        not in client_for(world.editor_a).get("/account/password/").content.decode()
+    )
     page = office.get("/account/users/")
     assert page.status_code == 200
     text = page.content.decode()
