@@ -59,6 +59,10 @@ def _fast_password_hashing(settings: Any) -> None:
     settings.SHISHI_BOARD_CACHE_SECONDS = 0
     # Audit checkpoints go to the table only, unless a test points them at its own folder.
     settings.SHISHI_AUDIT_CHECKPOINT_DIR = ""
+    # The same for the portal's open data; and public rate limits count per process across
+    # tests: off, except in the tests of the limits (core/tests/test_ratelimit.py).
+    settings.SHISHI_PUBLIC_CACHE_SECONDS = 0
+    settings.SHISHI_RATE_LIMITS = {name: "off" for name in settings.SHISHI_RATE_LIMITS}
 
 
 def _user(name: str) -> User:

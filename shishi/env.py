@@ -39,3 +39,17 @@ def envlist(name: str, default: list[str]) -> list[str]:
     if raw is None:
         return default
     return [part.strip() for part in raw.split(",") if part.strip()]
+
+
+def envrate(name: str, default: str) -> str:
+    """A rate limit "requests/seconds" (e.g. "60/60"), or "off"/"0" for none."""
+    raw = os.environ.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    value = raw.strip().lower()
+    if value in {"off", "0", "none"}:
+        return "off"
+    count, sep, seconds = value.partition("/")
+    if count.isdigit() and (not sep or (seconds.isdigit() and int(seconds) > 0)):
+        return value
+    raise ImproperlyConfigured(f"{name} must be requests/seconds (e.g. 60/60) or off, not {raw!r}")

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dj_database_url
 
-from shishi.env import envbool, envint, envlist, envstr
+from shishi.env import envbool, envint, envlist, envrate, envstr
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -46,6 +46,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "shishi.core.middleware.SecurityHeadersMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The input rule (no control characters, upload total) before the session is read.
     "shishi.core.inputs.InputRuleMiddleware",
@@ -54,6 +55,7 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "shishi.orgs.middleware.PasswordChangeRequiredMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
@@ -124,10 +126,25 @@ elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql" and envbo
     )
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 AUTH_USER_MODEL = "orgs.User"
-AUTHENTICATION_BACKENDS = ["django.contrib.auth.backends.ModelBackend"]
+# The throttle first: a locked account or address is refused before the password is hashed
+# (shishi.core.throttle).
+AUTHENTICATION_BACKENDS = [
+    "shishi.core.throttle.LoginThrottleBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
 
+# Passwords (等保 level 3: length and character classes): at least 10 characters of three of
+# the four classes (lower, upper, digits, symbols), not like the account's names, not a
+# common password, not all digits.
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+    {
+        "NAME": "django.contrib.auth.password_validation.MinimumLengthValidator",
+        "OPTIONS": {"min_length": envint("SHISHI_PASSWORD_MIN_LENGTH", 10)},
+    },
+    {"NAME": "shishi.orgs.passwords.CharacterClassesValidator"},
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "home"
@@ -179,8 +196,6 @@ SHISHI_ITEM_QUOTA_BYTES = envint("SHISHI_ITEM_QUOTA_BYTES", 500 * 1024 * 1024)
 # each process would keep serving a session another process had ended at logout.
 SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
-SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
-CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
 SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "DENY"
 
@@ -323,3 +338,81 @@ LOGGING = {
 # Error reports (DEBUG pages, mails to ADMINS) mask phone and ID numbers in request data.
 DEFAULT_EXCEPTION_REPORTER_FILTER = "shishi.core.pii_text.RedactingExceptionReporterFilter"
 DEFAULT_EXCEPTION_REPORTER = "shishi.core.pii_text.RedactingExceptionReporter"
+
+# --- Security: HTTPS, headers, login throttling, public rate limits --------------------------
+# Behind HTTPS (docs/operations.md, "Production environment"): every one of these from the
+# environment, so `shishi check --deploy` is clean with the documented production values.
+SESSION_COOKIE_SECURE = envbool("SESSION_COOKIE_SECURE", False)
+CSRF_COOKIE_SECURE = envbool("CSRF_COOKIE_SECURE", False)
+SECURE_SSL_REDIRECT = envbool("SECURE_SSL_REDIRECT", False)
+SECURE_HSTS_SECONDS = envint("SECURE_HSTS_SECONDS", 0)
+SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("SECURE_HSTS_INCLUDE_SUBDOMAINS", False)
+SECURE_HSTS_PRELOAD = envbool("SECURE_HSTS_PRELOAD", False)
+SECURE_REFERRER_POLICY = envstr("SECURE_REFERRER_POLICY", "same-origin")
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+# The proxy in front terminates TLS and says so in X-Forwarded-Proto: trust the header only
+# when it is there (a client could send it too when nothing strips it).
+SECURE_PROXY_SSL_HEADER = (
+    ("HTTP_X_FORWARDED_PROTO", "https") if envbool("SHISHI_BEHIND_TLS_PROXY", False) else None
+)
+# How many proxies of ours stand in front: the client's address is taken that many hops from
+# the right of X-Forwarded-For (0: REMOTE_ADDR). Used by login throttling and rate limits.
+SHISHI_TRUSTED_PROXIES = envint("SHISHI_TRUSTED_PROXIES", 0)
+
+# Content-Security-Policy of every response (core.middleware.SecurityHeadersMiddleware): no
+# inline script or style anywhere; images may be data: URLs (the board's PNG export draws
+# the charts' own images).
+SHISHI_CSP: dict[str, list[str]] = {
+    "default-src": ["'self'"],
+    "script-src": ["'self'"],
+    "style-src": ["'self'"],
+    "img-src": ["'self'", "data:"],
+    "font-src": ["'self'"],
+    "connect-src": ["'self'"],
+    "object-src": ["'none'"],
+    "base-uri": ["'self'"],
+    "frame-ancestors": ["'none'"],
+    "form-action": ["'self'"],
+}
+if envstr("SHISHI_CSP_REPORT_URI", ""):
+    SHISHI_CSP["report-uri"] = [envstr("SHISHI_CSP_REPORT_URI", "")]
+SHISHI_PERMISSIONS_POLICY = "camera=(), microphone=(), geolocation=(), payment=(), usb=()"
+
+# Login throttling (shishi.core.throttle): failures per account and per client address within
+# the window lock it for the lock seconds, doubling with each further lock up to the maximum.
+SHISHI_LOGIN_WINDOW_SECONDS = envint("SHISHI_LOGIN_WINDOW_SECONDS", 900)
+SHISHI_LOGIN_ACCOUNT_FAILURES = envint("SHISHI_LOGIN_ACCOUNT_FAILURES", 5)
+SHISHI_LOGIN_ACCOUNT_LOCK_SECONDS = envint("SHISHI_LOGIN_ACCOUNT_LOCK_SECONDS", 60)
+SHISHI_LOGIN_ACCOUNT_MAX_LOCK_SECONDS = envint("SHISHI_LOGIN_ACCOUNT_MAX_LOCK_SECONDS", 900)
+SHISHI_LOGIN_ADDRESS_FAILURES = envint("SHISHI_LOGIN_ADDRESS_FAILURES", 20)
+SHISHI_LOGIN_ADDRESS_LOCK_SECONDS = envint("SHISHI_LOGIN_ADDRESS_LOCK_SECONDS", 300)
+SHISHI_LOGIN_ADDRESS_MAX_LOCK_SECONDS = envint("SHISHI_LOGIN_ADDRESS_MAX_LOCK_SECONDS", 3600)
+
+# Per-client limits of public endpoints (shishi.core.ratelimit): "requests/seconds", or "off".
+SHISHI_RATE_LIMITS = {
+    "search": envrate("SHISHI_RATE_SEARCH", "60/60"),  # the portal's search
+    "open_data": envrate("SHISHI_RATE_OPEN_DATA", "60/60"),  # items.json and items.csv
+    "public_form": envrate("SHISHI_RATE_PUBLIC_FORM", "10/600"),  # residents' forms to come
+}
+SHISHI_RATELIMIT_CACHE = "ratelimit"
+# Caches are per process (Django's memory cache): the rate-limit counts, and the portal's
+# open data kept under each programme's publication version (portal.views).
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+    "ratelimit": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "ratelimit",
+        "OPTIONS": {"MAX_ENTRIES": 20000},
+    },
+    "public": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "public",
+        "OPTIONS": {"MAX_ENTRIES": 1000},
+    },
+}
+# Seconds the portal's open data is kept per process under its publication version (0: not
+# kept); it also bounds how long a change no item announces (a unit renamed) takes to show.
+SHISHI_PUBLIC_CACHE_SECONDS = envint("SHISHI_PUBLIC_CACHE_SECONDS", 60)
+# Refusals past a limit (429) are not logged one by one: a flood of them would flood the log.
+LOGGING["filters"]["skip_429"] = {"()": "shishi.core.ratelimit.SkipTooManyRequests"}  # type: ignore[index]
+LOGGING["loggers"]["django.request"] = {"filters": ["skip_429"]}  # type: ignore[index]

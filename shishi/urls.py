@@ -6,11 +6,13 @@ from django.urls import include, path
 
 from shishi import views as site_views
 from shishi.api import api
+from shishi.orgs import views as org_views
 
 urlpatterns = [
     path("", site_views.home, name="home"),
-    path("login/", auth_views.LoginView.as_view(), name="login"),
+    path("login/", org_views.login, name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("account/", include("shishi.orgs.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),
     path("api/v1/", api.urls),

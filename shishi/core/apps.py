@@ -14,4 +14,7 @@ class CoreConfig(AppConfig):
         # Every project model's row is checked against its columns before it is written.
         pre_save.connect(check_columns, dispatch_uid="shishi.core.inputs.check_columns")
 
-        from shishi.core import checks  # noqa: F401  (registers the system checks)
+        from shishi.core import (
+            checks,  # noqa: F401  (registers the system checks)
+            throttle,  # noqa: F401  (connects the login signals' receivers)
+        )

@@ -97,3 +97,34 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.seq} {self.hash[:12]} {self.created_at:%Y-%m-%d %H:%M}"
+
+
+class LoginThrottle(models.Model):
+    """Failed logins counted per account or per client address (``core.throttle``).
+
+    ``key`` is a keyed hash of the account's name or the address, so the table holds
+    neither. Shared by every server process through the database: a login already costs a
+    password hash, next to which this row's read and write are nothing.
+    """
+
+    class Kind(models.TextChoices):
+        ACCOUNT = "account", _("账号")
+        ADDRESS = "address", _("地址")
+
+    key = models.CharField(max_length=64, unique=True)
+    kind = models.CharField(max_length=8, choices=Kind.choices)
+    failures = models.PositiveIntegerField(default=0)  # in the window since window_start
+    window_start = models.DateTimeField(null=True, blank=True)
+    locked_until = models.DateTimeField(null=True, blank=True)
+    lockouts = models.PositiveSmallIntegerField(default=0)  # in a row: each lock doubles
+    # An account's row: the key of the address of its last successful login, which the
+    # account's lock does not stop (that address still has its own limit).
+    trusted = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(auto_now=True, db_index=True)
+
+    class Meta:
+        verbose_name = _("登录限制")
+        verbose_name_plural = _("登录限制")
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.key[:12]}"

@@ -16,6 +16,8 @@ class User(AbstractUser):
     """A login. Roles come from memberships, not from Django groups."""
 
     display_name = models.CharField(_("姓名"), max_length=100, blank=True)
+    # Set when the office resets the password: the account chooses its own at next login.
+    must_change_password = models.BooleanField(_("须修改密码"), default=False)
 
     def __str__(self) -> str:
         return self.display_name or self.username

@@ -10,8 +10,9 @@ import contextlib
 from dataclasses import dataclass, field
 from typing import Any
 
+from shishi.core.errors import NotFound
 from shishi.orgs import queries
-from shishi.orgs.models import ADMIN_ROLES, Jurisdiction, Role
+from shishi.orgs.models import ADMIN_ROLES, Jurisdiction, Role, User
 
 _CACHE_ATTR = "_shishi_scope"
 
@@ -135,3 +136,35 @@ def audit_scope(user: Any) -> set[int] | None:
     if not scope.administers(Role.AUDIT_ADMIN):
         raise PermissionDenied("只有审计管理员可以查看和导出审计日志")
     return scope.audit_jurisdiction_ids()
+
+
+# --- accounts -------------------------------------------------------------------------------
+
+
+def account_jurisdiction_ids(user_id: int) -> set[int]:
+    """The districts (and cities) where the account holds a role."""
+    return {jurisdiction_id for _role, jurisdiction_id, _unit in queries.memberships(user_id)}
+
+
+def can_manage_account(actor: Any, target: Any) -> bool:
+    """Whether ``actor`` may reset ``target``'s password: the office of every district where
+    the account holds a role (the city office over them); never a superuser's but by a
+    superuser, never one's own (that is the password page), never an account with no role."""
+    scope = scope_for(actor)
+    if target.pk == getattr(actor, "pk", None) or scope.is_anonymous:
+        return False
+    if scope.is_superuser:
+        return True
+    if target.is_superuser:
+        return False
+    where = account_jurisdiction_ids(target.pk)
+    return bool(where) and all(scope.is_office_for(pk) for pk in where)
+
+
+def access_account(actor: Any, user_id: int) -> User:
+    """The account ``actor`` manages, else NotFound (an account the office does not manage
+    is not shown to it at all)."""
+    target = User.objects.filter(pk=user_id).first()
+    if target is None or not can_manage_account(actor, target):
+        raise NotFound("没有找到该账号，或该账号不归本区专班管理")
+    return target

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from dataclasses import dataclass
+from typing import Any
 
+from shishi.core.errors import PermissionDenied
 from shishi.orgs.models import Membership, Role, Unit, User
+from shishi.orgs.permissions import scope_for
 
 
 def unit_names(jurisdiction_id: int, ids: Iterable[int]) -> dict[int, str]:
@@ -68,3 +72,56 @@ def audit_copy_recipients() -> list[User]:
     roles = (Role.AUDIT_ADMIN, Role.CITY_OFFICE, Role.PROGRAMME_OFFICE)
     ids = Membership.objects.filter(role__in=roles, user__is_active=True).values("user_id")
     return list(User.objects.filter(pk__in=ids).order_by("pk"))
+
+
+@dataclass(frozen=True)
+class AccountRow:
+    """An account on the office's 账号管理 page."""
+
+    id: int
+    username: str
+    display_name: str
+    is_active: bool
+    must_change_password: bool
+    roles: list[str]  # "单位填报员（区城管局）", …
+    manageable: bool  # whether this office may reset its password
+
+
+def managed_accounts(actor: Any) -> list[AccountRow]:
+    """The accounts holding a role in the districts the actor is office of (a city office:
+    its city and districts), by user name, with their roles (two queries)."""
+    scope = scope_for(actor)
+    if not scope.is_any_office():
+        raise PermissionDenied("只有区专班（或市专班）可以管理账号")
+    covered = Membership.objects.all()
+    if not scope.is_superuser:
+        covered = covered.filter(jurisdiction_id__in=scope.office_covered_ids())
+    memberships = (
+        Membership.objects.filter(user_id__in=covered.values("user_id"))
+        .select_related("unit", "jurisdiction", "user")
+        .order_by("user__username", "jurisdiction__code", "role")
+    )
+    roles: dict[int, list[str]] = {}
+    users: dict[int, User] = {}
+    manageable: dict[int, bool] = {}
+    for m in memberships:
+        where = m.unit.name if m.unit_id and m.unit else m.jurisdiction.name
+        roles.setdefault(m.user_id, []).append(f"{m.get_role_display()}（{where}）")
+        users[m.user_id] = m.user
+        ok = manageable.get(m.user_id, True) and scope.is_office_for(m.jurisdiction_id)
+        manageable[m.user_id] = ok
+    actor_id = getattr(actor, "pk", None)
+    return [
+        AccountRow(
+            id=user.pk,
+            username=user.username,
+            display_name=user.display_name,
+            is_active=user.is_active,
+            must_change_password=user.must_change_password,
+            roles=roles[pk],
+            manageable=manageable[pk]
+            and pk != actor_id
+            and (scope.is_superuser or not user.is_superuser),
+        )
+        for pk, user in users.items()
+    ]

@@ -6,6 +6,7 @@ import hashlib
 import secrets
 from typing import Any
 
+from django.contrib.auth.password_validation import validate_password
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
 from django.db import transaction
@@ -23,7 +24,12 @@ from shishi.orgs.models import (
     Unit,
     User,
 )
-from shishi.orgs.permissions import forget_scope, scope_for
+from shishi.orgs.permissions import (
+    account_jurisdiction_ids,
+    can_manage_account,
+    forget_scope,
+    scope_for,
+)
 
 
 def ensure_jurisdiction(
@@ -269,3 +275,75 @@ def record_audit_export(actor: Any, filters: dict[str, str], *, fmt: str) -> Non
             changes={"format": [None, fmt], "filters": [None, filters]},
             jurisdiction_id=None,
         )
+
+
+# --- passwords ------------------------------------------------------------------------------
+
+_TEMPORARY_ALPHABET = "abcdefghjkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+
+
+def _password_errors(password: str, user: User) -> list[str]:
+    try:
+        validate_password(password, user)
+    except ValidationError as exc:
+        return list(exc.messages)
+    return []
+
+
+def change_password(user: User, *, old_password: str, new_password: str) -> None:
+    """The account changes its own password: the old one must be right, the new one must
+    meet the policy (``AUTH_PASSWORD_VALIDATORS``) and differ from it. Clears the office's
+    "must change" flag. Audited (never the password itself)."""
+    if not user.check_password(old_password):
+        raise ValidationFailed("原密码不正确", {"old_password": "原密码不正确"})
+    if new_password == old_password:
+        raise ValidationFailed("新密码不能与原密码相同", {"new_password": "新密码不能与原密码相同"})
+    errors = _password_errors(new_password, user)
+    if errors:
+        raise ValidationFailed("新密码不符合要求", {"new_password": " ".join(errors)})
+    with transaction.atomic():
+        row = User.objects.select_for_update().get(pk=user.pk)
+        was_flagged = row.must_change_password
+        row.set_password(new_password)
+        row.must_change_password = False
+        row.save(update_fields=["password", "must_change_password"])
+        audit.record(
+            actor=user,
+            action="user.password_change",
+            target=row,
+            changes={"must_change_password": [was_flagged, False]},
+        )
+    user.password, user.must_change_password = row.password, False
+
+
+def temporary_password(user: User) -> str:
+    """A random password that meets the policy, for the office to hand over once."""
+    while True:
+        candidate = "".join(secrets.choice(_TEMPORARY_ALPHABET) for _ in range(10)) + "-"
+        candidate += "".join(secrets.choice("23456789") for _ in range(2))
+        if not _password_errors(candidate, user):
+            return candidate
+
+
+def reset_password(target: User, *, actor: Any) -> str:
+    """The office resets the password of an account of its district: a temporary password,
+    returned to be shown once (it is stored only hashed) and to be changed at next login.
+    Audited with the account and the office; the account's sessions end."""
+    if not can_manage_account(actor, target):
+        raise PermissionDenied("只能重置本区（本市）账号的密码")
+    with transaction.atomic():
+        row = User.objects.select_for_update().get(pk=target.pk)
+        password = temporary_password(row)
+        row.set_password(password)  # also changes the session hash: the account is signed out
+        row.must_change_password = True
+        row.save(update_fields=["password", "must_change_password"])
+        where = sorted(account_jurisdiction_ids(row.pk))
+        audit.record(
+            actor=actor,
+            action="user.password_reset",
+            target=row,
+            changes={"must_change_password": [target.must_change_password, True]},
+            jurisdiction_id=where[0] if where else None,
+        )
+    target.password, target.must_change_password = row.password, True
+    return password

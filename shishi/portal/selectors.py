@@ -47,6 +47,7 @@ from shishi.ledger.selectors import (
     visible_programmes,
 )
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
+from shishi.portal.models import PublicationVersion
 from shishi.portal.status import DONE_STATES, PublicStatus, public_status
 
 if TYPE_CHECKING:  # forms reads SEARCH_MAX_LENGTH from here
@@ -152,6 +153,23 @@ def public_programme(code: str, year: int) -> Programme:
     if programme is None:
         raise NotFound("没有找到该地区该年度公开的实事清单")
     return programme
+
+
+def public_programme_version(code: str, year: int) -> tuple[Programme, int]:
+    """``public_programme`` and its publication version (0 before its first change), in one
+    query: what the open data is cached under."""
+    version = PublicationVersion.objects.filter(pk=OuterRef("pk")).values("version")[:1]
+    programme = (
+        Programme.objects.select_related("jurisdiction")
+        .only("id", "year", "name", "jurisdiction__code", "jurisdiction__name")
+        .filter(jurisdiction__code=code, year=year)
+        .filter(_has_public_items())
+        .annotate(publication_version=Subquery(version))
+        .first()
+    )
+    if programme is None:
+        raise NotFound("没有找到该地区该年度公开的实事清单")
+    return programme, programme.publication_version or 0
 
 
 def published_programmes() -> list[PublishedProgramme]:

@@ -9,8 +9,13 @@ The portal adds its own check before a photo is published: that it can serve it.
 
 from __future__ import annotations
 
+import functools
+import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
+
+from django.db import DatabaseError, IntegrityError, transaction
+from django.db.models import F
 
 from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.ledger import services as ledger_services
@@ -18,6 +23,9 @@ from shishi.ledger.models import Attachment, Item, Programme, ProgressUpdate
 from shishi.orgs.permissions import scope_for
 from shishi.portal import images
 from shishi.portal.images import PUBLIC_IMAGE_TYPES
+from shishi.portal.models import PublicationVersion
+
+log = logging.getLogger(__name__)
 
 NOT_OFFICE = ledger_services.NOT_PUBLISHER
 
@@ -109,3 +117,37 @@ def set_attachment_public(attachment: Attachment, public: bool, *, actor: Any) -
         _require_office(actor, attachment.update.jurisdiction_id)
         _require_servable([attachment])
     return ledger_services.set_attachment_publication(attachment, actor=actor, public=public)
+
+
+# --- the publication version ----------------------------------------------------------------
+
+
+def bump_publication_version(programme_id: int) -> None:
+    """One more version of what the programme shows the public (its open data cached under
+    the previous one is not served again). Not a person's act: no audit event."""
+    bumped = PublicationVersion.objects.filter(pk=programme_id).update(version=F("version") + 1)
+    if bumped:
+        return
+    try:
+        with transaction.atomic():
+            PublicationVersion.objects.create(programme_id=programme_id, version=1)
+    except IntegrityError:  # created meanwhile by another process, or the programme is gone
+        PublicationVersion.objects.filter(pk=programme_id).update(version=F("version") + 1)
+
+
+def on_items_changed(sender: Any, *, programme_id: int, **kwargs: Any) -> None:
+    """Receiver of the ledger's ``items_changed`` (sent inside the writing transaction): the
+    version goes up once the change has committed. After the commit, not within it: the
+    version row is then never locked together with the ledger's rows and the audit chain's
+    head (no lock order to keep), and a reader that sees the new version sees the change.
+    A process that dies between the commit and the bump leaves the old version; the cache's
+    time limit (``SHISHI_PUBLIC_CACHE_SECONDS``) bounds that, as it bounds what no item
+    change announces (a unit or category renamed)."""
+    transaction.on_commit(functools.partial(_bump_logged, programme_id))
+
+
+def _bump_logged(programme_id: int) -> None:
+    try:
+        bump_publication_version(programme_id)
+    except DatabaseError:
+        log.exception("portal: publication version of programme %s not bumped", programme_id)

@@ -7,13 +7,16 @@ a shared cache may keep their responses. They read only through ``portal.selecto
 from __future__ import annotations
 
 import functools
+import json
 from collections.abc import Callable
 from itertools import groupby
 from typing import Any, TypeVar
 
 from django.conf import settings
+from django.core.cache import caches
 from django.core.paginator import Paginator
-from django.http import HttpRequest, HttpResponse, HttpResponseBase, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,6 +26,7 @@ from django.views.decorators.http import require_safe
 
 from shishi.core import errors
 from shishi.core.http import error_pages, is_htmx_target
+from shishi.core.ratelimit import rate_limited
 from shishi.portal import forms, opendata, selectors
 from shishi.portal.images import public_copy
 
@@ -62,7 +66,12 @@ def index(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "portal/index.html", {"districts": districts})
 
 
+def _searching(request: HttpRequest) -> bool:
+    return bool(request.GET.get("q", "").strip())
+
+
 @require_safe
+@rate_limited("search", when=_searching)
 @public_view
 def programme(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """A programme's published items: search, category filter, progress by category."""
@@ -129,36 +138,55 @@ def _data_filename(prog: Any, extension: str) -> str:
     return f"shishi-{prog.jurisdiction.code}-{prog.year}-items.{extension}"
 
 
+def _open_data(
+    request: HttpRequest, code: str, year: int, extension: str, build: Callable[..., bytes]
+) -> HttpResponse:
+    """The programme's open data as ``extension``: from the cache when this version of the
+    programme was built before (per process; ``SHISHI_PUBLIC_CACHE_SECONDS``), else built
+    and kept. The key holds the publication version, which every committed change of the
+    programme's items moves on, and the site's address the records' URLs are built on."""
+    prog, version = selectors.public_programme_version(code, year)
+    seconds = settings.SHISHI_PUBLIC_CACHE_SECONDS
+    key = f"opendata:{extension}:{prog.pk}:{version}:{request.build_absolute_uri('/')}"
+    body = caches["public"].get(key) if seconds > 0 else None
+    if body is None:
+        records = selectors.public_records(prog, selectors.public_items(prog))
+        body = build(prog, records, request.build_absolute_uri)
+        if seconds > 0:
+            caches["public"].set(key, body, timeout=seconds)
+    disposition = "inline" if extension == "json" else "attachment"
+    response = HttpResponse(body, content_type=OPEN_DATA_TYPES[extension])
+    response["Content-Disposition"] = f'{disposition}; filename="{_data_filename(prog, extension)}"'
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _json_bytes(prog: Any, records: Any, absolute: Callable[[str], str]) -> bytes:
+    document = opendata.json_document(prog, records, absolute)
+    return json.dumps(document, cls=DjangoJSONEncoder, ensure_ascii=False, indent=1).encode()
+
+
+def _csv_bytes(prog: Any, records: Any, absolute: Callable[[str], str]) -> bytes:
+    return opendata.csv_bytes(records, absolute)
+
+
+OPEN_DATA_TYPES = {"json": "application/json; charset=utf-8", "csv": "text/csv; charset=utf-8"}
+
+
 @require_safe
+@rate_limited("open_data")
 @public_view
 def items_json(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Open data: every published item of the programme as JSON (see ``portal.opendata``)."""
-    prog = selectors.public_programme(code, year)
-    records = selectors.public_records(prog, selectors.public_items(prog))
-    document = opendata.json_document(prog, records, request.build_absolute_uri)
-    response = JsonResponse(
-        document,
-        json_dumps_params={"ensure_ascii": False, "indent": 1},
-        content_type="application/json; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'inline; filename="{_data_filename(prog, "json")}"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _open_data(request, code, year, "json", _json_bytes)
 
 
 @require_safe
+@rate_limited("open_data")
 @public_view
 def items_csv(request: HttpRequest, code: str, year: int) -> HttpResponse:
     """Open data: the same records as CSV, UTF-8 with BOM for Excel."""
-    prog = selectors.public_programme(code, year)
-    records = selectors.public_records(prog, selectors.public_items(prog))
-    response = HttpResponse(
-        opendata.csv_bytes(records, request.build_absolute_uri),
-        content_type="text/csv; charset=utf-8",
-    )
-    response["Content-Disposition"] = f'attachment; filename="{_data_filename(prog, "csv")}"'
-    response["Access-Control-Allow-Origin"] = "*"
-    return response
+    return _open_data(request, code, year, "csv", _csv_bytes)
 
 
 @require_safe

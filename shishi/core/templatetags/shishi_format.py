@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 from typing import Any
 from urllib.parse import urlencode
 
@@ -142,12 +142,15 @@ def pct(value: Any) -> str:
 
 @register.filter
 def bar_width(value: Any) -> str:
-    """A rate clamped to 0–100 for a CSS width, always with a dot as decimal separator."""
+    """A rate clamped to 0–100 and rounded to a whole percent: the step of the stylesheet's
+    width classes (``pw-0`` … ``pw-100``, ``pl-…`` for a tick's position). A bar is drawn by
+    a class, not a ``style`` attribute, so the pages hold under CSP ``style-src 'self'``; a
+    rate above 0 keeps at least 1% of bar."""
     rate = _decimal(value)
-    if rate is None:
+    if rate is None or rate <= 0:
         return "0"
-    rate = max(Decimal(0), min(Decimal(100), rate))
-    return plain_decimal(rate.quantize(Decimal("0.1")))
+    step = int(min(Decimal(100), rate).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+    return str(max(step, 1))
 
 
 @register.filter

@@ -168,3 +168,13 @@ def test_exports_hold_hostile_text_as_text_cells(
         matching = [c for c in cells if c.value == value]
         assert matching, f"{view} export: {value!r} is not in a cell as it was written"
         assert all(c.data_type == "s" for c in matching)
+
+
+def test_accounts_page_shows_hostile_names_as_text(hostile: Hostile) -> None:
+    w, markup = hostile.world, _markup(hostile)
+    account = org_services.ensure_user(f"u{len(markup)}", display_name=f"姓名{markup}")
+    unit = org_services.ensure_unit(w.nangang, hostile.unit)  # the hostile unit, found again
+    org_services.grant_role(account, "unit_editor", w.nangang, unit=unit)
+    url = reverse("orgs:accounts")
+    body = _get(w.office, url)
+    _assert_text_only(body, markup, [f"姓名{markup}", hostile.unit], url)

@@ -71,7 +71,7 @@ def test_office_imports_sample_and_unit_reports_progress(
     page.evaluate("window.__same_page = true")
     page.fill("input[name=q]", "幼儿园")
     page.wait_for_function(
-        "!document.querySelector('.result-count').innerText.startsWith('共 116')"
+        "() => !document.querySelector('.result-count').innerText.startsWith('共 116')"
     )
     assert page.evaluate("window.__same_page") is True
     assert "q=" in page.url

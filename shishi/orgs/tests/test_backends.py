@@ -1,4 +1,5 @@
-"""Authentication: Django's own model backend loads the session's user."""
+"""Authentication: the login throttle first (it loads nobody), then Django's own model
+backend, which loads the session's user."""
 
 from __future__ import annotations
 
@@ -16,7 +17,11 @@ def _fields(user: User | None) -> dict[str, object]:
 
 
 def test_get_user_reads_the_same_user_as_the_orm(world: World) -> None:
-    assert settings.AUTHENTICATION_BACKENDS == ["django.contrib.auth.backends.ModelBackend"]
+    # The login throttle comes first and loads nobody; Django's model backend does.
+    assert settings.AUTHENTICATION_BACKENDS == [
+        "shishi.core.throttle.LoginThrottleBackend",
+        "django.contrib.auth.backends.ModelBackend",
+    ]
     backend = ModelBackend()
     assert _fields(backend.get_user(world.office.pk)) == _fields(
         User.objects.get(pk=world.office.pk)

@@ -55,6 +55,16 @@
   }
   function pct(v) { return v === null || v === undefined ? "—" : (Math.round(v * 10) / 10) + "%"; }
   function esc(s) { return window.echarts.format.encodeHTML(String(s === null || s === undefined ? "" : s)); }
+  // Axis tooltips written here, not by ECharts' default: its colour markers are inline style
+  // attributes, which the site's Content-Security-Policy (style-src 'self') refuses.
+  function axisTip(ps) {
+    ps = [].concat(ps);
+    var lines = ps.map(function (p) {
+      var v = Array.isArray(p.value) ? p.value[p.value.length - 1] : p.value;
+      return esc(p.seriesName) + " " + (v === null || v === undefined || v === "-" ? "—" : esc(v));
+    });
+    return "<b>" + esc(ps[0].axisValueLabel) + "</b><br>" + lines.join("<br>");
+  }
   function trunc(s, n) { return s.length > n ? s.slice(0, n - 1) + "…" : s; }
   function alpha(hex, a) {
     var n = parseInt(hex.slice(1), 16);
@@ -154,8 +164,7 @@
     var barWidth = st.mode === "wall" ? 14 : 8;
     o.legend = { top: 0, textStyle: textStyle(st) };
     o.grid = { left: 8, right: 8, top: st.mode === "wall" ? 56 : 34, bottom: 4, containLabel: true };
-    o.tooltip = { trigger: "axis", textStyle: { fontSize: st.font },
-      valueFormatter: function (v) { return v === null || v === undefined ? "—" : v; } };
+    o.tooltip = { trigger: "axis", textStyle: { fontSize: st.font }, formatter: axisTip };
     o.xAxis = { type: "category", boundaryGap: false,
       data: t.on.map(function (on, i) { return md(on) + (t.live[i] ? " (" + d.labels.live + ")" : ""); }),
       axisLabel: textStyle(st, st.small), axisLine: { lineStyle: { color: st.axis } } };
@@ -278,7 +287,7 @@
     var o = base(st);
     o.legend = { top: 0, textStyle: textStyle(st) };
     o.grid = { left: 8, right: 8, top: 40, bottom: 4, containLabel: true };
-    o.tooltip = { trigger: "axis", textStyle: { fontSize: st.font } };
+    o.tooltip = { trigger: "axis", textStyle: { fontSize: st.font }, formatter: axisTip };
     o.xAxis = { type: "category", data: rows.map(function (r) { return r.name; }), axisLabel: textStyle(st), axisLine: { lineStyle: { color: st.axis } } };
     o.yAxis = [
       { type: "value", minInterval: 1, axisLabel: textStyle(st, st.small), splitLine: { lineStyle: { color: st.split } } },
