@@ -18,6 +18,13 @@ class LoginForm(AuthenticationForm):
     """Django's login form; a login refused by the throttle says when to try again."""
 
     lock: Lock | None = None
+    # As long as a new password may be (PasswordChangeForm): no megabyte is ever hashed.
+    password = forms.CharField(
+        label=gettext_lazy("密码"),
+        strip=False,
+        max_length=128,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
 
     def clean(self) -> dict[str, Any]:
         try:

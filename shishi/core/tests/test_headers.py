@@ -98,7 +98,8 @@ def documented_production_environment() -> dict[str, str]:
         line = line.strip()
         if line and not line.startswith("#"):
             name, _, value = line.removeprefix("export ").partition("=")
-            env[name] = value
+            # The document's secrets are placeholders: "<…>" stands for random characters.
+            env[name] = re.sub(r"<[^>]*>", lambda _: secrets.token_urlsafe(40), value)
     return env
 
 
@@ -107,7 +108,8 @@ def test_check_deploy_is_clean_with_the_documented_production_environment(
 ) -> None:
     env = documented_production_environment()
     assert {"SECURE_HSTS_SECONDS", "SECURE_SSL_REDIRECT", "SHISHI_BEHIND_TLS_PROXY"} <= set(env)
-    env["SECRET_KEY"] = secrets.token_urlsafe(50)  # the document's is a placeholder
+    env["SECRET_KEY"] = secrets.token_urlsafe(50)
+    env["SHISHI_AUDIT_CHECKPOINT_DIR"] = str(tmp_path / "audit")
     env["DATABASE_URL"] = f"sqlite:///{tmp_path / 'db.sqlite3'}"
     keep = {k: v for k, v in os.environ.items() if k in {"PATH", "HOME", "LANG", "TMPDIR"}}
     result = subprocess.run(

@@ -319,7 +319,9 @@ def test_an_over_long_value_is_refused_before_the_database(world: World) -> None
 
 
 # Single-line text fields that are parsed into other values, never stored as text.
-PARSED_TEXT = {"shishi.workdays.forms.HolidayForm.workdays": "dates"}
+PARSED_TEXT = {
+    "shishi.workdays.forms.HolidayForm.workdays": "dates",
+}
 
 
 def test_every_form_text_field_has_a_length_limit() -> None:
