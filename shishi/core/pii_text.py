@@ -27,12 +27,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.utils.safestring import SafeString
+from django.utils.translation import gettext, gettext_lazy, pgettext
 from django.views.debug import ExceptionReporter, SafeExceptionReporterFilter
 
 from shishi.core import pii
 
 PHONE, ID_NUMBER = "phone", "id_number"
-LABELS = {PHONE: "手机号码", ID_NUMBER: "身份证号码"}
+LABELS = {PHONE: gettext_lazy("手机号码"), ID_NUMBER: gettext_lazy("身份证号码")}
 
 _FULL_WIDTH = str.maketrans("０１２３４５６７８９Ｘｘ＋", "0123456789Xx+")
 _MOBILE = re.compile(
@@ -57,7 +58,7 @@ class Found:
 
     @property
     def label(self) -> str:
-        return LABELS[self.kind]
+        return str(LABELS[self.kind])
 
 
 def _valid_id15(text: str) -> bool:
@@ -114,7 +115,7 @@ def mask_personal_numbers(text: str, *, strict: bool = True) -> str:
 def personal_number_kinds(*texts: str) -> list[str]:
     """The labels of the kinds found in any of ``texts`` (手机号码, 身份证号码), once each."""
     kinds = {f.kind for text in texts for f in find_personal_numbers(text or "")}
-    return [LABELS[k] for k in (PHONE, ID_NUMBER) if k in kinds]
+    return [str(LABELS[k]) for k in (PHONE, ID_NUMBER) if k in kinds]
 
 
 def personal_number_warning(*texts: str) -> str:
@@ -122,12 +123,13 @@ def personal_number_warning(*texts: str) -> str:
     found = [f for text in texts for f in find_personal_numbers(text or "")]
     if not found:
         return ""
-    labels = "、".join(dict.fromkeys(f.label for f in found))
-    masks = "、".join(dict.fromkeys(f.masked for f in found))
-    return (
-        f"文字中有{labels}（{masks}），公开时会被遮盖。"
+    separator = pgettext("list separator", "、")
+    labels = separator.join(dict.fromkeys(f.label for f in found))
+    masks = separator.join(dict.fromkeys(f.masked for f in found))
+    return gettext(
+        "文字中有%(kinds)s（%(masks)s），公开时会被遮盖。"
         "如非必要请删除；确需保留，请勾选确认后再提交。"
-    )
+    ) % {"kinds": labels, "masks": masks}
 
 
 # --- logs and error reports ----------------------------------------------------------------------
