@@ -21,6 +21,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core import selectors as core_selectors
+from shishi.core.pii_text import mask_personal_numbers
 from shishi.core.selectors import AUDIT_COLUMNS, AuditFilter
 from shishi.orgs.permissions import audit_scope
 
@@ -98,7 +99,8 @@ def audit_page(user: Any, audit_filter: AuditFilter, *, before: int | None) -> A
 
 
 def export_rows(user: Any, audit_filter: AuditFilter) -> Iterator[tuple[Any, ...]]:
-    """Every matching event as export cells (text), streamed; permission checked first."""
+    """Every matching event as export cells (text), streamed; permission checked first;
+    phone and ID numbers in the changes masked."""
     ids = audit_scope(user)
     events = core_selectors.audit_log(audit_filter, jurisdiction_ids=ids)
     tz = timezone.get_current_timezone()
@@ -109,7 +111,10 @@ def export_rows(user: Any, audit_filter: AuditFilter) -> Iterator[tuple[Any, ...
         for row in core_selectors.audit_rows(events):
             out = list(row)
             out[created] = row[created].astimezone(tz).strftime("%Y-%m-%d %H:%M:%S")
-            out[changes] = json.dumps(row[changes], ensure_ascii=False, sort_keys=True)
+            # Phone and ID numbers a text field held are masked here as everywhere they are
+            # shown (the events themselves keep them: the chain seals what was written).
+            text = json.dumps(row[changes], ensure_ascii=False, sort_keys=True)
+            out[changes] = mask_personal_numbers(text)
             yield tuple("" if v is None else v for v in out)
 
     return cells()

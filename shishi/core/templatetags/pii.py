@@ -38,7 +38,7 @@ def pii_filter(value: Any, viewer: str = "staff") -> str:
 
 @register.filter
 def mask_personal(value: Any) -> str:
-    return mask_personal_numbers(str(value)) if value else ""
+    return "" if value is None else mask_personal_numbers(str(value))
 
 
 @register.filter

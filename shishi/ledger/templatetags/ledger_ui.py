@@ -81,6 +81,7 @@ class Nav:
     jurisdictions: list[tuple[str, str]]  # (division code, name), only when several
     current_code: str = ""
     is_office: bool = False
+    reads_ledger: bool = True  # not for an administrator (三员) with no business role
 
 
 def _role_labels(user: Any) -> list[str]:
@@ -105,6 +106,9 @@ def _role_labels(user: Any) -> list[str]:
         Role.SPONSOR_LEADER,
         Role.INSPECTOR,
         Role.OPERATOR,
+        Role.SYSTEM_ADMIN,
+        Role.SECURITY_ADMIN,
+        Role.AUDIT_ADMIN,
     ):
         if role in scope.roles:
             out.append(labels[role])
@@ -145,6 +149,7 @@ def shishi_nav(context: template.Context) -> Nav | None:
         jurisdictions=list(seen.items()) if len(seen) > 1 else [],
         current_code=current,
         is_office=scope.is_any_office(),
+        reads_ledger=scope.is_superuser or bool(scope.readable_jurisdiction_ids()),
     )
 
 

@@ -172,3 +172,34 @@ def test_the_admin_sites_changes_are_audited_and_replay_follows_them(world: Worl
     assert client.post(delete, {"post": "yes"}).status_code == 302
     assert AuditEvent.objects.latest("seq").action == "admin.delete"
     assert replay().ok  # deleted on the admin site: not a missing row
+
+
+def test_the_audit_page_and_its_exports_mask_personal_numbers(world: World) -> None:
+    from decimal import Decimal
+
+    from shishi.ledger import services as ledger_services
+
+    item = world.item_a
+    ledger_services.record_progress(
+        item,
+        actor=world.office,
+        rate=Decimal(30),
+        text="联系人13812345678",
+    )
+    auditor = _admin("auditor", Role.AUDIT_ADMIN, world)
+    client = client_for(auditor)
+    page = client.get(reverse("audit:log"), {"action": "item.progress"}).content.decode()
+    assert "138****5678" in page and "13812345678" not in page
+    export = client.get(reverse("audit:export_csv"), {"action": "item.progress"})
+    text = b"".join(export.streaming_content).decode("utf-8-sig")  # type: ignore[attr-defined]
+    assert "138****5678" in text and "13812345678" not in text
+
+
+def test_an_administrator_without_a_business_role_is_not_offered_the_ledger(world: World) -> None:
+    auditor = _admin("auditor", Role.AUDIT_ADMIN, world)
+    page = client_for(auditor).get(reverse("audit:log")).content.decode()
+    assert reverse("audit:log") in page and "审计管理员" in page
+    assert f'href="{reverse("ledger:list")}"' not in page
+    assert f'href="{reverse("board:home")}"' not in page
+    office_page = client_for(world.office).get(reverse("ledger:list")).content.decode()
+    assert f'href="{reverse("ledger:list")}"' in office_page
