@@ -47,6 +47,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "shishi.core.middleware.SecurityHeadersMiddleware",
+    # A login from an address this process knows is locked: refused before anything else.
+    "shishi.core.throttle.LockedLoginMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # The input rule (no control characters, upload total) before the session is read.
     "shishi.core.inputs.InputRuleMiddleware",

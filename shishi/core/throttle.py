@@ -43,7 +43,9 @@ from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.dispatch import receiver
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import resolve_url
+from django.template.loader import render_to_string
 from django.utils import timezone
 
 from shishi.core import audit
@@ -113,6 +115,34 @@ def known_address_lock(address: str, *, now: dt.datetime | None = None) -> Lock 
     if until is None or until <= (now or timezone.now()):
         return None
     return Lock(LoginThrottle.Kind.ADDRESS, until)
+
+
+def locked_response(lock: Lock) -> HttpResponse:
+    """429 for a login from a locked address: a small page saying when to try again."""
+    page = render_to_string("registration/locked.html", {"minutes": lock.minutes_left()})
+    response = HttpResponse(page, status=429)
+    response["Retry-After"] = str(lock.seconds_left())
+    return response
+
+
+class LockedLoginMiddleware:
+    """A login posted from an address this process already knows is locked is refused here,
+    before the session, CSRF or authentication middleware run: no query, no view, so a
+    flood from a locked address costs the server as little as a request can."""
+
+    def __init__(self, get_response: Any) -> None:
+        self.get_response = get_response
+        self.login_path = ""
+
+    def __call__(self, request: HttpRequest) -> Any:
+        if request.method == "POST":
+            if not self.login_path:
+                self.login_path = resolve_url(settings.LOGIN_URL)
+            if request.path_info == self.login_path:
+                lock = known_address_lock(client_address(request))
+                if lock is not None:
+                    return locked_response(lock)
+        return self.get_response(request)
 
 
 def _remember_address_lock(key: str, until: dt.datetime, now: dt.datetime) -> None:

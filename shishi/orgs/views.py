@@ -16,9 +16,7 @@ from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shishi.core import throttle
 from shishi.core.forms import submit
-from shishi.core.ratelimit import client_address
 from shishi.orgs import selectors, services
 from shishi.orgs.forms import LoginForm, PasswordChangeForm
 from shishi.orgs.permissions import access_account, scope_for
@@ -26,17 +24,10 @@ from shishi.orgs.permissions import access_account, scope_for
 
 class LoginView(auth_views.LoginView):
     """Django's login view with the throttled form: a locked login answers 429 with
-    Retry-After and says when to try again."""
+    Retry-After and says when to try again (a known locked address is refused before it,
+    by ``core.throttle.LockedLoginMiddleware``)."""
 
     form_class = LoginForm
-
-    def post(self, request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        # An address this process already knows is locked gets a small page at once: a
-        # flood from it costs the server as little as a request can.
-        lock = throttle.known_address_lock(client_address(request))
-        if lock is not None:
-            return locked(request, lock)
-        return super().post(request, *args, **kwargs)
 
     def form_invalid(self, form: Any) -> HttpResponse:
         response = super().form_invalid(form)
@@ -53,14 +44,6 @@ class LoginView(auth_views.LoginView):
 
 
 login = LoginView.as_view()
-
-
-def locked(request: HttpRequest, lock: throttle.Lock) -> HttpResponse:
-    """429 for a login from a locked address: says when to try again."""
-    context = {"minutes": lock.minutes_left()}
-    response = TemplateResponse(request, "registration/locked.html", context, status=429)
-    response["Retry-After"] = str(lock.seconds_left())
-    return response
 
 
 @require_http_methods(["GET", "POST"])
