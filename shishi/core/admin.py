@@ -95,8 +95,21 @@ def _record_deletion(request: HttpRequest, objs: list[Any]) -> None:
     )
 
 
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Shown, never added, changed or deleted on the admin site (the audit trail)."""
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+
 @admin.register(AuditEvent)
-class AuditEventAdmin(admin.ModelAdmin):
+class AuditEventAdmin(ReadOnlyAdmin):
     """Read-only: the audit log is written by services and never edited."""
 
     list_display = ("seq", "created_at", "actor_name", "action", "target_type", "target_repr")
@@ -114,28 +127,10 @@ class AuditEventAdmin(admin.ModelAdmin):
         account = get_user_model().objects.filter(pk=event.actor_id).first()
         return str(account) if account else f"#{event.actor_id}（账号已删除）"
 
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
 
 @admin.register(AuditCheckpoint)
-class AuditCheckpointAdmin(admin.ModelAdmin):
+class AuditCheckpointAdmin(ReadOnlyAdmin):
     """Read-only: checkpoints are signed by the audit key and only ever added."""
 
     list_display = ("seq", "created_at", "hash", "key_id", "algorithm", "notified_at")
     date_hierarchy = "created_at"
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
-        return False
