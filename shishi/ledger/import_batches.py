@@ -326,6 +326,13 @@ def _fail(
     )
 
 
+def _failed(batch: ImportBatch, message: str) -> str:
+    """Record a task's failure on its batch (read again: the task may have moved it on)."""
+    batch.refresh_from_db()
+    _fail(batch, None, message)
+    return "failed"
+
+
 def run_preview(batch_id: int) -> str:
     """The preview task: plan the batch's sheet, reporting progress; its outcome."""
     batch = _claim(batch_id, Status.PLANNING)
@@ -341,13 +348,10 @@ def run_preview(batch_id: int) -> str:
     except ImportRefused:
         return "failed"
     except FileNotFoundError:
-        batch.refresh_from_db()
-        _fail(batch, None, FILE_GONE)
-        return "failed"
+        return _failed(batch, FILE_GONE)
     except Exception:
         logger.exception("import batch %s: preview failed", batch_id)
-        batch.refresh_from_db()
-        _fail(batch, None, "读取表格时出现内部错误，请重新上传；如仍失败请联系管理员")
+        _failed(batch, "读取表格时出现内部错误，请重新上传；如仍失败请联系管理员")
         raise
     return "previewed"
 
@@ -366,17 +370,12 @@ def run_apply(batch_id: int, *, confirm_year: bool) -> str:
         _cancelled(batch)
         return "cancelled"
     except (ImportRefused, ValidationFailed, PermissionDenied) as exc:
-        batch.refresh_from_db()
-        _fail(batch, None, exc.message)
-        return "failed"
+        return _failed(batch, exc.message)
     except FileNotFoundError:
-        batch.refresh_from_db()
-        _fail(batch, None, FILE_GONE)
-        return "failed"
+        return _failed(batch, FILE_GONE)
     except Exception:
         logger.exception("import batch %s: import failed", batch_id)
-        batch.refresh_from_db()
-        _fail(batch, None, "导入时出现内部错误，未导入任何内容；请重试，如仍失败请联系管理员")
+        _failed(batch, "导入时出现内部错误，未导入任何内容；请重试，如仍失败请联系管理员")
         raise
     return "applied"
 
