@@ -31,6 +31,7 @@ would allow N times the guesses. The address is ``core.ratelimit.client_address`
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import hashlib
 import hmac
 import logging
@@ -46,7 +47,7 @@ from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import resolve_url
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from shishi.core import audit
 from shishi.core.models import LoginThrottle
@@ -117,9 +118,16 @@ def known_address_lock(address: str, *, now: dt.datetime | None = None) -> Lock 
     return Lock(LoginThrottle.Kind.ADDRESS, until)
 
 
+@functools.lru_cache(maxsize=256)
+def _locked_page(language: str | None, minutes: int) -> str:
+    """The page for a lock with ``minutes`` left, rendered once per language and minutes
+    (a flood from a locked address would otherwise render it for every request)."""
+    return render_to_string("registration/locked.html", {"minutes": minutes})
+
+
 def locked_response(lock: Lock) -> HttpResponse:
     """429 for a login from a locked address: a small page saying when to try again."""
-    page = render_to_string("registration/locked.html", {"minutes": lock.minutes_left()})
+    page = _locked_page(translation.get_language(), lock.minutes_left())
     response = HttpResponse(page, status=429)
     response["Retry-After"] = str(lock.seconds_left())
     return response
