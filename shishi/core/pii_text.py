@@ -118,18 +118,36 @@ def personal_number_kinds(*texts: str) -> list[str]:
     return [str(LABELS[k]) for k in (PHONE, ID_NUMBER) if k in kinds]
 
 
-def personal_number_warning(*texts: str) -> str:
-    """The writer's warning when ``texts`` hold personal numbers, else ''."""
+def _kinds_and_masks(texts: tuple[str, ...]) -> dict[str, str] | None:
     found = [f for text in texts for f in find_personal_numbers(text or "")]
     if not found:
-        return ""
+        return None
     separator = pgettext("list separator", "、")
-    labels = separator.join(dict.fromkeys(f.label for f in found))
-    masks = separator.join(dict.fromkeys(f.masked for f in found))
-    return gettext(
+    return {
+        "kinds": separator.join(dict.fromkeys(f.label for f in found)),
+        "masks": separator.join(dict.fromkeys(f.masked for f in found)),
+    }
+
+
+def personal_number_note(*texts: str) -> str:
+    """A sheet cell's warning when ``texts`` hold personal numbers, else '' (an import warns
+    and goes on: the numbers are masked wherever the text is shown to the public)."""
+    found = _kinds_and_masks(texts)
+    if found is None:
+        return ""
+    return gettext("含有%(kinds)s（%(masks)s），公开时会被遮盖；如非必要请在表中删除") % found
+
+
+def personal_number_warning(*texts: str) -> str:
+    """The writer's warning when ``texts`` hold personal numbers, else ''."""
+    found = _kinds_and_masks(texts)
+    if found is None:
+        return ""
+    message = gettext(
         "文字中有%(kinds)s（%(masks)s），公开时会被遮盖。"
         "如非必要请删除；确需保留，请勾选确认后再提交。"
-    ) % {"kinds": labels, "masks": masks}
+    )
+    return message % found
 
 
 # --- logs and error reports ----------------------------------------------------------------------

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from itertools import repeat
 from typing import Any
 
+from shishi.core.pii_text import personal_number_note
 from shishi.ledger.excel import reading
 from shishi.ledger.excel.comparing import diff_item, load_existing
 from shishi.ledger.excel.plan_types import (
@@ -404,6 +405,16 @@ class _Planner:
                 err(rownum, words["planned_investment"], planned_problem)
             if done_problem is not None:
                 err(rownum, words["done_investment"], done_problem)
+            for key, text in (
+                ("name", name),
+                ("content", content),
+                ("measures", measures),
+                ("remarks", remarks),
+                ("progress", progress),
+            ):
+                note = personal_number_note(text) if text else ""
+                if note:
+                    warn(RowError(rownum, words.get(key, ""), note))
             for segment in unparsed:
                 note = f"“{segment}”没有数量，未作为量化目标导入（应如“改造老旧小区20个”）"
                 warn(RowError(rownum, words["target"], note))

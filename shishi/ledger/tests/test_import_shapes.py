@@ -311,3 +311,18 @@ def test_any_grid_of_cells_gives_a_plan_or_a_clear_refusal(
         if plan.ok:
             result = apply_import(plan, actor=None)
             assert result.created + result.updated + result.unchanged == len(plan.items)
+
+
+def test_personal_numbers_in_text_cells_are_warned_and_imported(
+    world: World, tmp_path: Path
+) -> None:
+    progress = "已走访居民电话13812345678"
+    remarks = "身份证 230103199003071233"
+    sheet = office_sheet([("城建类", [item(1, "修路", progress=progress, remarks=remarks)])])
+    plan = _plan(world, write_workbook(tmp_path / "pii.xlsx", sheet))
+    assert plan.ok, [str(e) for e in plan.errors]
+    notes = {w.column: w.message for w in plan.warnings if "公开时会被遮盖" in w.message}
+    assert set(notes) == {"进展情况", "备注"}
+    assert "138****5678" in notes["进展情况"] and "13812345678" not in notes["进展情况"]
+    assert "身份证号码" in notes["备注"] and "2301**********1233" in notes["备注"]
+    assert plan.items[0].progress_text == progress  # kept as typed; masked where public
