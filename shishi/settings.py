@@ -40,6 +40,7 @@ INSTALLED_APPS = [
     "shishi.notify",
     "shishi.ledger",
     "shishi.board",
+    "shishi.reports",
     "shishi.portal",
     "shishi.demo",
 ]

@@ -32,7 +32,18 @@ SQL_ALLOWED = re.compile(
 SQL_CALL = re.compile(r"\bcursor\(|\.execute\(|\.executemany\(|\bRawSQL\(|\.raw\(|\.extra\(")
 
 # Apps from the bottom up: an app may import those before it, never those after it.
-LAYERS = ("core", "orgs", "jobs", "workdays", "notify", "ledger", "board", "portal", "demo")
+LAYERS = (
+    "core",
+    "orgs",
+    "jobs",
+    "workdays",
+    "notify",
+    "ledger",
+    "board",
+    "reports",
+    "portal",
+    "demo",
+)
 SHARED_MODULES = ("shishi.env", "shishi.settings")
 
 # What is still to be moved behind the boundary; this list only shrinks.
