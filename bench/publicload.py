@@ -11,6 +11,11 @@ connections post wrong passwords to ``/login/`` (real demo names and made-up one
 same address, as a scripted attack would); with ``--unthrottled`` a third run with the
 login limits raised out of reach shows what the flood costs without the throttle.
 
+``--topology`` chooses how the app is served: ``direct`` (wrk talks to one gunicorn, as
+``bench.run`` serves), or ``split`` (the production topology of docs/operations.md: nginx in
+front, ``/login/`` served by its own one-worker gunicorn under ``SCHED_IDLE``, everything
+else by the app's pool). ``split`` needs ``nginx`` (Debian package ``nginx-light``).
+
 The public rate limits are raised out of reach for the run (wrk is one client hammering
 from 127.0.0.1; a real portal's clients are many): the limiter still counts every request,
 so its cost is in the figures. Needs ``wrk`` (Debian package ``wrk``). Prints JSON.
@@ -19,14 +24,17 @@ so its cost is in the figures. Needs ``wrk`` (Debian package ``wrk``). Prints JS
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import re
 import secrets
 import shutil
+import socket
 import subprocess
 import sys
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -145,20 +153,79 @@ def _serve(database_url: str, port: int, workers: int, **extra: str) -> LoadServ
     return server
 
 
+class Nginx:
+    """nginx with ``bench/nginx.conf.in``: ``/login/`` to the login pool, the rest to the
+    app's pool. Runs on the same cores as the servers (``taskset`` is inherited)."""
+
+    def __init__(self, port: int, app_port: int, login_port: int) -> None:
+        self.dir = WORK_DIR / "nginx"
+        self.dir.mkdir(parents=True, exist_ok=True)
+        template = (REPO / "bench" / "nginx.conf.in").read_text(encoding="utf-8")
+        conf = template.format(dir=self.dir, port=port, app_port=app_port, login_port=login_port)
+        (self.dir / "nginx.conf").write_text(conf, encoding="utf-8")
+        self.port = port
+        self.proc: subprocess.Popen[bytes] | None = None
+
+    def start(self) -> None:
+        nginx = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(nginx).exists():
+            raise BenchError("nginx not found (apt-get install nginx-light)")
+        self.proc = subprocess.Popen([nginx, "-p", str(self.dir), "-c", "nginx.conf"])
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port)):
+                return
+            time.sleep(0.1)
+        self.stop()
+        raise BenchError(f"nginx did not listen on {self.port}; see {self.dir / 'error.log'}")
+
+    def stop(self) -> None:
+        if self.proc is not None and self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
+
+
+@contextlib.contextmanager
+def serving(args: argparse.Namespace, **extra: str) -> Iterator[str]:
+    """Serve the app as ``--topology`` says; yields the base URL the clients use."""
+    if args.topology == "direct":
+        server = _serve(args.database_url, args.port, args.workers, **extra)
+        try:
+            yield f"http://127.0.0.1:{args.port}"
+        finally:
+            server.stop()
+        return
+    behind = {"SHISHI_TRUSTED_PROXIES": "1", **extra}
+    app = _serve(args.database_url, args.port + 1, args.workers, **behind)
+    login_pool = ServerConfig(port=args.port + 2, workers=1, threads=2, idle=True)
+    login = LoadServer(login_pool, args.database_url)
+    login.extra = {**EXTRA_ENV, **behind}
+    proxy = Nginx(args.port, args.port + 1, args.port + 2)
+    try:
+        login.start()
+        proxy.start()
+        yield f"http://127.0.0.1:{args.port}"
+    finally:
+        proxy.stop()
+        login.stop()
+        app.stop()
+
+
 def run_json(args: argparse.Namespace) -> dict[str, Any]:
     programmes = published_paths(args.database_url)
     paths = [f"{p}items.json" for p in programmes]
-    server = _serve(args.database_url, args.port, args.workers)
-    base = f"http://127.0.0.1:{args.port}"
-    try:
+    with serving(args) as base:
         script = _paths_script(paths)
         wrk(base + paths[0], seconds=2, connections=args.connections, script=script)  # warm up
         result = wrk(
             base + paths[0], seconds=args.seconds, connections=args.connections, script=script
         )
-    finally:
-        server.stop()
-    return {"what": "open data of the demo's programmes", "paths": paths, **result}
+    return {
+        "what": "open data of the demo's programmes",
+        "topology": args.topology,
+        "paths": paths,
+        **result,
+    }
 
 
 def _public(base: str, page: str, args: argparse.Namespace) -> dict[str, Any]:
@@ -193,27 +260,18 @@ def _with_flood(base: str, page: str, args: argparse.Namespace) -> dict[str, Any
 
 def run_flood(args: argparse.Namespace) -> dict[str, Any]:
     page = published_paths(args.database_url)[0]
-    base = f"http://127.0.0.1:{args.port}"
-    result: dict[str, Any] = {"page": page}
-    server = _serve(args.database_url, args.port, args.workers)
-    try:
+    result: dict[str, Any] = {"page": page, "topology": args.topology}
+    with serving(args) as base:
         _public(base, page, argparse.Namespace(seconds=2, connections=args.connections))
         result["alone"] = _public(base, page, args)
         result["during_flood"] = _with_flood(base, page, args)
-    finally:
-        server.stop()
     if args.unthrottled:
-        server = _serve(
-            args.database_url,
-            args.port,
-            args.workers,
-            SHISHI_LOGIN_ACCOUNT_FAILURES="100000000",
-            SHISHI_LOGIN_ADDRESS_FAILURES="100000000",
-        )
-        try:
+        unthrottled = {
+            "SHISHI_LOGIN_ACCOUNT_FAILURES": "100000000",
+            "SHISHI_LOGIN_ADDRESS_FAILURES": "100000000",
+        }
+        with serving(args, **unthrottled) as base:
             result["during_flood_unthrottled"] = _with_flood(base, page, args)
-        finally:
-            server.stop()
     for key in ("programme_page", "items_json"):
         alone = result["alone"][key]["requests_per_s"]
         during = result["during_flood"][key]["requests_per_s"]
@@ -230,6 +288,7 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--connections", type=int, default=8)
     p.add_argument("--seconds", type=int, default=10)
     p.add_argument("--unthrottled", action="store_true")
+    p.add_argument("--topology", choices=["direct", "split"], default="direct")
     p.add_argument("--flood-warmup", type=int, default=8, help="seconds of flood before")
     p.add_argument("--env", action="append", default=[], help="NAME=VALUE for the server")
     args = p.parse_args(argv)

@@ -24,6 +24,7 @@ class ServerConfig:
     threads: int = 4
     worker_class: str = "gthread"
     keep_alive: int = 30
+    idle: bool = False  # run the processes under SCHED_IDLE: only on CPU time nothing else wants
 
     def describe(self) -> dict[str, object]:
         return {
@@ -33,6 +34,7 @@ class ServerConfig:
             "workers": self.workers,
             "threads": self.threads if self.worker_class == "gthread" else 1,
             "keep_alive_s": self.keep_alive,
+            "sched_idle": self.idle,
             "debug": False,
             "static": "whitenoise (collectstatic)",
         }
@@ -58,7 +60,9 @@ class Server:
 
     def start(self, timeout: float = 60) -> None:
         cfg = self.config
+        self.log_path = WORK_DIR / f"gunicorn-{cfg.port}.log"
         cmd = [
+            *(["chrt", "--idle", "0"] if cfg.idle else []),
             sys.executable,
             "-m",
             "gunicorn",
