@@ -106,6 +106,9 @@ class Role(models.TextChoices):
     CITY_OFFICE = "city_office", _("市级专班")
     PROGRAMME_OFFICE = "programme_office", _("区专班（领导小组办公室）")
     UNIT_EDITOR = "unit_editor", _("单位填报员")
+    # Signs the unit's reports off before they go to the office (审核后报送); edits as an
+    # editor does.
+    UNIT_HEAD = "unit_head", _("单位负责人（审核报送）")
     UNIT_VIEWER = "unit_viewer", _("单位查看")
     SPONSOR_LEADER = "sponsor_leader", _("包保领导")
     INSPECTOR = "inspector", _("巡回指导组")

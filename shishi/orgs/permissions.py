@@ -24,7 +24,8 @@ class Scope:
     city_jurisdiction_ids: set[int] = field(default_factory=set)
     office_jurisdiction_ids: set[int] = field(default_factory=set)
     member_jurisdiction_ids: set[int] = field(default_factory=set)
-    editor_unit_ids: set[int] = field(default_factory=set)
+    editor_unit_ids: set[int] = field(default_factory=set)  # editors and heads
+    head_unit_ids: set[int] = field(default_factory=set)
     viewer_unit_ids: set[int] = field(default_factory=set)
     leader_jurisdiction_ids: set[int] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
@@ -73,6 +74,10 @@ class Scope:
     def edits_unit(self, unit_id: int | None) -> bool:
         return unit_id is not None and unit_id in self.editor_unit_ids
 
+    def heads_unit(self, unit_id: int | None) -> bool:
+        """Signs off this unit's reports (单位负责人)."""
+        return unit_id is not None and unit_id in self.head_unit_ids
+
     def administers(self, role: str) -> bool:
         """Holds this administrator role (系统管理员, 安全管理员 or 审计管理员)."""
         return bool(self.admin_jurisdiction_ids.get(role))
@@ -112,6 +117,9 @@ def scope_for(user: Any) -> Scope:
                 scope.office_jurisdiction_ids.add(jurisdiction_id)
             elif role == Role.UNIT_EDITOR and unit_id:
                 scope.editor_unit_ids.add(unit_id)
+            elif role == Role.UNIT_HEAD and unit_id:
+                scope.editor_unit_ids.add(unit_id)
+                scope.head_unit_ids.add(unit_id)
             elif role == Role.UNIT_VIEWER and unit_id:
                 scope.viewer_unit_ids.add(unit_id)
             elif role == Role.SPONSOR_LEADER:

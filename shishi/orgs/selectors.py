@@ -51,6 +51,11 @@ def unit_editor_ids(unit_ids: Iterable[int]) -> set[int]:
     return _active_member_ids(Role.UNIT_EDITOR, "unit_id", unit_ids)
 
 
+def unit_head_ids(unit_ids: Iterable[int]) -> set[int]:
+    """Active accounts that sign these units' reports off (单位负责人)."""
+    return _active_member_ids(Role.UNIT_HEAD, "unit_id", unit_ids)
+
+
 def office_user_ids(jurisdiction_ids: Iterable[int]) -> set[int]:
     """Active accounts of these districts' programme offices."""
     return _active_member_ids(Role.PROGRAMME_OFFICE, "jurisdiction_id", jurisdiction_ids)

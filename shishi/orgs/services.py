@@ -171,7 +171,7 @@ def grant_role(
     if role not in Role.values:
         raise ValidationFailed(f"未知角色：{role}")
     _check_separation(user, role, jurisdiction, actor)
-    if role in (Role.UNIT_EDITOR, Role.UNIT_VIEWER) and unit is None:
+    if role in (Role.UNIT_EDITOR, Role.UNIT_HEAD, Role.UNIT_VIEWER) and unit is None:
         raise ValidationFailed("单位角色必须指定单位")
     if unit is not None and unit.jurisdiction_id != jurisdiction.pk:
         raise ValidationFailed("单位不属于该辖区")

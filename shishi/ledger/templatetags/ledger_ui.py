@@ -97,7 +97,8 @@ def _role_labels(user: Any) -> list[str]:
         else {}
     )
     for unit_id in sorted(scope.editor_unit_ids):
-        out.append(f"{unit_names.get(unit_id, '')}{labels[Role.UNIT_EDITOR]}")
+        role = Role.UNIT_HEAD if unit_id in scope.head_unit_ids else Role.UNIT_EDITOR
+        out.append(f"{unit_names.get(unit_id, '')}{labels[role]}")
     for unit_id in sorted(scope.viewer_unit_ids - scope.editor_unit_ids):
         out.append(f"{unit_names.get(unit_id, '')}{labels[Role.UNIT_VIEWER]}")
     for role in (
