@@ -22,6 +22,7 @@ urlpatterns = [
     path("notify/", include("shishi.notify.urls")),
     path("ledger/", include("shishi.ledger.urls")),
     path("board/", include("shishi.board.urls")),
+    path("reports/", include("shishi.reports.urls")),
     path("public/", include("shishi.portal.urls")),
 ]
 if settings.DEBUG:

@@ -1,0 +1,414 @@
+"""Every write of feedback cycles, periods and submissions (see ``reports.models``)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.utils import timezone
+
+from shishi.core import audit
+from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
+from shishi.ledger.models import Item, Lifecycle
+from shishi.ledger.services import record_progress
+from shishi.reports import periods as period_rules
+from shishi.reports import permissions
+from shishi.reports.models import (
+    Cycle,
+    Period,
+    Submission,
+    SubmissionFigure,
+    SubmissionItem,
+    SubmissionSection,
+)
+
+Status = Submission.Status
+
+
+def due_rule(cycle: Cycle) -> period_rules.DueRule:
+    weekday = cycle.due_weekday if cycle.cadence == period_rules.Cadence.WEEKLY else None
+    return period_rules.DueRule(weekday=weekday, workdays=cycle.due_workdays, at=cycle.due_time)
+
+
+def period_for(cycle: Cycle, key: str) -> period_rules.Period:
+    """The cycle's period written ``key`` (``PeriodError``, for the user, when it has none)."""
+    period = period_rules.parse_period(key, period_rules.Cadence(cycle.cadence))
+    if (
+        cycle.cadence == period_rules.Cadence.ONCE
+        and cycle.once_on
+        and period.start != cycle.once_on
+    ):
+        raise period_rules.PeriodError(f"一次性报送“{cycle.name}”只有{cycle.once_on:%Y-%m-%d}一期")
+    return period
+
+
+# --- opening a period ------------------------------------------------------------------------
+
+
+@dataclass
+class Opened:
+    period: Period
+    created: int  # submissions opened by this call
+
+
+def open_period(cycle: Cycle, key: str, *, actor: Any = None) -> Opened:
+    """Open the cycle's period ``key``: the period row (its dates and due time fixed now) and
+    one submission per unit of the cycle that has none yet, prefilled from the unit's items
+    and its last submission. Idempotent: a second call opens only units added since.
+
+    ``actor`` None is the scheduler; a person must be the district's office."""
+    if actor is not None:
+        permissions.require_office(actor, cycle.jurisdiction_id)
+    try:
+        rule = period_for(cycle, key)
+    except period_rules.PeriodError as exc:
+        raise ValidationFailed(str(exc), {"period": str(exc)}) from exc
+    due = period_rules.due_at(rule, due_rule(cycle), jurisdiction=cycle.jurisdiction_id)
+    with transaction.atomic():
+        period, made = Period.objects.get_or_create(
+            cycle=cycle,
+            key=rule.key,
+            defaults={
+                "label": rule.label,
+                "start": rule.start,
+                "end": rule.end,
+                "due_at": due,
+            },
+        )
+        unit_ids = set(cycle.units.values_list("pk", flat=True))
+        have = set(period.submissions.values_list("unit_id", flat=True))
+        missing = sorted(unit_ids - have)
+        created = _open_submissions(cycle, period, missing) if missing else 0
+        if made or created:
+            audit.record(
+                actor=actor,
+                action="reports.open_period",
+                target=period,
+                changes={"key": [None, period.key], "submissions": [None, created]},
+                jurisdiction_id=cycle.jurisdiction_id,
+            )
+    return Opened(period, created)
+
+
+def _previous_submissions(cycle: Cycle, period: Period, unit_ids: Sequence[int]) -> dict[int, int]:
+    """unit id → its latest submission of an earlier period of the cycle."""
+    rows = (
+        Submission.objects.filter(
+            period__cycle=cycle, period__start__lt=period.start, unit_id__in=unit_ids
+        )
+        .order_by("unit_id", "-period__start")
+        .values_list("unit_id", "pk")
+    )
+    latest: dict[int, int] = {}
+    for unit_id, pk in rows:
+        latest.setdefault(unit_id, pk)
+    return latest
+
+
+def _open_submissions(cycle: Cycle, period: Period, unit_ids: Sequence[int]) -> int:
+    previous = _previous_submissions(cycle, period, unit_ids)
+    last_text = dict(
+        SubmissionItem.objects.filter(submission_id__in=previous.values()).values_list(
+            "item_id", "text"
+        )
+    )
+    last_sections = {
+        (sub_id, section_id): text
+        for sub_id, section_id, text in SubmissionSection.objects.filter(
+            submission_id__in=previous.values()
+        ).values_list("submission_id", "section_id", "text")
+    }
+    submissions = Submission.objects.bulk_create(
+        [
+            Submission(jurisdiction_id=cycle.jurisdiction_id, period=period, unit_id=unit_id)
+            for unit_id in unit_ids
+        ]
+    )
+    by_unit = {s.unit_id: s for s in submissions}
+    rows: list[SubmissionItem] = []
+    if cycle.asks_items:
+        items = (
+            Item.objects.filter(programme_id=cycle.programme_id, lead_unit_id__in=unit_ids)
+            .exclude(lifecycle=Lifecycle.CLOSED_OUT)
+            .order_by("lead_unit_id", "seq", "number")
+            .values_list("pk", "lead_unit_id", "completion_rate", "progress_text")
+        )
+        for item_id, unit_id, rate, text in items:
+            text = last_text.get(item_id, text or "")
+            rows.append(
+                SubmissionItem(
+                    submission=by_unit[unit_id],
+                    item_id=item_id,
+                    rate=rate,
+                    text=text,
+                    base_rate=rate,
+                    base_text=text,
+                )
+            )
+        SubmissionItem.objects.bulk_create(rows, batch_size=2000)
+    sections = list(cycle.sections.values_list("pk", flat=True))
+    SubmissionSection.objects.bulk_create(
+        [
+            SubmissionSection(
+                submission=s,
+                section_id=section_id,
+                text=last_sections.get((previous.get(s.unit_id, 0), section_id), ""),
+            )
+            for s in submissions
+            for section_id in sections
+        ],
+        batch_size=2000,
+    )
+    figures = list(cycle.figures.values_list("pk", flat=True))
+    SubmissionFigure.objects.bulk_create(
+        [SubmissionFigure(submission=s, figure_id=f) for s in submissions for f in figures],
+        batch_size=2000,
+    )
+    return len(submissions)
+
+
+# --- drafting ----------------------------------------------------------------------------------
+
+
+@dataclass
+class RowInput:
+    rate: Decimal | None
+    text: str
+    target_actuals: dict[str, str] = field(default_factory=dict)
+    reason: str = ""
+
+
+@dataclass
+class Draft:
+    rows: Mapping[int, RowInput] = field(default_factory=dict)  # item id → what was typed
+    sections: Mapping[int, str] = field(default_factory=dict)  # section id → text
+    figures: Mapping[int, Decimal | None] = field(default_factory=dict)  # figure id → value
+
+
+def _lock(submission: Submission, expected_version: int | None) -> Submission:
+    locked = (
+        Submission.objects.select_for_update().select_related("period__cycle").get(pk=submission.pk)
+    )
+    if expected_version is not None and locked.version != expected_version:
+        raise StaleEdit("这份报送已被他人修改，请刷新后再改")
+    return locked
+
+
+def _bump(submission: Submission, **changes: Any) -> None:
+    for name, value in changes.items():
+        setattr(submission, name, value)
+    submission.version += 1
+    submission.save(update_fields=[*changes, "version", "updated_at"])
+
+
+def save_draft(
+    submission: Submission, draft: Draft, *, actor: Any, expected_version: int | None
+) -> Submission:
+    """Keep what the unit typed (nothing reaches the items until it is submitted)."""
+    if not permissions.can_draft(actor, submission):
+        raise PermissionDenied("这份报送已报送或不属于你的单位，不能修改")
+    errors: dict[str, str] = {}
+    for item_id, typed in draft.rows.items():
+        if typed.rate is not None and not Decimal(0) <= typed.rate <= Decimal(100):
+            errors[f"rows-{item_id}-rate"] = "完成率应在0到100之间"
+    if errors:
+        raise ValidationFailed("请改正标出的内容", errors)
+    with transaction.atomic():
+        locked = _lock(submission, expected_version)
+        if not permissions.can_draft(actor, locked):
+            raise PermissionDenied("这份报送已报送，不能修改")
+        rows = {r.item_id: r for r in locked.rows.all()}
+        changed_rows = []
+        for item_id, given in draft.rows.items():
+            row = rows.get(item_id)
+            if row is None:
+                continue
+            row.rate, row.text = given.rate, given.text.strip()
+            row.target_actuals, row.reason = dict(given.target_actuals), given.reason.strip()
+            changed_rows.append(row)
+        SubmissionItem.objects.bulk_update(
+            changed_rows, ["rate", "text", "target_actuals", "reason"], batch_size=1000
+        )
+        sections = [
+            SubmissionSection(pk=pk, text=draft.sections[section_id].strip())
+            for pk, section_id in locked.sections.values_list("pk", "section_id")
+            if section_id in draft.sections
+        ]
+        SubmissionSection.objects.bulk_update(sections, ["text"])
+        figures = [
+            SubmissionFigure(pk=pk, value=draft.figures[figure_id])
+            for pk, figure_id in locked.figures.values_list("pk", "figure_id")
+            if figure_id in draft.figures
+        ]
+        SubmissionFigure.objects.bulk_update(figures, ["value"])
+        _bump(locked)
+    return locked
+
+
+# --- submitting, signing off, returning ---------------------------------------------------------
+
+
+def submit(
+    submission: Submission,
+    *,
+    actor: Any,
+    expected_version: int | None,
+    files: Mapping[int, Sequence[UploadedFile]] | None = None,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """The unit sends its report on: to its head for sign-off when the cycle asks for it and
+    the sender is no head, else to the office (the item rows are posted then)."""
+    if not permissions.can_draft(actor, submission):
+        raise PermissionDenied("这份报送已报送或不属于你的单位")
+    with transaction.atomic():
+        locked = _lock(submission, expected_version)
+        cycle = locked.period.cycle
+        if locked.status == Status.AWAITING_SIGN_OFF and not permissions.can_sign_off(
+            actor, locked
+        ):
+            raise ValidationFailed("已提交单位负责人审核，等待审核报送")
+        if cycle.needs_sign_off and not permissions.can_sign_off(actor, locked):
+            _bump(locked, status=Status.AWAITING_SIGN_OFF)
+            audit.record(
+                actor=actor,
+                action="reports.submit_for_sign_off",
+                target=locked,
+                changes={"status": [submission.status, Status.AWAITING_SIGN_OFF]},
+                jurisdiction_id=locked.jurisdiction_id,
+            )
+            return locked
+        return _send_to_office(locked, actor=actor, files=files or {}, now=now)
+
+
+def sign_off(
+    submission: Submission,
+    *,
+    actor: Any,
+    expected_version: int | None,
+    files: Mapping[int, Sequence[UploadedFile]] | None = None,
+    now: dt.datetime | None = None,
+) -> Submission:
+    """The unit's head approves the report and it goes to the office (审核后报送)."""
+    if not permissions.can_sign_off(actor, submission):
+        raise PermissionDenied("只有单位负责人可以审核报送")
+    with transaction.atomic():
+        locked = _lock(submission, expected_version)
+        if locked.status == Status.SUBMITTED:
+            raise ValidationFailed("这份报送已报送")
+        return _send_to_office(locked, actor=actor, files=files or {}, now=now)
+
+
+def _send_to_office(
+    locked: Submission,
+    *,
+    actor: Any,
+    files: Mapping[int, Sequence[UploadedFile]],
+    now: dt.datetime | None,
+) -> Submission:
+    now = now or timezone.now()
+    posted = _post_rows(locked, actor=actor, files=files, day=timezone.localdate(now))
+    before = locked.status
+    changes: dict[str, Any] = {
+        "status": Status.SUBMITTED,
+        "submitted_at": now,
+        "submitted_by": actor,
+        "signed_off_by": actor if permissions.can_sign_off(actor, locked) else None,
+    }
+    if locked.first_submitted_at is None:
+        changes["first_submitted_at"] = now
+    _bump(locked, **changes)
+    audit.record(
+        actor=actor,
+        action="reports.submit",
+        target=locked,
+        changes={
+            "status": [before, Status.SUBMITTED],
+            "late": [None, locked.is_late],
+            "items_posted": [None, posted],
+        },
+        jurisdiction_id=locked.jurisdiction_id,
+    )
+    return locked
+
+
+def _post_rows(
+    locked: Submission,
+    *,
+    actor: Any,
+    files: Mapping[int, Sequence[UploadedFile]],
+    day: dt.date,
+) -> int:
+    """Post each changed row through the ledger's ``record_progress`` (its rules, its audit
+    events); all or nothing, naming the rows that fail."""
+    rows = list(locked.rows.select_related("item").order_by("id"))
+    errors: dict[str, str] = {}
+    posted = 0
+    for row in rows:
+        if not row.changed and not files.get(row.item_id):
+            continue
+        item = row.item
+        rate = row.rate if row.rate != item.completion_rate else None
+        actuals = {int(k): Decimal(str(v)) for k, v in row.target_actuals.items() if v != ""}
+        try:
+            with transaction.atomic():
+                update = record_progress(
+                    item,
+                    actor=actor,
+                    text=row.text,
+                    rate=rate,
+                    reported_on=day,
+                    target_actuals=actuals or None,
+                    attachments=files.get(row.item_id, ()),
+                    reason=row.reason,
+                )
+        except ValidationFailed as exc:
+            for name, message in (exc.errors or {"text": str(exc)}).items():
+                errors[f"rows-{row.item_id}-{name}"] = f"{item.number} {item.name}：{message}"
+            continue
+        row.update = update
+        row.base_rate = row.rate if row.rate is not None else row.base_rate
+        row.base_text, row.base_actuals = row.text, dict(row.target_actuals)
+        posted += 1
+    if errors:
+        raise ValidationFailed(
+            "有事项未能报送，请改正后再报送：" + "；".join(errors.values()), errors
+        )
+    SubmissionItem.objects.bulk_update(
+        [r for r in rows if r.update_id], ["update", "base_rate", "base_text", "base_actuals"]
+    )
+    return posted
+
+
+def return_submission(
+    submission: Submission, *, actor: Any, comment: str, expected_version: int | None
+) -> Submission:
+    """Send the report back with a comment: the office returns a submitted report
+    (退回修改), the unit's head a report awaiting sign-off. The unit's text is kept."""
+    comment = (comment or "").strip()
+    if not comment:
+        raise ValidationFailed("请填写退回意见", {"comment": "请填写退回意见"})
+    with transaction.atomic():
+        locked = _lock(submission, expected_version)
+        by_office = locked.status == Status.SUBMITTED and permissions.is_office(
+            actor, locked.jurisdiction_id
+        )
+        by_head = locked.status == Status.AWAITING_SIGN_OFF and permissions.can_sign_off(
+            actor, locked
+        )
+        if not (by_office or by_head):
+            raise PermissionDenied("只能退回已报送的报送（专班）或待审核的报送（单位负责人）")
+        before = locked.status
+        _bump(locked, status=Status.RETURNED, return_comment=comment, returned_at=timezone.now())
+        audit.record(
+            actor=actor,
+            action="reports.return",
+            target=locked,
+            changes={"status": [before, Status.RETURNED], "comment": [None, comment]},
+            jurisdiction_id=locked.jurisdiction_id,
+        )
+    return locked
