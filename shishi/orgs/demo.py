@@ -33,6 +33,9 @@ DEMO_LOGINS = (
     DemoLogin("hulan", "呼兰区专班 赵静", Role.PROGRAMME_OFFICE, "230111"),
     DemoLogin("shuangcheng", "双城区专班 孙伟", Role.PROGRAMME_OFFICE, "230113"),
     DemoLogin("chengguan", "南岗区城管局 周斌", Role.UNIT_EDITOR, "230103", unit="区城管局"),
+    DemoLogin(
+        "chengguan-head", "南岗区城管局 局长 何军", Role.UNIT_HEAD, "230103", unit="区城管局"
+    ),
     DemoLogin("zhujian", "南岗区住建局 吴丽", Role.UNIT_EDITOR, "230103", unit="区住建局"),
     DemoLogin("viewer", "南岗区教育局 郑洁", Role.UNIT_VIEWER, "230103", unit="区教育局"),
     DemoLogin("leader", "南岗区常务副区长", Role.SPONSOR_LEADER, "230103", person="常务副区长"),

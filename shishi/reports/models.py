@@ -221,11 +221,23 @@ class SubmissionItem(models.Model):
 
     @property
     def changed(self) -> bool:
+        """Whether the unit changed anything since the row was prefilled (or last posted)."""
         return (
             self.rate != self.base_rate
             or self.text.strip() != self.base_text.strip()
-            or self.target_actuals != self.base_actuals
+            or _numbers(self.target_actuals) != _numbers(self.base_actuals)
         )
+
+
+def _numbers(actuals: dict[str, str]) -> dict[str, Decimal]:
+    """Target actuals as numbers ("100" and "100.00" are the same), blanks left out."""
+    out = {}
+    for key, value in (actuals or {}).items():
+        try:
+            out[str(key)] = Decimal(str(value))
+        except ArithmeticError:
+            continue
+    return out
 
 
 class SubmissionSection(models.Model):

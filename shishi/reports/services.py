@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from shishi.core import audit
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
-from shishi.ledger.models import Item, Lifecycle
+from shishi.ledger.models import Item, Lifecycle, Target
 from shishi.ledger.services import record_progress
 from shishi.reports import periods as period_rules
 from shishi.reports import permissions
@@ -138,6 +138,14 @@ def _open_submissions(cycle: Cycle, period: Period, unit_ids: Sequence[int]) -> 
             .order_by("lead_unit_id", "seq", "number")
             .values_list("pk", "lead_unit_id", "completion_rate", "progress_text")
         )
+        actuals: dict[int, dict[str, str]] = {}
+        targets = Target.objects.filter(
+            item__programme_id=cycle.programme_id,
+            item__lead_unit_id__in=unit_ids,
+            actual__isnull=False,
+        ).values_list("item_id", "pk", "actual")
+        for item_id, target_id, actual in targets:
+            actuals.setdefault(item_id, {})[str(target_id)] = str(actual)
         for item_id, unit_id, rate, text in items:
             text = last_text.get(item_id, text or "")
             rows.append(
@@ -146,8 +154,10 @@ def _open_submissions(cycle: Cycle, period: Period, unit_ids: Sequence[int]) -> 
                     item_id=item_id,
                     rate=rate,
                     text=text,
+                    target_actuals=actuals.get(item_id, {}),
                     base_rate=rate,
                     base_text=text,
+                    base_actuals=actuals.get(item_id, {}),
                 )
             )
         SubmissionItem.objects.bulk_create(rows, batch_size=2000)

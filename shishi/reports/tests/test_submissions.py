@@ -253,3 +253,22 @@ def test_the_models_cadences_are_the_period_rules_cadences() -> None:
     from shishi.reports.models import Cadence
 
     assert set(Cadence.values) == {c.value for c in periods.Cadence}
+
+
+def test_a_row_sent_back_as_prefilled_posts_nothing(
+    world: World, weekly: Cycle, head_a: User
+) -> None:
+    from shishi.ledger.models import Target
+
+    target = Target.objects.create(item=world.item_a, name="修复路段", value=100, actual=40)
+    sub = services.open_period(weekly, "2021-W25").period.submissions.get(unit=world.unit_a)
+    row = sub.rows.get()
+    assert row.target_actuals == {str(target.pk): "40.00"}
+    # The form sends every field back as shown: the same numbers, written another way.
+    same = services.RowInput(rate=row.rate, text=row.text, target_actuals={str(target.pk): "40"})
+    sub = services.save_draft(
+        sub, services.Draft(rows={world.item_a.pk: same}), actor=world.editor_a,
+        expected_version=sub.version,
+    )  # fmt: skip
+    sub = services.sign_off(sub, actor=head_a, expected_version=sub.version)
+    assert not ProgressUpdate.objects.filter(item=world.item_a).exists()

@@ -17,6 +17,7 @@ from shishi.orgs import services as org_services
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 from shishi.orgs.models import Role
 from shishi.portal.demo import publish_demo
+from shishi.reports.demo import seed_cycles
 
 
 class Command(BaseCommand):
@@ -58,6 +59,10 @@ class Command(BaseCommand):
             office, editor = offices.get("230103"), editors.get(("230103", "区城管局"))
             if office is not None and editor is not None:
                 seed_review_examples(office, editor, jurisdiction_code="230103")
+            # Nangang's feedback cycles on this year's programme, this week opened.
+            current = [p for p in programmes if p.jurisdiction.code == "230103"]
+            if current:
+                seed_cycles(max(current, key=lambda p: p.year))
         # The battle board: today's statuses and the weekly snapshots of the year rebuilt
         # from the progress history, as `take_snapshots --backfill` does after an import.
         for programme in programmes:
