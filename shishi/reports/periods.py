@@ -76,6 +76,11 @@ class Cadence(enum.StrEnum):
     def label(self) -> str:
         return _CADENCE_LABELS[self]
 
+    @classmethod
+    def choices(cls) -> list[tuple[str, str]]:
+        """(value, Chinese label) pairs, for a model field's or a form's ``choices``."""
+        return [(c.value, c.label) for c in cls]
+
 
 _CADENCE_LABELS = {
     Cadence.WEEKLY: "每周",

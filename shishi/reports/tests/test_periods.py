@@ -65,6 +65,17 @@ def weekly(key: str) -> Period:
 # --- keys and periods -----------------------------------------------------------------------
 
 
+def test_cadences_have_chinese_labels() -> None:
+    assert Cadence.choices() == [
+        ("weekly", "每周"),
+        ("half_monthly", "每半月"),
+        ("monthly", "每月"),
+        ("quarterly", "每季度"),
+        ("once", "一次性"),
+    ]
+    assert Cadence("monthly") is Cadence.MONTHLY and Cadence.MONTHLY == "monthly"
+
+
 def test_iso_weeks_around_new_year() -> None:
     w53 = weekly("2020-W53")
     assert (w53.start, w53.end) == (d("2020-12-28"), d("2021-01-03"))
