@@ -21,13 +21,14 @@ the table style ``Table Grid`` when present (else single-line borders are drawn)
 
 from __future__ import annotations
 
-import copy
 import datetime as dt
 import io
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
+from xml.sax.saxutils import escape as xml_escape
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -42,6 +43,7 @@ from docx.shared import Emu, Length, Mm, Pt, RGBColor, Twips
 from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
+from lxml import etree
 
 from shishi.reports.documents import charts
 from shishi.reports.documents.data import (
@@ -85,6 +87,15 @@ AFTER_PBDR = (
     "w:outlineLvl", "w:divId", "w:cnfStyle", "w:rPr", "w:sectPr", "w:pPrChange",
 )  # fmt: skip
 DASH = "—"  # an em dash, the 一字线 either side of a page number
+
+
+CELL_MARK = "\ue000"  # stands for a cell's text in the prototype row's XML
+_NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+
+
+def clean(text: str) -> str:
+    """Text without the control characters XML cannot hold (pasted from elsewhere)."""
+    return _NOT_XML.sub("", text)
 
 
 class DocumentError(ValueError):
@@ -318,8 +329,6 @@ class _Writer:
                 child.set(qn("w:val"), val)
                 font.append(child)
             root.append(font)
-        from lxml import etree
-
         part._blob = etree.tostring(root, xml_declaration=True, encoding="UTF-8", standalone=True)
 
     def _page_numbers(self) -> None:
@@ -388,7 +397,7 @@ class _Writer:
         return p
 
     def run(self, p: Paragraph, text: str, style: str) -> None:
-        run = p.add_run(text)
+        run = p.add_run(clean(text))
         if self.plain:  # direct fonts too: WPS and older Words read the run's, not the style's
             look = LOOKS[style]
             _set_run_fonts(run._element.get_or_add_rPr(), look.font)
@@ -486,17 +495,27 @@ class _Writer:
             p = cell.paragraphs[0]
             p.style = self.doc.styles[TABLE_TEXT]
             self.run(p, "-", TABLE_TEXT)  # a w:t to fill in each copy
+        # Each row is the prototype's XML with its cells' text put in, all parsed at once: for
+        # 10,000 rows 0.3 s against 1.5 s for an lxml deepcopy per row (and ~10 s for add_row).
         proto_tr = proto._tr
         tbl = table._tbl
         tbl.remove(proto_tr)
-        t_tag = qn("w:t")
-        space = qn("xml:space")
+        for t in proto_tr.iter(qn("w:t")):
+            t.text = CELL_MARK
+            t.set(qn("xml:space"), "preserve")
+        pieces = etree.tostring(proto_tr, encoding="unicode").split(CELL_MARK)
+        chunks = []
         for values in rows:
-            tr = copy.deepcopy(proto_tr)
-            for t, value in zip(tr.iter(t_tag), values, strict=True):
-                t.text = str(value).replace("\n", " ")
-                t.set(space, "preserve")
-            tbl.append(tr)
+            cells = [xml_escape(clean(str(v)).replace("\n", " ")) for v in values]
+            if len(cells) != n:
+                raise ValueError(f"a table row has {len(cells)} cells, not {n}")
+            chunks.append(
+                pieces[0] + "".join(c + p for c, p in zip(cells, pieces[1:], strict=True))
+            )
+        if chunks:
+            parsed = parse_xml(f"<w:tbl {nsdecls('w')}>{''.join(chunks)}</w:tbl>")
+            for tr in list(parsed):
+                tbl.append(tr)
         return table
 
     def _borders(self, table: Table) -> None:

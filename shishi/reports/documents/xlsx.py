@@ -105,6 +105,19 @@ def display_width(text: str) -> int:
     return sum(2 if unicodedata.east_asian_width(ch) in "WF" else 1 for ch in text)
 
 
+def shown_width(value: Any) -> int:
+    """How wide a value shows, in Excel's character units (a CJK character counts two)."""
+    if value is None:
+        return 0
+    if isinstance(value, dt.datetime):
+        return 16
+    if isinstance(value, dt.date):
+        return 10
+    if isinstance(value, float):
+        return len(f"{value:.1f}")
+    return max((display_width(line) for line in str(value).splitlines()), default=0)
+
+
 def _formats(book: xlsxwriter.Workbook) -> dict[str, Format]:
     cell: dict[str, Any] = {"border": 1, "valign": "vcenter", "font_name": "宋体", "font_size": 11}
     specs: dict[str, dict[str, Any]] = {
@@ -144,34 +157,31 @@ class _Book:
         r = HEADER_ROW + 1
         for values in rows:
             for col, (column, value) in enumerate(zip(columns, values, strict=True)):
-                shown = self._write(ws, r, col, column, value)
-                if r - HEADER_ROW <= SAMPLE_ROWS:
-                    widths[col] = max(widths[col], shown + 2)
+                self._write(ws, r, col, column, value)
+            if r - HEADER_ROW <= SAMPLE_ROWS:
+                for col, value in enumerate(values):
+                    widths[col] = max(widths[col], shown_width(value) + 2)
             r += 1
         for col, width in enumerate(widths):
             ws.set_column(col, col, min(max(width, MIN_WIDTH), MAX_WIDTH))
         if r > HEADER_ROW + 1:
             ws.autofilter(HEADER_ROW, 0, r - 1, len(columns) - 1)
 
-    def _write(self, ws: Any, r: int, col: int, column: Column, value: Any) -> int:
-        """Write one cell; return how wide it shows (in Excel's character units)."""
+    def _write(self, ws: Any, r: int, col: int, column: Column, value: Any) -> None:
         fmts = self.fmts
         if value is None or value == "":
             ws.write_blank(r, col, None, fmts["text" if column.kind == "text" else column.kind])
-            return 0
-        if isinstance(value, dt.datetime):
+        elif isinstance(value, str):
+            ws.write_string(r, col, value, fmts["text_q" if is_formula_like(value) else "text"])
+        elif isinstance(value, dt.datetime):
             ws.write_datetime(r, col, value, fmts["datetime"])
-            return 16
-        if isinstance(value, dt.date):
+        elif isinstance(value, dt.date):
             ws.write_datetime(r, col, value, fmts["date"])
-            return 10
-        if isinstance(value, int | float) and not isinstance(value, bool):
+        elif isinstance(value, int | float) and not isinstance(value, bool):
             kind = column.kind if column.kind in ("int", "rate", "number") else "number"
             ws.write_number(r, col, value, fmts[kind])
-            return len(f"{value:.1f}" if kind == "rate" else str(value))
-        text = str(value)
-        ws.write_string(r, col, text, fmts["text_q" if is_formula_like(text) else "text"])
-        return max(display_width(line) for line in text.splitlines() or [""])
+        else:
+            ws.write_string(r, col, str(value), fmts["text"])
 
     def close(self) -> None:
         self.book.close()
