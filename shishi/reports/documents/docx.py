@@ -24,9 +24,11 @@ from __future__ import annotations
 import copy
 import datetime as dt
 import io
+import math
 import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
+from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -137,22 +139,25 @@ LOOKS: dict[str, Look] = {
 
 def fmt_number(value: float | int | None) -> str:
     """3 → "3", 2.50 → "2.5", None → "—"."""
-    if value is None:
+    if value is None or (isinstance(value, float) and not math.isfinite(value)):
         return DASH
     if isinstance(value, float):
-        value = round(value, 2)
-        if value.is_integer():
-            return str(int(value))
-        return f"{value:.2f}".rstrip("0")
+        shown = _half_up(value, "0.01")
+        return str(shown.to_integral()) if shown == shown.to_integral() else str(shown).rstrip("0")
     return str(value)
+
+
+def _half_up(value: float, step: str) -> Decimal:
+    """Rounded half up (四舍五入) on the value as written: 45.25 → 45.3, not float's 45.2."""
+    return Decimal(repr(value)).quantize(Decimal(step), rounding=ROUND_HALF_UP)
 
 
 def fmt_rate(rate: float | None) -> str:
     """A percentage to one decimal: 45.0 → "45%", 45.25 → "45.3%", None → "—"."""
-    if rate is None:
+    if rate is None or not math.isfinite(rate):
         return DASH
-    r = round(float(rate), 1)
-    return f"{int(r)}%" if r.is_integer() else f"{r:.1f}%"
+    r = _half_up(float(rate), "0.1")
+    return f"{r.to_integral()}%" if r == r.to_integral() else f"{r}%"
 
 
 def fmt_date(day: dt.date | None) -> str:

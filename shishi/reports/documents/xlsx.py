@@ -10,6 +10,7 @@ Excel would read as a formula is written with a quote prefix.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -169,7 +170,7 @@ class _Book:
 
     def _write(self, ws: Any, r: int, col: int, column: Column, value: Any) -> None:
         fmts = self.fmts
-        if value is None or value == "":
+        if value is None or value == "" or (isinstance(value, float) and not math.isfinite(value)):
             ws.write_blank(r, col, None, fmts["text" if column.kind == "text" else column.kind])
         elif isinstance(value, str):
             ws.write_string(r, col, value, fmts["text_q" if is_formula_like(value) else "text"])

@@ -18,7 +18,7 @@ from docx.shared import Mm, Pt
 from matplotlib import font_manager
 from PIL import Image
 
-from shishi.reports.documents import charts, samples, xlsx
+from shishi.reports.documents import charts, files, samples, xlsx
 from shishi.reports.documents import docx as writer
 from shishi.reports.documents.data import (
     BriefingData,
@@ -571,3 +571,47 @@ def test_charts_aggregate_so_ten_thousand_items_draw_six_bars() -> None:
     assert len(bands) == 6 and sum(b.count for b in bands) == 10_000
     png = charts.rate_chart(bands)
     assert png.startswith(b"\x89PNG")
+
+
+# -- files and formatting -------------------------------------------------------------------
+
+
+def test_report_files_put_the_annex_beside_the_docx(tmp_path: Path) -> None:
+    docx_path, annex = files.write_report_files(samples.report(), tmp_path / "2026-06.docx")
+    assert annex == tmp_path / "2026-06.xlsx"
+    assert python_docx.Document(str(docx_path)).paragraphs[0].text == "南岗区为民办实事工作月小结"
+    assert openpyxl.load_workbook(annex).sheetnames[0] == "汇总"
+    docx_path, annex = files.write_circular_files(samples.circular(), tmp_path / "c.docx")
+    assert openpyxl.load_workbook(annex).sheetnames == [
+        "滞后事项",
+        "逾期未完成事项",
+        "迟报未报单位",
+    ]
+
+
+def test_a_rate_that_is_no_number_shows_a_dash_not_nan(tmp_path: Path) -> None:
+    odd = dataclasses.replace(samples.item(1), rate=float("nan"), planned_rate=float("inf"))
+    data = dataclasses.replace(samples.report(), lagging=[odd])
+    files.write_report_files(data, tmp_path / "r.docx")
+    row = cells(python_docx.Document(str(tmp_path / "r.docx")).tables[4])[1]
+    assert row[4:6] == ["—", "—"]
+    ws = openpyxl.load_workbook(tmp_path / "r.xlsx")["滞后事项"]
+    assert ws["F4"].value is None and ws["G4"].value is None  # blank, as the "—" of the .docx
+
+
+def test_numbers_rates_dates_and_heading_numbers_are_written_the_chinese_way() -> None:
+    assert [writer.cn_number(n) for n in (1, 9, 10, 11, 20, 35, 99)] == [
+        "一", "九", "十", "十一", "二十", "三十五", "九十九",
+    ]  # fmt: skip
+    assert [fmt_rate(r) for r in (0, 45.0, 45.25, 99.96, None)] == [
+        "0%",
+        "45%",
+        "45.3%",
+        "100%",
+        "—",
+    ]
+    assert [writer.fmt_number(v) for v in (3, 2.5, 2.0, 1234567, 0.125, None)] == [
+        "3", "2.5", "2", "1234567", "0.13", "—",
+    ]  # fmt: skip
+    assert fmt_date(dt.date(2026, 1, 5)) == "2026年1月5日"
+    assert leaders([]) == "—" and leaders(["王建国", "陈静"]) == "王建国、陈静"
