@@ -135,3 +135,36 @@ class OpenPeriodForm(ServiceErrorsMixin, forms.Form):
     period = forms.CharField(
         label=_("期别"), max_length=16, help_text=_("如 2021-W25、2021-06-H1、2021-06、2021-Q2")
     )
+
+
+class OfficeTextsForm(ServiceErrorsMixin, forms.Form):
+    """The office's introduction and one text per section heading of the report."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput)
+
+    def __init__(self, headings: list[str], texts: dict[str, str], *args: Any, **kw: Any):
+        super().__init__(*args, **kw)
+        self.headings = headings
+        self.fields["intro"] = forms.CharField(
+            label=_("导语（总体情况之前）"),
+            required=False,
+            widget=forms.Textarea,
+            max_length=20000,
+            initial=texts.get("intro", ""),
+        )
+        for index, heading in enumerate(headings):
+            self.fields[f"heading-{index}"] = forms.CharField(
+                label=heading,
+                required=False,
+                widget=forms.Textarea,
+                max_length=20000,
+                initial=texts.get(heading, ""),
+                help_text=_("专班综述，写在各单位报送内容之前"),
+            )
+
+    def texts(self) -> dict[str, str]:
+        data = self.cleaned_data
+        out = {"intro": data.get("intro") or ""}
+        for index, heading in enumerate(self.headings):
+            out[heading] = data.get(f"heading-{index}") or ""
+        return out

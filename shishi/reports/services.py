@@ -3,24 +3,31 @@
 from __future__ import annotations
 
 import datetime as dt
+import tempfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from decimal import Decimal
+from pathlib import Path
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
+from django.db.models import Max
 from django.utils import timezone
 
-from shishi.core import audit
+from shishi.core import audit, uploads
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger.models import Item, Lifecycle, Target
 from shishi.ledger.services import record_progress
+from shishi.reports import compiling, permissions
 from shishi.reports import periods as period_rules
-from shishi.reports import permissions
+from shishi.reports.documents.files import write_report_files
 from shishi.reports.models import (
+    CompiledReport,
     Cycle,
     Period,
+    ReportVersion,
     Submission,
     SubmissionFigure,
     SubmissionItem,
@@ -422,3 +429,68 @@ def return_submission(
             jurisdiction_id=locked.jurisdiction_id,
         )
     return locked
+
+
+# --- compiled reports ------------------------------------------------------------------------
+
+
+def report_of(period: Period) -> CompiledReport:
+    """The period's compiled report (made, empty, on first use)."""
+    report, _ = CompiledReport.objects.get_or_create(
+        period=period, defaults={"jurisdiction_id": period.cycle.jurisdiction_id}
+    )
+    return report
+
+
+def save_office_texts(
+    report: CompiledReport, texts: Mapping[str, str], *, actor: Any, expected_version: int | None
+) -> CompiledReport:
+    """Keep the office's introduction and section texts (a recompilation keeps them)."""
+    permissions.require_office(actor, report.jurisdiction_id)
+    with transaction.atomic():
+        locked = CompiledReport.objects.select_for_update().get(pk=report.pk)
+        if expected_version is not None and locked.version != expected_version:
+            raise StaleEdit("报告内容已被他人修改，请刷新后再改")
+        before = dict(locked.office_texts)
+        locked.office_texts = {k: v.strip() for k, v in texts.items() if v.strip()}
+        locked.version += 1
+        locked.save(update_fields=["office_texts", "version", "updated_at"])
+        audit.record(
+            actor=actor,
+            action="reports.edit_report",
+            target=locked,
+            changes={"office_texts": [before, locked.office_texts]},
+            jurisdiction_id=locked.jurisdiction_id,
+        )
+    return locked
+
+
+def compile_report(period: Period, *, actor: Any, today: dt.date | None = None) -> ReportVersion:
+    """Compile the period's report now: gather the figures (as of the period's end), write
+    the .docx and its .xlsx annex, keep both with the data snapshot as a new version."""
+    cycle = period.cycle
+    if actor is not None:
+        permissions.require_office(actor, cycle.jurisdiction_id)
+    report = report_of(period)
+    data = compiling.gather_report(cycle, period, office_texts=report.office_texts, today=today)
+    with tempfile.TemporaryDirectory() as folder:
+        docx_path, xlsx_path = write_report_files(data, Path(folder) / "report.docx")
+        with uploads.atomic_with_files():
+            locked = CompiledReport.objects.select_for_update().get(pk=report.pk)
+            seq = (locked.versions.aggregate(m=Max("seq"))["m"] or 0) + 1
+            stem = f"reports/{cycle.code}-{period.key}-v{seq}"
+            with docx_path.open("rb") as docx_file, xlsx_path.open("rb") as xlsx_file:
+                version = ReportVersion(
+                    report=locked, seq=seq, data=data.to_dict(), created_by=actor
+                )
+                version.docx.name = uploads.store(f"{stem}.docx", File(docx_file), max_length=200)
+                version.xlsx.name = uploads.store(f"{stem}.xlsx", File(xlsx_file), max_length=200)
+                version.save()
+            audit.record(
+                actor=actor,
+                action="reports.compile",
+                target=version,
+                changes={"seq": [None, seq], "period": [None, period.key]},
+                jurisdiction_id=cycle.jurisdiction_id,
+            )
+    return version

@@ -8,6 +8,8 @@ urlpatterns = [
     path("", views.index, name="index"),
     path("cycles/<int:pk>/", views.cycle, name="cycle"),
     path("periods/<int:pk>/", views.period, name="period"),
+    path("periods/<int:pk>/report/", views.report, name="report"),
+    path("versions/<int:pk>/<str:kind>/", views.report_file, name="report_file"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("submissions/<int:pk>/return/", views.return_submission, name="return"),
 ]
