@@ -9,7 +9,8 @@ from typing import Any
 from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
-from shishi.ledger.models import Target
+from shishi.ledger.models import Programme, Target
+from shishi.orgs.models import Jurisdiction, Unit
 from shishi.orgs.permissions import scope_for
 from shishi.reports import permissions
 from shishi.reports.models import Cycle, Period, Submission, SubmissionItem
@@ -170,3 +171,22 @@ def submission_page(user: Any, submission: Submission) -> SubmissionPage:
         and submission.status != Status.SUBMITTED,
         is_office=permissions.is_office(user, submission.jurisdiction_id),
     )
+
+
+def cycle_choices(jurisdiction_id: int) -> dict[str, list[tuple[int, str]]]:
+    """The programmes and units a cycle of this district may name."""
+    programmes = Programme.objects.filter(jurisdiction_id=jurisdiction_id).order_by("-year")
+    units = Unit.objects.filter(jurisdiction_id=jurisdiction_id).order_by("name")
+    return {
+        "programmes": [(p.pk, f"{p.year} {p.name}") for p in programmes],
+        "units": list(units.values_list("pk", "name")),
+    }
+
+
+def office_districts(user: Any) -> QuerySet[Jurisdiction]:
+    """The districts where this user may define cycles."""
+    scope = scope_for(user)
+    districts = Jurisdiction.objects.filter(level=Jurisdiction.Level.DISTRICT).order_by("code")
+    if scope.is_superuser:
+        return districts
+    return districts.filter(pk__in=scope.office_covered_ids())

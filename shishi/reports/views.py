@@ -18,13 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shishi.core.errors import NotFound
+from shishi.core.errors import NotFound, PermissionDenied
 from shishi.core.forms import submit, with_version
 from shishi.core.http import content_disposition
 from shishi.reports import forms as report_forms
 from shishi.reports import periods as period_rules
 from shishi.reports import permissions, selectors, services
-from shishi.reports.models import Period, ReportVersion, Submission
+from shishi.reports.models import Cycle, Period, ReportVersion, Submission
 
 
 def _submission_url(submission: Submission) -> str:
@@ -42,6 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "cycles": cycles,
         "latest": latest,
         "submissions": list(selectors.my_submissions(request.user)[:100]),
+        "is_office": selectors.office_districts(request.user).exists(),
         "now": timezone.now(),
     }
     return TemplateResponse(request, "reports/index.html", context)
@@ -242,3 +243,68 @@ def report_file(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     fallback = f"{period.cycle.code}-{period.key}-v{version.seq}.{kind}"
     response["Content-Disposition"] = content_disposition(name, fallback)
     return response
+
+
+# --- defining cycles -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_new(request: HttpRequest) -> HttpResponse:
+    """A new cycle, or an ad-hoc one-off request, in one of the user's districts."""
+    districts = list(selectors.office_districts(request.user))
+    if not districts:
+        raise PermissionDenied("只有专班可以设置反馈机制")
+    chosen = next(
+        (d for d in districts if str(d.pk) == request.GET.get("jurisdiction")), districts[0]
+    )
+    return _cycle_form(request, chosen.pk, None, districts=districts)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = permissions.access_cycle(request.user, pk)
+    permissions.require_office(request.user, found.jurisdiction_id)
+    return _cycle_form(request, found.jurisdiction_id, found, districts=[])
+
+
+def _cycle_form(
+    request: HttpRequest, jurisdiction_id: int, found: Cycle | None, *, districts: list[Any]
+) -> HttpResponse:
+    choices = selectors.cycle_choices(jurisdiction_id)
+    status = 200
+    if request.method == "POST":
+        form = report_forms.CycleForm(request.POST, **choices)
+        saved: list[Cycle] = []
+
+        def save(c: dict[str, Any]) -> None:
+            saved.append(
+                services.save_cycle(
+                    jurisdiction_id,
+                    form.cycle_input(),
+                    actor=request.user,
+                    cycle=found,
+                    expected_version=c.get("version"),
+                )
+            )
+
+        outcome = submit(form, save)
+        if outcome.saved:
+            messages.success(request, _("已保存"))
+            return redirect("reports:cycle", pk=saved[0].pk)
+        status = outcome.status
+        if outcome.stale_message and found is not None:
+            messages.error(request, outcome.stale_message)
+            form = report_forms.CycleForm(
+                with_version(request.POST, Cycle.objects.get(pk=found.pk).version), **choices
+            )
+    elif found is not None:
+        form = report_forms.CycleForm(initial=report_forms.cycle_initial(found), **choices)
+    else:
+        form = report_forms.CycleForm(
+            initial={"programme": choices["programmes"][0][0] if choices["programmes"] else None},
+            **choices,
+        )
+    context = {"form": form, "cycle": found, "districts": districts}
+    return TemplateResponse(request, "reports/cycle_form.html", context, status=status)
