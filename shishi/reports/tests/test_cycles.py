@@ -60,7 +60,7 @@ def test_office_defines_a_weekly_cycle_and_changes_it(world: World) -> None:
 
 def test_bad_definitions_name_the_field(world: World) -> None:
     office = client_for(world.office)
-    cases = [
+    cases: list[tuple[dict[str, Any], str]] = [
         ({"due_weekday": ""}, "按周报送请选择每周报送日"),
         ({"cadence": "once"}, "一次性报送请填写报送日期"),
         ({"units": [world.hulan_unit.pk]}, "有效的选项"),
