@@ -43,7 +43,10 @@ class SubmissionForm(ServiceErrorsMixin, forms.Form):
                 initial=row.rate,
             )
             self.fields[row_field(row.item_id, "text")] = forms.CharField(
-                label=_("进展情况"), required=False, initial=row.text, widget=forms.Textarea
+                label=_("进展情况"),
+                required=False,
+                initial=row.text,
+                widget=forms.Textarea(attrs={"rows": 3}),
             )
             self.fields[row_field(row.item_id, "reason")] = forms.CharField(
                 label=_("下调原因"), required=False, initial=row.reason, max_length=2000
@@ -150,7 +153,7 @@ class OfficeTextsForm(ServiceErrorsMixin, forms.Form):
         self.fields["intro"] = forms.CharField(
             label=_("导语（总体情况之前）"),
             required=False,
-            widget=forms.Textarea,
+            widget=forms.Textarea(attrs={"rows": 4}),
             max_length=20000,
             initial=texts.get("intro", ""),
         )
@@ -158,7 +161,7 @@ class OfficeTextsForm(ServiceErrorsMixin, forms.Form):
             self.fields[f"heading-{index}"] = forms.CharField(
                 label=heading,
                 required=False,
-                widget=forms.Textarea,
+                widget=forms.Textarea(attrs={"rows": 4}),
                 max_length=20000,
                 initial=texts.get(heading, ""),
                 help_text=_("专班综述，写在各单位报送内容之前"),

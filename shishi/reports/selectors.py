@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, F, Q, QuerySet
+from django.urls import reverse
 from django.utils import timezone
 
 from shishi.ledger.models import Programme, Target
@@ -81,6 +82,9 @@ class UnitRow:
     submitted_at: dt.datetime | None
     late: bool
     missing: bool
+    url: str = ""
+    first_text: str = "—"  # shown as 12-05 17:30 (local time)
+    last_text: str = "—"
 
 
 @dataclass
@@ -90,11 +94,17 @@ class PeriodOverview:
     counts: dict[str, int] = field(default_factory=dict)
 
 
+def _short(moment: dt.datetime | None) -> str:
+    return timezone.localtime(moment).strftime("%m-%d %H:%M") if moment else "—"
+
+
 def period_overview(user: Any, period: Period) -> PeriodOverview:
-    """Every unit's submission of the period, for the office: one query."""
+    """Every unit's submission of the period, for the office: one query. The rows come with
+    their links and times formatted, so that a page of 1,000 units renders fast."""
     permissions.require_office(user, period.cycle.jurisdiction_id)
     now = timezone.now()
-    labels = dict(Status.choices)
+    labels = {value: str(label) for value, label in Status.choices}
+    link = reverse("reports:submission", args=[0]).removesuffix("0/")
     rows = []
     values = period.submissions.order_by("unit__name").values_list(
         "pk", "unit__name", "status", "first_submitted_at", "submitted_at"
@@ -105,11 +115,14 @@ def period_overview(user: Any, period: Period) -> PeriodOverview:
                 submission_id=pk,
                 unit_name=unit_name,
                 status=status,
-                status_label=str(labels.get(status, status)),
+                status_label=labels.get(status, status),
                 first_submitted_at=first,
                 submitted_at=last,
                 late=first is not None and first > period.due_at,
                 missing=first is None and now > period.due_at,
+                url=f"{link}{pk}/",
+                first_text=_short(first),
+                last_text=_short(last),
             )
         )
     counts = {
