@@ -26,6 +26,7 @@ import datetime as dt
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
@@ -204,13 +205,38 @@ def _set_run_fonts(rpr: Any, font: str, *, latin: str = LATIN_FONT) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
+DOTX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+DOCX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+def _as_document(template: str | Path) -> str | io.BytesIO:
+    """A Word template (.dotx) opened as a document: python-docx refuses the template's content
+    type, which is the only difference that matters here. A .docx is passed through."""
+    try:
+        with zipfile.ZipFile(template) as source:
+            types = source.read("[Content_Types].xml")
+            if DOTX_TYPE not in types:
+                return str(template)
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+                for info in source.infolist():
+                    data = source.read(info.filename)
+                    if info.filename == "[Content_Types].xml":
+                        data = data.replace(DOTX_TYPE, DOCX_TYPE)
+                    target.writestr(info, data)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return str(template)  # python-docx says what is wrong with it
+    out.seek(0)
+    return out
+
+
 class _Writer:
     def __init__(self, template: str | Path | None) -> None:
         self.plain = template is None
         try:
-            self.doc: DocxDocument = Document(str(template) if template else None)
+            self.doc: DocxDocument = Document(_as_document(template) if template else None)
         except Exception as exc:  # python-docx raises several kinds for a file that is not one
-            raise DocumentError(f"模板不是有效的Word文档（.docx）：{exc}") from exc
+            raise DocumentError("模板不是有效的Word文档（.docx或.dotx）") from exc
         self.figures = 0
         if self.plain:
             self._page_setup()

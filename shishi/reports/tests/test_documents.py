@@ -7,6 +7,7 @@ import datetime as dt
 import io
 import logging
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -430,11 +431,35 @@ def test_a_template_without_footer_gets_page_numbers(tmp_path: Path) -> None:
     assert doc.sections[0].footer.paragraphs[0].text == "— 1 —"
 
 
+def test_a_word_template_dotx_is_accepted(tmp_path: Path) -> None:
+    template = python_docx.Document()
+    template.styles["Normal"].font.size = Pt(13)
+    template.add_paragraph("红头")
+    template.save(str(tmp_path / "t.docx"))
+    with (
+        zipfile.ZipFile(tmp_path / "t.docx") as src,
+        zipfile.ZipFile(tmp_path / "t.dotx", "w") as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+            dst.writestr(info, data)
+    with pytest.raises(ValueError):  # as python-docx itself would have it
+        python_docx.Document(str(tmp_path / "t.dotx"))
+    writer.write_circular(samples.circular(), tmp_path / "c.docx", template=tmp_path / "t.dotx")
+    doc = python_docx.Document(str(tmp_path / "c.docx"))
+    assert doc.paragraphs[0].text == "红头" and doc.styles["Normal"].font.size == Pt(13)
+    assert doc.paragraphs[1].text == samples.circular().title
+
+
 def test_a_template_that_is_no_docx_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "office.docx"
     path.write_bytes(b"PK\x03\x04 not really")
-    with pytest.raises(DocumentError, match="模板不是有效的Word文档"):
+    with pytest.raises(DocumentError, match=r"模板不是有效的Word文档（\.docx或\.dotx）"):
         writer.write_report(samples.report(), tmp_path / "r.docx", template=path)
+    with pytest.raises(DocumentError, match="模板不是有效的Word文档"):
+        writer.write_report(samples.report(), tmp_path / "r.docx", template=tmp_path / "gone")
 
 
 # -- the Excel annexes ----------------------------------------------------------------------
