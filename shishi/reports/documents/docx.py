@@ -31,7 +31,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -39,7 +39,6 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.image.exceptions import UnrecognizedImageError
-from docx.image.image import Image
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Length, Mm, Pt, RGBColor, Twips
@@ -47,6 +46,8 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
+from PIL import Image as PILImage
+from PIL import ImageOps
 
 from shishi.reports.documents import charts
 from shishi.reports.documents.data import (
@@ -79,6 +80,7 @@ CHAR = Pt(16)  # one character of the body: indents are counted in these
 TWO_CHARS: Length = Pt(32)
 CHART_WIDTH = Mm(150)
 PHOTO_MAX = (Mm(150), Mm(110))
+PHOTO_PIXELS = 1600  # 150 mm at ~270 dpi: sharp on paper, a few hundred KiB
 RED = RGBColor(0xC0, 0x00, 0x00)
 
 # What may follow w:pBdr in a w:pPr (the schema's order, which Word holds to).
@@ -98,6 +100,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def clean(text: str) -> str:
     """Text without the control characters XML cannot hold (pasted from elsewhere)."""
     return _NOT_XML.sub("", text)
+
+
+Target = str | Path | IO[bytes]  # a file's path, or a stream (a BytesIO for a FileField)
 
 
 class DocumentError(ValueError):
@@ -209,11 +214,16 @@ DOTX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.tem
 DOCX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
 
 
+MAX_TEMPLATE_BYTES = 64 * 1024 * 1024  # unpacked: a template is styles and a 红头, not a bomb
+
+
 def _as_document(template: str | Path) -> str | io.BytesIO:
     """A Word template (.dotx) opened as a document: python-docx refuses the template's content
     type, which is the only difference that matters here. A .docx is passed through."""
     try:
         with zipfile.ZipFile(template) as source:
+            if sum(info.file_size for info in source.infolist()) > MAX_TEMPLATE_BYTES:
+                raise DocumentError("模板过大：解压后超过64 MB")
             types = source.read("[Content_Types].xml")
             if DOTX_TYPE not in types:
                 return str(template)
@@ -230,11 +240,30 @@ def _as_document(template: str | Path) -> str | io.BytesIO:
     return out
 
 
+def photo_for_print(path: str) -> tuple[bytes, tuple[int, int]]:
+    """A photo as JPEG for the document: turned upright by its EXIF orientation (Word does not),
+    at most ``PHOTO_PIXELS`` on its long side, without its metadata (a phone's GPS position has
+    no place in a briefing). Raises DocumentError naming the file when it is no image."""
+    name = Path(path).name
+    try:
+        with PILImage.open(path) as original:
+            image = ImageOps.exif_transpose(original) or original
+            image = image.convert("RGB")
+    except (OSError, PILImage.DecompressionBombError, ValueError) as exc:
+        raise DocumentError(f"图片无法读取：{name}") from exc
+    image.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue(), image.size
+
+
 class _Writer:
     def __init__(self, template: str | Path | None) -> None:
         self.plain = template is None
         try:
             self.doc: DocxDocument = Document(_as_document(template) if template else None)
+        except DocumentError:
+            raise
         except Exception as exc:  # python-docx raises several kinds for a file that is not one
             raise DocumentError("模板不是有效的Word文档（.docx或.dotx）") from exc
         self.figures = 0
@@ -474,14 +503,11 @@ class _Writer:
         self.para(f"图{self.figures}　{caption}", "Caption")
 
     def photo(self, path: str, caption: str) -> None:
-        try:
-            image = Image.from_file(path)
-        except (UnrecognizedImageError, OSError) as exc:
-            raise DocumentError(f"图片无法读取：{Path(path).name}") from exc
+        jpeg, (px_w, px_h) = photo_for_print(path)
         max_w, max_h = PHOTO_MAX
-        ratio = image.px_height / max(image.px_width, 1)
+        ratio = px_h / max(px_w, 1)
         width = max_w if max_w * ratio <= max_h else Emu(int(max_h / ratio))
-        self.picture(Path(path), width=Emu(int(width)))
+        self.picture(jpeg, width=Emu(int(width)))
         if caption:
             self.para(caption, "Caption")
 
@@ -568,8 +594,8 @@ class _Writer:
     def nothing(self, what: str) -> None:
         self.para(f"本期无{what}。")
 
-    def save(self, path: str | Path) -> None:
-        self.doc.save(str(path))
+    def save(self, path: Target) -> None:
+        self.doc.save(str(path) if isinstance(path, str | Path) else path)
 
 
 ITEM_HEADERS = ["编号", "事项名称", "牵头单位", "包保领导", "完成率"]
@@ -627,7 +653,7 @@ class _Parts:
         self.w.heading(f"{cn_number(self.n)}、{heading}", 1)
 
 
-def write_report(data: ReportData, path: str | Path, *, template: str | Path | None = None) -> None:
+def write_report(data: ReportData, path: Target, *, template: str | Path | None = None) -> None:
     """Write a compiled report (.docx) to ``path``: title and number, headline figures, the
     table and chart by category, the changes, the lagging items with their lead units and
     sponsor leaders, the units' punctuality, the indicators, then the cycle's sections with
@@ -723,9 +749,7 @@ def write_report(data: ReportData, path: str | Path, *, template: str | Path | N
     w.save(path)
 
 
-def write_circular(
-    data: CircularData, path: str | Path, *, template: str | Path | None = None
-) -> None:
+def write_circular(data: CircularData, path: Target, *, template: str | Path | None = None) -> None:
     """Write a circular (通报, .docx): the office's text, the lagging and the overdue items
     with their lead units and sponsor leaders, the late and missing units, then the issuer
     and date."""
@@ -770,9 +794,7 @@ def late_cells(unit: Any) -> list[str]:
     ]
 
 
-def write_briefing(
-    data: BriefingData, path: str | Path, *, template: str | Path | None = None
-) -> None:
+def write_briefing(data: BriefingData, path: Target, *, template: str | Path | None = None) -> None:
     """Write an issue of a briefing series (简报专刊, .docx): the masthead (series name in red,
     第N期, issuer and date over a red rule), the articles with their photos, and the
     distribution line at the end."""

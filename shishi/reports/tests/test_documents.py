@@ -379,6 +379,32 @@ def test_briefing_docx_has_masthead_articles_and_photos(tmp_path: Path) -> None:
     assert round(shape.height / Mm(1)) == 110 and shape.width < Mm(150)
 
 
+def test_briefing_photos_are_upright_and_carry_no_metadata(tmp_path: Path) -> None:
+    photo = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken with the phone on its side: to be turned 90° clockwise
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (3000, 2000), "blue").save(photo, exif=exif)
+    writer.write_briefing(samples.briefing(str(photo)), tmp_path / "b.docx")
+    doc = python_docx.Document(str(tmp_path / "b.docx"))
+    (shape,) = doc.inline_shapes
+    blob = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+    image = Image.open(io.BytesIO(blob))
+    assert image.format == "JPEG" and image.size == (1067, 1600)  # upright, at most 1600 px
+    assert not image.getexif() and b"PhoneMaker" not in blob
+    assert shape.height > shape.width
+
+
+def test_documents_can_be_written_to_a_stream(tmp_path: Path) -> None:
+    docx_out, xlsx_out = io.BytesIO(), io.BytesIO()
+    writer.write_report(samples.report(), docx_out)
+    xlsx.write_report_annex(samples.report(), xlsx_out)
+    docx_out.seek(0)
+    xlsx_out.seek(0)
+    assert python_docx.Document(docx_out).paragraphs[0].text == "南岗区为民办实事工作月小结"
+    assert openpyxl.load_workbook(xlsx_out)["汇总"]["B4"].value == "南岗区为民办实事工作月小结"
+
+
 def test_briefing_with_a_file_that_is_no_image_names_it(tmp_path: Path) -> None:
     bad = tmp_path / "notes.png"
     bad.write_text("not a picture")
@@ -460,6 +486,12 @@ def test_a_template_that_is_no_docx_is_refused_clearly(tmp_path: Path) -> None:
         writer.write_report(samples.report(), tmp_path / "r.docx", template=path)
     with pytest.raises(DocumentError, match="模板不是有效的Word文档"):
         writer.write_report(samples.report(), tmp_path / "r.docx", template=tmp_path / "gone")
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "x")
+        z.writestr("word/big.bin", b"\0" * (65 * 1024 * 1024))
+    with pytest.raises(DocumentError, match="模板过大"):
+        writer.write_report(samples.report(), tmp_path / "r.docx", template=bomb)
 
 
 # -- the Excel annexes ----------------------------------------------------------------------
