@@ -14,6 +14,7 @@ from typing import Any
 import docx as python_docx
 import openpyxl
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from matplotlib import font_manager
@@ -189,6 +190,9 @@ def test_report_docx_tables_equal_the_data(report_docx: Any, report: ReportData)
         ["配送课桌椅", "套", "1200", "5600", "8000", "70%"],
         ["办理健康证", "人", "356", "2100.5", "—", "—"],
     ]
+    row = tables[4].rows[1].cells
+    assert row[1].paragraphs[0].alignment is None  # text: the style's, to the left
+    assert row[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER  # a figure: centred
     for table in tables:  # the header row repeats on every page
         tr_pr = table.rows[0]._tr.trPr
         assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
