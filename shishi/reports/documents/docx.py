@@ -9,14 +9,14 @@ right and even pages to the left, one character in. Every run names its East-Asi
 (``w:eastAsia``), not only ``font.name`` (which sets the Latin slots only), and the font table
 carries a fallback (``w:altName``: 宋体, 仿宋, 楷体) for machines without the GB2312 fonts.
 
-With ``template=path`` (an office's own .docx) the template is the document's base: its page
-setup, headers and footers, styles and any content (a 红头, say) are kept, and the document is
-appended after that content using the template's styles by name, with no direct fonts, so the
-office's look wins. Styles the template lacks are added with the GB/T 9704 look. The style
-names used (Word's built-in names, as a Chinese Word saves them too): ``Normal`` (body),
-``Title``, ``Subtitle`` (number, issuer and date lines), ``Heading 1``–``Heading 3``,
-``Caption`` (chart and photo captions), ``Table Heading`` and ``Table Text`` (table cells), and
-the table style ``Table Grid`` when present (else single-line borders are drawn).
+With ``template=path`` (an office's own .docx or .dotx) the template is the document's base:
+its page setup, headers and footers, styles and any content (a 红头, say) are kept, and the
+document is appended after that content using the template's styles by name, with no direct
+fonts, so the office's look wins. Styles the template lacks are added with the GB/T 9704
+look. The style names used (Word's built-in names, as a Chinese Word saves them too):
+``Normal`` (body), ``Title``, ``Subtitle`` (number, issuer and date lines), ``Heading 1``–
+``Heading 3``, ``Caption`` (chart and photo captions), ``Table Heading`` and ``Table Text``
+(table cells), and the table style ``Table Grid`` when present (else single-line borders).
 """
 
 from __future__ import annotations
