@@ -84,7 +84,8 @@ def category_chart(rows: Sequence[CategoryRow], *, title: str = "各类别事项
             ax.barh(names, vals, left=left[::-1], label=label, color=COLOURS[key], height=0.6)
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel("事项数（项）")
-        ax.set_title(title, pad=22)
+        if title:
+            ax.set_title(title, pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
         ax.margins(y=0.01)
         ax.spines[["top", "right"]].set_visible(False)
@@ -101,7 +102,8 @@ def rate_chart(bands: Sequence[RateBand], *, title: str = "事项完成率分布
         bars = ax.bar([b.label for b in bands], [b.count for b in bands], color=COLOURS["band"])
         ax.bar_label(bars, fontsize=8)
         ax.set_ylabel("事项数（项）")
-        ax.set_title(title)
+        if title:
+            ax.set_title(title)
         ax.spines[["top", "right"]].set_visible(False)
 
     return _draw(3.0, draw)
@@ -128,7 +130,8 @@ def punctuality_chart(
             ax.barh(names, values, left=left, label=label, color=COLOURS[key], height=0.6)
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel("报送次数")
-        ax.set_title(title, pad=22)
+        if title:
+            ax.set_title(title, pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
         ax.margins(y=0.01)
         ax.spines[["top", "right"]].set_visible(False)
