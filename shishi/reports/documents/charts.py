@@ -8,6 +8,7 @@ font of ``fonts.cjk_font()``; DejaVu Sans stays behind it for Latin text and dig
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,8 +59,13 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+# ``rc_context`` changes matplotlib's process-wide settings while a chart is drawn: the web
+# server's threads (gunicorn gthread) draw one chart at a time.
+_DRAWING = threading.Lock()
+
+
 def _draw(height_in: float, draw: object) -> bytes:
-    with matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
+    with _DRAWING, matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
         fig = _figure(height_in)
         draw(fig)  # type: ignore[operator]
         return _png(fig)

@@ -646,6 +646,16 @@ LAGGING_HEADERS = [*ITEM_HEADERS, "序时进度", "完成时限"]
 LAGGING_WIDTHS = [15, 41, 27, 21, 15, 15, 22]
 
 
+# A table of the Word report lists at most this many items (a district's 7,000 lagging items
+# are no reading); the rest are named in the Excel annex, which lists them all.
+TABLE_ROWS = 100
+
+
+def _rest(w: Any, rows: Sequence[Any], sheet: str) -> None:
+    if len(rows) > TABLE_ROWS:
+        w.para(f"以上为前{TABLE_ROWS}项，其余{len(rows) - TABLE_ROWS}项见附表“{sheet}”。")
+
+
 def lagging_cells(item: ItemRow) -> list[str]:
     return [*item_cells(item), fmt_rate(item.planned_rate), fmt_date(item.due)]
 
@@ -735,13 +745,17 @@ def write_report(data: ReportData, path: Target, *, template: str | Path | None 
             if not rows:
                 w.nothing(label)
             elif label == "新滞后事项":
-                w.table(LAGGING_HEADERS, map(lagging_cells, rows), LAGGING_WIDTHS)
+                w.table(LAGGING_HEADERS, map(lagging_cells, rows[:TABLE_ROWS]), LAGGING_WIDTHS)
+                _rest(w, rows, label.removesuffix("事项"))
             else:
-                w.table(ITEM_HEADERS, map(item_cells, rows), ITEM_WIDTHS)
+                w.table(ITEM_HEADERS, map(item_cells, rows[:TABLE_ROWS]), ITEM_WIDTHS)
+                _rest(w, rows, label.removesuffix("事项"))
     if data.lagging:
         part(f"滞后事项（{len(data.lagging)}项）")
         w.para("以下事项完成率低于序时进度，列明牵头单位和包保领导。")
-        w.table(LAGGING_HEADERS, map(lagging_cells, data.lagging), LAGGING_WIDTHS)
+        shown = data.lagging[:TABLE_ROWS]
+        w.table(LAGGING_HEADERS, map(lagging_cells, shown), LAGGING_WIDTHS)
+        _rest(w, data.lagging, "滞后事项")
     if data.punctuality:
         part("各单位报送情况")
         w.table(

@@ -323,13 +323,18 @@ def test_hostile_text_is_written_as_text(tmp_path: Path) -> None:
     assert ws["B4"].data_type == "s" and ws["B4"].quotePrefix
 
 
-def test_a_large_report_keeps_every_row(tmp_path: Path) -> None:
+def test_a_large_report_lists_the_first_rows_and_the_annex_all(tmp_path: Path) -> None:
     data = samples.report(lagging=2000, items=2000)
     writer.write_report(data, tmp_path / "big.docx")
     doc = python_docx.Document(str(tmp_path / "big.docx"))
     lagging = doc.tables[4]
-    assert len(lagging.rows) == 2001
-    assert cells(lagging)[-1] == lagging_row(data.lagging[-1])
+    assert len(lagging.rows) == writer.TABLE_ROWS + 1
+    assert cells(lagging)[-1] == lagging_row(data.lagging[writer.TABLE_ROWS - 1])
+    rest = f"以上为前{writer.TABLE_ROWS}项，其余{2000 - writer.TABLE_ROWS}项见附表“滞后事项”。"
+    assert rest in [p.text for p in doc.paragraphs]
+    xlsx.write_report_annex(data, tmp_path / "big.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True)["滞后事项"]
+    assert sum(1 for row in ws.iter_rows(values_only=True) if row and row[1]) >= 2000
 
 
 # -- circular and briefing ------------------------------------------------------------------
