@@ -181,6 +181,7 @@ def gather_report(
         sections=_sections(cycle, period, texts),
         indicators=_cycle_figures(cycle, period),
         rate_distribution=rate_bands(rates),
+        intro=texts.get(INTRO, ""),
     )
 
 

@@ -704,6 +704,8 @@ def write_report(data: ReportData, path: Target, *, template: str | Path | None 
         w.para(data.number, "Subtitle")
     w.para(f"{data.issuer}　　{fmt_date(data.date)}", "Subtitle")
     w.blank()
+    for line in paragraphs(data.intro):  # the office's introduction, before the parts
+        w.para(line)
     part = _Parts(w)
     if data.headline:
         part("总体情况")
