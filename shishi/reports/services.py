@@ -388,7 +388,8 @@ def _post_rows(
                 )
         except ValidationFailed as exc:
             for name, message in (exc.errors or {"text": str(exc)}).items():
-                errors[f"rows-{row.item_id}-{name}"] = f"{item.number} {item.name}：{message}"
+                field_name = name.replace("target_", "target-")  # the form's row field
+                errors[f"rows-{row.item_id}-{field_name}"] = f"{item.number} {item.name}：{message}"
             continue
         row.update = update
         row.base_rate = row.rate if row.rate is not None else row.base_rate
