@@ -10,4 +10,6 @@ urlpatterns = [
     path("periods/<int:pk>/", views.period, name="period"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("submissions/<int:pk>/return/", views.return_submission, name="return"),
+    path("submissions/<int:pk>/chase/", views.chase_submission, name="chase"),
+    path("periods/<int:pk>/chase/", views.chase_period, name="chase_period"),
 ]
