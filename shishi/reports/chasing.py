@@ -41,6 +41,7 @@ well under the 5 s the issue asks (``scripts/bench_chasing.py``).
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -78,6 +79,7 @@ CATCH_UP = dt.timedelta(days=7)  # a missed reminder older than this is not sent
 LOOKBACK = dt.timedelta(days=120)  # periods due longer ago are not chased by the scheduler
 MANUAL = "manual-"
 LEADER_UNITS_SHOWN = 10
+logger = logging.getLogger(__name__)
 
 
 # --- opening periods on time ------------------------------------------------------------------
@@ -119,7 +121,12 @@ def open_due_periods(*, now: dt.datetime | None = None) -> list[Period]:
                 continue
             times = period_rules.schedule(candidate, rule, jurisdiction=cycle.jurisdiction_id)
             if times.opens_at <= now < times.due_at:
-                opened.append(services.open_period(cycle, candidate.key, actor=None).period)
+                try:
+                    opened.append(services.open_period(cycle, candidate.key, actor=None).period)
+                except ValidationFailed as exc:  # one cycle's trouble stops no other
+                    logger.warning(
+                        "cycle %s: period %s not opened: %s", cycle.pk, candidate.key, exc
+                    )
     return opened
 
 

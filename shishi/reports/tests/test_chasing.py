@@ -264,6 +264,8 @@ def test_chasing_a_period_chases_every_unit_not_with_the_office(
     assert (chase.submission.unit_id, chase.level, chase.recipients) == (world.unit_a.pk, 2, 2)
     assert _messages(head_a, "report.overdue") == 1
     assert AuditEvent.objects.filter(action="reports.chase_period").count() == 1
+    overview = client_for(world.office).get(reverse("reports:period", args=[period.pk]))
+    assert 'id="chase-period"' in overview.content.decode()
     # Again a minute later: a new manual chase (the button may be pressed again).
     assert chasing.chase_period(period, actor=world.office, now=at(2021, 6, 29, 10, 1)) == 1
     # Everyone in: nothing to chase, and the page says so.
