@@ -4,8 +4,10 @@ and punctuality, each on a frozen clock (``now=``)."""
 from __future__ import annotations
 
 import datetime as dt
+import threading
 
 import pytest
+from django.db import connection
 from django.urls import reverse
 
 from shishi.conftest import PASSWORD, World, client_for
@@ -173,6 +175,37 @@ def test_a_second_run_sends_nothing_twice(world: World, weekly: Cycle) -> None:
     assert again.chased == 0
     assert Message.objects.count() == messages
     assert Chase.objects.count() == 2
+
+
+@pytest.mark.skipif(connection.vendor == "sqlite", reason="SQLite runs one writer at a time")
+@pytest.mark.django_db(transaction=True)
+def test_two_workers_chasing_at_once_send_each_reminder_once(world: World, weekly: Cycle) -> None:
+    """PostgreSQL: two threads, each on its own connection, run the same reminder at once;
+    the second waits on the period's lock and then finds nothing left to send."""
+    period = _open(weekly)
+    slot = chasing.slots_of(period)[2]
+    barrier = threading.Barrier(2)
+    chased: list[int] = []
+    errors: list[BaseException] = []
+
+    def run() -> None:
+        try:
+            barrier.wait()
+            chased.append(chasing.send_reminders(now=slot.at).chased)
+        except BaseException as exc:  # reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert errors == []
+    assert sorted(chased) == [0, 2]
+    assert Chase.objects.count() == 2
+    assert _messages(world.editor_a, "report.overdue") == 1
 
 
 def test_catch_up_after_a_gap_sends_only_the_latest_missed_reminder(
