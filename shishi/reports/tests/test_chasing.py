@@ -13,10 +13,11 @@ from django.urls import reverse
 from shishi.conftest import PASSWORD, World, client_for
 from shishi.core.models import AuditEvent
 from shishi.jobs.worker import run_due_jobs
-from shishi.notify.models import Message
+from shishi.notify.models import Contact, Delivery, Message
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Role, User
 from shishi.reports import chasing, services
+from shishi.reports import periods as period_rules
 from shishi.reports.models import Chase, Cycle, Period, Submission
 from shishi.workdays.calendar import SHANGHAI
 
@@ -86,6 +87,27 @@ def test_a_one_off_cycle_opens_its_one_period_the_day_before(world: World) -> No
     opened = chasing.open_due_periods(now=at(2021, 6, 24, 9, 0))
     assert [p.key for p in opened] == ["2021-06-25"]
     assert chasing.open_due_periods(now=at(2021, 6, 24, 9, 15)) == []
+
+
+def test_a_monthly_period_opens_five_working_days_before_its_end(world: World) -> None:
+    monthly = Cycle.objects.create(
+        jurisdiction=world.nangang,
+        programme=world.programme,
+        code="monthly",
+        name="月小结",
+        cadence="monthly",
+        due_workdays=3,
+        due_time=dt.time(17, 0),
+    )
+    monthly.units.set([world.unit_a])
+    june = period_rules.parse_period("2021-06", "monthly")
+    opening = period_rules.opens_at(june, services.due_rule(monthly), jurisdiction=world.nangang.pk)
+    assert opening == at(2021, 6, 23)  # 24–30 June hold the last five working days
+    assert chasing.open_due_periods(now=opening - dt.timedelta(minutes=1)) == []
+    assert [p.key for p in chasing.open_due_periods(now=opening)] == ["2021-06"]
+    # Early in July, before June's due time: May (long due) is not opened late.
+    assert chasing.open_due_periods(now=at(2021, 7, 1, 9, 0)) == []
+    assert list(monthly.periods.values_list("key", flat=True)) == ["2021-06"]
 
 
 def test_the_scheduled_job_opens_periods(world: World, weekly: Cycle) -> None:
@@ -164,6 +186,22 @@ def test_escalation_unit_then_head_then_sponsor_leader(
         (slots[4].key, 3, 3),  # and the leader
     ]
     assert not Chase.objects.filter(submission=sub_a, by__isnull=False).exists()
+
+
+def test_the_sponsor_leader_reads_it_in_the_daily_digest(world: World, weekly: Cycle) -> None:
+    User.objects.filter(pk=world.leader.pk).update(email="leader@example.org")
+    Contact.objects.update_or_create(
+        user=world.leader, defaults={"email_digest": Contact.Digest.DAILY}
+    )
+    period = _open(weekly)
+    chasing.send_reminders(now=chasing.slots_of(period)[4].at)
+    delivery = Delivery.objects.get(recipient=world.leader)
+    assert (delivery.kind, delivery.channel, delivery.status) == (
+        "report.overdue_leader",
+        "email",
+        "digest",
+    )
+    assert not delivery.urgent
 
 
 def test_a_second_run_sends_nothing_twice(world: World, weekly: Cycle) -> None:
