@@ -62,6 +62,7 @@ from shishi.orgs.permissions import scope_for
 from shishi.orgs.selectors import account_labels
 from shishi.reports import periods as period_rules
 from shishi.reports import permissions, services
+from shishi.reports.documents.data import UnitPunctuality
 from shishi.reports.models import Chase, Cycle, Period, Submission
 from shishi.workdays import calendar
 
@@ -507,25 +508,14 @@ def chases_of(submission: Submission) -> list[ChaseRow]:
     ]
 
 
-@dataclass(frozen=True)
-class UnitPunctuality:
-    """A unit's submissions counted over the cycle: on time, late, missing; rank 1 is best
-    (the fields of ``reports.documents.data.UnitPunctuality``)."""
-
-    unit: str
-    on_time: int
-    late: int
-    missing: int
-    rank: int
-
-
 def punctuality(
     cycle: Cycle, *, up_to: Period | None = None, now: dt.datetime | None = None
 ) -> list[UnitPunctuality]:
     """Per unit, over the cycle's periods whose due time has passed (up to ``up_to``'s
     start when given): submissions that first reached the office by the due time, after it,
     and not at all. Ranked by fewest missing, then fewest late (equal counts share a rank),
-    then by name. One query."""
+    then by name. One query. The rows are ``documents.data.UnitPunctuality``, as the
+    compiled report takes them."""
     now = now or timezone.now()
     periods = Q(period__cycle=cycle, period__due_at__lte=now)
     if up_to is not None:
@@ -547,5 +537,13 @@ def punctuality(
         score = (r["missing"], r["late"])
         if score != previous:
             rank, previous = position, score
-        out.append(UnitPunctuality(r["unit__name"], r["on_time"], r["late"], r["missing"], rank))
+        out.append(
+            UnitPunctuality(
+                unit=r["unit__name"],
+                on_time=r["on_time"],
+                late=r["late"],
+                missing=r["missing"],
+                rank=rank,
+            )
+        )
     return out

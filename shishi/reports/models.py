@@ -272,6 +272,49 @@ class SubmissionFigure(models.Model):
         return f"{self.submission_id} · {self.figure_id}"
 
 
+class CompiledReport(TimeStamped):
+    """The report of one period of a cycle: the office's texts, edited in the browser, and
+    its compiled versions (``ReportVersion``), each kept as it was made."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    period = models.OneToOneField(Period, on_delete=models.CASCADE, related_name="report")
+    # "intro" and each section's heading → the office's text (kept across recompilations).
+    office_texts = models.JSONField(_("专班撰写的内容"), default=dict, blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("汇编报告")
+        verbose_name_plural = _("汇编报告")
+
+    def __str__(self) -> str:
+        return str(self.period)
+
+
+class ReportVersion(models.Model):
+    """One compilation of a report: its data snapshot and its files, never changed."""
+
+    report = models.ForeignKey(CompiledReport, on_delete=models.CASCADE, related_name="versions")
+    seq = models.PositiveIntegerField(_("版本"))
+    data = models.JSONField(_("数据快照"))
+    docx = models.FileField(_("报告（Word）"), upload_to="reports/%Y/%m/", max_length=200)
+    xlsx = models.FileField(_("附表（Excel）"), upload_to="reports/%Y/%m/", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("编制时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("报告版本")
+        verbose_name_plural = _("报告版本")
+        ordering = ["report", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["report", "seq"], name="report_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.report} v{self.seq}"
+
+
 class Chase(models.Model):
     """One reminder (催报) of a submission: sent by the scheduler at one of the period's
     reminder moments (``slot`` is that moment, ISO, Asia/Shanghai), or by the office's 催报

@@ -6,8 +6,12 @@ app_name = "reports"
 
 urlpatterns = [
     path("", views.index, name="index"),
+    path("cycles/new/", views.cycle_new, name="cycle_new"),
     path("cycles/<int:pk>/", views.cycle, name="cycle"),
+    path("cycles/<int:pk>/edit/", views.cycle_edit, name="cycle_edit"),
     path("periods/<int:pk>/", views.period, name="period"),
+    path("periods/<int:pk>/report/", views.report, name="report"),
+    path("versions/<int:pk>/<str:kind>/", views.report_file, name="report_file"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("submissions/<int:pk>/return/", views.return_submission, name="return"),
     path("submissions/<int:pk>/chase/", views.chase_submission, name="chase"),

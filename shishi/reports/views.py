@@ -10,7 +10,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,12 +18,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shishi.core.errors import NotFound, ValidationFailed
+from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.core.forms import submit, with_version
+from shishi.core.http import content_disposition
 from shishi.reports import chasing, permissions, selectors, services
 from shishi.reports import forms as report_forms
 from shishi.reports import periods as period_rules
-from shishi.reports.models import Period, Submission
+from shishi.reports.models import Cycle, Period, ReportVersion, Submission
 
 
 def _submission_url(submission: Submission) -> str:
@@ -41,6 +42,7 @@ def index(request: HttpRequest) -> HttpResponse:
         "cycles": cycles,
         "latest": latest,
         "submissions": list(selectors.my_submissions(request.user)[:100]),
+        "is_office": selectors.office_districts(request.user).exists(),
         "now": timezone.now(),
     }
     return TemplateResponse(request, "reports/index.html", context)
@@ -175,6 +177,139 @@ def return_submission(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, outcome.stale_message or _("退回未成功：请填写退回意见"))
     return redirect(_submission_url(found))
+
+
+# --- compiled reports ----------------------------------------------------------------------
+
+
+def _office_period(user: Any, pk: int) -> Period:
+    found = Period.objects.select_related("cycle__programme", "cycle__jurisdiction").filter(pk=pk)
+    period = found.first()
+    if period is None or not permissions.is_office(user, period.cycle.jurisdiction_id):
+        raise NotFound("没有找到这一期")
+    return period
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest, pk: int) -> HttpResponse:
+    """The period's compiled report: the office's texts, compile, the versions."""
+    period = _office_period(request.user, pk)
+    compiled = services.report_of(period)
+    headings = list(period.cycle.sections.order_by("order", "pk").values_list("title", flat=True))
+    status = 200
+    if request.method == "POST" and request.POST.get("action") == "compile":
+        version = services.compile_report(period, actor=request.user)
+        messages.success(request, _("已编制第%(seq)s版") % {"seq": version.seq})
+        return redirect("reports:report", pk=period.pk)
+    if request.method == "POST":
+        form = report_forms.OfficeTextsForm(headings, compiled.office_texts, request.POST)
+
+        def save(c: dict[str, Any]) -> None:
+            services.save_office_texts(
+                compiled, form.texts(), actor=request.user, expected_version=c["version"]
+            )
+
+        outcome = submit(form, save)
+        if outcome.saved:
+            messages.success(request, _("已保存；重新编制后写入报告"))
+            return redirect("reports:report", pk=period.pk)
+        status = outcome.status
+        if outcome.stale_message:
+            messages.error(request, outcome.stale_message)
+    else:
+        form = report_forms.OfficeTextsForm(
+            headings, compiled.office_texts, initial={"version": compiled.version}
+        )
+    context = {
+        "period": period,
+        "cycle": period.cycle,
+        "compiled": compiled,
+        "form": form,
+        "versions": list(compiled.versions.select_related("created_by")),
+    }
+    return TemplateResponse(request, "reports/report.html", context, status=status)
+
+
+@login_required
+def report_file(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
+    version = ReportVersion.objects.select_related("report__period__cycle").filter(pk=pk).first()
+    if version is None or not permissions.is_office(request.user, version.report.jurisdiction_id):
+        raise NotFound("没有找到这份报告")
+    if kind not in ("docx", "xlsx"):
+        raise NotFound("没有这种文件")
+    stored = version.docx if kind == "docx" else version.xlsx
+    period = version.report.period
+    name = f"{period.cycle.name}{period.label}第{version.seq}版.{kind}"
+    response = FileResponse(stored.open("rb"), as_attachment=True)
+    fallback = f"{period.cycle.code}-{period.key}-v{version.seq}.{kind}"
+    response["Content-Disposition"] = content_disposition(name, fallback)
+    return response
+
+
+# --- defining cycles -----------------------------------------------------------------------
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_new(request: HttpRequest) -> HttpResponse:
+    """A new cycle, or an ad-hoc one-off request, in one of the user's districts."""
+    districts = list(selectors.office_districts(request.user))
+    if not districts:
+        raise PermissionDenied("只有专班可以设置反馈机制")
+    chosen = next(
+        (d for d in districts if str(d.pk) == request.GET.get("jurisdiction")), districts[0]
+    )
+    return _cycle_form(request, chosen.pk, None, districts=districts)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def cycle_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = permissions.access_cycle(request.user, pk)
+    permissions.require_office(request.user, found.jurisdiction_id)
+    return _cycle_form(request, found.jurisdiction_id, found, districts=[])
+
+
+def _cycle_form(
+    request: HttpRequest, jurisdiction_id: int, found: Cycle | None, *, districts: list[Any]
+) -> HttpResponse:
+    choices = selectors.cycle_choices(jurisdiction_id)
+    status = 200
+    if request.method == "POST":
+        form = report_forms.CycleForm(request.POST, **choices)
+        saved: list[Cycle] = []
+
+        def save(c: dict[str, Any]) -> None:
+            saved.append(
+                services.save_cycle(
+                    jurisdiction_id,
+                    form.cycle_input(),
+                    actor=request.user,
+                    cycle=found,
+                    expected_version=c.get("version"),
+                )
+            )
+
+        outcome = submit(form, save)
+        if outcome.saved:
+            messages.success(request, _("已保存"))
+            return redirect("reports:cycle", pk=saved[0].pk)
+        status = outcome.status
+        if outcome.stale_message and found is not None:
+            messages.error(request, outcome.stale_message)
+            form = report_forms.CycleForm(
+                with_version(request.POST, Cycle.objects.get(pk=found.pk).version), **choices
+            )
+    elif found is not None:
+        form = report_forms.CycleForm(initial=report_forms.cycle_initial(found), **choices)
+    else:
+        form = report_forms.CycleForm(
+            initial={"programme": choices["programmes"][0][0] if choices["programmes"] else None},
+            **choices,
+        )
+    context = {"form": form, "cycle": found, "districts": districts}
+    return TemplateResponse(request, "reports/cycle_form.html", context, status=status)
 
 
 # --- chasing (催报) --------------------------------------------------------------------------

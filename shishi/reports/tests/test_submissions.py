@@ -15,7 +15,7 @@ from shishi.ledger.models import Item, ProgressUpdate
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Role, User
 from shishi.reports import permissions, services
-from shishi.reports.models import Cycle, CycleFigure, CycleSection, Submission
+from shishi.reports.models import Cycle, Submission
 
 Status = Submission.Status
 
@@ -25,23 +25,6 @@ def head_a(world: World) -> User:
     user = org_services.ensure_user("head_a", password=PASSWORD, display_name="城管局负责人")
     org_services.grant_role(user, Role.UNIT_HEAD, world.nangang, unit=world.unit_a)
     return user
-
-
-@pytest.fixture
-def weekly(world: World) -> Cycle:
-    cycle = Cycle.objects.create(
-        jurisdiction=world.nangang,
-        programme=world.programme,
-        code="weekly",
-        name="周报告",
-        cadence="weekly",
-        due_weekday=4,
-        due_time=dt.time(17, 0),
-    )
-    cycle.units.set([world.unit_a, world.unit_b])
-    CycleSection.objects.create(cycle=cycle, title="下周工作安排", order=1)
-    CycleFigure.objects.create(cycle=cycle, name="本周办理健康证人数", unit_label="人")
-    return cycle
 
 
 def _row_draft(item: Item, rate: str, text: str) -> services.Draft:

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('reports', '0001_cycles_periods_submissions'),
+        ('reports', '0002_compiled_reports'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
