@@ -8,8 +8,9 @@ over all of them, and opens week 2021-W25 (timed: "open a period for N units"). 
 no unit having submitted, it times ``reports.chasing.send_reminders`` at the first reminder
 after the due time (level 1: the units' editors) and at the third (level 3: editors, heads
 and the sponsor leaders), and, for comparison, one ``notify()`` call per submission for the
-same N units. Without ``--database-url`` it uses a fresh SQLite file under
-``$SHISHI_BENCH_DIR`` (default /tmp/shishi-bench). Prints one JSON line.
+same N units. ``--database-url`` must name an empty database; without it the bench uses a
+fresh SQLite file under ``$SHISHI_BENCH_DIR`` (default /tmp/shishi-bench). Prints one JSON
+line.
 """
 
 from __future__ import annotations
@@ -56,6 +57,8 @@ def main() -> None:
     from shishi.workdays.calendar import SHANGHAI
 
     n = args.units
+    if Jurisdiction.objects.filter(code="239999").exists():
+        raise BenchError("the database holds an earlier run's data: give an empty database")
     log(f"building {n} units")
     district = Jurisdiction.objects.create(code="239999", name="测试区", level="district")
     programme = Programme.objects.create(jurisdiction=district, year=2021, name="测试区实事")
