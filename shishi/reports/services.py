@@ -16,7 +16,7 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from shishi.core import audit, uploads
+from shishi.core import audit, bulk, uploads
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.ledger.models import Item, Lifecycle, Programme, Target
 from shishi.ledger.services import record_progress
@@ -133,14 +133,16 @@ def _open_submissions(cycle: Cycle, period: Period, unit_ids: Sequence[int]) -> 
             submission_id__in=previous.values()
         ).values_list("submission_id", "section_id", "text")
     }
-    submissions = Submission.objects.bulk_create(
-        [
-            Submission(jurisdiction_id=cycle.jurisdiction_id, period=period, unit_id=unit_id)
-            for unit_id in unit_ids
-        ]
+    # Written with the project's bulk writer (``core.bulk``): Django's bulk_create spends
+    # most of the time of 1,000 units' 10,000 rows compiling SQL.
+    now = timezone.now()
+    sub_ids = bulk.reserve_ids(Submission, len(unit_ids))
+    by_unit = dict(zip(unit_ids, sub_ids, strict=True))
+    bulk.insert_many(
+        Submission,
+        ("id", "jurisdiction_id", "period_id", "unit_id", "created_at", "updated_at"),
+        ((by_unit[u], cycle.jurisdiction_id, period.pk, u, now, now) for u in unit_ids),
     )
-    by_unit = {s.unit_id: s for s in submissions}
-    rows: list[SubmissionItem] = []
     if cycle.asks_items:
         items = (
             Item.objects.filter(programme_id=cycle.programme_id, lead_unit_id__in=unit_ids)
@@ -156,40 +158,34 @@ def _open_submissions(cycle: Cycle, period: Period, unit_ids: Sequence[int]) -> 
         ).values_list("item_id", "pk", "actual")
         for item_id, target_id, actual in targets:
             actuals.setdefault(item_id, {})[str(target_id)] = str(actual)
+        rows = []
         for item_id, unit_id, rate, text in items:
             text = last_text.get(item_id, text or "")
-            rows.append(
-                SubmissionItem(
-                    submission=by_unit[unit_id],
-                    item_id=item_id,
-                    rate=rate,
-                    text=text,
-                    target_actuals=actuals.get(item_id, {}),
-                    base_rate=rate,
-                    base_text=text,
-                    base_actuals=actuals.get(item_id, {}),
-                )
-            )
-        SubmissionItem.objects.bulk_create(rows, batch_size=2000)
+            given = actuals.get(item_id, {})
+            rows.append((by_unit[unit_id], item_id, rate, text, given, rate, text, given))
+        bulk.insert_many(
+            SubmissionItem,
+            ("submission_id", "item_id", "rate", "text", "target_actuals", "base_rate",
+             "base_text", "base_actuals"),
+            rows,
+        )  # fmt: skip
     sections = list(cycle.sections.values_list("pk", flat=True))
-    SubmissionSection.objects.bulk_create(
-        [
-            SubmissionSection(
-                submission=s,
-                section_id=section_id,
-                text=last_sections.get((previous.get(s.unit_id, 0), section_id), ""),
-            )
-            for s in submissions
+    bulk.insert_many(
+        SubmissionSection,
+        ("submission_id", "section_id", "text"),
+        (
+            (sub_id, section_id, last_sections.get((previous.get(unit_id, 0), section_id), ""))
+            for unit_id, sub_id in by_unit.items()
             for section_id in sections
-        ],
-        batch_size=2000,
+        ),
     )
     figures = list(cycle.figures.values_list("pk", flat=True))
-    SubmissionFigure.objects.bulk_create(
-        [SubmissionFigure(submission=s, figure_id=f) for s in submissions for f in figures],
-        batch_size=2000,
+    bulk.insert_many(
+        SubmissionFigure,
+        ("submission_id", "figure_id"),
+        ((sub_id, f) for sub_id in sub_ids for f in figures),
     )
-    return len(submissions)
+    return len(sub_ids)
 
 
 # --- drafting ----------------------------------------------------------------------------------
@@ -388,7 +384,8 @@ def _post_rows(
                 )
         except ValidationFailed as exc:
             for name, message in (exc.errors or {"text": str(exc)}).items():
-                errors[f"rows-{row.item_id}-{name}"] = f"{item.number} {item.name}：{message}"
+                field_name = name.replace("target_", "target-")  # the form's row field
+                errors[f"rows-{row.item_id}-{field_name}"] = f"{item.number} {item.name}：{message}"
             continue
         row.update = update
         row.base_rate = row.rate if row.rate is not None else row.base_rate
