@@ -313,3 +313,36 @@ class ReportVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.report} v{self.seq}"
+
+
+class Chase(models.Model):
+    """One reminder (催报) of a submission: sent by the scheduler at one of the period's
+    reminder moments (``slot`` is that moment, ISO, Asia/Shanghai), or by the office's 催报
+    button (``slot`` "manual-<time>", ``by`` the person). ``level``: 1 the unit's editors,
+    2 also its head, 3 also the sponsor leaders of its items (see ``reports.chasing``)."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="chases", db_index=False
+    )  # chase_unique_slot leads with it
+    slot = models.CharField(_("提醒时点"), max_length=40)
+    level = models.PositiveSmallIntegerField(_("催报级别"))
+    recipients = models.PositiveIntegerField(_("提醒人数"), default=0)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("催报时间"))
+
+    class Meta:
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")
+        ordering = ["submission", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "slot"], name="chase_unique_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} · {self.slot}"
+
+    @property
+    def manual(self) -> bool:
+        return self.slot.startswith("manual-")

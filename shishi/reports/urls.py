@@ -14,4 +14,6 @@ urlpatterns = [
     path("versions/<int:pk>/<str:kind>/", views.report_file, name="report_file"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("submissions/<int:pk>/return/", views.return_submission, name="return"),
+    path("submissions/<int:pk>/chase/", views.chase_submission, name="chase"),
+    path("periods/<int:pk>/chase/", views.chase_period, name="chase_period"),
 ]

@@ -18,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST
 
-from shishi.core.errors import NotFound, PermissionDenied
+from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.core.forms import submit, with_version
 from shishi.core.http import content_disposition
+from shishi.reports import chasing, permissions, selectors, services
 from shishi.reports import forms as report_forms
 from shishi.reports import periods as period_rules
-from shishi.reports import permissions, selectors, services
 from shishi.reports.models import Cycle, Period, ReportVersion, Submission
 
 
@@ -79,6 +79,7 @@ def cycle(request: HttpRequest, pk: int) -> HttpResponse:
         "sections": list(found.sections.all()),
         "figures": list(found.figures.all()),
         "units": list(found.units.order_by("name")),
+        "punctuality": chasing.punctuality(found),
     }
     return TemplateResponse(request, "reports/cycle.html", context, status=status)
 
@@ -138,6 +139,7 @@ def submission(request: HttpRequest, pk: int) -> HttpResponse:
         "return_form": report_forms.ReturnForm(initial={"version": found.version}),
         "stale_message": stale,
         "can_return": _can_return(user, found),
+        "chases": chasing.chases_of(found),
     }
     return TemplateResponse(request, "reports/submission.html", context, status=status)
 
@@ -308,3 +310,33 @@ def _cycle_form(
         )
     context = {"form": form, "cycle": found, "districts": districts}
     return TemplateResponse(request, "reports/cycle_form.html", context, status=status)
+
+
+# --- chasing (催报) --------------------------------------------------------------------------
+
+
+@login_required
+@require_POST
+def chase_submission(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office's 催报 button on a submission (403 for anyone else who may see it)."""
+    found = permissions.access_submission(request.user, pk)
+    try:
+        n = chasing.chase_submission(found, actor=request.user)
+    except ValidationFailed as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("已催报%(n)s个单位") % {"n": n})
+    return redirect(_submission_url(found))
+
+
+@login_required
+@require_POST
+def chase_period(request: HttpRequest, pk: int) -> HttpResponse:
+    """The office's 催报 button on a period: every unit whose report is not with the office."""
+    found = chasing.access_period(request.user, pk)
+    n = chasing.chase_period(found, actor=request.user)
+    if n:
+        messages.success(request, _("已催报%(n)s个单位") % {"n": n})
+    else:
+        messages.info(request, _("各单位均已报送，无需催报"))
+    return redirect("reports:period", pk=found.pk)
