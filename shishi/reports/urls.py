@@ -14,4 +14,10 @@ urlpatterns = [
     path("versions/<int:pk>/<str:kind>/", views.report_file, name="report_file"),
     path("submissions/<int:pk>/", views.submission, name="submission"),
     path("submissions/<int:pk>/return/", views.return_submission, name="return"),
+    path("briefings/", views.briefings, name="briefings"),
+    path("briefings/<int:pk>/", views.briefing, name="briefing"),
+    path("briefings/<int:pk>/docx/", views.briefing_docx, name="briefing_docx"),
+    path("briefings/<int:pk>/photos/<int:photo_pk>/", views.briefing_photo, name="briefing_photo"),
+    path("periods/<int:pk>/circular/", views.circular, name="circular"),
+    path("circular-versions/<int:pk>/<str:kind>/", views.circular_file, name="circular_file"),
 ]
