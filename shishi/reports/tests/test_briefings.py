@@ -269,3 +269,24 @@ def test_permissions_locking_and_bad_ids(world: World) -> None:
     assert b.number == 1 and b.is_public
     assert client_for(world.editor_a).get(url).status_code == 200
     assert client_for(world.outsider).get(url).status_code == 404
+
+
+def test_demo_seeds_one_public_issue_and_one_circular(world: World) -> None:
+    from shishi.reports.demo import seed_briefing, seed_circular, seed_cycles
+
+    ProgressUpdate.objects.create(
+        jurisdiction=world.nangang, item=world.item_b, programme=world.programme,
+        reported_on=timezone.localdate(), rate=30, text="已完成设计招标。", is_public=True,
+        review="published",
+    )  # fmt: skip
+    refresh_statuses(world.programme.pk)
+    seed_cycles(world.programme)
+    issue = seed_briefing(world.programme, world.office)
+    assert issue.number == 1 and issue.is_public
+    assert "已完成设计招标。" in [a.text for a in issue.articles.all()]
+    assert seed_briefing(world.programme, world.office).pk == issue.pk  # idempotent
+    circular = seed_circular(world.programme, world.office)
+    assert circular is not None and circular.seq == 1
+    again = seed_circular(world.programme, world.office)
+    assert again is not None and again.pk == circular.pk
+    assert Briefing.objects.filter(jurisdiction=world.nangang).count() == 1
