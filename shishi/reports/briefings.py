@@ -44,7 +44,11 @@ from shishi.orgs.models import Jurisdiction, Unit
 from shishi.orgs.permissions import scope_for
 from shishi.reports import permissions
 from shishi.reports.documents.data import Article, BriefingData, BriefingImage, ReportData
-from shishi.reports.documents.docx import headline_sentence, write_briefing
+from shishi.reports.documents.docx import (
+    DocumentError,
+    headline_sentence,
+    write_briefing,
+)
 from shishi.reports.models import Briefing, BriefingArticle, BriefingPhoto, ReportVersion
 
 Status = Briefing.Status
@@ -352,22 +356,31 @@ def _check_photo(file: Any, name: str) -> str:
     if size > limit:
         message = f"照片“{label}”超过 {megabytes(limit)} MB，请缩小后再上传"
         raise ValidationFailed(message, {"photo": message})
+    too_large = False
     try:
         file.seek(0)
-        with Image.open(file) as image:
+        with Image.open(file, formats=["JPEG", "PNG", "WEBP"]) as image:
             kind = image.format or ""
             width, height = image.size
-            image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError, SyntaxError):
+            too_large = width * height > MAX_PHOTO_PIXELS
+            if not too_large:
+                image.load()  # decodes every pixel: a truncated or corrupt file fails here
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        Image.DecompressionBombError,
+    ):
         kind = ""
-        width = height = 0
     finally:
         file.seek(0)
+    if too_large:
+        message = f"照片“{label}”尺寸过大（超过5000万像素），请缩小后再上传"
+        raise ValidationFailed(message, {"photo": message})
     if kind not in PHOTO_FORMATS:
         message = f"“{label}”不是可识别的 JPEG、PNG 或 WebP 照片，请上传照片文件"
-        raise ValidationFailed(message, {"photo": message})
-    if width * height > MAX_PHOTO_PIXELS:
-        message = f"照片“{label}”尺寸过大（超过5000万像素），请缩小后再上传"
         raise ValidationFailed(message, {"photo": message})
     return PHOTO_FORMATS[kind]
 
@@ -493,6 +506,7 @@ def _write_docx(data: BriefingData, folder: Path) -> Path:
     from django.core.files.storage import default_storage
 
     local: list[Article] = []
+    owners: dict[str, str] = {}  # the copied photo's name → its article's heading
     n = 0
     for article in data.articles:
         images = []
@@ -506,19 +520,27 @@ def _write_docx(data: BriefingData, folder: Path) -> Path:
                 message = f"文章“{article.heading}”的照片文件已不存在，请删除后重新上传"
                 raise ValidationFailed(message) from None
             images.append(BriefingImage(path=str(target), caption=image.caption))
+            owners[target.name] = article.heading
         local.append(Article(article.heading, article.paragraphs, images))
     out_path = folder / "briefing.docx"
-    write_briefing(
-        BriefingData(
-            series=data.series,
-            number=data.number,
-            date=data.date,
-            issuer=data.issuer,
-            articles=local,
-            distribution=data.distribution,
-        ),
-        out_path,
+    local_data = BriefingData(
+        series=data.series,
+        number=data.number,
+        date=data.date,
+        issuer=data.issuer,
+        articles=local,
+        distribution=data.distribution,
     )
+    try:
+        write_briefing(local_data, out_path)
+    except DocumentError as exc:
+        heading = next((h for name, h in owners.items() if name in str(exc)), "")
+        message = (
+            f"文章“{heading}”有一张照片无法读取，请删除后重新上传"
+            if heading
+            else f"简报无法生成：{exc}"
+        )
+        raise ValidationFailed(message) from None
     return out_path
 
 

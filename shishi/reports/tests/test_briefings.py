@@ -290,3 +290,37 @@ def test_demo_seeds_one_public_issue_and_one_circular(world: World) -> None:
     again = seed_circular(world.programme, world.office)
     assert again is not None and again.pk == circular.pk
     assert Briefing.objects.filter(jurisdiction=world.nangang).count() == 1
+
+
+def test_a_truncated_photo_is_refused_and_a_lost_one_stops_publishing_with_a_message(
+    world: World,
+) -> None:
+    b = draft(world)
+    article = b.articles.get()
+    whole = png().read()
+    cut = SimpleUploadedFile("cut.png", whole[: len(whole) // 2], content_type="image/png")
+    with pytest.raises(ValidationFailed, match=r"cut\.png"):
+        briefings.add_photo(article, cut, actor=world.office, expected_version=b.version)
+    photo = briefings.add_photo(article, png(), actor=world.office, expected_version=b.version)
+    Path(photo.image.path).write_bytes(b"gone bad")
+    b.refresh_from_db()
+    response = client_for(world.office).post(
+        reverse("reports:briefing", args=[b.pk]),
+        {"action": "publish", "version": b.version},
+    )
+    assert response.status_code == 422
+    assert "文章“一曼街改造完工”有一张照片无法读取" in response.content.decode()
+    b.refresh_from_db()
+    assert b.number is None and not Message.objects.exists()
+
+
+def test_units_see_published_issues_in_their_list(world: World) -> None:
+    publish(world, draft(world, heading="已印发的一期"))
+    draft(world, heading="草稿一期")
+    page = client_for(world.editor_a).get(reverse("reports:briefings"))
+    body = page.content.decode()
+    assert page.status_code == 200
+    assert "第1期" in body and "草稿一期" not in body and "新建一期" not in body
+    assert (
+        "第1期" not in client_for(world.outsider).get(reverse("reports:briefings")).content.decode()
+    )
