@@ -240,6 +240,7 @@ def test_permissions_locking_and_bad_ids(world: World) -> None:
          "heading": "旧页面的标题", "text": ""},
     )  # fmt: skip
     assert stale.status_code == 409
+    assert "旧页面的标题" in stale.content.decode()  # what was typed stays on the page
     article.refresh_from_db()
     assert article.heading == "新标题"
     with pytest.raises(StaleEdit):
