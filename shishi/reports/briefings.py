@@ -582,7 +582,6 @@ def publish(
             NOTICE_KIND,
             {"series": locked.series, "number": number, "title": locked.title or locked.series},
             link=reverse("reports:briefing", args=[locked.pk]),
-            dedupe_key=f"briefing:{locked.pk}",
             jurisdiction=jurisdiction_id,
         )
         audit.record(
