@@ -136,6 +136,8 @@ ROBOT_TEST = register(Kind("robot.test", _("测试消息"), chosen_by_people=Fal
 AUDIT_CHECKPOINT = register(
     Kind("audit.checkpoint", _("审计检查点"), channels=(Channel.EMAIL,), chosen_by_people=False)
 )
+# A published issue of the district's briefing series (reports.briefings), to the units.
+BRIEFING_PUBLISHED = register(Kind("briefing.published", _("简报印发")))
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 

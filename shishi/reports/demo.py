@@ -5,13 +5,22 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from typing import Any
 
 from django.utils import timezone
 
 from shishi.ledger.models import Programme
 from shishi.orgs.models import User
 from shishi.reports import periods, services
-from shishi.reports.models import Cycle, CycleFigure, CycleSection, ReportVersion, Submission
+from shishi.reports.models import (
+    Briefing,
+    CircularVersion,
+    Cycle,
+    CycleFigure,
+    CycleSection,
+    ReportVersion,
+    Submission,
+)
 
 
 def seed_cycles(
@@ -119,4 +128,77 @@ def compile_last_week(office: User) -> None:
     )
     period = weekly.periods.filter(key=last_week.key).first()
     if period is not None and not ReportVersion.objects.filter(report__period=period).exists():
+        # The office chased the units missing on the Monday after the due day (催报), then
+        # compiled the week's report.
+        from shishi.reports import chasing
+
+        monday = period.due_at + dt.timedelta(days=3)
+        chasing.chase_period(period, actor=office, now=monday)
         services.compile_report(period, actor=office)
+
+
+def seed_briefing(programme: Programme, actor: Any) -> Briefing:
+    """One published, public issue of the district's briefing series (idempotent: the
+    district's first published issue is kept). It starts from the weekly report's latest
+    compiled version when there is one, and from the stories of two items with a published
+    update (their text and public photos)."""
+    from shishi.reports import briefings
+
+    jurisdiction_id = programme.jurisdiction_id
+    existing = briefings.public_briefings(programme.jurisdiction).first()
+    if existing is not None:
+        return existing
+    version = (
+        briefings.report_version_choices(jurisdiction_id)
+        .filter(report__period__cycle__programme=programme)
+        .first()
+    )
+    items = list(
+        briefings.story_choices(jurisdiction_id)
+        .filter(programme=programme)
+        .values_list("pk", flat=True)[:2]
+    )
+    draft = briefings.create_briefing(
+        jurisdiction_id,
+        actor=actor,
+        title="为民办实事项目推进情况",
+        report_version=version,
+        item_ids=items,
+    )
+    if not draft.articles.exists():
+        briefings.add_article(
+            draft,
+            actor=actor,
+            heading="为民办实事工作稳步推进",
+            text="各牵头单位按照时间节点推进实事项目，专班每周调度，确保按期完成。",
+            expected_version=draft.version,
+        )
+        draft.refresh_from_db()
+    return briefings.publish(draft, actor=actor, is_public=True, expected_version=draft.version)
+
+
+def seed_circular(programme: Programme, actor: Any) -> CircularVersion | None:
+    """The circular of the weekly cycle's current period, compiled once (idempotent); None
+    when the programme has no weekly cycle."""
+    from shishi.reports import circulars
+
+    weekly = Cycle.objects.filter(
+        jurisdiction_id=programme.jurisdiction_id, code="weekly", programme=programme
+    ).first()
+    if weekly is None:
+        return None
+    this_week = periods.period_of(timezone.localdate(), periods.Cadence.WEEKLY)
+    period = services.open_period(weekly, this_week.key).period
+    circular = circulars.circular_of(period)
+    kept = circular.versions.order_by("-seq").first()
+    if kept is not None:
+        return kept
+    if not circular.text:
+        circular = circulars.save_text(
+            circular,
+            "对照本周数据，现将滞后、逾期事项和迟报、未报单位通报如下，请相关单位对照整改，"
+            "加快推进。",
+            actor=actor,
+            expected_version=circular.version,
+        )
+    return circulars.compile_circular(period, actor=actor)

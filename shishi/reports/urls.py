@@ -16,4 +16,10 @@ urlpatterns = [
     path("submissions/<int:pk>/return/", views.return_submission, name="return"),
     path("submissions/<int:pk>/chase/", views.chase_submission, name="chase"),
     path("periods/<int:pk>/chase/", views.chase_period, name="chase_period"),
+    path("briefings/", views.briefings, name="briefings"),
+    path("briefings/<int:pk>/", views.briefing, name="briefing"),
+    path("briefings/<int:pk>/docx/", views.briefing_docx, name="briefing_docx"),
+    path("briefings/<int:pk>/photos/<int:photo_pk>/", views.briefing_photo, name="briefing_photo"),
+    path("periods/<int:pk>/circular/", views.circular, name="circular"),
+    path("circular-versions/<int:pk>/<str:kind>/", views.circular_file, name="circular_file"),
 ]

@@ -17,7 +17,7 @@ from shishi.orgs import services as org_services
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 from shishi.orgs.models import Role
 from shishi.portal.demo import publish_demo
-from shishi.reports.demo import compile_last_week, seed_cycles
+from shishi.reports.demo import compile_last_week, seed_briefing, seed_circular, seed_cycles
 
 
 class Command(BaseCommand):
@@ -72,6 +72,12 @@ class Command(BaseCommand):
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
+            # One published issue of the briefing series and this week's circular.
+            this_year = max(
+                (p for p in programmes if p.jurisdiction.code == "230103"), key=lambda p: p.year
+            )
+            seed_briefing(this_year, offices["230103"])
+            seed_circular(this_year, offices["230103"])
         refresh_planner_statistics()
         for programme in programmes:
             self.stdout.write(
