@@ -4,12 +4,13 @@ programme, with the current week's period opened for every lead unit."""
 from __future__ import annotations
 
 import datetime as dt
+from decimal import Decimal
 
 from django.utils import timezone
 
 from shishi.ledger.models import Programme
 from shishi.reports import periods, services
-from shishi.reports.models import Cycle, CycleFigure, CycleSection
+from shishi.reports.models import Cycle, CycleFigure, CycleSection, Indicator
 
 
 def seed_cycles(programme: Programme) -> list[Cycle]:
@@ -51,3 +52,38 @@ def seed_cycles(programme: Programme) -> list[Cycle]:
     this_week = periods.period_of(timezone.localdate(), periods.Cadence.WEEKLY)
     services.open_period(weekly, this_week.key)
     return [weekly, monthly]
+
+
+def seed_indicators(programme: Programme) -> list[Indicator]:
+    """Two programme indicators (数据统计), idempotent by name: desk sets delivered, summed
+    from the items' "课桌椅" targets, and health certificates issued, summed from the weekly
+    cycle's figure (call after ``seed_cycles``)."""
+    desks, _ = Indicator.objects.get_or_create(
+        programme=programme,
+        name="课桌椅发放",
+        defaults={
+            "unit": "套",
+            "target_value": Decimal(7823),
+            "order": 1,
+            "source": Indicator.Source.TARGETS,
+            "target_pattern": "课桌椅",
+        },
+    )
+    out = [desks]
+    figure = CycleFigure.objects.filter(
+        cycle__programme=programme, cycle__code="weekly", name="本周办理健康证人数"
+    ).first()
+    if figure is not None:
+        certificates, _ = Indicator.objects.get_or_create(
+            programme=programme,
+            name="健康证办理",
+            defaults={
+                "unit": "人",
+                "target_value": Decimal(21300),
+                "order": 2,
+                "source": Indicator.Source.FIGURE,
+                "figure": figure,
+            },
+        )
+        out.append(certificates)
+    return out
