@@ -67,7 +67,10 @@ def _indicator(world: World, **kw: object) -> Indicator:
     return create_indicator(world.programme, given, actor=world.office)
 
 
-def _values(world: World, start: dt.date, end: dt.date, today: dt.date = LATER) -> list:  # type: ignore[type-arg]
+Row = tuple[str, float | int, float | int, float | int | None]
+
+
+def _values(world: World, start: dt.date, end: dt.date, today: dt.date = LATER) -> list[Row]:
     got = indicator_values(world.programme, period_start=start, period_end=end, today=today)
     return [(i.name, i.this_period, i.cumulative, i.target) for i in got]
 
