@@ -21,6 +21,7 @@ items, targets or updates.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -306,10 +307,11 @@ class IndicatorInput:
     figure_id: int | None = None
 
 
+_NUMBER_SEPARATORS = re.compile(r"[\s,;\uff0c\u3001\uff1b]+")  # and full-width ，、；
+
+
 def _split_numbers(text: str) -> list[str]:
-    for sep in "，、；;\n\t ":
-        text = text.replace(sep, ",")
-    return [n.strip() for n in text.split(",") if n.strip()]
+    return [n for n in _NUMBER_SEPARATORS.split(text) if n]
 
 
 def _validate(

@@ -358,8 +358,10 @@ def indicator_panel(request: HttpRequest, pk: int) -> HttpResponse:
     text = request.GET.get("as_of", "").strip()
     try:
         as_of = dt.date.fromisoformat(text) if text else None
+        if as_of is not None and not 1900 <= as_of.year <= 2999:
+            raise ValueError(text)
     except ValueError as exc:
-        message = f"日期“{text[:20]}”无法识别，请写作2021-06-18"
+        message = f"日期“{text[:20]}”无法识别，请写作2021-06-18（1900年至2999年）"
         raise ValidationFailed(message, {"as_of": message}) from exc
     values = indicator_rules.board_values(request.user, programme, as_of)
     context = {"programme": programme, "values": values, "as_of": as_of}
