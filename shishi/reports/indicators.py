@@ -528,4 +528,9 @@ def board_panel(user: Any, programme: Programme, as_of: dt.date | None) -> Panel
     )
     if not names:
         return None
-    return Panel("reports/indicators_panel.html", {"names": names, "as_of": as_of})
+    context = {
+        "names": names,
+        "as_of": as_of,
+        "can_edit": permissions.is_office(user, programme.jurisdiction_id),
+    }
+    return Panel("reports/indicators_panel.html", context)

@@ -261,6 +261,9 @@ def test_the_board_shows_the_panel_and_units_read_it(
     _indicator(world, target_pattern="课桌椅", target_value=Decimal(300))
     with_panel, page = _board_queries(world.office, url)
     assert 'data-panel="indicators"' in page and "课桌椅发放" in page
+    assert "设置指标" in page  # the office's link to its indicators
+    own = _board_queries(world.editor_a, f"{url}?unit={world.unit_a.pk}")[1]
+    assert 'data-panel="indicators"' in own and "设置指标" not in own  # a unit's own board
     assert with_panel == without  # one query for the names either way
     unregister_panel("reports.indicators")
     try:
