@@ -123,11 +123,22 @@ class Values:
         return (self.cumulative / target * 100).quantize(Decimal("0.1"))
 
 
-def _chosen_targets(indicators: Sequence[Indicator]) -> dict[int, set[int]]:
-    """indicator id → the ids of its live targets (two queries for all indicators)."""
+@dataclass
+class _Chosen:
+    """The indicators' targets: indicator id → target ids, each target's actual value now,
+    and the query that chose them (a subquery for the progress history: no id lists)."""
+
+    by_indicator: dict[int, set[int]]
+    live: dict[int, Decimal]
+    query: Any  # QuerySet[Target] | None
+
+
+def _chosen_targets(indicators: Sequence[Indicator]) -> _Chosen:
+    """The live targets of the indicators that sum target actuals (two queries for all)."""
     by_targets = [i for i in indicators if i.source == Source.TARGETS]
+    chosen = _Chosen({i.pk: set() for i in by_targets}, {}, None)
     if not by_targets:
-        return {}
+        return chosen
     chosen_items: dict[int, set[int]] = defaultdict(set)
     links = Indicator.items.through.objects.filter(indicator_id__in=[i.pk for i in by_targets])
     for indicator_id, item_id in links.values_list("indicator_id", "item_id"):
@@ -141,14 +152,14 @@ def _chosen_targets(indicators: Sequence[Indicator]) -> dict[int, set[int]]:
             q &= Q(item_id__in=chosen_items[indicator.pk])
         if q:  # an indicator without pattern or items chooses nothing
             query |= q
-    out: dict[int, set[int]] = {i.pk: set() for i in by_targets}
     if not query:
-        return out
+        return chosen
     programme_ids = {i.programme_id for i in by_targets}
-    rows = Target.objects.filter(query, item__programme_id__in=programme_ids).values_list(
-        "pk", "item_id", "name"
-    )
-    for target_id, item_id, name in rows:
+    chosen.query = Target.objects.filter(query, item__programme_id__in=programme_ids)
+    rows = chosen.query.values_list("pk", "item_id", "name", "actual")
+    for target_id, item_id, name, actual in rows:
+        if actual is not None:
+            chosen.live[target_id] = actual
         for indicator in by_targets:
             items = chosen_items[indicator.pk]
             pattern = indicator.target_pattern.casefold()
@@ -158,36 +169,27 @@ def _chosen_targets(indicators: Sequence[Indicator]) -> dict[int, set[int]]:
                 continue
             if items and item_id not in items:
                 continue
-            out[indicator.pk].add(target_id)
-    return out
+            chosen.by_indicator[indicator.pk].add(target_id)
+    return chosen
 
 
 def _actuals_as_of(
-    programme: Programme, target_ids: set[int], days: Sequence[dt.date], today: dt.date
+    chosen: _Chosen, days: Sequence[dt.date], today: dt.date
 ) -> list[dict[int, Decimal]]:
     """For each day: target id → its actual value as of that day (see the module doc)."""
-    out: list[dict[int, Decimal]] = [{} for _ in days]
-    if not target_ids:
-        return out
+    out: list[dict[int, Decimal]] = [chosen.live if day >= today else {} for day in days]
     past = [i for i, day in enumerate(days) if day < today]
-    if len(past) < len(days):
-        live = dict(
-            Target.objects.filter(pk__in=target_ids, actual__isnull=False).values_list(
-                "pk", "actual"
-            )
-        )
-        for i, day in enumerate(days):
-            if day >= today:
-                out[i] = live
-    if not past:
+    if not past or chosen.query is None:
+        return out
+    keys = {str(pk) for ids in chosen.by_indicator.values() for pk in ids}
+    if not keys:
         return out
     last = max(days[i] for i in past)
-    keys = {str(pk) for pk in target_ids}
     updates = (
+        # By the chosen targets' items only (their programme's): a second condition on the
+        # programme let PostgreSQL AND two indexes once per item (40 s for 10,000 items).
         ProgressUpdate.objects.filter(
-            programme=programme,
-            reported_on__lte=last,
-            item_id__in=Target.objects.filter(pk__in=target_ids).values("item_id"),
+            reported_on__lte=last, item_id__in=chosen.query.values("item_id")
         )
         .exclude(review=Review.REJECTED)
         .order_by("reported_on", "pk")
@@ -240,10 +242,9 @@ def values_of(
 ) -> list[Values]:
     """The indicators' values over ``period_start``–``period_end`` and as of its end."""
     today = today or timezone.localdate()
-    targets = _chosen_targets(indicators)
-    all_targets = set().union(*targets.values()) if targets else set()
+    chosen = _chosen_targets(indicators)
     before, at_end = _actuals_as_of(
-        programme, all_targets, [period_start - dt.timedelta(days=1), period_end], today
+        chosen, [period_start - dt.timedelta(days=1), period_end], today
     )
     figures = _figure_sums(
         {i.figure_id for i in indicators if i.source == Source.FIGURE and i.figure_id},
@@ -253,9 +254,9 @@ def values_of(
     out = []
     for indicator in indicators:
         if indicator.source == Source.TARGETS:
-            chosen = targets.get(indicator.pk, set())
-            total = sum((at_end.get(t, Decimal(0)) for t in chosen), Decimal(0))
-            earlier = sum((before.get(t, Decimal(0)) for t in chosen), Decimal(0))
+            ids = chosen.by_indicator.get(indicator.pk, set())
+            total = sum((at_end.get(t, Decimal(0)) for t in ids), Decimal(0))
+            earlier = sum((before.get(t, Decimal(0)) for t in ids), Decimal(0))
             out.append(Values(indicator, total - earlier, total))
         else:
             this, total = figures.get(indicator.figure_id or 0, (Decimal(0), Decimal(0)))
