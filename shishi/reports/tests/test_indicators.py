@@ -315,3 +315,23 @@ def test_values_of_reports_decimals(world: World, desks: tuple[Target, Target, T
         today=LATER,
     )  # fmt: skip
     assert (row.this_period, row.cumulative, row.share) == (Decimal(35), Decimal(50), Decimal(25))
+
+
+def test_hostile_names_are_escaped_on_every_page(
+    world: World, desks: tuple[Target, Target, Target]
+) -> None:
+    hostile = '<script>alert("x")</script>'
+    made = _indicator(world, name=hostile, unit="<b>套", target_pattern="课桌椅")
+    office = client_for(world.office)
+    panel = reverse("reports:indicator_panel", args=[world.programme.pk])
+    pages = [
+        office.get(f"{reverse('reports:indicators')}?programme={world.programme.pk}"),
+        office.get(reverse("reports:indicator_edit", args=[made.pk])),
+        office.get(reverse("board:programme", args=[world.programme.pk])),
+        office.get(panel, headers={"HX-Request": "true"}),
+        office.get(panel),
+    ]
+    for response in pages:
+        text = response.content.decode()
+        assert response.status_code == 200
+        assert hostile not in text and "&lt;script&gt;" in text and "<b>套" not in text
