@@ -374,6 +374,12 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
         log(f"{db.vendor}: notifications (fan-out, delivery, the bell)")
         result["notify"] = run_json(["bench.notifyload"], django_env(big_url), what="notify")
 
+    if args.skip_reports:
+        result["reports"] = None
+    else:
+        log(f"{db.vendor}: reports (open a period for 1,000 units, its overview, compile)")
+        result["reports"] = run_json(["bench.reportsbench"], django_env(big_url), what="reports")
+
     if args.skip_import:
         result["import"] = None
     else:
@@ -573,6 +579,28 @@ def table(result: dict[str, Any]) -> str:
             f"{b['messages_in_table']:,} messages in the table (target ≤1 query, "
             f"≤{b['target_ms']:.0f} ms) {_mark(b['meets_target'])}",
         ]
+    rp = result.get("reports")
+    if rp:
+        o, v, c = rp["open_period"], rp["period_overview"], rp["compile_monthly"]
+        lines += [
+            "",
+            f"reports: open a period for {o['units']:,} units ({o['item_rows']:,} item rows) "
+            f"{o['seconds']:.2f}s (target <{o['target_seconds']:.0f}s) "
+            f"{_mark(o['seconds'] < o['target_seconds'])}",
+            f"reports: period overview of {v['units']:,} units p50 {v['p50_ms']:.1f} ms, "
+            f"p95 {v['p95_ms']:.1f} ms (target ≤{v['target_p95_ms']} ms, in-process) "
+            f"{_mark(v['p95_ms'] <= v['target_p95_ms'])}",
+            f"reports: compile a monthly report of {c['items']:,} items "
+            + ", ".join(f"{x:.2f}s" for x in c["seconds"])
+            + f" (target <{c['target_seconds']:.0f}s) "
+            f"{_mark(max(c['seconds']) < c['target_seconds'])}",
+        ]
+        if "reminders" in rp:
+            r = rp["reminders"]
+            lines.append(
+                f"reports: reminder run over {r['late']:,} late submissions {r['seconds']:.2f}s "
+                f"(target <{r['target_seconds']:.0f}s) {_mark(r['seconds'] < r['target_seconds'])}"
+            )
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -620,6 +648,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--pg-port", type=int, default=54329, help="first port to try for PostgreSQL")
     p.add_argument("--skip-import", action="store_true")
     p.add_argument("--skip-notify", action="store_true", help="leave out the notify bench")
+    p.add_argument("--skip-reports", action="store_true", help="leave out the reports bench")
     p.add_argument("--skip-city", action="store_true", help="leave out the city board")
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")

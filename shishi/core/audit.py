@@ -33,7 +33,7 @@ def _jsonable(value: Any) -> Any:
         return value
     if isinstance(value, Decimal):
         return format(value.normalize(), "f")
-    if isinstance(value, dt.datetime | dt.date):
+    if isinstance(value, dt.datetime | dt.date | dt.time):
         return value.isoformat()
     if isinstance(value, models.Model):
         return str(value.pk)

@@ -166,6 +166,8 @@ def upsert_many(
             written += len(params)
         return written
     first = next(chunks, [])
+    if not first:  # nothing to write (notify() to recipients that reach nobody)
+        return 0
     if len(first) < COPY_FROM:  # a few rows (one item changed): a temporary table costs more
         params = t.prepared(first)
         _executemany(t, params, on_conflict)

@@ -136,6 +136,8 @@ ROBOT_TEST = register(Kind("robot.test", _("测试消息"), chosen_by_people=Fal
 AUDIT_CHECKPOINT = register(
     Kind("audit.checkpoint", _("审计检查点"), channels=(Channel.EMAIL,), chosen_by_people=False)
 )
+# A published issue of the district's briefing series (reports.briefings), to the units.
+BRIEFING_PUBLISHED = register(Kind("briefing.published", _("简报印发")))
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 
@@ -198,3 +200,29 @@ def sms_segments(text: str) -> int:
 def sms_params(kind: Kind, context: Mapping[str, Any]) -> dict[str, str]:
     """The provider template's parameters, from the context (missing ones empty)."""
     return {name: str(context.get(name, "")) for name in kind.sms_params}
+
+
+# --- chasing (reports.chasing) ------------------------------------------------------------------
+
+# After a report's due time: to the unit's editors (and groups), then also its head.
+REPORT_OVERDUE = register(
+    Kind(
+        "report.overdue",
+        _("逾期未报催报"),
+        channels=(Channel.EMAIL,),
+        to_robots=True,
+        sms_template="SMS_REPORT_OVERDUE",
+        sms_params=("title", "due"),
+    )
+)
+# To a sponsor leader, from the third reminder after the due time: not urgent, so a leader
+# who chose the daily e-mail digest reads it there (and in the inbox).
+REPORT_OVERDUE_LEADER = register(
+    Kind(
+        "report.overdue_leader",
+        _("包保单位逾期未报"),
+        channels=(Channel.EMAIL,),
+        sms_template="SMS_REPORT_OVERDUE_LEADER",
+        sms_params=("title", "count"),
+    )
+)

@@ -37,6 +37,7 @@ DEMO_LOGINS = (
         "chengguan-head", "南岗区城管局 局长 何军", Role.UNIT_HEAD, "230103", unit="区城管局"
     ),
     DemoLogin("zhujian", "南岗区住建局 吴丽", Role.UNIT_EDITOR, "230103", unit="区住建局"),
+    DemoLogin("zhujian-head", "南岗区住建局 局长 孟涛", Role.UNIT_HEAD, "230103", unit="区住建局"),
     DemoLogin("viewer", "南岗区教育局 郑洁", Role.UNIT_VIEWER, "230103", unit="区教育局"),
     DemoLogin("leader", "南岗区常务副区长", Role.SPONSOR_LEADER, "230103", person="常务副区长"),
     DemoLogin("hulan-renshe", "呼兰区人社局 马丽娜", Role.UNIT_EDITOR, "230111", unit="区人社局"),

@@ -55,4 +55,11 @@ urlpatterns = [
         views.photo,
         name="photo",
     ),
+    path("<portal_division:code>/briefings/", views.briefings, name="briefings"),
+    path("<portal_division:code>/briefings/<int:number>/", views.briefing, name="briefing"),
+    path(
+        "<portal_division:code>/briefings/<int:number>/photos/<int:photo_id>/",
+        views.briefing_photo,
+        name="briefing_photo",
+    ),
 ]

@@ -212,3 +212,48 @@ def language(request: HttpRequest) -> HttpResponse:
         )
     patch_cache_control(response, private=True, no_store=True)
     return response
+
+
+# --- the briefing series (简报专刊) -------------------------------------------------------------
+
+
+@require_safe
+@public_view
+def briefings(request: HttpRequest, code: str) -> HttpResponse:
+    """The district's published issues marked public, newest first."""
+    from shishi.portal import briefings as public_briefings
+
+    place = public_briefings.district(code)
+    context = {"district": place, "issues": public_briefings.issues(place)}
+    return TemplateResponse(request, "portal/briefings.html", context)
+
+
+@require_safe
+@public_view
+def briefing(request: HttpRequest, code: str, number: int) -> HttpResponse:
+    """One public issue with its articles and photos (personal numbers masked)."""
+    from shishi.portal import briefings as public_briefings
+
+    place = public_briefings.district(code)
+    context = {"district": place, "issue": public_briefings.issue(place, number)}
+    return TemplateResponse(request, "portal/briefing.html", context)
+
+
+@require_safe
+@public_view
+def briefing_photo(request: HttpRequest, code: str, number: int, photo_id: int) -> HttpResponse:
+    """A public issue's photo, re-encoded without its metadata."""
+    from shishi.portal import briefings as public_briefings
+    from shishi.portal.images import clean_attachment
+
+    place = public_briefings.district(code)
+    found = public_briefings.photo(place, number, photo_id)
+    try:
+        body, content_type = clean_attachment(found.image)
+    except errors.ValidationFailed:
+        raise errors.NotFound("照片无法显示") from None
+    extension = content_type.split("/")[1].replace("jpeg", "jpg")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'inline; filename="briefing-photo-{found.pk}.{extension}"'
+    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
+    return response

@@ -25,6 +25,7 @@ from shishi.board.selectors.common import board_rows
 from shishi.core.errors import ValidationFailed
 from shishi.ledger.models import Category, Item, Lifecycle
 from shishi.orgs.models import Person, Unit
+from shishi.reports import chasing
 from shishi.reports import periods as period_rules
 from shishi.reports.documents.data import (
     CategoryRow,
@@ -34,7 +35,6 @@ from shishi.reports.documents.data import (
     ItemRow,
     ReportData,
     Section,
-    UnitPunctuality,
     UnitText,
     rate_bands,
 )
@@ -178,10 +178,11 @@ def gather_report(
         by_category=by_category,
         changes=changes,
         lagging=lagging,
-        punctuality=punctuality(cycle, up_to=period),
+        punctuality=chasing.punctuality(cycle, up_to=period),
         sections=_sections(cycle, period, texts),
         indicators=_cycle_figures(cycle, period, today=today),
         rate_distribution=rate_bands(rates),
+        intro=texts.get(INTRO, ""),
     )
 
 
@@ -216,24 +217,6 @@ def _by_category(rows: list[dict[str, Any]], names: Mapping[int, str]) -> list[C
             )
         )
     return out
-
-
-def punctuality(cycle: Cycle, *, up_to: Period | None = None) -> list[UnitPunctuality]:
-    """Each unit's submissions over the cycle's periods due by now (and not after
-    ``up_to``): on time, late, missing; ranked, fewest missing then fewest late first."""
-    now = timezone.now()
-    subs = Submission.objects.filter(period__cycle=cycle, period__due_at__lte=now)
-    if up_to is not None:
-        subs = subs.filter(period__start__lte=up_to.start)
-    counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])
-    for unit, first, due in subs.values_list("unit__name", "first_submitted_at", "period__due_at"):
-        index = 2 if first is None else (1 if first > due else 0)
-        counts[unit][index] += 1
-    ordered = sorted(counts.items(), key=lambda kv: (kv[1][2], kv[1][1], kv[0]))
-    return [
-        UnitPunctuality(unit=unit, on_time=c[0], late=c[1], missing=c[2], rank=rank)
-        for rank, (unit, c) in enumerate(ordered, start=1)
-    ]
 
 
 def _sections(cycle: Cycle, period: Period, texts: Mapping[str, str]) -> list[Section]:

@@ -1,4 +1,5 @@
-"""The submission form: one row per item, the cycle's sections and figures."""
+"""The reports forms: a unit's submission (one row per item, the cycle's sections and figures),
+the office's cycle definition, return comments and report texts."""
 
 from __future__ import annotations
 
@@ -9,8 +10,9 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
+from shishi.reports.models import Cadence, Cycle
 from shishi.reports.selectors import SubmissionPage
-from shishi.reports.services import Draft, RowInput
+from shishi.reports.services import CycleInput, Draft, RowInput
 
 ACTIONS = ("save", "submit", "sign_off")
 
@@ -41,7 +43,10 @@ class SubmissionForm(ServiceErrorsMixin, forms.Form):
                 initial=row.rate,
             )
             self.fields[row_field(row.item_id, "text")] = forms.CharField(
-                label=_("进展情况"), required=False, initial=row.text, widget=forms.Textarea
+                label=_("进展情况"),
+                required=False,
+                initial=row.text,
+                widget=forms.Textarea(attrs={"rows": 3}),
             )
             self.fields[row_field(row.item_id, "reason")] = forms.CharField(
                 label=_("下调原因"), required=False, initial=row.reason, max_length=2000
@@ -148,7 +153,7 @@ class OfficeTextsForm(ServiceErrorsMixin, forms.Form):
         self.fields["intro"] = forms.CharField(
             label=_("导语（总体情况之前）"),
             required=False,
-            widget=forms.Textarea,
+            widget=forms.Textarea(attrs={"rows": 4}),
             max_length=20000,
             initial=texts.get("intro", ""),
         )
@@ -156,7 +161,7 @@ class OfficeTextsForm(ServiceErrorsMixin, forms.Form):
             self.fields[f"heading-{index}"] = forms.CharField(
                 label=heading,
                 required=False,
-                widget=forms.Textarea,
+                widget=forms.Textarea(attrs={"rows": 4}),
                 max_length=20000,
                 initial=texts.get(heading, ""),
                 help_text=_("专班综述，写在各单位报送内容之前"),
@@ -168,3 +173,139 @@ class OfficeTextsForm(ServiceErrorsMixin, forms.Form):
         for index, heading in enumerate(self.headings):
             out[heading] = data.get(f"heading-{index}") or ""
         return out
+
+
+WEEKDAYS = [(i, label) for i, label in enumerate("一二三四五六日")]
+
+
+class CycleForm(ServiceErrorsMixin, forms.Form):
+    """A feedback cycle, or an ad-hoc one-off request (cadence 一次性 with its date)."""
+
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    name = forms.CharField(label=_("名称"), max_length=100)
+    code = forms.SlugField(
+        label=_("代码"), max_length=40, help_text=_("英文字母、数字或连字符，如 weekly；本区内唯一")
+    )
+    programme = forms.TypedChoiceField(label=_("实事项目计划"), coerce=int)
+    cadence = forms.ChoiceField(label=_("周期"), choices=[])
+    due_weekday = forms.TypedChoiceField(
+        label=_("每周报送日"),
+        coerce=int,
+        required=False,
+        empty_value=None,
+        choices=[("", "—"), *((i, f"星期{d}") for i, d in WEEKDAYS)],
+    )
+    due_workdays = forms.IntegerField(
+        label=_("期末后第几个工作日截止"),
+        min_value=0,
+        max_value=30,
+        initial=0,
+        help_text=_("按周以外的周期：0为本期最后一个工作日"),
+    )
+    due_time = forms.TimeField(label=_("截止时间"), initial="17:00")
+    once_on = forms.DateField(
+        label=_("报送日期（一次性）"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    units = forms.TypedMultipleChoiceField(
+        label=_("报送单位"), coerce=int, widget=forms.CheckboxSelectMultiple
+    )
+    asks_items = forms.BooleanField(label=_("填报牵头事项进展"), required=False, initial=True)
+    needs_sign_off = forms.BooleanField(
+        label=_("须单位负责人审核后报送"), required=False, initial=True
+    )
+    instructions = forms.CharField(
+        label=_("填报说明"), required=False, widget=forms.Textarea, max_length=5000
+    )
+    sections = forms.CharField(
+        label=_("报送栏目"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        help_text=_("每行一个，如 下周工作安排"),
+    )
+    figures = forms.CharField(
+        label=_("报送数据项"),
+        required=False,
+        widget=forms.Textarea,
+        max_length=5000,
+        help_text=_("每行一个，名称后可加计量单位，如 本周办理健康证人数（人）"),
+    )
+    remind_before_hours = forms.CharField(
+        label=_("截止前提醒（办公小时）"), max_length=40, initial="24,2"
+    )
+    remind_after_workdays = forms.CharField(
+        label=_("逾期后催报（工作日）"), max_length=40, initial="1,2,3"
+    )
+    is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+
+    def __init__(
+        self,
+        *args: Any,
+        programmes: list[tuple[int, str]],
+        units: list[tuple[int, str]],
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["programme"].choices = programmes
+        self.fields["units"].choices = units
+        self.fields["cadence"].choices = Cadence.choices
+
+    def cycle_input(self) -> CycleInput:
+        c = self.cleaned_data
+        figures = []
+        for line in (c.get("figures") or "").splitlines():
+            line = line.strip()
+            if not line:
+                continue
+            name, _sep, unit = line.replace("(", "（").replace(")", "）").partition("（")
+            figures.append((name.strip(), unit.rstrip("）").strip()))
+        return CycleInput(
+            programme_id=c["programme"],
+            code=c["code"],
+            name=c["name"],
+            cadence=c["cadence"],
+            due_time=c["due_time"],
+            unit_ids=list(c["units"]),
+            due_weekday=c.get("due_weekday"),
+            due_workdays=c.get("due_workdays") or 0,
+            once_on=c.get("once_on"),
+            asks_items=c.get("asks_items", False),
+            needs_sign_off=c.get("needs_sign_off", False),
+            instructions=c.get("instructions") or "",
+            remind_before_hours=c["remind_before_hours"],
+            remind_after_workdays=c["remind_after_workdays"],
+            is_active=c.get("is_active", False),
+            sections=(c.get("sections") or "").splitlines(),
+            figures=figures,
+        )
+
+
+def cycle_initial(cycle: Cycle) -> dict[str, Any]:
+    figures = [
+        f"{f.name}（{f.unit_label}）" if f.unit_label else f.name
+        for f in cycle.figures.order_by("order", "pk")
+    ]
+    return {
+        "version": cycle.version,
+        "name": cycle.name,
+        "code": cycle.code,
+        "programme": cycle.programme_id,
+        "cadence": cycle.cadence,
+        "due_weekday": cycle.due_weekday,
+        "due_workdays": cycle.due_workdays,
+        "due_time": cycle.due_time,
+        "once_on": cycle.once_on,
+        "units": list(cycle.units.values_list("pk", flat=True)),
+        "asks_items": cycle.asks_items,
+        "needs_sign_off": cycle.needs_sign_off,
+        "instructions": cycle.instructions,
+        "sections": "\n".join(
+            cycle.sections.order_by("order", "pk").values_list("title", flat=True)
+        ),
+        "figures": "\n".join(figures),
+        "remind_before_hours": cycle.remind_before_hours,
+        "remind_after_workdays": cycle.remind_after_workdays,
+        "is_active": cycle.is_active,
+    }

@@ -315,6 +315,168 @@ class ReportVersion(models.Model):
         return f"{self.report} v{self.seq}"
 
 
+class Chase(models.Model):
+    """One reminder (催报) of a submission: sent by the scheduler at one of the period's
+    reminder moments (``slot`` is that moment, ISO, Asia/Shanghai), or by the office's 催报
+    button (``slot`` "manual-<time>", ``by`` the person). ``level``: 1 the unit's editors,
+    2 also its head, 3 also the sponsor leaders of its items (see ``reports.chasing``)."""
+
+    submission = models.ForeignKey(
+        Submission, on_delete=models.CASCADE, related_name="chases", db_index=False
+    )  # chase_unique_slot leads with it
+    slot = models.CharField(_("提醒时点"), max_length=40)
+    level = models.PositiveSmallIntegerField(_("催报级别"))
+    recipients = models.PositiveIntegerField(_("提醒人数"), default=0)
+    by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    sent_at = models.DateTimeField(_("催报时间"))
+
+    class Meta:
+        verbose_name = _("催报记录")
+        verbose_name_plural = _("催报记录")
+        ordering = ["submission", "sent_at", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["submission", "slot"], name="chase_unique_slot")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.submission_id} · {self.slot}"
+
+    @property
+    def manual(self) -> bool:
+        return self.slot.startswith("manual-")
+
+
+# --- briefings (简报专刊) and circulars (通报) ------------------------------------------------
+
+
+class Briefing(TimeStamped):
+    """An issue of the district's briefing series (为民办实事简报专刊). Drafted by the office
+    without a number; publishing gives it the district's next number (第N期, never reused:
+    a published issue is never deleted), keeps its .docx and the data it was written from,
+    sends it to the units' inboxes and, when ``is_public``, lists it on the public portal."""
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("草稿")
+        PUBLISHED = "published", _("已印发")
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # briefing_unique_number leads with it
+    series = models.CharField(_("刊名"), max_length=60, default="为民办实事简报专刊")
+    title = models.CharField(_("本期标题"), max_length=200, blank=True)
+    number = models.PositiveIntegerField(_("期号"), null=True, blank=True)
+    status = models.CharField(
+        _("状态"), max_length=12, choices=Status.choices, default=Status.DRAFT
+    )
+    is_public = models.BooleanField(_("公开"), default=False)
+    # Where the draft started from (its headline and sections became articles), if anywhere.
+    source_version = models.ForeignKey(
+        "ReportVersion", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    data = models.JSONField(_("数据快照"), default=dict, blank=True)
+    docx = models.FileField(
+        _("简报（Word）"), upload_to="briefings/%Y/", max_length=200, blank=True
+    )
+    published_at = models.DateTimeField(_("印发时间"), null=True, blank=True)
+    published_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("简报专刊")
+        verbose_name_plural = _("简报专刊")
+        ordering = ["jurisdiction", "-number", "-id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "number"], name="briefing_unique_number"
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.series} 第{self.number}期" if self.number else f"{self.series}（草稿）"
+
+
+class BriefingArticle(TimeStamped):
+    briefing = models.ForeignKey(Briefing, on_delete=models.CASCADE, related_name="articles")
+    heading = models.CharField(_("标题"), max_length=200)
+    text = models.TextField(_("正文"), blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    item = models.ForeignKey(
+        Item, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )  # the item whose story it tells, if any
+
+    class Meta:
+        verbose_name = _("简报文章")
+        verbose_name_plural = _("简报文章")
+        ordering = ["briefing", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.heading
+
+
+class BriefingPhoto(TimeStamped):
+    article = models.ForeignKey(BriefingArticle, on_delete=models.CASCADE, related_name="photos")
+    image = models.FileField(_("照片"), upload_to="briefings/photos/%Y/", max_length=200)
+    name = models.CharField(_("文件名"), max_length=200)
+    caption = models.CharField(_("图片说明"), max_length=200, blank=True)
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+
+    class Meta:
+        verbose_name = _("简报照片")
+        verbose_name_plural = _("简报照片")
+        ordering = ["article", "order", "id"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Circular(TimeStamped):
+    """The circular (通报) of one period: the office's text and its compiled versions."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    period = models.OneToOneField(Period, on_delete=models.CASCADE, related_name="circular")
+    text = models.TextField(_("通报正文"), blank=True)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("通报")
+        verbose_name_plural = _("通报")
+
+    def __str__(self) -> str:
+        return f"{self.period} 通报"
+
+
+class CircularVersion(models.Model):
+    """One compilation of a circular: its data snapshot and its files, never changed."""
+
+    circular = models.ForeignKey(Circular, on_delete=models.CASCADE, related_name="versions")
+    seq = models.PositiveIntegerField(_("版本"))
+    data = models.JSONField(_("数据快照"))
+    docx = models.FileField(_("通报（Word）"), upload_to="circulars/%Y/%m/", max_length=200)
+    xlsx = models.FileField(_("附表（Excel）"), upload_to="circulars/%Y/%m/", max_length=200)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("编制时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("通报版本")
+        verbose_name_plural = _("通报版本")
+        ordering = ["circular", "-seq"]
+        constraints = [
+            models.UniqueConstraint(fields=["circular", "seq"], name="circular_version_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.circular} v{self.seq}"
+
+
 class Indicator(TimeStamped):
     """A programme indicator (数据统计) the office defines: "课桌椅发放" in 套, summed from
     its source over the programme, per period and cumulative (``reports/indicators.py``).

@@ -78,3 +78,13 @@ def test_upserts_update_only_the_named_fields(count: int) -> None:
 def test_unknown_fields_are_refused() -> None:
     with pytest.raises(ValueError, match="no fields"):
         bulk.insert_many(AuditEvent, ("seq", "colour"), [(1, "red")])
+
+
+def test_no_rows_write_nothing() -> None:
+    """notify() to recipients that reach nobody upserts no rows (was an IndexError on
+    PostgreSQL)."""
+    with transaction.atomic():
+        assert bulk.insert_many(AuditEvent, _FIELDS, []) == 0
+        assert bulk.upsert_many(AuditEvent, _FIELDS, [], conflict=("seq",), update=("hash",)) == 0
+        assert bulk.upsert_many(AuditEvent, _FIELDS, iter([]), conflict=("seq",), update=()) == 0
+    assert AuditEvent.objects.count() == 0

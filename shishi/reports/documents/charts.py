@@ -8,6 +8,7 @@ font of ``fonts.cjk_font()``; DejaVu Sans stays behind it for Latin text and dig
 from __future__ import annotations
 
 import io
+import threading
 from collections.abc import Sequence
 from typing import Any
 
@@ -58,8 +59,13 @@ def _png(fig: Figure) -> bytes:
     return buf.getvalue()
 
 
+# ``rc_context`` changes matplotlib's process-wide settings while a chart is drawn: the web
+# server's threads (gunicorn gthread) draw one chart at a time.
+_DRAWING = threading.Lock()
+
+
 def _draw(height_in: float, draw: object) -> bytes:
-    with matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
+    with _DRAWING, matplotlib.rc_context(_rc()):  # type: ignore[arg-type]
         fig = _figure(height_in)
         draw(fig)  # type: ignore[operator]
         return _png(fig)
@@ -84,7 +90,8 @@ def category_chart(rows: Sequence[CategoryRow], *, title: str = "各类别事项
             ax.barh(names, vals, left=left[::-1], label=label, color=COLOURS[key], height=0.6)
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel("事项数（项）")
-        ax.set_title(title, pad=22)
+        if title:
+            ax.set_title(title, pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
         ax.margins(y=0.01)
         ax.spines[["top", "right"]].set_visible(False)
@@ -101,7 +108,8 @@ def rate_chart(bands: Sequence[RateBand], *, title: str = "事项完成率分布
         bars = ax.bar([b.label for b in bands], [b.count for b in bands], color=COLOURS["band"])
         ax.bar_label(bars, fontsize=8)
         ax.set_ylabel("事项数（项）")
-        ax.set_title(title)
+        if title:
+            ax.set_title(title)
         ax.spines[["top", "right"]].set_visible(False)
 
     return _draw(3.0, draw)
@@ -128,7 +136,8 @@ def punctuality_chart(
             ax.barh(names, values, left=left, label=label, color=COLOURS[key], height=0.6)
             left = [a + b for a, b in zip(left, values, strict=True)]
         ax.set_xlabel("报送次数")
-        ax.set_title(title, pad=22)
+        if title:
+            ax.set_title(title, pad=22)
         ax.legend(loc="lower center", bbox_to_anchor=(0.5, 1.0), ncol=4, fontsize=8, frameon=False)
         ax.margins(y=0.01)
         ax.spines[["top", "right"]].set_visible(False)

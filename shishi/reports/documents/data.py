@@ -217,6 +217,7 @@ class ReportData(_Json):
     sections: list[Section] = field(default_factory=list)
     indicators: list[Indicator] = field(default_factory=list)
     rate_distribution: list[RateBand] = field(default_factory=list)
+    intro: str = ""  # the office's introduction, before the figures; paragraphs per line
 
 
 @dataclass(frozen=True)

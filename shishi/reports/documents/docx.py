@@ -9,14 +9,14 @@ right and even pages to the left, one character in. Every run names its East-Asi
 (``w:eastAsia``), not only ``font.name`` (which sets the Latin slots only), and the font table
 carries a fallback (``w:altName``: 宋体, 仿宋, 楷体) for machines without the GB2312 fonts.
 
-With ``template=path`` (an office's own .docx) the template is the document's base: its page
-setup, headers and footers, styles and any content (a 红头, say) are kept, and the document is
-appended after that content using the template's styles by name, with no direct fonts, so the
-office's look wins. Styles the template lacks are added with the GB/T 9704 look. The style
-names used (Word's built-in names, as a Chinese Word saves them too): ``Normal`` (body),
-``Title``, ``Subtitle`` (number, issuer and date lines), ``Heading 1``–``Heading 3``,
-``Caption`` (chart and photo captions), ``Table Heading`` and ``Table Text`` (table cells), and
-the table style ``Table Grid`` when present (else single-line borders are drawn).
+With ``template=path`` (an office's own .docx or .dotx) the template is the document's base:
+its page setup, headers and footers, styles and any content (a 红头, say) are kept, and the
+document is appended after that content using the template's styles by name, with no direct
+fonts, so the office's look wins. Styles the template lacks are added with the GB/T 9704
+look. The style names used (Word's built-in names, as a Chinese Word saves them too):
+``Normal`` (body), ``Title``, ``Subtitle`` (number, issuer and date lines), ``Heading 1``–
+``Heading 3``, ``Caption`` (chart and photo captions), ``Table Heading`` and ``Table Text``
+(table cells), and the table style ``Table Grid`` when present (else single-line borders).
 """
 
 from __future__ import annotations
@@ -26,11 +26,12 @@ import datetime as dt
 import io
 import math
 import re
+import zipfile
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import ROUND_HALF_UP, Decimal
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
@@ -38,7 +39,6 @@ from docx.enum.style import WD_STYLE_TYPE
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH, WD_LINE_SPACING, WD_TAB_ALIGNMENT
 from docx.image.exceptions import UnrecognizedImageError
-from docx.image.image import Image
 from docx.oxml import OxmlElement, parse_xml
 from docx.oxml.ns import nsdecls, qn
 from docx.shared import Emu, Length, Mm, Pt, RGBColor, Twips
@@ -46,6 +46,8 @@ from docx.styles.style import ParagraphStyle
 from docx.table import Table
 from docx.text.paragraph import Paragraph
 from lxml import etree
+from PIL import Image as PILImage
+from PIL import ImageOps
 
 from shishi.reports.documents import charts
 from shishi.reports.documents.data import (
@@ -78,6 +80,7 @@ CHAR = Pt(16)  # one character of the body: indents are counted in these
 TWO_CHARS: Length = Pt(32)
 CHART_WIDTH = Mm(150)
 PHOTO_MAX = (Mm(150), Mm(110))
+PHOTO_PIXELS = 1600  # 150 mm at ~270 dpi: sharp on paper, a few hundred KiB
 RED = RGBColor(0xC0, 0x00, 0x00)
 
 # What may follow w:pBdr in a w:pPr (the schema's order, which Word holds to).
@@ -97,6 +100,9 @@ _NOT_XML = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 def clean(text: str) -> str:
     """Text without the control characters XML cannot hold (pasted from elsewhere)."""
     return _NOT_XML.sub("", text)
+
+
+Target = str | Path | IO[bytes]  # a file's path, or a stream (a BytesIO for a FileField)
 
 
 class DocumentError(ValueError):
@@ -204,13 +210,62 @@ def _set_run_fonts(rpr: Any, font: str, *, latin: str = LATIN_FONT) -> None:
     rfonts.set(qn("w:hint"), "eastAsia")
 
 
+DOTX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.template.main+xml"
+DOCX_TYPE = b"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"
+
+
+MAX_TEMPLATE_BYTES = 64 * 1024 * 1024  # unpacked: a template is styles and a 红头, not a bomb
+
+
+def _as_document(template: str | Path) -> str | io.BytesIO:
+    """A Word template (.dotx) opened as a document: python-docx refuses the template's content
+    type, which is the only difference that matters here. A .docx is passed through."""
+    try:
+        with zipfile.ZipFile(template) as source:
+            if sum(info.file_size for info in source.infolist()) > MAX_TEMPLATE_BYTES:
+                raise DocumentError("模板过大：解压后超过64 MB")
+            types = source.read("[Content_Types].xml")
+            if DOTX_TYPE not in types:
+                return str(template)
+            out = io.BytesIO()
+            with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+                for info in source.infolist():
+                    data = source.read(info.filename)
+                    if info.filename == "[Content_Types].xml":
+                        data = data.replace(DOTX_TYPE, DOCX_TYPE)
+                    target.writestr(info, data)
+    except (zipfile.BadZipFile, KeyError, OSError):
+        return str(template)  # python-docx says what is wrong with it
+    out.seek(0)
+    return out
+
+
+def photo_for_print(path: str) -> tuple[bytes, tuple[int, int]]:
+    """A photo as JPEG for the document: turned upright by its EXIF orientation (Word does not),
+    at most ``PHOTO_PIXELS`` on its long side, without its metadata (a phone's GPS position has
+    no place in a briefing). Raises DocumentError naming the file when it is no image."""
+    name = Path(path).name
+    try:
+        with PILImage.open(path) as original:
+            image = ImageOps.exif_transpose(original) or original
+            image = image.convert("RGB")
+    except (OSError, PILImage.DecompressionBombError, ValueError) as exc:
+        raise DocumentError(f"图片无法读取：{name}") from exc
+    image.thumbnail((PHOTO_PIXELS, PHOTO_PIXELS))
+    out = io.BytesIO()
+    image.save(out, format="JPEG", quality=85, optimize=True)
+    return out.getvalue(), image.size
+
+
 class _Writer:
     def __init__(self, template: str | Path | None) -> None:
         self.plain = template is None
         try:
-            self.doc: DocxDocument = Document(str(template) if template else None)
+            self.doc: DocxDocument = Document(_as_document(template) if template else None)
+        except DocumentError:
+            raise
         except Exception as exc:  # python-docx raises several kinds for a file that is not one
-            raise DocumentError(f"模板不是有效的Word文档（.docx）：{exc}") from exc
+            raise DocumentError("模板不是有效的Word文档（.docx或.dotx）") from exc
         self.figures = 0
         if self.plain:
             self._page_setup()
@@ -441,6 +496,7 @@ class _Writer:
             raise DocumentError(f"图片无法读取：{name}") from exc
 
     def chart(self, png: bytes | None, caption: str) -> None:
+        """A chart (drawn without a title) and its numbered caption below, as 公文 figures are."""
         if png is None:
             return
         self.figures += 1
@@ -448,14 +504,11 @@ class _Writer:
         self.para(f"图{self.figures}　{caption}", "Caption")
 
     def photo(self, path: str, caption: str) -> None:
-        try:
-            image = Image.from_file(path)
-        except (UnrecognizedImageError, OSError) as exc:
-            raise DocumentError(f"图片无法读取：{Path(path).name}") from exc
+        jpeg, (px_w, px_h) = photo_for_print(path)
         max_w, max_h = PHOTO_MAX
-        ratio = image.px_height / max(image.px_width, 1)
+        ratio = px_h / max(px_w, 1)
         width = max_w if max_w * ratio <= max_h else Emu(int(max_h / ratio))
-        self.picture(Path(path), width=Emu(int(width)))
+        self.picture(jpeg, width=Emu(int(width)))
         if caption:
             self.para(caption, "Caption")
 
@@ -471,6 +524,7 @@ class _Writer:
         table = self.doc.add_table(rows=1, cols=n)
         table.alignment = WD_TABLE_ALIGNMENT.CENTER
         table.autofit = False
+        self._cell_margins(table)
         if "Table Grid" in [s.name for s in self.doc.styles]:
             table.style = self.doc.styles["Table Grid"]
         else:
@@ -494,10 +548,12 @@ class _Writer:
         cant = OxmlElement("w:cantSplit")
         cant.set(qn("w:val"), "true")
         proto._tr.get_or_add_trPr().append(cant)
-        for cell, width in zip(proto.cells, widths, strict=True):
+        for cell, width, head in zip(proto.cells, widths, headers, strict=True):
             cell.width = width
             p = cell.paragraphs[0]
             p.style = self.doc.styles[TABLE_TEXT]
+            if head in CENTRED:
+                p.paragraph_format.alignment = WD_ALIGN_PARAGRAPH.CENTER
             self.run(p, "-", TABLE_TEXT)  # a w:t to fill in each copy
         # Each row a deepcopy of the prototype with its cells' text put in: for 10,000 rows
         # ~1.7 s on the loaded 2-core machine against ~3.5 s parsing the rows' XML at once and
@@ -516,6 +572,14 @@ class _Writer:
             tbl.append(tr)
         return table
 
+    def _cell_margins(self, table: Table) -> None:
+        """1 mm either side of a cell's text (Word's 1.9 mm leaves too little for the figures)."""
+        margins = parse_xml(
+            f"<w:tblCellMar {nsdecls('w')}>"
+            '<w:left w:w="57" w:type="dxa"/><w:right w:w="57" w:type="dxa"/></w:tblCellMar>'
+        )
+        table._tbl.tblPr.insert_element_before(margins, "w:tblLook", "w:tblCaption")
+
     def _borders(self, table: Table) -> None:
         tblpr = table._tbl.tblPr
         borders = parse_xml(
@@ -533,12 +597,39 @@ class _Writer:
     def nothing(self, what: str) -> None:
         self.para(f"本期无{what}。")
 
-    def save(self, path: str | Path) -> None:
-        self.doc.save(str(path))
+    def save(self, path: Target) -> None:
+        self.doc.save(str(path) if isinstance(path, str | Path) else path)
 
 
+# Columns of figures, dates and short words: centred in their cells; text stays to the left.
+CENTRED = frozenset(
+    [
+        "编号",
+        "事项数",
+        "已完成",
+        "符合序时进度",
+        "滞后",
+        "其中逾期",
+        "平均完成率",
+        "完成率",
+        "序时进度",
+        "完成时限",
+        "排名",
+        "按时报送",
+        "迟报",
+        "未报",
+        "计量单位",
+        "本期",
+        "累计",
+        "目标",
+        "累计完成目标",
+        "情况",
+        "报送截止时间",
+        "报送时间",
+    ]
+)
 ITEM_HEADERS = ["编号", "事项名称", "牵头单位", "包保领导", "完成率"]
-ITEM_WIDTHS = [14, 58, 34, 26, 16]
+ITEM_WIDTHS = [15, 65, 36, 24, 16]  # mm of the 156 mm text block
 
 
 def item_cells(item: ItemRow) -> list[str]:
@@ -552,7 +643,17 @@ def item_cells(item: ItemRow) -> list[str]:
 
 
 LAGGING_HEADERS = [*ITEM_HEADERS, "序时进度", "完成时限"]
-LAGGING_WIDTHS = [12, 48, 30, 24, 14, 14, 22]
+LAGGING_WIDTHS = [15, 41, 27, 21, 15, 15, 22]
+
+
+# A table of the Word report lists at most this many items (a district's 7,000 lagging items
+# are no reading); the rest are named in the Excel annex, which lists them all.
+TABLE_ROWS = 100
+
+
+def _rest(w: Any, rows: Sequence[Any], sheet: str) -> None:
+    if len(rows) > TABLE_ROWS:
+        w.para(f"以上为前{TABLE_ROWS}项，其余{len(rows) - TABLE_ROWS}项见附表“{sheet}”。")
 
 
 def lagging_cells(item: ItemRow) -> list[str]:
@@ -560,13 +661,13 @@ def lagging_cells(item: ItemRow) -> list[str]:
 
 
 CATEGORY_HEADERS = ["类别", "事项数", "已完成", "符合序时进度", "滞后", "其中逾期", "平均完成率"]
-CATEGORY_WIDTHS = [40, 16, 16, 22, 16, 18, 22]
+CATEGORY_WIDTHS = [36, 16, 16, 24, 16, 22, 26]
 PUNCTUALITY_HEADERS = ["排名", "单位", "按时报送", "迟报", "未报"]
-PUNCTUALITY_WIDTHS = [14, 70, 24, 20, 20]
+PUNCTUALITY_WIDTHS = [14, 74, 24, 22, 22]
 INDICATOR_HEADERS = ["指标", "计量单位", "本期", "累计", "目标", "累计完成目标"]
-INDICATOR_WIDTHS = [50, 18, 20, 20, 20, 26]
+INDICATOR_WIDTHS = [46, 20, 20, 22, 22, 26]
 LATE_HEADERS = ["单位", "情况", "报送截止时间", "报送时间", "备注"]
-LATE_WIDTHS = [50, 16, 34, 34, 30]
+LATE_WIDTHS = [44, 16, 34, 34, 28]
 
 
 def indicator_share(cumulative: float | int, target: float | int | None) -> float | None:
@@ -592,7 +693,7 @@ class _Parts:
         self.w.heading(f"{cn_number(self.n)}、{heading}", 1)
 
 
-def write_report(data: ReportData, path: str | Path, *, template: str | Path | None = None) -> None:
+def write_report(data: ReportData, path: Target, *, template: str | Path | None = None) -> None:
     """Write a compiled report (.docx) to ``path``: title and number, headline figures, the
     table and chart by category, the changes, the lagging items with their lead units and
     sponsor leaders, the units' punctuality, the indicators, then the cycle's sections with
@@ -603,6 +704,8 @@ def write_report(data: ReportData, path: str | Path, *, template: str | Path | N
         w.para(data.number, "Subtitle")
     w.para(f"{data.issuer}　　{fmt_date(data.date)}", "Subtitle")
     w.blank()
+    for line in paragraphs(data.intro):  # the office's introduction, before the parts
+        w.para(line)
     part = _Parts(w)
     if data.headline:
         part("总体情况")
@@ -626,9 +729,9 @@ def write_report(data: ReportData, path: str | Path, *, template: str | Path | N
                 ),
                 CATEGORY_WIDTHS,
             )
-            w.chart(charts.category_chart(data.by_category), "各类别事项推进情况")
+            w.chart(charts.category_chart(data.by_category, title=""), "各类别事项推进情况")
         if data.rate_distribution:
-            w.chart(charts.rate_chart(data.rate_distribution), "事项完成率分布")
+            w.chart(charts.rate_chart(data.rate_distribution, title=""), "事项完成率分布")
     ch = data.changes
     if ch.newly_done or ch.newly_started or ch.newly_behind:
         part("本期变化情况")
@@ -644,13 +747,17 @@ def write_report(data: ReportData, path: str | Path, *, template: str | Path | N
             if not rows:
                 w.nothing(label)
             elif label == "新滞后事项":
-                w.table(LAGGING_HEADERS, map(lagging_cells, rows), LAGGING_WIDTHS)
+                w.table(LAGGING_HEADERS, map(lagging_cells, rows[:TABLE_ROWS]), LAGGING_WIDTHS)
+                _rest(w, rows, label.removesuffix("事项"))
             else:
-                w.table(ITEM_HEADERS, map(item_cells, rows), ITEM_WIDTHS)
+                w.table(ITEM_HEADERS, map(item_cells, rows[:TABLE_ROWS]), ITEM_WIDTHS)
+                _rest(w, rows, label.removesuffix("事项"))
     if data.lagging:
         part(f"滞后事项（{len(data.lagging)}项）")
         w.para("以下事项完成率低于序时进度，列明牵头单位和包保领导。")
-        w.table(LAGGING_HEADERS, map(lagging_cells, data.lagging), LAGGING_WIDTHS)
+        shown = data.lagging[:TABLE_ROWS]
+        w.table(LAGGING_HEADERS, map(lagging_cells, shown), LAGGING_WIDTHS)
+        _rest(w, data.lagging, "滞后事项")
     if data.punctuality:
         part("各单位报送情况")
         w.table(
@@ -661,7 +768,7 @@ def write_report(data: ReportData, path: str | Path, *, template: str | Path | N
             ),
             PUNCTUALITY_WIDTHS,
         )
-        w.chart(charts.punctuality_chart(data.punctuality), "迟报、未报较多的单位")
+        w.chart(charts.punctuality_chart(data.punctuality, title=""), "迟报、未报较多的单位")
     if data.indicators:
         part("数据统计")
         w.table(
@@ -688,9 +795,7 @@ def write_report(data: ReportData, path: str | Path, *, template: str | Path | N
     w.save(path)
 
 
-def write_circular(
-    data: CircularData, path: str | Path, *, template: str | Path | None = None
-) -> None:
+def write_circular(data: CircularData, path: Target, *, template: str | Path | None = None) -> None:
     """Write a circular (通报, .docx): the office's text, the lagging and the overdue items
     with their lead units and sponsor leaders, the late and missing units, then the issuer
     and date."""
@@ -735,9 +840,7 @@ def late_cells(unit: Any) -> list[str]:
     ]
 
 
-def write_briefing(
-    data: BriefingData, path: str | Path, *, template: str | Path | None = None
-) -> None:
+def write_briefing(data: BriefingData, path: Target, *, template: str | Path | None = None) -> None:
     """Write an issue of a briefing series (简报专刊, .docx): the masthead (series name in red,
     第N期, issuer and date over a red rule), the articles with their photos, and the
     distribution line at the end."""

@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import IO, Any
 
 import xlsxwriter
 from xlsxwriter.format import Format
@@ -28,6 +28,7 @@ from shishi.reports.documents.data import (
     ReportData,
 )
 
+Target = str | Path | IO[bytes]  # a file's path, or a stream
 HEADER_ROW = 2  # 0-based: title, subtitle, header
 MIN_WIDTH, MAX_WIDTH = 6, 50
 SAMPLE_ROWS = 500  # column widths are measured on the first rows, not on 10,000
@@ -140,8 +141,9 @@ def _formats(book: xlsxwriter.Workbook) -> dict[str, Format]:
 
 
 class _Book:
-    def __init__(self, path: str | Path, title: str, subtitle: str) -> None:
-        self.book = xlsxwriter.Workbook(str(path), {"remove_timezone": True})
+    def __init__(self, path: Target, title: str, subtitle: str) -> None:
+        target = str(path) if isinstance(path, str | Path) else path
+        self.book = xlsxwriter.Workbook(target, {"remove_timezone": True, "in_memory": True})
         self.fmts = _formats(self.book)
         self.title = title
         self.subtitle = subtitle
@@ -255,7 +257,7 @@ def subtitle(number: str, period_label: str) -> str:
     return "　".join(part for part in (number, period_label) if part)
 
 
-def write_report_annex(data: ReportData, path: str | Path) -> None:
+def write_report_annex(data: ReportData, path: Target) -> None:
     """Write the report's Excel annex: 汇总, 分类统计, 新完成, 新开工, 新滞后, 滞后事项,
     报送情况, 数据统计 (every sheet present, empty tables with their header)."""
     book = _Book(path, data.title, subtitle(data.number, data.period_label))
@@ -264,7 +266,7 @@ def write_report_annex(data: ReportData, path: str | Path) -> None:
     book.close()
 
 
-def write_circular_annex(data: CircularData, path: str | Path) -> None:
+def write_circular_annex(data: CircularData, path: Target) -> None:
     """Write the circular's Excel annex: 滞后事项, 逾期未完成事项, 迟报未报单位."""
     book = _Book(path, data.title, subtitle(data.number, data.period_label))
     for name, columns, rows in circular_sheets(data):

@@ -82,6 +82,8 @@ def test_office_texts_survive_recompilation(world: World, weekly: Cycle) -> None
     sections = second.data["sections"]
     assert sections[0]["heading"] == "下周工作安排" and sections[0]["text"] == "专班将督导滞后事项"
     assert first.data["sections"][0]["text"] == ""  # the first version is kept as it was
+    body = [p.text for p in docx.Document(second.docx.open("rb")).paragraphs]
+    assert "本周总体平稳" in body and "专班将督导滞后事项" in body
     with pytest.raises(PermissionDenied):
         services.compile_report(period, actor=world.editor_a)
     page = client_for(world.office).get(f"/reports/periods/{period.pk}/report/")

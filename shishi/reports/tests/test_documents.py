@@ -7,12 +7,14 @@ import datetime as dt
 import io
 import logging
 import warnings
+import zipfile
 from pathlib import Path
 from typing import Any
 
 import docx as python_docx
 import openpyxl
 import pytest
+from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.oxml.ns import qn
 from docx.shared import Mm, Pt
 from matplotlib import font_manager
@@ -188,6 +190,9 @@ def test_report_docx_tables_equal_the_data(report_docx: Any, report: ReportData)
         ["配送课桌椅", "套", "1200", "5600", "8000", "70%"],
         ["办理健康证", "人", "356", "2100.5", "—", "—"],
     ]
+    row = tables[4].rows[1].cells
+    assert row[1].paragraphs[0].alignment is None  # text: the style's, to the left
+    assert row[4].paragraphs[0].alignment == WD_ALIGN_PARAGRAPH.CENTER  # a figure: centred
     for table in tables:  # the header row repeats on every page
         tr_pr = table.rows[0]._tr.trPr
         assert tr_pr is not None and tr_pr.find(qn("w:tblHeader")) is not None
@@ -318,13 +323,18 @@ def test_hostile_text_is_written_as_text(tmp_path: Path) -> None:
     assert ws["B4"].data_type == "s" and ws["B4"].quotePrefix
 
 
-def test_a_large_report_keeps_every_row(tmp_path: Path) -> None:
+def test_a_large_report_lists_the_first_rows_and_the_annex_all(tmp_path: Path) -> None:
     data = samples.report(lagging=2000, items=2000)
     writer.write_report(data, tmp_path / "big.docx")
     doc = python_docx.Document(str(tmp_path / "big.docx"))
     lagging = doc.tables[4]
-    assert len(lagging.rows) == 2001
-    assert cells(lagging)[-1] == lagging_row(data.lagging[-1])
+    assert len(lagging.rows) == writer.TABLE_ROWS + 1
+    assert cells(lagging)[-1] == lagging_row(data.lagging[writer.TABLE_ROWS - 1])
+    rest = f"以上为前{writer.TABLE_ROWS}项，其余{2000 - writer.TABLE_ROWS}项见附表“滞后事项”。"
+    assert rest in [p.text for p in doc.paragraphs]
+    xlsx.write_report_annex(data, tmp_path / "big.xlsx")
+    ws = openpyxl.load_workbook(tmp_path / "big.xlsx", read_only=True)["滞后事项"]
+    assert sum(1 for row in ws.iter_rows(values_only=True) if row and row[1]) >= 2000
 
 
 # -- circular and briefing ------------------------------------------------------------------
@@ -376,6 +386,32 @@ def test_briefing_docx_has_masthead_articles_and_photos(tmp_path: Path) -> None:
     assert texts[-1] == "报送：区委、区政府领导。发送：各责任单位。"
     (shape,) = doc.inline_shapes
     assert round(shape.height / Mm(1)) == 110 and shape.width < Mm(150)
+
+
+def test_briefing_photos_are_upright_and_carry_no_metadata(tmp_path: Path) -> None:
+    photo = tmp_path / "phone.jpg"
+    exif = Image.Exif()
+    exif[0x0112] = 6  # taken with the phone on its side: to be turned 90° clockwise
+    exif[0x010F] = "PhoneMaker"
+    Image.new("RGB", (3000, 2000), "blue").save(photo, exif=exif)
+    writer.write_briefing(samples.briefing(str(photo)), tmp_path / "b.docx")
+    doc = python_docx.Document(str(tmp_path / "b.docx"))
+    (shape,) = doc.inline_shapes
+    blob = doc.part.related_parts[shape._inline.graphic.graphicData.pic.blipFill.blip.embed].blob
+    image = Image.open(io.BytesIO(blob))
+    assert image.format == "JPEG" and image.size == (1067, 1600)  # upright, at most 1600 px
+    assert not image.getexif() and b"PhoneMaker" not in blob
+    assert shape.height > shape.width
+
+
+def test_documents_can_be_written_to_a_stream(tmp_path: Path) -> None:
+    docx_out, xlsx_out = io.BytesIO(), io.BytesIO()
+    writer.write_report(samples.report(), docx_out)
+    xlsx.write_report_annex(samples.report(), xlsx_out)
+    docx_out.seek(0)
+    xlsx_out.seek(0)
+    assert python_docx.Document(docx_out).paragraphs[0].text == "南岗区为民办实事工作月小结"
+    assert openpyxl.load_workbook(xlsx_out)["汇总"]["B4"].value == "南岗区为民办实事工作月小结"
 
 
 def test_briefing_with_a_file_that_is_no_image_names_it(tmp_path: Path) -> None:
@@ -430,11 +466,41 @@ def test_a_template_without_footer_gets_page_numbers(tmp_path: Path) -> None:
     assert doc.sections[0].footer.paragraphs[0].text == "— 1 —"
 
 
+def test_a_word_template_dotx_is_accepted(tmp_path: Path) -> None:
+    template = python_docx.Document()
+    template.styles["Normal"].font.size = Pt(13)
+    template.add_paragraph("红头")
+    template.save(str(tmp_path / "t.docx"))
+    with (
+        zipfile.ZipFile(tmp_path / "t.docx") as src,
+        zipfile.ZipFile(tmp_path / "t.dotx", "w") as dst,
+    ):
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"document.main+xml", b"template.main+xml")
+            dst.writestr(info, data)
+    with pytest.raises(ValueError):  # as python-docx itself would have it
+        python_docx.Document(str(tmp_path / "t.dotx"))
+    writer.write_circular(samples.circular(), tmp_path / "c.docx", template=tmp_path / "t.dotx")
+    doc = python_docx.Document(str(tmp_path / "c.docx"))
+    assert doc.paragraphs[0].text == "红头" and doc.styles["Normal"].font.size == Pt(13)
+    assert doc.paragraphs[1].text == samples.circular().title
+
+
 def test_a_template_that_is_no_docx_is_refused_clearly(tmp_path: Path) -> None:
     path = tmp_path / "office.docx"
     path.write_bytes(b"PK\x03\x04 not really")
-    with pytest.raises(DocumentError, match="模板不是有效的Word文档"):
+    with pytest.raises(DocumentError, match=r"模板不是有效的Word文档（\.docx或\.dotx）"):
         writer.write_report(samples.report(), tmp_path / "r.docx", template=path)
+    with pytest.raises(DocumentError, match="模板不是有效的Word文档"):
+        writer.write_report(samples.report(), tmp_path / "r.docx", template=tmp_path / "gone")
+    bomb = tmp_path / "bomb.docx"
+    with zipfile.ZipFile(bomb, "w", zipfile.ZIP_DEFLATED) as z:
+        z.writestr("[Content_Types].xml", "x")
+        z.writestr("word/big.bin", b"\0" * (65 * 1024 * 1024))
+    with pytest.raises(DocumentError, match="模板过大"):
+        writer.write_report(samples.report(), tmp_path / "r.docx", template=bomb)
 
 
 # -- the Excel annexes ----------------------------------------------------------------------

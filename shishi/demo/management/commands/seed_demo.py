@@ -17,7 +17,7 @@ from shishi.orgs import services as org_services
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 from shishi.orgs.models import Role
 from shishi.portal.demo import publish_demo
-from shishi.reports.demo import seed_cycles
+from shishi.reports.demo import compile_last_week, seed_briefing, seed_circular, seed_cycles
 
 
 class Command(BaseCommand):
@@ -61,13 +61,23 @@ class Command(BaseCommand):
                 seed_review_examples(office, editor, jurisdiction_code="230103")
             # Nangang's feedback cycles on this year's programme, this week opened.
             current = [p for p in programmes if p.jurisdiction.code == "230103"]
-            if current:
-                seed_cycles(max(current, key=lambda p: p.year))
+            if current and office is not None:
+                by_name = {login.username: user for login, user in logins}
+                seed_cycles(max(current, key=lambda p: p.year), by_name, office)
         # The battle board: today's statuses and the weekly snapshots of the year rebuilt
         # from the progress history, as `take_snapshots --backfill` does after an import.
         for programme in programmes:
             board_services.refresh_statuses(programme.pk)
             board_services.backfill_snapshots(programme.pk)
+        # Last week's report compiled by Nangang's office, its figures as of that Sunday.
+        if "230103" in offices:
+            compile_last_week(offices["230103"])
+            # One published issue of the briefing series and this week's circular.
+            this_year = max(
+                (p for p in programmes if p.jurisdiction.code == "230103"), key=lambda p: p.year
+            )
+            seed_briefing(this_year, offices["230103"])
+            seed_circular(this_year, offices["230103"])
         refresh_planner_statistics()
         for programme in programmes:
             self.stdout.write(

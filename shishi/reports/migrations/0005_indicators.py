@@ -8,7 +8,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('ledger', '0012_import_batch_progress'),
-        ('reports', '0002_compiled_reports'),
+        ('reports', '0004_briefings_circulars'),
     ]
 
     operations = [
