@@ -230,7 +230,6 @@ def seed_indicators(programme: Programme) -> list[Indicator]:
             name="健康证办理",
             defaults={
                 "unit": "人",
-                "target_value": Decimal(21300),
                 "order": 2,
                 "source": Indicator.Source.FIGURE,
                 "figure": figure,
