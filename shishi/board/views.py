@@ -22,7 +22,7 @@ from django.utils.cache import add_never_cache_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods
 
-from shishi.board import exports, forms, permissions, selectors, services
+from shishi.board import exports, forms, panels, permissions, selectors, services
 from shishi.board.schedule import Light
 from shishi.board.templatetags.board_ui import board_url
 from shishi.core import errors
@@ -108,9 +108,10 @@ def _board_context(
 @error_pages("board")
 def programme_board(request: HttpRequest, pk: int) -> HttpResponse:
     programme, board = _board(request, pk)
-    return TemplateResponse(
-        request, "board/programme.html", _board_context(request, programme, board)
-    )
+    context = _board_context(request, programme, board)
+    as_of = None if board.is_live else board.requested_as_of
+    context["panels"] = panels.board_panels(request.user, programme, as_of)
+    return TemplateResponse(request, "board/programme.html", context)
 
 
 @require_GET

@@ -38,6 +38,7 @@ from shishi.reports.documents.data import (
     UnitText,
     rate_bands,
 )
+from shishi.reports.indicators import indicator_values
 from shishi.reports.models import Cycle, Period, Submission, SubmissionFigure, SubmissionSection
 
 INTRO = "intro"  # the office's introduction, before the figures
@@ -179,7 +180,7 @@ def gather_report(
         lagging=lagging,
         punctuality=chasing.punctuality(cycle, up_to=period),
         sections=_sections(cycle, period, texts),
-        indicators=_cycle_figures(cycle, period),
+        indicators=_cycle_figures(cycle, period, today=today),
         rate_distribution=rate_bands(rates),
         intro=texts.get(INTRO, ""),
     )
@@ -236,8 +237,9 @@ def _sections(cycle: Cycle, period: Period, texts: Mapping[str, str]) -> list[Se
     ]
 
 
-def _cycle_figures(cycle: Cycle, period: Period) -> list[Indicator]:
-    """The cycle's own figures summed over the units: this period and since the first."""
+def _cycle_figures(cycle: Cycle, period: Period, *, today: dt.date) -> list[Indicator]:
+    """The cycle's own figures summed over the units: this period and since the first;
+    then the programme's indicators (数据统计, ``reports.indicators``) over the period."""
     out = []
     for figure in cycle.figures.order_by("order", "pk"):
         values = SubmissionFigure.objects.filter(
@@ -255,4 +257,7 @@ def _cycle_figures(cycle: Cycle, period: Period) -> list[Indicator]:
                 cumulative=float(total or 0),
             )
         )
+    out += indicator_values(
+        cycle.programme, period_start=period.start, period_end=period.end, today=today
+    )
     return out

@@ -18,6 +18,7 @@ from shishi.reports.models import (
     Cycle,
     CycleFigure,
     CycleSection,
+    Indicator,
     ReportVersion,
     Submission,
 )
@@ -202,3 +203,37 @@ def seed_circular(programme: Programme, actor: Any) -> CircularVersion | None:
             expected_version=circular.version,
         )
     return circulars.compile_circular(period, actor=actor)
+
+
+def seed_indicators(programme: Programme) -> list[Indicator]:
+    """Two programme indicators (数据统计), idempotent by name: desk sets delivered, summed
+    from the items' "课桌椅" targets, and health certificates issued, summed from the weekly
+    cycle's figure (call after ``seed_cycles``)."""
+    desks, _ = Indicator.objects.get_or_create(
+        programme=programme,
+        name="课桌椅发放",
+        defaults={
+            "unit": "套",
+            "target_value": Decimal(7823),
+            "order": 1,
+            "source": Indicator.Source.TARGETS,
+            "target_pattern": "课桌椅",
+        },
+    )
+    out = [desks]
+    figure = CycleFigure.objects.filter(
+        cycle__programme=programme, cycle__code="weekly", name="本周办理健康证人数"
+    ).first()
+    if figure is not None:
+        certificates, _ = Indicator.objects.get_or_create(
+            programme=programme,
+            name="健康证办理",
+            defaults={
+                "unit": "人",
+                "order": 2,
+                "source": Indicator.Source.FIGURE,
+                "figure": figure,
+            },
+        )
+        out.append(certificates)
+    return out

@@ -475,3 +475,52 @@ class CircularVersion(models.Model):
 
     def __str__(self) -> str:
         return f"{self.circular} v{self.seq}"
+
+
+class Indicator(TimeStamped):
+    """A programme indicator (数据统计) the office defines: "课桌椅发放" in 套, summed from
+    its source over the programme, per period and cumulative (``reports/indicators.py``).
+
+    Its source is either the actual values of item targets (``Target.actual``: the targets
+    of the programme's items whose name contains ``target_pattern``, of the chosen
+    ``items`` only when some are chosen), or one cycle figure summed over the units'
+    submitted submissions."""
+
+    class Source(models.TextChoices):
+        TARGETS = "targets", _("事项工作目标完成值")
+        FIGURE = "figure", _("报送数据项")
+
+    programme = models.ForeignKey(
+        Programme, on_delete=models.CASCADE, related_name="+", verbose_name=_("实事项目计划")
+    )
+    name = models.CharField(_("指标"), max_length=100)
+    unit = models.CharField(_("计量单位"), max_length=20, blank=True)
+    target_value = models.DecimalField(
+        _("目标值"), max_digits=18, decimal_places=2, null=True, blank=True
+    )
+    order = models.PositiveSmallIntegerField(_("排序"), default=0)
+    source = models.CharField(_("数据来源"), max_length=16, choices=Source.choices)
+    target_pattern = models.CharField(
+        _("目标名称包含"), max_length=100, blank=True, help_text=_("如“课桌椅”")
+    )
+    items = models.ManyToManyField(Item, blank=True, related_name="+", verbose_name=_("限定事项"))
+    figure = models.ForeignKey(
+        CycleFigure,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+        verbose_name=_("报送数据项"),
+    )
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("数据统计指标")
+        verbose_name_plural = _("数据统计指标")
+        ordering = ["programme", "order", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["programme", "name"], name="indicator_unique_name")
+        ]
+
+    def __str__(self) -> str:
+        return self.name

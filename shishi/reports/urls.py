@@ -22,4 +22,9 @@ urlpatterns = [
     path("briefings/<int:pk>/photos/<int:photo_pk>/", views.briefing_photo, name="briefing_photo"),
     path("periods/<int:pk>/circular/", views.circular, name="circular"),
     path("circular-versions/<int:pk>/<str:kind>/", views.circular_file, name="circular_file"),
+    path("indicators/", views.indicators, name="indicators"),
+    path("indicators/programme/<int:pk>/add/", views.indicator_add, name="indicator_add"),
+    path("indicators/programme/<int:pk>/panel/", views.indicator_panel, name="indicator_panel"),
+    path("indicators/<int:pk>/", views.indicator_edit, name="indicator_edit"),
+    path("indicators/<int:pk>/delete/", views.indicator_delete, name="indicator_delete"),
 ]

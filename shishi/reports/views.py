@@ -6,6 +6,7 @@ the ledger's views).
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -16,15 +17,19 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.forms import submit, with_version
-from shishi.core.http import content_disposition
+from shishi.core.http import content_disposition, is_htmx_fragment
+from shishi.ledger.models import Programme
+from shishi.ledger.permissions import access_programme
 from shishi.reports import chasing, permissions, selectors, services
 from shishi.reports import forms as report_forms
+from shishi.reports import indicators as indicator_rules
 from shishi.reports import periods as period_rules
-from shishi.reports.models import Cycle, Period, ReportVersion, Submission
+from shishi.reports.indicator_forms import IndicatorForm, initial_of
+from shishi.reports.models import Cycle, Indicator, Period, ReportVersion, Submission
 
 
 def _submission_url(submission: Submission) -> str:
@@ -580,3 +585,124 @@ def circular_file(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
     fallback = f"circular-{period.cycle.code}-{period.key}-v{version.seq}.{kind}"
     response["Content-Disposition"] = content_disposition(name, fallback)
     return response
+
+
+# --- programme indicators (数据统计) -----------------------------------------------------------
+
+
+def _indicator_page(
+    request: HttpRequest,
+    programme: Programme,
+    form: IndicatorForm,
+    *,
+    found: Indicator | None = None,
+    status: int = 200,
+    stale: str = "",
+) -> HttpResponse:
+    context = {
+        "programme": programme,
+        "form": form,
+        "indicator": found,
+        "stale_message": stale,
+    }
+    return TemplateResponse(request, "reports/indicators_form.html", context, status=status)
+
+
+@login_required
+@require_GET
+def indicators(request: HttpRequest) -> HttpResponse:
+    """The office's indicators of one programme (``?programme=``), with today's values."""
+    programmes = indicator_rules.office_programmes(request.user)
+    if not programmes:
+        raise PermissionDenied("只有专班可以设置数据统计指标")
+    wanted = request.GET.get("programme", "")
+    chosen = next((p for p in programmes if str(p.pk) == wanted), programmes[0])
+    values = indicator_rules.board_values(request.user, chosen, None)
+    context = {"programmes": programmes, "programme": chosen, "values": values}
+    return TemplateResponse(request, "reports/indicators.html", context)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_add(request: HttpRequest, pk: int) -> HttpResponse:
+    programme = indicator_rules.access_office_programme(request.user, pk)
+    figures = indicator_rules.figure_choices(programme)
+    if request.method != "POST":
+        form = IndicatorForm(figures, initial={"source": Indicator.Source.TARGETS})
+        return _indicator_page(request, programme, form)
+    form = IndicatorForm(figures, request.POST)
+
+    def save(c: dict[str, Any]) -> None:
+        made = indicator_rules.create_indicator(programme, form.given(), actor=request.user)
+        messages.success(request, _("已添加指标“%(name)s”") % {"name": made.name})
+
+    outcome = submit(form, save)
+    if outcome.saved:
+        return redirect(f"{reverse('reports:indicators')}?programme={programme.pk}")
+    return _indicator_page(request, programme, form, status=outcome.status)
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def indicator_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    found = indicator_rules.access_indicator(request.user, pk)
+    programme = found.programme
+    figures = indicator_rules.figure_choices(programme)
+    if request.method != "POST":
+        initial = initial_of(found, indicator_rules.item_numbers(found))
+        form = IndicatorForm(figures, initial=initial)
+        return _indicator_page(request, programme, form, found=found)
+    form = IndicatorForm(figures, request.POST)
+
+    def save(c: dict[str, Any]) -> None:
+        indicator_rules.update_indicator(
+            found, form.given(), actor=request.user, expected_version=c["version"]
+        )
+        messages.success(request, _("指标已保存"))
+
+    outcome = submit(form, save)
+    if outcome.saved:
+        return redirect(f"{reverse('reports:indicators')}?programme={programme.pk}")
+    if outcome.stale_message:
+        found = indicator_rules.access_indicator(request.user, pk)
+        form = IndicatorForm(figures, with_version(request.POST, found.version))
+        form.is_valid()
+    return _indicator_page(
+        request, programme, form, found=found, status=outcome.status, stale=outcome.stale_message
+    )
+
+
+@login_required
+@require_POST
+def indicator_delete(request: HttpRequest, pk: int) -> HttpResponse:
+    found = indicator_rules.access_indicator(request.user, pk)
+    version = request.POST.get("version", "")
+    try:
+        indicator_rules.delete_indicator(
+            found, actor=request.user, expected_version=int(version) if version.isdigit() else None
+        )
+    except StaleEdit as exc:
+        messages.error(request, exc.message)
+    else:
+        messages.success(request, _("已删除指标“%(name)s”") % {"name": found.name})
+    return redirect(f"{reverse('reports:indicators')}?programme={found.programme_id}")
+
+
+@login_required
+@require_GET
+def indicator_panel(request: HttpRequest, pk: int) -> HttpResponse:
+    """The board's 数据统计 values (an htmx fragment; the whole page without script)."""
+    programme = access_programme(request.user, pk)
+    text = request.GET.get("as_of", "").strip()
+    try:
+        as_of = dt.date.fromisoformat(text) if text else None
+        if as_of is not None and not 1900 <= as_of.year <= 2999:
+            raise ValueError(text)
+    except ValueError as exc:
+        message = f"日期“{text[:20]}”无法识别，请写作2021-06-18（1900年至2999年）"
+        raise ValidationFailed(message, {"as_of": message}) from exc
+    values = indicator_rules.board_values(request.user, programme, as_of)
+    context = {"programme": programme, "values": values, "as_of": as_of}
+    if is_htmx_fragment(request):
+        return TemplateResponse(request, "reports/indicators_panel.html#values", context)
+    return TemplateResponse(request, "reports/indicators_values.html", context)
