@@ -17,7 +17,13 @@ from shishi.orgs import services as org_services
 from shishi.orgs.demo import DEMO_PASSWORD, seed_jurisdictions, seed_logins
 from shishi.orgs.models import Role
 from shishi.portal.demo import publish_demo
-from shishi.reports.demo import compile_last_week, seed_briefing, seed_circular, seed_cycles
+from shishi.reports.demo import (
+    compile_last_week,
+    seed_briefing,
+    seed_circular,
+    seed_cycles,
+    seed_indicators,
+)
 
 
 class Command(BaseCommand):
@@ -64,6 +70,7 @@ class Command(BaseCommand):
             if current and office is not None:
                 by_name = {login.username: user for login, user in logins}
                 seed_cycles(max(current, key=lambda p: p.year), by_name, office)
+                seed_indicators(max(current, key=lambda p: p.year))
         # The battle board: today's statuses and the weekly snapshots of the year rebuilt
         # from the progress history, as `take_snapshots --backfill` does after an import.
         for programme in programmes:
