@@ -25,7 +25,7 @@ from shishi.board.selectors.common import board_rows
 from shishi.core import audit, uploads
 from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
 from shishi.ledger.models import Item
-from shishi.reports import compiling, permissions
+from shishi.reports import compiling, permissions, services
 from shishi.reports.documents.data import CircularData, LateUnit
 from shishi.reports.documents.files import write_circular_files
 from shishi.reports.models import Circular, CircularVersion, Period, Submission
@@ -146,7 +146,10 @@ def compile_circular(
     circular = circular_of(period)
     data = gather_circular(period, text=circular.text, today=today)
     with tempfile.TemporaryDirectory() as folder:
-        docx_path, xlsx_path = write_circular_files(data, Path(folder) / "circular.docx")
+        template = services.template_copy(period.cycle, Path(folder))
+        docx_path, xlsx_path = write_circular_files(
+            data, Path(folder) / "circular.docx", template=template
+        )
         with uploads.atomic_with_files():
             locked = Circular.objects.select_for_update().get(pk=circular.pk)
             seq = (locked.versions.aggregate(m=Max("seq"))["m"] or 0) + 1

@@ -239,6 +239,12 @@ class CycleForm(ServiceErrorsMixin, forms.Form):
         label=_("逾期后催报（工作日）"), max_length=40, initial="1,2,3"
     )
     is_active = forms.BooleanField(label=_("启用"), required=False, initial=True)
+    template = forms.FileField(
+        label=_("Word模板"),
+        required=False,
+        help_text=_("可选：本单位的红头文件模板（.docx或.dotx），汇编报告和通报按它的样式生成"),
+    )
+    clear_template = forms.BooleanField(label=_("不再使用模板"), required=False)
 
     def __init__(
         self,
@@ -279,6 +285,8 @@ class CycleForm(ServiceErrorsMixin, forms.Form):
             is_active=c.get("is_active", False),
             sections=(c.get("sections") or "").splitlines(),
             figures=figures,
+            template=c.get("template"),
+            clear_template=c.get("clear_template", False),
         )
 
 

@@ -69,6 +69,11 @@ class Cycle(TimeStamped):
         _("逾期后催报（工作日）"), max_length=40, default="1,2,3"
     )
     is_active = models.BooleanField(_("启用"), default=True)
+    # The office's own Word template (红头, styles, page setup) for this cycle's compiled
+    # reports and circulars; without one they follow GB/T 9704 (``documents/docx.py``).
+    docx_template = models.FileField(
+        _("Word模板"), upload_to="reports/templates/", blank=True, max_length=200
+    )
     version = models.PositiveIntegerField(default=1)
 
     class Meta:

@@ -10,6 +10,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
@@ -23,6 +24,7 @@ from shishi.ledger.services import record_progress
 from shishi.orgs.models import Unit
 from shishi.reports import compiling, permissions
 from shishi.reports import periods as period_rules
+from shishi.reports.documents import docx
 from shishi.reports.documents.files import write_report_files
 from shishi.reports.models import (
     CompiledReport,
@@ -434,6 +436,17 @@ def return_submission(
 # --- compiled reports ------------------------------------------------------------------------
 
 
+def template_copy(cycle: Cycle, folder: Path) -> Path | None:
+    """The cycle's Word template copied into ``folder`` (storage need not be a file system),
+    or None when it has none: the documents then follow GB/T 9704."""
+    if not cycle.docx_template:
+        return None
+    target = folder / ("template" + Path(cycle.docx_template.name).suffix.lower())
+    with cycle.docx_template.open("rb") as source:
+        target.write_bytes(source.read())
+    return target
+
+
 def report_of(period: Period) -> CompiledReport:
     """The period's compiled report (made, empty, on first use)."""
     report, _ = CompiledReport.objects.get_or_create(
@@ -474,7 +487,10 @@ def compile_report(period: Period, *, actor: Any, today: dt.date | None = None) 
     report = report_of(period)
     data = compiling.gather_report(cycle, period, office_texts=report.office_texts, today=today)
     with tempfile.TemporaryDirectory() as folder:
-        docx_path, xlsx_path = write_report_files(data, Path(folder) / "report.docx")
+        template = template_copy(cycle, Path(folder))
+        docx_path, xlsx_path = write_report_files(
+            data, Path(folder) / "report.docx", template=template
+        )
         with uploads.atomic_with_files():
             locked = CompiledReport.objects.select_for_update().get(pk=report.pk)
             seq = (locked.versions.aggregate(m=Max("seq"))["m"] or 0) + 1
@@ -520,6 +536,8 @@ class CycleInput:
     is_active: bool = True
     sections: list[str] = field(default_factory=list)  # titles, in order
     figures: list[tuple[str, str]] = field(default_factory=list)  # (name, unit), in order
+    template: UploadedFile | None = None  # the office's Word template (.docx or .dotx)
+    clear_template: bool = False
 
 
 def _numbers_list(text: str, name: str, errors: dict[str, str]) -> str:
@@ -566,7 +584,32 @@ def _check_cycle(jurisdiction_id: int, data: CycleInput, cycle: Cycle | None) ->
         errors["sections"] = "栏目名称最多100个字"
     if any(len(n) > 100 or len(u) > 20 for n, u in data.figures):
         errors["figures"] = "数据项名称最多100个字，计量单位最多20个字"
+    if data.template is not None:
+        message = _template_problem(data.template)
+        if message:
+            errors["template"] = message
     return errors
+
+
+def _template_problem(upload: UploadedFile) -> str:
+    """Why an uploaded file cannot be the cycle's Word template, or ''."""
+    name = upload.name or ""
+    if Path(name).suffix.lower() not in (".docx", ".dotx"):
+        return "模板应是Word文档（.docx或.dotx）"
+    limit = settings.SHISHI_MAX_UPLOAD_BYTES
+    if upload.size is not None and upload.size > limit:
+        return f"模板不能超过 {limit // (1024 * 1024)} MB"
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / ("template" + Path(name).suffix.lower())
+        with path.open("wb") as out:
+            for chunk in upload.chunks():
+                out.write(chunk)
+        upload.seek(0)
+        try:
+            docx.check_template(path)
+        except docx.DocumentError as exc:
+            return str(exc)
+    return ""
 
 
 def save_cycle(
@@ -607,7 +650,7 @@ def save_cycle(
         "remind_after_workdays": data.remind_after_workdays,
         "is_active": data.is_active,
     }
-    with transaction.atomic():
+    with uploads.atomic_with_files():
         if cycle is None:
             saved = Cycle.objects.create(jurisdiction_id=jurisdiction_id, **fields)
             before: dict[str, Any] = {}
@@ -620,6 +663,16 @@ def save_cycle(
                 setattr(saved, name, value)
             saved.version += 1
             saved.save()
+        if data.template is not None:
+            saved.docx_template.name = uploads.store(
+                f"reports/templates/{saved.code}{Path(data.template.name or '').suffix.lower()}",
+                data.template,
+                max_length=200,
+            )
+            saved.save(update_fields=["docx_template"])
+        elif data.clear_template and saved.docx_template:
+            saved.docx_template = ""
+            saved.save(update_fields=["docx_template"])
         saved.units.set(unit_ids)
         _sync_sections(saved, [t.strip() for t in data.sections if t.strip()])
         _sync_figures(saved, [(n.strip(), u.strip()) for n, u in data.figures if n.strip()])
@@ -632,7 +685,11 @@ def save_cycle(
             actor=actor,
             action="reports.define_cycle" if cycle is None else "reports.change_cycle",
             target=saved,
-            changes={**changes, "units": [None, len(unit_ids)]},
+            changes={
+                **changes,
+                "units": [None, len(unit_ids)],
+                "template": [None, saved.docx_template.name or ""],
+            },
             jurisdiction_id=jurisdiction_id,
         )
     return saved

@@ -282,7 +282,7 @@ def _cycle_form(
     choices = selectors.cycle_choices(jurisdiction_id)
     status = 200
     if request.method == "POST":
-        form = report_forms.CycleForm(request.POST, **choices)
+        form = report_forms.CycleForm(request.POST, request.FILES, **choices)
         saved: list[Cycle] = []
 
         def save(c: dict[str, Any]) -> None:

@@ -240,6 +240,12 @@ def _as_document(template: str | Path) -> str | io.BytesIO:
     return out
 
 
+def check_template(template: str | Path) -> None:
+    """Refuse (``DocumentError``, a message for the office) a file that cannot serve as the
+    office's Word template: not a .docx/.dotx, unreadable, or too large unpacked."""
+    _Writer(template)
+
+
 def photo_for_print(path: str) -> tuple[bytes, tuple[int, int]]:
     """A photo as JPEG for the document: turned upright by its EXIF orientation (Word does not),
     at most ``PHOTO_PIXELS`` on its long side, without its metadata (a phone's GPS position has

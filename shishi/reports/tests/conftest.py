@@ -1,13 +1,21 @@
-"""Fixtures of the reports tests: Nangang's weekly report on the world's programme."""
+"""Fixtures of the reports tests: Nangang's weekly report on the world's programme; files
+(compiled reports, templates, photos) go to a temporary MEDIA_ROOT, never the project's."""
 
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
+from typing import Any
 
 import pytest
 
 from shishi.conftest import World
 from shishi.reports.models import Cycle, CycleFigure, CycleSection
+
+
+@pytest.fixture(autouse=True)
+def _media(settings: Any, tmp_path: Path) -> None:
+    settings.MEDIA_ROOT = tmp_path / "media"
 
 
 @pytest.fixture

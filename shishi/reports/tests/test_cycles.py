@@ -103,3 +103,47 @@ def test_a_section_with_answers_cannot_be_removed(world: World, weekly: Cycle) -
     response = office.post(f"/reports/cycles/{weekly.pk}/edit/", data)
     assert response.status_code == 422 and "不能删除“下周工作安排”" in response.content.decode()
     assert weekly.sections.count() == 1
+
+
+def test_the_offices_word_template_shapes_its_reports(
+    world: World, weekly: Cycle, tmp_path: Any
+) -> None:
+    import io
+
+    import docx
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    from shishi.board.services import refresh_statuses
+
+    template = docx.Document()
+    template.add_paragraph("南岗区为民办实事工作领导小组办公室文件")
+    buffer = io.BytesIO()
+    template.save(buffer)
+    office = client_for(world.office)
+    edit = f"/reports/cycles/{weekly.pk}/edit/"
+    data = _form(
+        world,
+        version=weekly.version,
+        name=weekly.name,
+        sections="下周工作安排",
+        figures="本周办理健康证人数（人）",
+    )
+    bad = SimpleUploadedFile("template.docx", b"not a word file")
+    response = office.post(edit, {**data, "template": bad})
+    assert response.status_code == 422 and "模板不是有效的Word文档" in response.content.decode()
+    text = SimpleUploadedFile("template.txt", b"x")
+    assert "应是Word文档" in office.post(edit, {**data, "template": text}).content.decode()
+    good = SimpleUploadedFile("红头.docx", buffer.getvalue())
+    assert office.post(edit, {**data, "template": good}).status_code == 302
+    weekly.refresh_from_db()
+    assert weekly.docx_template.name.startswith("reports/templates/weekly")
+    refresh_statuses(world.programme.pk)
+    today = dt.date.today().isocalendar()
+    period = services.open_period(weekly, f"{today.year}-W{today.week:02d}").period
+    version = services.compile_report(period, actor=world.office)
+    body = [p.text for p in docx.Document(version.docx.open("rb")).paragraphs]
+    assert body[0] == "南岗区为民办实事工作领导小组办公室文件" and "总体情况" in "".join(body)
+    data["version"] = weekly.version
+    assert office.post(edit, {**data, "clear_template": "on"}).status_code == 302
+    weekly.refresh_from_db()
+    assert not weekly.docx_template
