@@ -16,8 +16,6 @@ import tempfile
 from pathlib import Path
 from typing import Any
 
-from django.core.files import File
-from django.db.models import Max
 from django.utils import timezone
 
 from shishi.board.schedule import ScheduleStatus
@@ -152,15 +150,12 @@ def compile_circular(
         )
         with uploads.atomic_with_files():
             locked = Circular.objects.select_for_update().get(pk=circular.pk)
-            seq = (locked.versions.aggregate(m=Max("seq"))["m"] or 0) + 1
+            seq = services.next_seq(locked.versions.all())
+            version = CircularVersion(
+                circular=locked, seq=seq, data=data.to_dict(), created_by=actor
+            )
             stem = f"circulars/{cycle.code}-{period.key}-v{seq}"
-            with docx_path.open("rb") as docx_file, xlsx_path.open("rb") as xlsx_file:
-                version = CircularVersion(
-                    circular=locked, seq=seq, data=data.to_dict(), created_by=actor
-                )
-                version.docx.name = uploads.store(f"{stem}.docx", File(docx_file), max_length=200)
-                version.xlsx.name = uploads.store(f"{stem}.xlsx", File(xlsx_file), max_length=200)
-                version.save()
+            services.keep_files(version, stem, docx_path, xlsx_path)
             audit.record(
                 actor=actor,
                 action="reports.compile_circular",

@@ -478,6 +478,20 @@ def save_office_texts(
     return locked
 
 
+def next_seq(versions: Any) -> int:
+    """The next version number of a compiled document (its parent row locked by the caller)."""
+    return int(versions.aggregate(m=Max("seq"))["m"] or 0) + 1
+
+
+def keep_files(version: Any, stem: str, docx_path: Path, xlsx_path: Path) -> None:
+    """Store a compiled document's .docx and .xlsx as ``stem``.docx/.xlsx on ``version`` and
+    save it, inside the caller's ``uploads.atomic_with_files`` (a rollback removes them)."""
+    with docx_path.open("rb") as docx_file, xlsx_path.open("rb") as xlsx_file:
+        version.docx.name = uploads.store(f"{stem}.docx", File(docx_file), max_length=200)
+        version.xlsx.name = uploads.store(f"{stem}.xlsx", File(xlsx_file), max_length=200)
+    version.save()
+
+
 def compile_report(period: Period, *, actor: Any, today: dt.date | None = None) -> ReportVersion:
     """Compile the period's report now: gather the figures (as of the period's end), write
     the .docx and its .xlsx annex, keep both with the data snapshot as a new version."""
@@ -493,15 +507,9 @@ def compile_report(period: Period, *, actor: Any, today: dt.date | None = None) 
         )
         with uploads.atomic_with_files():
             locked = CompiledReport.objects.select_for_update().get(pk=report.pk)
-            seq = (locked.versions.aggregate(m=Max("seq"))["m"] or 0) + 1
-            stem = f"reports/{cycle.code}-{period.key}-v{seq}"
-            with docx_path.open("rb") as docx_file, xlsx_path.open("rb") as xlsx_file:
-                version = ReportVersion(
-                    report=locked, seq=seq, data=data.to_dict(), created_by=actor
-                )
-                version.docx.name = uploads.store(f"{stem}.docx", File(docx_file), max_length=200)
-                version.xlsx.name = uploads.store(f"{stem}.xlsx", File(xlsx_file), max_length=200)
-                version.save()
+            seq = next_seq(locked.versions.all())
+            version = ReportVersion(report=locked, seq=seq, data=data.to_dict(), created_by=actor)
+            keep_files(version, f"reports/{cycle.code}-{period.key}-v{seq}", docx_path, xlsx_path)
             audit.record(
                 actor=actor,
                 action="reports.compile",
