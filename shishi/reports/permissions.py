@@ -12,7 +12,7 @@ from typing import Any
 
 from shishi.core.errors import NotFound, PermissionDenied
 from shishi.orgs.permissions import scope_for
-from shishi.reports.models import Cycle, Submission
+from shishi.reports.models import Cycle, Period, ReportVersion, Submission
 
 
 def is_office(user: Any, jurisdiction_id: int) -> bool:
@@ -59,3 +59,23 @@ def access_cycle(user: Any, pk: int) -> Cycle:
 def require_office(user: Any, jurisdiction_id: int) -> None:
     if not is_office(user, jurisdiction_id):
         raise PermissionDenied("只有专班可以进行此操作")
+
+
+def access_office_period(user: Any, pk: int) -> Period:
+    """The period, or NotFound when it does not exist or the user is not its office."""
+    period = (
+        Period.objects.select_related("cycle__programme", "cycle__jurisdiction")
+        .filter(pk=pk)
+        .first()
+    )
+    if period is None or not is_office(user, period.cycle.jurisdiction_id):
+        raise NotFound("没有找到这一期")
+    return period
+
+
+def access_report_version(user: Any, pk: int) -> ReportVersion:
+    """A compiled report's version, or NotFound (missing, or not the user's office)."""
+    version = ReportVersion.objects.select_related("report__period__cycle").filter(pk=pk).first()
+    if version is None or not is_office(user, version.report.jurisdiction_id):
+        raise NotFound("没有找到这份报告")
+    return version

@@ -22,8 +22,10 @@ Status = Submission.Status
 def office_cycles(user: Any) -> QuerySet[Cycle]:
     """The cycles of the districts this user is office of (or city office over)."""
     scope = scope_for(user)
-    cycles = Cycle.objects.select_related("programme", "jurisdiction").order_by(
-        "jurisdiction__code", "code"
+    cycles = (
+        Cycle.objects.select_related("programme", "jurisdiction")
+        .annotate(unit_count=Count("units"))
+        .order_by("jurisdiction__code", "code")
     )
     if scope.is_superuser:
         return cycles

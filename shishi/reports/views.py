@@ -29,7 +29,7 @@ from shishi.reports import forms as report_forms
 from shishi.reports import indicators as indicator_rules
 from shishi.reports import periods as period_rules
 from shishi.reports.indicator_forms import IndicatorForm, initial_of
-from shishi.reports.models import Cycle, Indicator, Period, ReportVersion, Submission
+from shishi.reports.models import Cycle, Indicator, Period, Submission
 
 
 def _submission_url(submission: Submission) -> str:
@@ -91,9 +91,7 @@ def cycle(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def period(request: HttpRequest, pk: int) -> HttpResponse:
-    found = Period.objects.select_related("cycle__programme").filter(pk=pk).first()
-    if found is None or not permissions.is_office(request.user, found.cycle.jurisdiction_id):
-        raise NotFound("没有找到这一期")
+    found = permissions.access_office_period(request.user, pk)
     overview = selectors.period_overview(request.user, found)
     context = {"period": found, "cycle": found.cycle, "overview": overview}
     return TemplateResponse(request, "reports/period.html", context)
@@ -187,19 +185,11 @@ def return_submission(request: HttpRequest, pk: int) -> HttpResponse:
 # --- compiled reports ----------------------------------------------------------------------
 
 
-def _office_period(user: Any, pk: int) -> Period:
-    found = Period.objects.select_related("cycle__programme", "cycle__jurisdiction").filter(pk=pk)
-    period = found.first()
-    if period is None or not permissions.is_office(user, period.cycle.jurisdiction_id):
-        raise NotFound("没有找到这一期")
-    return period
-
-
 @login_required
 @require_http_methods(["GET", "POST"])
 def report(request: HttpRequest, pk: int) -> HttpResponse:
     """The period's compiled report: the office's texts, compile, the versions."""
-    period = _office_period(request.user, pk)
+    period = permissions.access_office_period(request.user, pk)
     compiled = services.report_of(period)
     headings = list(period.cycle.sections.order_by("order", "pk").values_list("title", flat=True))
     status = 200
@@ -238,9 +228,7 @@ def report(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 def report_file(request: HttpRequest, pk: int, kind: str) -> HttpResponseBase:
-    version = ReportVersion.objects.select_related("report__period__cycle").filter(pk=pk).first()
-    if version is None or not permissions.is_office(request.user, version.report.jurisdiction_id):
-        raise NotFound("没有找到这份报告")
+    version = permissions.access_report_version(request.user, pk)
     if kind not in ("docx", "xlsx"):
         raise NotFound("没有这种文件")
     stored = version.docx if kind == "docx" else version.xlsx
@@ -535,7 +523,7 @@ def circular(request: HttpRequest, pk: int) -> HttpResponse:
     """The period's circular: the office's text, compile, the versions."""
     from shishi.reports import briefing_forms, circulars
 
-    period = _office_period(request.user, pk)
+    period = permissions.access_office_period(request.user, pk)
     found = circulars.circular_of(period)
     status = 200
     if request.method == "POST" and request.POST.get("action") == "compile":
