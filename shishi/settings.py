@@ -41,6 +41,7 @@ INSTALLED_APPS = [
     "shishi.ledger",
     "shishi.board",
     "shishi.reports",
+    "shishi.supervision",
     "shishi.portal",
     "shishi.demo",
 ]

@@ -23,6 +23,7 @@ urlpatterns = [
     path("ledger/", include("shishi.ledger.urls")),
     path("board/", include("shishi.board.urls")),
     path("reports/", include("shishi.reports.urls")),
+    path("supervision/", include("shishi.supervision.urls")),
     path("public/", include("shishi.portal.urls")),
 ]
 if settings.DEBUG:

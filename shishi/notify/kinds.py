@@ -138,6 +138,34 @@ AUDIT_CHECKPOINT = register(
 )
 # A published issue of the district's briefing series (reports.briefings), to the units.
 BRIEFING_PUBLISHED = register(Kind("briefing.published", _("简报印发")))
+# Supervision (supervision.notices): a unit's rectification notice (整改通知), the inspectors'
+# rectification to verify, the verdict; a leader's instruction (批示) and its answer.
+RECTIFICATION_NOTICE = register(
+    Kind(
+        "rectification.notice",
+        _("整改通知"),
+        channels=(Channel.EMAIL,),
+        to_robots=True,
+        sms_template="SMS_RECTIFICATION_NOTICE",
+        sms_params=("problem", "deadline"),
+    )
+)
+RECTIFICATION_SUBMITTED = register(Kind("rectification.submitted", _("整改待核验")))
+RECTIFICATION_VERIFIED = register(
+    Kind("rectification.verified", _("整改核验结果"), channels=(Channel.EMAIL,))
+)
+INSTRUCTION_NEW = register(
+    Kind(
+        "instruction.new",
+        _("领导批示"),
+        channels=(Channel.SMS, Channel.EMAIL),
+        urgent=True,
+        to_robots=True,
+        sms_template="SMS_INSTRUCTION_NEW",
+        sms_params=("author", "answer_by"),
+    )
+)
+INSTRUCTION_ANSWERED = register(Kind("instruction.answered", _("批示已答复")))
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 

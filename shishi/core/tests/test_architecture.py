@@ -41,6 +41,7 @@ LAYERS = (
     "ledger",
     "board",
     "reports",
+    "supervision",
     "portal",
     "demo",
 )
