@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime as dt
 
 from shishi.conftest import World
+from shishi.orgs.models import Unit
 from shishi.supervision import figures
-from shishi.supervision.models import Card, Finding, Visit
+from shishi.supervision.models import Card, Finding, InspectionGroup, Visit
 from shishi.supervision.services import findings, setup
 from shishi.supervision.tests.conftest import Sv
 
 DAY = dt.date(2021, 6, 8)
 
 
-def _finding(world: World, sv: Sv, kind: str, unit, group=None) -> Finding:  # type: ignore[no-untyped-def]
+def _finding(
+    world: World, sv: Sv, kind: str, unit: Unit, group: InspectionGroup | None = None
+) -> Finding:
     return findings.add_finding(
         findings.FindingInput(
             kind=kind,
