@@ -281,13 +281,12 @@ class InstructionPage:
 
 def instruction_page(user: Any, pk: int) -> InstructionPage:
     instruction = permissions.access_instruction(user, pk)
-    end = instruction.settled_on or timezone.localdate()
     return InstructionPage(
         instruction=instruction,
         steps=list(instruction.steps.select_related("by").prefetch_related("files")),
         can_answer=permissions.can_answer_instruction(user, instruction),
         can_settle=permissions.can_settle_instruction(user, instruction),
-        age_days=(end - instruction.written_on).days,
+        age_days=instruction.age_days,
     )
 
 
