@@ -11,7 +11,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Case, Count, IntegerField, Q, QuerySet, Value, When
 from django.utils import timezone
 
-from shishi.core.errors import NotFound, PermissionDenied
+from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.ledger.models import Item
 from shishi.orgs.models import Jurisdiction, Role, Unit
 from shishi.orgs.permissions import scope_for
@@ -495,3 +495,75 @@ def round_plans(round: Round) -> QuerySet[Any]:
         .select_related("group", "unit", "visit")
         .order_by("planned_on", "group__name", "unit__name")
     )
+
+
+# --- the API's lists -------------------------------------------------------------------------
+
+
+def district_by_code(user: Any, code: str | None) -> Jurisdiction:
+    """One of the user's districts by its division code (NotFound otherwise)."""
+    found = next((d for d in districts(user) if d.code == code), None)
+    if found is None:
+        raise NotFound("没有找到这个辖区，或无权查看")
+    return found
+
+
+def finding_slice(
+    user: Any,
+    *,
+    jurisdiction_code: str | None,
+    round_code: str | None,
+    status: str,
+    unit_id: int | None,
+    card: str,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Finding]]:
+    qs = Finding.objects.filter(permissions.findings_q(user))
+    if jurisdiction_code:
+        qs = qs.filter(jurisdiction__code=jurisdiction_code)
+    if round_code:
+        qs = qs.filter(round__code=round_code)
+    if status == "open":
+        qs = qs.filter(status__in=OPEN_STATUSES)
+    elif status in Status.values:
+        qs = qs.filter(status=status)
+    elif status:
+        raise ValidationFailed("状态应为 open 或问题的某一状态", {"status": "未知的状态"})
+    if unit_id:
+        qs = qs.filter(Q(unit_id=unit_id) | Q(responsible_unit_id=unit_id))
+    if card:
+        qs = qs.filter(card=card)
+    rows = list(
+        qs.select_related("round", "group", "unit", "responsible_unit")
+        .prefetch_related("items")
+        .order_by("id")[offset : offset + limit]
+    )
+    return qs.count(), rows
+
+
+def instruction_slice(
+    user: Any,
+    *,
+    jurisdiction_code: str | None,
+    status: str,
+    unit_id: int | None,
+    card: str,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Instruction]]:
+    qs = Instruction.objects.filter(permissions.instructions_q(user))
+    if jurisdiction_code:
+        qs = qs.filter(jurisdiction__code=jurisdiction_code)
+    if status == "open":
+        qs = qs.exclude(status=Instruction.Status.SETTLED)
+    elif status in Instruction.Status.values:
+        qs = qs.filter(status=status)
+    elif status != "all":
+        raise ValidationFailed("状态应为 open、answered、settled 或 all", {"status": "未知的状态"})
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if card:
+        qs = qs.filter(card=card)
+    rows = list(qs.select_related("unit").order_by("written_on", "id")[offset : offset + limit])
+    return qs.count(), rows
