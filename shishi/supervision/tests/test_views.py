@@ -377,3 +377,54 @@ def test_finding_edit_by_its_group_only_and_stale_refused(world: World, sv: Sv, 
     assert stale.status_code == 409
     finding.refresh_from_db()
     assert finding.problem == "台账不规范，三个月无记录"
+
+
+def test_an_inspector_reads_only_the_district_where_he_inspects(world: World, sv: Sv) -> None:
+    from shishi.orgs import services as org_services
+    from shishi.orgs.models import Role
+    from shishi.supervision.services import setup
+
+    org_services.grant_role(world.inspector, Role.UNIT_EDITOR, world.hulan, unit=world.hulan_unit)
+    hulan_round = setup.save_round(
+        world.hulan.pk,
+        setup.RoundInput(
+            code="2021-1",
+            name="呼兰第一轮",
+            starts_on=dt.date(2021, 6, 1),
+            ends_on=dt.date(2021, 6, 30),
+        ),
+        actor=world.outsider,
+    )
+    client = client_for(world.inspector)
+    assert client.get(reverse("supervision:round", args=[sv.round.pk])).status_code == 200
+    assert client.get(reverse("supervision:round", args=[hulan_round.pk])).status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("who", "page", "answer_form", "follow_form"),
+    [
+        ("leader", 200, False, True),  # wrote it
+        ("office", 200, False, True),
+        ("editor_a", 200, True, False),  # its unit
+        ("viewer_a", 200, False, False),
+        ("inspector", 200, False, False),
+        ("editor_b", 404, False, False),
+        ("outsider", 404, False, False),
+    ],
+)
+def test_instruction_page_per_role(
+    world: World, who: str, page: int, answer_form: bool, follow_form: bool
+) -> None:
+    made = instructions.write_instruction(
+        world.nangang.pk,
+        instructions.InstructionInput(
+            text="请加快", answer_by=dt.date(2030, 1, 1), item_id=world.item_a.pk
+        ),
+        actor=world.leader,
+    )
+    got = client_for(getattr(world, who)).get(reverse("supervision:instruction", args=[made.pk]))
+    assert got.status_code == page
+    if page == 200:
+        text = got.content.decode()
+        assert ('id="answer-instruction"' in text) is answer_form
+        assert ('id="follow-up"' in text) is follow_form
