@@ -298,6 +298,7 @@ class InstructionFilter:
     status: str = "open"  # "open" (not settled), a status, or "all"
     unit: int | None = None
     card: str = ""
+    mine: bool = False  # those the user wrote or entered
     page: int = 1
 
 
@@ -328,6 +329,8 @@ def instruction_list(user: Any, wanted: str | None, filters: InstructionFilter) 
         qs = qs.filter(unit_id=filters.unit)
     if filters.card in (Card.YELLOW, Card.RED):
         qs = qs.filter(card=filters.card)
+    if filters.mine:
+        qs = qs.filter(Q(author_id=user.pk) | Q(entered_by_id=user.pk))
     qs = qs.select_related("unit", "item").order_by("written_on", "id")
     units: list[tuple[int, str]] = []
     if district is not None:

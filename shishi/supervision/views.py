@@ -371,6 +371,7 @@ def instruction_list(request: HttpRequest) -> HttpResponse:
         status=g.get("status", "open"),
         unit=_int(g.get("unit")),
         card=g.get("card", ""),
+        mine=g.get("mine") == "1",
         page=_page(g.get("page")),
     )
     page = selectors.instruction_list(request.user, g.get("jurisdiction"), filters)

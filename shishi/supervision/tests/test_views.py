@@ -428,3 +428,16 @@ def test_instruction_page_per_role(
         text = got.content.decode()
         assert ('id="answer-instruction"' in text) is answer_form
         assert ('id="follow-up"' in text) is follow_form
+
+
+def test_instructions_i_wrote(world: World) -> None:
+    for who, text in ((world.leader, "领导批示"), (world.office, "专班批示")):
+        instructions.write_instruction(
+            world.nangang.pk,
+            instructions.InstructionInput(
+                text=text, answer_by=dt.date(2030, 1, 1), unit_id=world.unit_a.pk
+            ),
+            actor=who,
+        )
+    mine = client_for(world.leader).get(reverse("supervision:instructions") + "?mine=1")
+    assert "领导批示" in mine.content.decode() and "专班批示" not in mine.content.decode()
