@@ -203,8 +203,20 @@
       });
     }
 
-    function showNetwork() {
-      if (offlineBar) { offlineBar.hidden = navigator.onLine !== false; }
+    // The network bar: offline (what was typed stays here), or back online for a moment.
+    var offlineText = offlineBar ? offlineBar.textContent : "";
+    var onlineTimer = null;
+    function showNetwork(text) {
+      if (!offlineBar) { return; }
+      var offline = navigator.onLine === false;
+      window.clearTimeout(onlineTimer);
+      offlineBar.classList.toggle("msg-warning", offline);
+      offlineBar.classList.toggle("msg-success", !offline);
+      offlineBar.textContent = text || offlineText;
+      offlineBar.hidden = !offline && !text;
+      if (!offline && text) {
+        onlineTimer = window.setTimeout(function () { offlineBar.hidden = true; }, 6000);
+      }
     }
 
     if (addButton && template) {
@@ -227,9 +239,8 @@
       save();
       if (navigator.onLine === false) {
         event.preventDefault();
-        say(msg("offline"));
-        showNetwork();
-        if (bar) { bar.scrollIntoView({ block: "center" }); }
+        showNetwork(msg("offline"));
+        if (offlineBar) { offlineBar.scrollIntoView({ block: "center" }); }
         return;
       }
       if (!checkPhotos()) {
@@ -239,10 +250,7 @@
     });
 
     window.addEventListener("offline", function () { showNetwork(); save(); });
-    window.addEventListener("online", function () {
-      showNetwork();
-      if (barText && barText.textContent === msg("offline")) { say(msg("online")); }
-    });
+    window.addEventListener("online", function () { showNetwork(msg("online")); });
 
     if (bar) {
       var discard = bar.querySelector("[data-draft-discard]");

@@ -83,6 +83,7 @@ def record_visit(
     errors = _check_place(round, group, unit, plan)
     errors.update(_check_input(round, data, today=today))
     _raise(errors)
+    assert data.visited_on is not None  # checked
     key = _submission_key(actor, submission_key)
     with uploads.atomic_with_files():
         if key:
