@@ -30,10 +30,21 @@ PICK_ENDED_DAYS = 30
 DRAFT_PREFIX = "shishi.visit-draft"
 
 
-def draft_key(user: Any, *, plan: VisitPlan | None = None, place: tuple[int, ...] = ()) -> str:
-    """The browser's key for a form's draft: per user and per plan, or per round, group
-    and unit, or per visit edited."""
-    what = f"plan:{plan.pk}" if plan is not None else ":".join(str(p) for p in place)
+def draft_key(
+    user: Any,
+    *,
+    plan: VisitPlan | None = None,
+    visit: Visit | None = None,
+    place: tuple[int, int, int] | None = None,
+) -> str:
+    """The browser's key for a form's draft, per user: of a planned visit (per plan), of a
+    visit not in the plan (per round, group and unit), or of a visit's edit."""
+    if plan is not None:
+        what = f"plan:{plan.pk}"
+    elif visit is not None:
+        what = f"visit:{visit.pk}"
+    else:
+        what = "round:" + ":".join(str(p) for p in place or ())
     return f"{DRAFT_PREFIX}:{getattr(user, 'pk', 0)}:{what}"
 
 
@@ -123,7 +134,7 @@ def edit_place(user: Any, pk: int) -> tuple[Visit, VisitPlace, dict[int, VisitAn
         visit.group,
         visit.unit,
         None,
-        draft_key(user, place=(0, visit.pk)),
+        draft_key(user, visit=visit),
     )
     answers = {a.entry_id: a for a in VisitAnswer.objects.filter(visit=visit)}
     return visit, place, answers
@@ -156,10 +167,10 @@ def visit_page(user: Any, pk: int, *, just_saved: bool = False) -> VisitPage:
     if just_saved:
         settled = [
             draft_key(user, place=(visit.round_id, visit.group_id, visit.unit_id)),
-            draft_key(user, place=(0, visit.pk)),
+            draft_key(user, visit=visit),
         ]
-        if visit.plan_id is not None:
-            settled.append(f"{DRAFT_PREFIX}:{getattr(user, 'pk', 0)}:plan:{visit.plan_id}")
+        if visit.plan is not None:
+            settled.append(draft_key(user, plan=visit.plan))
     return VisitPage(
         visit=visit,
         answers=[AnswerLine(e, given.get(e.pk)) for e in visit.round.checklist.all()],

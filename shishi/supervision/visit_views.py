@@ -81,6 +81,10 @@ def visit_new_planned(request: HttpRequest, plan_pk: int) -> HttpResponseBase:
     done = selectors.plan_visit(place.plan)
     if done is not None and request.method == "GET":
         messages.info(request, _("这项走访安排已有走访记录"))
+        # The user's own visit (saved, though the answer never reached the phone): its
+        # page settles the draft this form kept.
+        if done.recorded_by_id == getattr(request.user, "pk", None):
+            return redirect(_saved_url(done.pk))
         return redirect("supervision:visit", pk=done.pk)
     return _form_page(
         request,

@@ -128,6 +128,10 @@ def test_posting_the_form_records_the_visit(world: World, sv: Sv, plan: VisitPla
     # A second post of the same form (the answer was lost) writes nothing more.
     again = client.post(form_url(plan), posted(sv))
     assert again.status_code == 302 and Visit.objects.count() == 1
+    # The form of a visited plan leads to its visit (and, for its recorder, settles the draft).
+    assert client.get(form_url(plan))["Location"] == response["Location"]
+    office = client_for(world.office).get(form_url(plan))
+    assert office["Location"] == reverse("supervision:visit", args=[visit.pk])
 
 
 def test_a_bad_row_comes_back_422_with_errors_on_that_row(
@@ -226,7 +230,7 @@ def test_unplanned_visit_through_the_round(world: World, sv: Sv) -> None:
     )
     page = client.get(url)
     assert page.status_code == 200
-    assert f":{sv.round.pk}:{sv.group.pk}:{world.unit_b.pk}" in page.content.decode()
+    assert f":round:{sv.round.pk}:{sv.group.pk}:{world.unit_b.pk}" in page.content.decode()
     response = client.post(url, posted(sv))
     assert response.status_code == 302
     assert Visit.objects.get().unit == world.unit_b
