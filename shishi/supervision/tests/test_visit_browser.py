@@ -187,7 +187,29 @@ def test_inspector_records_a_visit_on_a_phone_through_a_dropped_connection(
     browser_login(page, base, "inspector")
     page.goto(f"{base}/supervision/plans/{second.pk}/visit/")
     _answer(page, 0, "否")
-    page.locator("fieldset.finding-row").first.locator("label.choice", has_text="限期整改").click()
+    row = page.locator("fieldset.finding-row").first
+    row.locator("label.choice", has_text="限期整改").click()
+    row.locator("textarea[name='findings-1-problem']").fill("台账三月份缺失")
+    page.set_input_files("input[name=photos]", str(photo))
+    page.wait_for_function(f"({KEPT_PHOTOS})().then(n => n === 1)")
     page.screenshot(path=str(SHOTS / "ui-visit-desk.png"), full_page=True)
     assert page.evaluate("document.documentElement.scrollWidth") <= DESK["width"]
+    # Refused (no 四定): the errors sit on the row, what was typed and the photo stay.
+    page.click("button[type=submit]:has-text('提交')")
+    page.wait_for_selector(".finding-row.has-errors")
+    row = page.locator("fieldset.finding-row").first
+    assert "限期整改须写明整改措施（四定）" in row.inner_text()
+    assert "第1条问题或建议" in page.locator(".msg-error").first.inner_text()
+    assert page.input_value("textarea[name='findings-1-problem']") == "台账三月份缺失"
+    page.wait_for_function("document.querySelector('input[name=photos]').files.length === 1")
+    page.screenshot(path=str(SHOTS / "ui-visit-desk-refused.png"), full_page=True)
+    row.locator("textarea[name='findings-1-measure']").fill("补齐三月份台账")
+    row.locator("input[name='findings-1-deadline']").fill(DEADLINE)
+    row.locator("input[name='findings-1-responsible_person']").fill("李主任")
+    page.click("button[type=submit]:has-text('提交')")
+    page.wait_for_url("**/supervision/visits/*/?saved=1")
+    visit = Visit.objects.get(plan=second)
+    assert visit.photos.count() == 1
+    assert visit.findings.get().measure == "补齐三月份台账"
+    page.wait_for_function(f"{DRAFT_KEYS}.length === 0")
     desk.close()
