@@ -49,7 +49,7 @@ CHUNK = 5000
 TO_TELL = (Finding.Status.OPEN, Finding.Status.RETURNED)  # the unit's turn: cards count
 # A card set by a service since then (its ``updated_at``) is told by this run.
 RECENT = dt.timedelta(days=2)
-LABELS = {Card.YELLOW: "黄牌", Card.RED: "红牌"}
+LABELS: dict[str, str] = {Card.YELLOW: "黄牌", Card.RED: "红牌"}
 
 
 @dataclass
@@ -222,7 +222,11 @@ def _remind(today: dt.date) -> int:
     for district in {d for d, _ in candidates}:
         if is_working_day(today, jurisdiction=district):
             due[district] = add_working_days(today, 1, jurisdiction=district)
-    pairs = [(d, deadline) for d, deadline in candidates if d in due and deadline <= due[d]]
+    pairs = [
+        (d, deadline)
+        for d, deadline in candidates
+        if d in due and deadline is not None and deadline <= due[d]
+    ]
     if not pairs:
         return 0
     q = Q()
@@ -293,7 +297,7 @@ def _tell_instructions(ids: list[int], rule: _Rule) -> int:
             kinds.INSTRUCTION_OVERDUE.name,
             {
                 "level": instruction.card,
-                "card": LABELS[Card(instruction.card)],
+                "card": LABELS[instruction.card],
                 "late": rule.late(instruction.jurisdiction_id, instruction.answer_by),
                 "author": instruction.author_name,
                 "unit": instruction.unit.name,
