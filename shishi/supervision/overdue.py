@@ -22,7 +22,8 @@ district's year once — and written with one UPDATE per card value (per 5,000 i
 notices are one ``notify`` call per record told (a few a day). A card a service set
 (a rectification returned after its deadline, a paper instruction entered late) is told
 the morning after, as the service leaves no notice of it: the run also tells carded
-records changed since the day before.
+records changed since the previous run (``since``; the notify call of one already told
+writes nothing).
 """
 
 from __future__ import annotations
@@ -47,8 +48,9 @@ from shishi.workdays.calendar import add_working_days, is_working_day, working_d
 
 CHUNK = 5000
 TO_TELL = (Finding.Status.OPEN, Finding.Status.RETURNED)  # the unit's turn: cards count
-# A card set by a service since then (its ``updated_at``) is told by this run.
-RECENT = dt.timedelta(days=2)
+# A card set by a service since the previous run (its ``updated_at``) is told by this run:
+# the job passes its previous slot; by hand, the last day.
+RECENT = dt.timedelta(days=1)
 LABELS: dict[str, str] = {Card.YELLOW: "黄牌", Card.RED: "红牌"}
 
 
@@ -102,12 +104,13 @@ def _write(model: Any, changes: dict[str, list[int]], open_q: Q) -> None:
             model.objects.filter(open_q, pk__in=chunk).update(card=card)
 
 
-def refresh_cards(today: dt.date | None = None) -> CardRun:
-    """Set every card as of ``today`` and send the notices due; see the module's docstring."""
+def refresh_cards(today: dt.date | None = None, *, since: dt.datetime | None = None) -> CardRun:
+    """Set every card as of ``today`` and send the notices due; see the module's docstring.
+    ``since``: the previous run (default: a day ago), for the cards services set since."""
     today = today or timezone.localdate()
     run = CardRun()
     rule = _Rule(today)
-    since = timezone.now() - RECENT
+    since = since or timezone.now() - RECENT
     with transaction.atomic():
         run.findings_changed, findings_to_tell = _finding_cards(rule, since)
         run.instructions_changed, instructions_to_tell = _instruction_cards(rule, since)

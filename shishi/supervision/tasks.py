@@ -3,7 +3,7 @@ reminders (``supervision.overdue``)."""
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -20,5 +20,6 @@ from shishi.supervision.overdue import refresh_cards
     ),
 )
 def overdue_cards(slot: datetime) -> None:
-    # As of today, whatever slot a catch-up runs: cards count working days up to today.
-    refresh_cards(timezone.localdate())
+    # As of today, whatever slot a catch-up runs: cards count working days up to today;
+    # cards services gave since the slot before are told too.
+    refresh_cards(timezone.localdate(), since=slot - timedelta(days=1))

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from shishi.conftest import World
 from shishi.jobs.schedule import discover
+from shishi.jobs.worker import run_due_jobs
 from shishi.notify.models import Message
 from shishi.supervision import cards
 from shishi.supervision.figures import round_totals
@@ -276,6 +277,18 @@ def test_cards_are_written_in_bulk_whatever_the_number_of_findings(world: World,
     assert set(Finding.objects.values_list("card", flat=True)) == {""}
 
 
-def test_the_job_runs_every_morning() -> None:
+def test_the_job_runs_every_morning_and_sets_todays_cards(world: World, sv: Sv) -> None:
     job = discover()["supervision.cards"]
     assert job.cron == "30 6 * * *"
+    today = timezone.localdate()
+    late = calendar.add_working_days(today, 0, jurisdiction=world.nangang.pk)
+    while calendar.working_days_between(late, today, jurisdiction=world.nangang.pk) < 12:
+        late -= dt.timedelta(days=1)
+    finding = _finding(world, sv, deadline=late)
+    Finding.objects.filter(pk=finding.pk).update(card="")
+    now = timezone.now()
+    (run,) = run_due_jobs(now=job.due_slot(now) + dt.timedelta(minutes=1), names=[job.name])
+    assert run.status == "succeeded", run.error
+    finding.refresh_from_db()
+    assert finding.card == Card.RED
+    assert Message.objects.filter(recipient=world.office, kind="rectification.overdue").exists()
