@@ -110,7 +110,8 @@ def programme_board(request: HttpRequest, pk: int) -> HttpResponse:
     programme, board = _board(request, pk)
     context = _board_context(request, programme, board)
     as_of = None if board.is_live else board.requested_as_of
-    context["panels"] = panels.board_panels(request.user, programme, as_of)
+    page = panels.BoardPage(unit_id=board.unit_id, leader_id=board.leader_id)
+    context["panels"] = panels.board_panels(request.user, programme, as_of, page)
     return TemplateResponse(request, "board/programme.html", context)
 
 

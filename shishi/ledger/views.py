@@ -34,6 +34,7 @@ from shishi.ledger import forms as ledger_forms
 from shishi.ledger import permissions, plan_forms, services
 from shishi.ledger.excel.exporting import write_export
 from shishi.ledger.history import describe_history
+from shishi.ledger.item_panels import item_panels
 from shishi.ledger.models import Item, Lifecycle, Programme
 from shishi.ledger.selectors import (
     edit_choices,
@@ -135,6 +136,8 @@ def _item_context(request: HttpRequest, item: Item) -> dict[str, Any]:
         "carry": carry_links(item),
         "change_requests": item_change_requests(request.user, item),
         "can_request_change": permissions.can_request_change(request.user, item),
+        # What other apps show on the item (supervision's open findings and instructions).
+        "panels": item_panels(request.user, item),
         **plan_forms.plan_context(request.user, item),
     }
 

@@ -166,6 +166,29 @@ INSTRUCTION_NEW = register(
     )
 )
 INSTRUCTION_ANSWERED = register(Kind("instruction.answered", _("批示已答复")))
+# Supervision's overdue cards (supervision.overdue, the morning job): a rectification due
+# the next working day (level "due"), or carrying a yellow or red card; an instruction not
+# answered in time (yellow, red). ``level`` in the context says which.
+RECTIFICATION_OVERDUE = register(
+    Kind(
+        "rectification.overdue",
+        _("整改到期和逾期"),
+        channels=(Channel.EMAIL,),
+        to_robots=True,
+        sms_template="SMS_RECTIFICATION_OVERDUE",
+        sms_params=("card", "brief", "deadline"),
+    )
+)
+INSTRUCTION_OVERDUE = register(
+    Kind(
+        "instruction.overdue",
+        _("批示逾期未答复"),
+        channels=(Channel.SMS, Channel.EMAIL),
+        to_robots=True,
+        sms_template="SMS_INSTRUCTION_OVERDUE",
+        sms_params=("card", "author", "answer_by"),
+    )
+)
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 

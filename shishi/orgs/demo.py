@@ -50,6 +50,7 @@ DEMO_LOGINS = (
         "shuangcheng-shuiwu", "双城区水务局 杨帆", Role.UNIT_EDITOR, "230113", unit="区水务局"
     ),
     DemoLogin("inspector", "巡回指导组 陈刚", Role.INSPECTOR, "230103"),
+    DemoLogin("hulan-inspector", "呼兰区巡回指导组 刘洋", Role.INSPECTOR, "230111"),
     DemoLogin("operator", "接线员 刘芳", Role.OPERATOR, "230103"),
     # 三员分立: the security and audit administrators (the admin account above is the
     # superuser of the demo; a production system gives the system administrator that role).

@@ -25,7 +25,7 @@ from shishi.board.selectors.common import board_rows
 from shishi.core.errors import ValidationFailed
 from shishi.ledger.models import Category, Item, Lifecycle
 from shishi.orgs.models import Person, Unit
-from shishi.reports import chasing
+from shishi.reports import chasing, extras
 from shishi.reports import periods as period_rules
 from shishi.reports.documents.data import (
     CategoryRow,
@@ -183,6 +183,7 @@ def gather_report(
         indicators=_cycle_figures(cycle, period, today=today),
         rate_distribution=rate_bands(rates),
         intro=texts.get(INTRO, ""),
+        extra=extras.report_parts(cycle, period, today),
     )
 
 

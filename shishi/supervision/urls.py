@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.supervision import views, visit_views
+from shishi.supervision import recheck_views, views, visit_views
 
 app_name = "supervision"
 
@@ -43,4 +43,7 @@ urlpatterns += [
     path("visits/<int:pk>/", visit_views.visit, name="visit"),
     path("visits/<int:pk>/edit/", visit_views.visit_edit, name="visit_edit"),
     path("visits/<int:pk>/photos/<int:photo_pk>/", visit_views.visit_photo, name="visit_photo"),
+    # re-inspection (回头看)
+    path("rounds/<int:pk>/rechecks/", recheck_views.rechecks, name="rechecks"),
+    path("rounds/<int:pk>/rechecks/<int:finding_pk>/", recheck_views.recheck, name="recheck"),
 ]

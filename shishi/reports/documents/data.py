@@ -182,6 +182,29 @@ class Article:
     images: list[BriefingImage] = field(default_factory=list)
 
 
+@dataclass(frozen=True)
+class ExtraTable:
+    """A table of an extra part: its caption, header and rows of text; ``widths`` in mm
+    (relative; equal when empty) for the .docx."""
+
+    caption: str
+    headers: list[str]
+    rows: list[list[str]] = field(default_factory=list)
+    widths: list[float] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class ExtraPart:
+    """A part another app adds to a compiled report (``reports.extras``; supervision's
+    督办整改情况): headline figures, paragraphs and tables, written after the indicators."""
+
+    key: str  # the providing app's name for it ("supervision")
+    heading: str
+    figures: list[Figure] = field(default_factory=list)
+    paragraphs: list[str] = field(default_factory=list)
+    tables: list[ExtraTable] = field(default_factory=list)
+
+
 class _Json:
     """``to_json`` / ``from_json`` for a tree of these dataclasses (dates as ISO text)."""
 
@@ -218,6 +241,7 @@ class ReportData(_Json):
     indicators: list[Indicator] = field(default_factory=list)
     rate_distribution: list[RateBand] = field(default_factory=list)
     intro: str = ""  # the office's introduction, before the figures; paragraphs per line
+    extra: list[ExtraPart] = field(default_factory=list)  # other apps' parts (reports.extras)
 
 
 @dataclass(frozen=True)

@@ -53,6 +53,7 @@ from shishi.reports.documents import charts
 from shishi.reports.documents.data import (
     BriefingData,
     CircularData,
+    ExtraPart,
     ItemRow,
     ReportData,
     paragraphs,
@@ -702,8 +703,9 @@ class _Parts:
 def write_report(data: ReportData, path: Target, *, template: str | Path | None = None) -> None:
     """Write a compiled report (.docx) to ``path``: title and number, headline figures, the
     table and chart by category, the changes, the lagging items with their lead units and
-    sponsor leaders, the units' punctuality, the indicators, then the cycle's sections with
-    each unit's text. Parts whose data is empty are left out."""
+    sponsor leaders, the units' punctuality, the indicators, other apps' parts
+    (``data.extra``, ``reports.extras``), then the cycle's sections with each unit's text.
+    Parts whose data is empty are left out."""
     w = _Writer(template)
     w.title(data.title)
     if data.number:
@@ -792,6 +794,9 @@ def write_report(data: ReportData, path: Target, *, template: str | Path | None 
             ),
             INDICATOR_WIDTHS,
         )
+    for extra in data.extra:
+        part(extra.heading)
+        _extra_part(w, extra)
     for section in data.sections:
         part(section.heading)
         w.text(section.text)
@@ -799,6 +804,24 @@ def write_report(data: ReportData, path: Target, *, template: str | Path | None 
             w.heading(f"（{cn_number(n)}）{unit.unit}", 2)
             w.text(unit.text)
     w.save(path)
+
+
+def _extra_part(w: _Writer, extra: ExtraPart) -> None:
+    """Another app's part of the report (``reports.extras``): its figures as a sentence, its
+    paragraphs, its tables with their captions as sub-headings."""
+    if extra.figures:
+        w.para("；".join(f"{f.label}{fmt_number(f.value)}{f.unit}" for f in extra.figures) + "。")
+    for line in extra.paragraphs:
+        w.para(line)
+    for n, table in enumerate(extra.tables, start=1):
+        w.heading(f"（{cn_number(n)}）{table.caption}（{len(table.rows)}项）", 2)
+        if not table.rows:
+            w.nothing(table.caption)
+            continue
+        widths = table.widths or [1.0] * len(table.headers)
+        w.table(table.headers, table.rows[:TABLE_ROWS], widths)
+        if len(table.rows) > TABLE_ROWS:
+            w.para(f"以上为前{TABLE_ROWS}项，其余{len(table.rows) - TABLE_ROWS}项略。")
 
 
 def write_circular(data: CircularData, path: Target, *, template: str | Path | None = None) -> None:

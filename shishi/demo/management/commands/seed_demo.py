@@ -24,6 +24,7 @@ from shishi.reports.demo import (
     seed_cycles,
     seed_indicators,
 )
+from shishi.supervision.demo import seed_supervision
 
 
 class Command(BaseCommand):
@@ -76,6 +77,9 @@ class Command(BaseCommand):
         for programme in programmes:
             board_services.refresh_statuses(programme.pk)
             board_services.backfill_snapshots(programme.pk)
+        # Supervision: Hulan's first round over its 64 party committees; Nangang's groups,
+        # rectifications at every stage, a 回头看 and the leader's instructions.
+        seed_supervision(jurisdictions, {login.username: user for login, user in logins})
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
