@@ -139,8 +139,6 @@ def round_figures(round: Round) -> RoundFigures:
     for figures in per_group.values():
         total.add(figures)
     total.visited, total.planned = len(visited_units), len(planned_units)
-    by_group = sorted(
-        ((groups[pk], f) for pk, f in per_group.items()), key=lambda pair: pair[0].name
-    )
-    by_unit.sort(key=lambda row: (row[1].name, row[0].name))
+    by_group = sorted(((groups[pk], f) for pk, f in per_group.items()), key=lambda p: p[0].pk)
+    by_unit.sort(key=lambda row: (row[1].pk, row[0].name))
     return RoundFigures(round=round, total=total, by_group=by_group, by_unit=by_unit)

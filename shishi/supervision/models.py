@@ -65,7 +65,8 @@ class InspectionGroup(TimeStamped):
     class Meta:
         verbose_name = _("巡回指导组")
         verbose_name_plural = _("巡回指导组")
-        ordering = ["jurisdiction", "name"]
+        # In the order the office set them up (第一组, 第二组, …): names do not sort so.
+        ordering = ["jurisdiction", "id"]
         constraints = [
             models.UniqueConstraint(fields=["jurisdiction", "name"], name="group_unique_name")
         ]

@@ -210,7 +210,7 @@ def round_page(user: Any, pk: int, filters: FindingFilter) -> RoundPage:
     if filters.card in (Card.YELLOW, Card.RED):
         qs = qs.filter(card=filters.card)
     qs = qs.select_related("group", "unit", "responsible_unit").order_by(
-        "group__name", "unit__name", "id"
+        "group_id", "unit__name", "id"
     )
     paginator = Paginator(qs, FINDINGS_PER_PAGE)
     return RoundPage(
@@ -394,7 +394,7 @@ def inspector_choices(jurisdiction_id: int) -> list[tuple[int, str]]:
 def group_choices(jurisdiction_id: int) -> list[tuple[int, str]]:
     return list(
         InspectionGroup.objects.filter(jurisdiction_id=jurisdiction_id)
-        .order_by("name")
+        .order_by("pk")
         .values_list("pk", "name")
     )
 
@@ -498,7 +498,7 @@ def round_plans(round: Round) -> QuerySet[Any]:
     return (
         VisitPlan.objects.filter(round=round)
         .select_related("group", "unit", "visit")
-        .order_by("planned_on", "group__name", "unit__name")
+        .order_by("planned_on", "group_id", "unit__name")
     )
 
 
