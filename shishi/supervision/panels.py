@@ -83,10 +83,12 @@ def _instruction_rows(qs: Any, limit: int) -> list[Instruction]:
 
 
 def item_panel(user: Any, item: Item) -> ItemPanel | None:
-    """The item's open findings and instructions; none when it has neither."""
+    """The item's open findings and instructions, and for a leader or the office the button
+    to write an instruction on it; none when there is nothing to show."""
     findings = _finding_rows(_open_findings(user).filter(items=item), ITEM_ROWS + 1)
     instructions = _instruction_rows(_open_instructions(user).filter(item=item), ITEM_ROWS + 1)
-    if not findings and not instructions:
+    can_instruct = permissions.can_write_instruction(user, item.jurisdiction_id)
+    if not findings and not instructions and not can_instruct:
         return None
     return ItemPanel(
         "supervision/_item_panel.html",
@@ -95,7 +97,8 @@ def item_panel(user: Any, item: Item) -> ItemPanel | None:
             "more_findings": len(findings) > ITEM_ROWS,
             "instructions": instructions[:ITEM_ROWS],
             "more_instructions": len(instructions) > ITEM_ROWS,
-            "can_instruct": permissions.can_write_instruction(user, item.jurisdiction_id),
+            "can_instruct": can_instruct,
+            "item_id": item.pk,
         },
     )
 

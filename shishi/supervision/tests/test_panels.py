@@ -103,9 +103,14 @@ def test_the_item_page_shows_its_open_findings_and_instructions(world: World, sv
     # Unit B reads the item (the district's ledger) but not unit A's findings.
     html = client_for(world.editor_b).get(url).content.decode()
     assert html.count("路面修复进度滞后") == 0 and 'id="supervision"' not in html
-    # An item with nothing open has no panel.
-    other = client_for(world.office).get(reverse("ledger:item", args=[world.item_b.pk]))
-    assert b'id="supervision"' not in other.content
+    # An item with nothing open: a unit sees no panel; a leader or the office sees the
+    # button that writes an instruction on it.
+    other = reverse("ledger:item", args=[world.item_b.pk])
+    assert b'id="supervision"' not in client_for(world.editor_b).get(other).content
+    for instructor in (world.office, world.leader):
+        html = client_for(instructor).get(other).content.decode()
+        assert 'id="instruct-item"' in html
+        assert f"{reverse('supervision:instruction_new')}?item={world.item_b.pk}" in html
 
 
 def test_the_item_panel_costs_the_same_queries_for_many_findings(world: World, sv: Sv) -> None:
@@ -220,7 +225,9 @@ def test_providers_without_the_page_keep_working(world: World) -> None:
 
 def test_nothing_is_registered_twice_and_the_item_registry_answers(world: World) -> None:
     assert "supervision.board" in board_panels._providers
-    assert item_panels(world.office, world.item_b) == []
+    assert item_panels(world.editor_b, world.item_b) == []  # nothing open, no button
+    (panel,) = item_panels(world.office, world.item_b)
+    assert panel.context["can_instruct"] and not panel.context["findings"]
 
 
 # --- the compiled reports --------------------------------------------------------------------
