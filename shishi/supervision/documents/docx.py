@@ -23,15 +23,15 @@ from shishi.supervision.exports import FindingRow
 from shishi.supervision.figures import Figures
 
 NOTICE_HEADERS = ["序号", "问题", "整改措施", "整改时限", "责任人", "状态"]
-NOTICE_WIDTHS = [10, 52, 44, 22, 16, 16]
+NOTICE_WIDTHS = [12, 44, 40, 28, 16, 16]
 SUGGESTION_HEADERS = ["序号", "意见建议"]
 SUGGESTION_WIDTHS = [12, 144]
 GROUP_HEADERS = ["指导组", "已走访", "当场整改", "限期整改", "已销号", "整改中", "意见建议"]
 GROUP_WIDTHS = [40, 18, 20, 20, 18, 20, 20]
 OPEN_HEADERS = ["序号", "责任单位", "问题", "整改时限", "责任人", "状态"]
-OPEN_WIDTHS = [10, 30, 60, 22, 16, 18]
+OPEN_WIDTHS = [12, 28, 52, 28, 16, 20]
 UNIT_SUGGESTION_HEADERS = ["序号", "单位", "意见建议"]
-UNIT_SUGGESTION_WIDTHS = [10, 36, 110]
+UNIT_SUGGESTION_WIDTHS = [12, 36, 108]
 
 
 def _status(row: FindingRow) -> str:
