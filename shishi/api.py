@@ -19,6 +19,7 @@ from shishi.ledger.api import router as ledger_router
 from shishi.ledger.api_changes import router as change_router
 from shishi.ledger.api_review import router as review_router
 from shishi.orgs.api_auth import API_AUTH
+from shishi.supervision.api import router as supervision_router
 
 api = NinjaAPI(
     title="shishi API",
@@ -31,6 +32,7 @@ assert api_items.router is ledger_router  # items by hand: on the ledger's route
 api.add_router("/", ledger_router)
 api.add_router("/", change_router)
 api.add_router("/", review_router)
+api.add_router("/", supervision_router)
 
 # Sources of a parameter, as ninja names them at the head of an error's location.
 _SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}

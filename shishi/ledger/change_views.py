@@ -3,13 +3,12 @@ decisions. Thin: they parse, call one selector or service, render."""
 
 from __future__ import annotations
 
-import mimetypes
 from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.db.models import prefetch_related_objects
-from django.http import FileResponse, HttpRequest, HttpResponse, HttpResponseBase
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -18,11 +17,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shishi.core import errors
 from shishi.core.forms import Outcome, submit
+from shishi.core.http import stored_file_response
 from shishi.ledger import change_forms, permissions, services
 from shishi.ledger.models import ChangeRequest
 from shishi.ledger.selectors import access_change_request, change_request_page, edit_choices
 from shishi.ledger.selectors.changes import change_request_file, may_decide, may_withdraw
-from shishi.ledger.views import INLINE_TYPES, _item_page_with_error
+from shishi.ledger.views import _item_page_with_error
 
 QUEUE_URL = "ledger:change_requests"
 
@@ -169,18 +169,4 @@ def change_file(request: HttpRequest, pk: int, file_pk: int) -> HttpResponseBase
     found = change_request_file(cr, file_pk)
     if found is None or not found.file:
         raise errors.NotFound(_("附件不存在"))
-    ctype = found.content_type or mimetypes.guess_type(found.name)[0] or ""
-    inline = ctype in INLINE_TYPES
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise errors.NotFound(_("附件文件已丢失")) from None
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=found.name,
-        content_type=ctype if inline else "application/octet-stream",
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
+    return stored_file_response(found.file, found.name, found.content_type)

@@ -7,7 +7,6 @@ values (409).
 
 from __future__ import annotations
 
-import mimetypes
 import tempfile
 from typing import Any
 from urllib.parse import urlencode
@@ -25,7 +24,12 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shishi.core import errors
 from shishi.core.forms import Outcome, submit, with_version
-from shishi.core.http import content_disposition, is_htmx_fragment, is_htmx_target
+from shishi.core.http import (
+    content_disposition,
+    is_htmx_fragment,
+    is_htmx_target,
+    stored_file_response,
+)
 from shishi.ledger import forms as ledger_forms
 from shishi.ledger import permissions, plan_forms, services
 from shishi.ledger.excel.exporting import write_export
@@ -227,24 +231,7 @@ def attachment(request: HttpRequest, pk: int, attachment_pk: int) -> HttpRespons
     found = item_attachment(item, attachment_pk)
     if found is None or not found.file:
         raise errors.NotFound("附件不存在")
-    ctype = found.content_type or mimetypes.guess_type(found.name)[0] or ""
-    inline = ctype in INLINE_TYPES
-    try:
-        handle = found.file.open("rb")
-    except FileNotFoundError:
-        raise errors.NotFound("附件文件已丢失") from None
-    response = FileResponse(
-        handle,
-        as_attachment=not inline,
-        filename=found.name,
-        content_type=ctype if inline else "application/octet-stream",
-    )
-    response["Content-Security-Policy"] = "sandbox; default-src 'none'"
-    response["Cache-Control"] = "private, max-age=3600"
-    return response
-
-
-INLINE_TYPES = {"image/png", "image/jpeg", "image/gif", "image/webp", "application/pdf"}
+    return stored_file_response(found.file, found.name, found.content_type)
 
 
 # --- progress -------------------------------------------------------------------------------

@@ -25,6 +25,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.core.validators import RegexValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.models import TimeStamped
@@ -480,6 +481,12 @@ class Instruction(TimeStamped):
     @property
     def is_open(self) -> bool:
         return self.status != self.Status.SETTLED
+
+    @property
+    def age_days(self) -> int:
+        """Days since it was written, to the day it was settled (or today): 督办's age."""
+        end = self.settled_on or timezone.localdate()
+        return (end - self.written_on).days
 
 
 class InstructionStep(TimeStamped):

@@ -20,7 +20,6 @@ from typing import Any
 from django.db.models import Q
 
 from shishi.core.errors import NotFound, PermissionDenied
-from shishi.orgs.models import Role
 from shishi.orgs.permissions import scope_for
 from shishi.supervision.models import (
     Finding,
@@ -59,9 +58,13 @@ def reads_district(user: Any, jurisdiction_id: int) -> bool:
     scope = scope_for(user)
     if scope.is_office_for(jurisdiction_id):
         return True
-    return jurisdiction_id in scope.member_jurisdiction_ids and bool(
-        scope.roles & {Role.INSPECTOR, Role.SPONSOR_LEADER}
-    )
+    return jurisdiction_id in _overseen(user)
+
+
+def _overseen(user: Any) -> set[int]:
+    """Districts whose supervision the user reads as inspector or sponsor leader."""
+    scope = scope_for(user)
+    return scope.inspector_jurisdiction_ids | scope.leader_jurisdiction_ids
 
 
 def is_leader(user: Any, jurisdiction_id: int) -> bool:
@@ -100,9 +103,7 @@ def findings_q(user: Any, prefix: str = "") -> Q:
     scope = scope_for(user)
     if scope.is_superuser:
         return Q()
-    districts = set(scope.office_covered_ids())
-    if Role.INSPECTOR in scope.roles or Role.SPONSOR_LEADER in scope.roles:
-        districts |= scope.member_jurisdiction_ids
+    districts = set(scope.office_covered_ids()) | _overseen(user)
     q = Q(**{f"{prefix}jurisdiction_id__in": districts}) if districts else Q(pk__in=[])
     units = unit_ids_of(user)
     if units:
@@ -115,9 +116,7 @@ def instructions_q(user: Any) -> Q:
     scope = scope_for(user)
     if scope.is_superuser:
         return Q()
-    districts = set(scope.office_covered_ids())
-    if Role.INSPECTOR in scope.roles or Role.SPONSOR_LEADER in scope.roles:
-        districts |= scope.member_jurisdiction_ids
+    districts = set(scope.office_covered_ids()) | _overseen(user)
     q = Q(jurisdiction_id__in=districts) if districts else Q(pk__in=[])
     units = unit_ids_of(user)
     if units:
