@@ -674,7 +674,7 @@ def supervision_lines(sv: dict[str, Any]) -> list[str]:
         lines.append(
             f"supervision: {key} ({page['url']}) p50 {page['p50_ms']:.1f} ms, p95 "
             f"{page['p95_ms']:.1f} ms (target ≤{page['target_p95_ms']:.0f} ms, in-process), "
-            f"{page['queries']} queries {_mark(page['meets_target'])}"
+            f"{page['queries']} queries ({page['query_ms']:.0f} ms) {_mark(page['meets_target'])}"
         )
         for q in page.get("slowest_queries", [])[:3]:
             lines.append(f"    {q['ms']:.1f} ms  {q['sql'][:140]}")

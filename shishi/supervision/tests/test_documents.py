@@ -379,3 +379,19 @@ def test_downloads_need_a_login_and_a_get(world: World, problems: Problems) -> N
     response = Client().get(url)
     assert response.status_code == 302 and "/login" in response["Location"]
     assert client_for(world.office).post(url).status_code == 405
+
+
+def test_the_round_page_links_the_downloads(world: World, problems: Problems) -> None:
+    client = client_for(world.office)
+    pk = problems.round.pk
+    page = client.get(reverse("supervision:round", args=[pk])).content.decode()
+    assert f'href="/supervision/rounds/{pk}/problems.xlsx"' in page
+    assert f'href="/supervision/rounds/{pk}/summary.docx"' in page
+    assert "notice/" not in page
+    # Narrowed to a unit: the list as narrowed, and that unit's notice.
+    unit = world.unit_b.pk
+    page = client.get(reverse("supervision:round", args=[pk]), {"unit": unit}).content.decode()
+    assert f'href="/supervision/rounds/{pk}/problems.xlsx?unit={unit}"' in page
+    assert f'href="/supervision/rounds/{pk}/notice/{unit}.docx"' in page
+    notice = client.get(f"/supervision/rounds/{pk}/notice/{unit}.docx")
+    assert "区教育局：" in texts(docx_of(notice.content))
