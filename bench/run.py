@@ -665,7 +665,9 @@ def supervision_lines(sv: dict[str, Any]) -> list[str]:
         f": download "
         + ", ".join(f"{x:.2f}s" for x in e["download_seconds"])
         + f", export_findings {e['command_seconds'][0]:.2f}s "
-        f"(target <{e['target_seconds']:.0f}s) {_mark(e['meets_target'])}"
+        f"(target <{e['target_seconds']:.0f}s) {_mark(e['meets_target'])}; round summary "
+        f"{e.get('summary_seconds', float('nan')):.2f}s, a notice "
+        f"{e.get('notice_seconds', float('nan')):.2f}s"
     ]
     for key, page in sv["pages"].items():
         if "missing" in page:

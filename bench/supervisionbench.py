@@ -10,7 +10,8 @@ with ``core.bulk``, then ANALYZE. Then it times, in this process through Django'
 client as the office (view, selector, template; DEBUG off):
 
 - the problem-list export of the round (``supervision:problem_list``, 5,000 rows, and the
-  ``export_findings`` command) — target < 3 s;
+  ``export_findings`` command) — target < 3 s; for information, the round summary and a
+  unit's rectification notice (.docx);
 - the office's pages: ``supervision:index`` and the round's ``supervision:round`` —
   target p95 < 150 ms; the 督办 list ``supervision:instructions`` — target p95 ≤ 50 ms.
 
@@ -269,6 +270,7 @@ def build(rng: random.Random) -> dict[str, Any]:
     return {
         "office": office.pk,
         "round": round.pk,
+        "notice_unit": units[0].pk,
         "units": UNITS,
         "groups": GROUPS,
         "findings": Finding.objects.filter(round=round).count(),
@@ -291,6 +293,11 @@ def _timed(fn: Any, runs: int) -> list[float]:
     return out
 
 
+def _ok(response: Any, url: str) -> None:
+    if response.status_code != 200:
+        raise BenchError(f"{url} answered {response.status_code}")
+
+
 def measure_export(client: Any, ids: dict[str, Any]) -> dict[str, Any]:
     from django.core.management import call_command
     from django.urls import reverse
@@ -300,8 +307,7 @@ def measure_export(client: Any, ids: dict[str, Any]) -> dict[str, Any]:
 
     def download() -> None:
         response = client.get(url)
-        if response.status_code != 200:
-            raise BenchError(f"{url} answered {response.status_code}")
+        _ok(response, url)
         sizes.append(len(response.content))
 
     seconds = _timed(download, 3)
@@ -314,11 +320,19 @@ def measure_export(client: Any, ids: dict[str, Any]) -> dict[str, Any]:
         )  # fmt: skip
 
     command_seconds = _timed(command, 1)
+    documents = {}
+    for key, name, args in (
+        ("summary_seconds", "supervision:summary", [ids["round"]]),
+        ("notice_seconds", "supervision:notice", [ids["round"], ids["notice_unit"]]),
+    ):
+        doc_url = reverse(name, args=args)
+        documents[key] = _timed(lambda u=doc_url: _ok(client.get(u), u), 1)[0]
     return {
         "rows": ids["findings"],
         "download_seconds": seconds,
         "command_seconds": command_seconds,
         "xlsx_bytes": sizes[-1],
+        **documents,
         "target_seconds": EXPORT_TARGET_S,
         "meets_target": max(seconds + command_seconds) < EXPORT_TARGET_S,
     }

@@ -88,6 +88,8 @@ def test_an_unknown_district_or_round_is_named(
     assert "2021-1" in message and "2021-2" in message  # what there is
     message = str(failure("--jurisdiction", "230111", "--round", "2021-1", "--output", str(path)))
     assert "还没有任何轮次" in message
+    message = str(failure("--jurisdiction", "230100", "--output", str(path)))
+    assert "哈尔滨市" in message and "不是区县" in message
     assert not path.exists()
 
 

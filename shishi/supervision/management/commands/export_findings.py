@@ -15,6 +15,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shishi.ledger.management.commands.import_ledger import find_jurisdiction
+from shishi.orgs.models import Jurisdiction
 from shishi.supervision.documents import data, files
 from shishi.supervision.models import Round
 
@@ -29,6 +30,10 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         jurisdiction = find_jurisdiction(options["jurisdiction"])
+        if jurisdiction.level != Jurisdiction.Level.DISTRICT:
+            raise CommandError(
+                f"{jurisdiction.name}（{jurisdiction.code}）不是区县：巡回指导的轮次属于区县，请给出区县的代码"
+            )
         output = Path(options["output"])
         if output.suffix.lower() != ".xlsx":
             raise CommandError(f"--output 应是 .xlsx 文件，而不是“{output.name}”")
