@@ -7,8 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass, field
 
-from django.db.models import Q
-
 from shishi.orgs.models import Jurisdiction, Unit
 from shishi.supervision import exports
 from shishi.supervision.exports import FindingRow
@@ -117,8 +115,7 @@ class NoticeData:
 
 def notice(round: Round, unit: Unit, *, today: dt.date) -> NoticeData:
     """The unit's rectification notice for the round, as of ``today``."""
-    findings = Finding.objects.filter(round=round).filter(Q(responsible_unit=unit) | Q(unit=unit))
-    rows = exports.finding_rows(findings)
+    rows = exports.finding_rows(exports.round_findings(round.pk, unit_id=unit.pk))
     addressed = [r for r in rows if r.responsible_unit_id == unit.pk]
     to_rectify = sorted(
         (r for r in addressed if r.to_rectify and r.is_open),

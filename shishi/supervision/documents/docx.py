@@ -88,8 +88,8 @@ def notice_sentence(data: NoticeData) -> str:
     groups = "、".join(data.groups) or "巡回指导组"
     left = len(data.to_rectify)
     return (
-        f"在{data.round_name}（{data.round_code}）中，{groups}对你单位开展了走访指导，"
-        f"发现需要限期整改的问题{len(data.to_rectify) + data.closed}个"
+        f"在{data.round_name}（{data.round_code}）中，{groups}在走访指导中发现"
+        f"涉及你单位、需要限期整改的问题{left + data.closed}个"
         + (f"（已整改销号{data.closed}个，尚未销号{left}个）" if data.closed else "")
         + (f"，当场整改问题{data.on_the_spot}个" if data.on_the_spot else "")
         + (f"，提出意见建议{len(data.suggestions)}条" if data.suggestions else "")

@@ -157,9 +157,9 @@ def test_notice_names_the_unit_and_each_deadline(world: World, problems: Problem
     assert paragraphs[0] == "整改通知书"
     assert "区城管局：" in paragraphs
     body = "\n".join(paragraphs)
-    assert "第一巡回指导组对你单位开展了走访指导" in body
+    assert "第一巡回指导组在走访指导中发现" in body
     # Unit A's findings to rectify: three, one closed out already; one on the spot; two ideas.
-    assert "限期整改的问题3个（已整改销号1个，尚未销号2个）" in body
+    assert "需要限期整改的问题3个（已整改销号1个，尚未销号2个）" in body
     assert "当场整改问题1个" in body and "提出意见建议2条" in body
     table = cells(document.tables[0])
     assert table[0] == docx.NOTICE_HEADERS
