@@ -66,6 +66,7 @@ class Overview:
     cards: dict[str, int]
     instructions: dict[str, int]  # open, answered, yellow, red
     groups: list[InspectionGroup]
+    visits: bool = False  # records visits: an inspector of a group, the office
     # A unit's own findings and instructions (units see nothing else).
     unit_findings: list[Finding] = field(default_factory=list)
     unit_instructions: list[Instruction] = field(default_factory=list)
@@ -138,6 +139,7 @@ def overview(user: Any, wanted: str | None = None) -> Overview:
         ),
         unit_findings=unit_findings,
         unit_instructions=unit_instructions,
+        visits=permissions.is_office(user, district.pk) or bool(permissions.group_ids_of(user)),
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.supervision import document_views, views
+from shishi.supervision import document_views, views, visit_views
 
 app_name = "supervision"
 
@@ -28,7 +28,26 @@ urlpatterns = [
     ),
     path("instructions/<int:pk>/scan/", views.instruction_scan, name="instruction_scan"),
     path("step-files/<int:pk>/", views.step_file, name="step_file"),
-    # documents
+]
+
+# visits
+
+urlpatterns += [
+    path("visits/", visit_views.my_visits, name="my_visits"),
+    path("plans/<int:plan_pk>/visit/", visit_views.visit_new_planned, name="visit_new"),
+    path(
+        "rounds/<int:round_pk>/visit/",
+        visit_views.visit_new_unplanned,
+        name="visit_new_unplanned",
+    ),
+    path("visits/<int:pk>/", visit_views.visit, name="visit"),
+    path("visits/<int:pk>/edit/", visit_views.visit_edit, name="visit_edit"),
+    path("visits/<int:pk>/photos/<int:photo_pk>/", visit_views.visit_photo, name="visit_photo"),
+]
+
+# documents
+
+urlpatterns += [
     path("rounds/<int:pk>/problems.xlsx", document_views.problem_list, name="problem_list"),
     path("rounds/<int:pk>/notice/<int:unit_pk>.docx", document_views.notice, name="notice"),
     path("rounds/<int:pk>/summary.docx", document_views.summary, name="summary"),
