@@ -6,7 +6,9 @@ For each database: build (or reuse) the dataset, count each page's queries at tw
 sizes, serve the app with gunicorn (DEBUG off, whitenoise), measure latency from a separate
 client process over one keep-alive loopback connection, then time the import of a generated
 sheet against reading it with python-calamine alone, and notifications at scale
-(``bench.notifyload``: fan-out, the workers' delivery rate, the bell). Prints a table and writes
+(``bench.notifyload``: fan-out, the workers' delivery rate, the bell), the reports and the
+supervision benches (``bench.supervisionbench``, on a database of its own; ``--skip-supervision``
+leaves it out). Prints a table and writes
 bench/results/latest-<db>.json. Every figure is measured on this machine in this run.
 """
 
@@ -69,6 +71,10 @@ class Database(AbstractContextManager["Database"]):
     def server_pid(self) -> int | None:
         """The database server's main process, for CPU accounting (None: in-process)."""
         return None
+
+    def empty_url(self, label: str) -> str:
+        """An empty database for a bench that builds its own data ("": the bench's SQLite)."""
+        return ""
 
     def _build(self, url: str, n_items: int, n_updates: int, districts: int) -> dict[str, Any]:
         log(f"{self.vendor}: building {districts} × {n_items} items / {n_updates} updates")
@@ -210,6 +216,13 @@ class PostgresDatabase(Database):
         with self._connect() as conn:
             conn.execute("CHECKPOINT")
         return url
+
+    def empty_url(self, label: str) -> str:
+        dbname = f"shishi_{label}"
+        with self._connect() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{dbname}"')
+            conn.execute(f'CREATE DATABASE "{dbname}"')
+        return self.base_url.rsplit("/", 1)[0] + f"/{dbname}"
 
     def server_pid(self) -> int | None:
         try:
@@ -389,6 +402,18 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
                 "target_seconds": 5.0,
                 **chase,
             }
+
+    if args.skip_supervision:
+        result["supervision"] = None
+    else:
+        log(f"{db.vendor}: supervision (a round of 700 units, 5,000 findings, 10,000 instructions)")
+        url = db.empty_url("supervision")
+        result["supervision"] = run_json(
+            ["bench.supervisionbench", "--requests", str(min(args.requests, 100))]
+            + (["--database-url", url] if url else []),
+            django_env(url),
+            what="supervision",
+        )
 
     if args.skip_import:
         result["import"] = None
@@ -611,6 +636,9 @@ def table(result: dict[str, Any]) -> str:
                 f"reports: reminder run over {r['late']:,} late submissions {r['seconds']:.2f}s "
                 f"(target <{r['target_seconds']:.0f}s) {_mark(r['seconds'] < r['target_seconds'])}"
             )
+    sv = result.get("supervision")
+    if sv:
+        lines += ["", *supervision_lines(sv)]
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -627,6 +655,32 @@ def table(result: dict[str, Any]) -> str:
             f"{c['tracemalloc_peak_mb']:.1f} MB = {imp['tracemalloc_ratio']:.2f}×",
         ]
     return "\n".join(lines)
+
+
+def supervision_lines(sv: dict[str, Any]) -> list[str]:
+    """The supervision bench's figures (``bench.supervisionbench``), a line each."""
+    d, e = sv["dataset"], sv["export"]
+    lines = [
+        f"supervision: problem list of {e['rows']:,} findings (a round over {d['units']} units)"
+        f": download "
+        + ", ".join(f"{x:.2f}s" for x in e["download_seconds"])
+        + f", export_findings {e['command_seconds'][0]:.2f}s "
+        f"(target <{e['target_seconds']:.0f}s) {_mark(e['meets_target'])}; round summary "
+        f"{e.get('summary_seconds', float('nan')):.2f}s, a notice "
+        f"{e.get('notice_seconds', float('nan')):.2f}s"
+    ]
+    for key, page in sv["pages"].items():
+        if "missing" in page:
+            lines.append(f"supervision: {key}: {page['missing']} not there, not measured")
+            continue
+        lines.append(
+            f"supervision: {key} ({page['url']}) p50 {page['p50_ms']:.1f} ms, p95 "
+            f"{page['p95_ms']:.1f} ms (target ≤{page['target_p95_ms']:.0f} ms, in-process), "
+            f"{page['queries']} queries ({page['query_ms']:.0f} ms) {_mark(page['meets_target'])}"
+        )
+        for q in page.get("slowest_queries", [])[:3]:
+            lines.append(f"    {q['ms']:.1f} ms  {q['sql'][:140]}")
+    return lines
 
 
 def write_result(result: dict[str, Any]) -> Path:
@@ -660,6 +714,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--skip-notify", action="store_true", help="leave out the notify bench")
     p.add_argument("--skip-reports", action="store_true", help="leave out the reports bench")
     p.add_argument("--skip-city", action="store_true", help="leave out the city board")
+    p.add_argument(
+        "--skip-supervision", action="store_true", help="leave out the supervision bench"
+    )
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")
     p.add_argument("--city-updates", type=int, default=25_000, help="updates per district")

@@ -75,7 +75,9 @@ class FindingPageOut(Schema):
 class FindingQuery(PageQuery):
     jurisdiction: DivisionCode | None = None
     round: str | None = Field(None, max_length=20, description="轮次代码，如 2021-1")
-    status: str | None = Field(None, description="open（整改中，含待核验、退回）或某一状态")
+    status: str | None = Field(
+        None, max_length=16, description="open（整改中，含待核验、退回）或某一状态"
+    )
     unit: Id | None = Field(None, description="被指导或责任单位 id")
     card: Card | None = Field(None, description="yellow / red")
 
@@ -125,7 +127,9 @@ class InstructionPageOut(Schema):
 
 class InstructionQuery(PageQuery):
     jurisdiction: DivisionCode | None = None
-    status: str = Field("open", description="open（未办结）/ answered / settled / all")
+    status: str = Field(
+        "open", max_length=16, description="open（未办结）/ answered / settled / all"
+    )
     unit: Id | None = None
     card: Card | None = None
 

@@ -53,6 +53,10 @@ class RoundFigures:
     by_group: list[tuple[InspectionGroup, Figures]] = field(default_factory=list)
     # (unit, group) → figures; units of the plan or of a visit or finding
     by_unit: list[tuple[Unit, InspectionGroup, Figures]] = field(default_factory=list)
+    unit_rows: int = 0  # (unit, group) rows: ``len(by_unit)``, or counted without them
+
+    def __post_init__(self) -> None:
+        self.unit_rows = self.unit_rows or len(self.by_unit)
 
 
 FINDING_COUNTS: dict[str, Any] = {
@@ -126,7 +130,8 @@ def round_figures(round: Round) -> RoundFigures:
         for name, value in row.items():
             setattr(figures, name, value)
     groups = {g.pk: g for g in InspectionGroup.objects.filter(pk__in={g for g, _ in cells})}
-    units = {u.pk: u for u in Unit.objects.filter(pk__in={u for _, u in cells})}
+    # Only what the pages and documents show of a unit: a round has hundreds.
+    units = {u.pk: u for u in Unit.objects.filter(pk__in={u for _, u in cells}).only("id", "name")}
     total = Figures()
     per_group: dict[int, Figures] = {}
     by_unit = []
@@ -142,3 +147,40 @@ def round_figures(round: Round) -> RoundFigures:
     by_group = sorted(((groups[pk], f) for pk, f in per_group.items()), key=lambda p: p[0].pk)
     by_unit.sort(key=lambda row: (row[1].pk, row[0].name))
     return RoundFigures(round=round, total=total, by_group=by_group, by_unit=by_unit)
+
+
+def round_summary(round: Round) -> RoundFigures:
+    """The round's figures in total and per group, without the per-unit rows: the round
+    page's (a round has hundreds of units; ``round_figures`` gives them). ``unit_rows`` is
+    how many per-unit rows there are."""
+    per_group: dict[int, Figures] = {}
+    plans = VisitPlan.objects.filter(round=round)
+    visits = Visit.objects.filter(round=round)
+    found = Finding.objects.filter(round=round)
+    for row in plans.values("group_id").annotate(n=Count("unit_id", distinct=True)).order_by():
+        per_group.setdefault(row["group_id"], Figures()).planned = row["n"]
+    for row in (
+        visits.values("group_id")
+        .annotate(visits=Count("pk"), visited=Count("unit_id", distinct=True))
+        .order_by()
+    ):
+        figures = per_group.setdefault(row["group_id"], Figures())
+        figures.visits, figures.visited = row["visits"], row["visited"]
+    for row in found.values("group_id").annotate(**FINDING_COUNTS).order_by():
+        figures = per_group.setdefault(row.pop("group_id"), Figures())
+        for name, value in row.items():
+            setattr(figures, name, value)
+    total = Figures()
+    for figures in per_group.values():
+        total.add(figures)
+    # A unit visited by two groups counts once among the round's visited and planned units.
+    total.planned = plans.values("unit_id").distinct().count()
+    total.visited = visits.values("unit_id").distinct().count()
+    pairs = {
+        pair
+        for rows in (plans, visits, found)
+        for pair in rows.values_list("group_id", "unit_id").distinct().order_by()
+    }
+    groups = {g.pk: g for g in InspectionGroup.objects.filter(pk__in=per_group)}
+    by_group = sorted(((groups[pk], f) for pk, f in per_group.items()), key=lambda p: p[0].pk)
+    return RoundFigures(round=round, total=total, by_group=by_group, unit_rows=len(pairs))

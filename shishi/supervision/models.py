@@ -474,6 +474,12 @@ class Instruction(TimeStamped):
                 fields=["jurisdiction", "status", "written_on", "id"], name="instruction_open"
             ),
             models.Index(fields=["unit", "status"], name="instruction_unit"),
+            # 督办: the district's open ones, oldest first (PostgreSQL reads only those).
+            models.Index(
+                fields=["jurisdiction", "written_on", "id"],
+                condition=~models.Q(status="settled"),
+                name="instruction_unsettled",
+            ),
         ]
 
     def __str__(self) -> str:

@@ -172,7 +172,8 @@ def _instruction_open_first() -> Any:
 @dataclass
 class FindingFilter:
     group: int | None = None
-    unit: int | None = None
+    unit: int | None = None  # a unit (the 各单位 table links to it)
+    unit_q: str = ""  # part of a unit's name (a round has hundreds of units)
     kind: str = ""
     status: str = ""  # a Finding.Status, or "open" for all open ones
     card: str = ""
@@ -186,7 +187,7 @@ class RoundPage:
     findings: Page[Finding]
     filters: FindingFilter
     groups: list[InspectionGroup]
-    units: list[Unit]
+    unit: Unit | None  # the unit filtered by
     is_office: bool
     my_group_ids: set[int]
     checklist: list[str]
@@ -195,12 +196,17 @@ class RoundPage:
 
 def round_page(user: Any, pk: int, filters: FindingFilter) -> RoundPage:
     found = permissions.access_round(user, pk)
-    got = figures.round_figures(found)
+    got = figures.round_summary(found)
     qs = Finding.objects.filter(round=found)
     if filters.group:
         qs = qs.filter(group_id=filters.group)
     if filters.unit:
         qs = qs.filter(Q(unit_id=filters.unit) | Q(responsible_unit_id=filters.unit))
+    if filters.unit_q:
+        qs = qs.filter(
+            Q(unit__name__contains=filters.unit_q)
+            | Q(responsible_unit__name__contains=filters.unit_q)
+        )
     if filters.kind in Finding.Kind.values:
         qs = qs.filter(kind=filters.kind)
     if filters.status == "open":
@@ -219,7 +225,7 @@ def round_page(user: Any, pk: int, filters: FindingFilter) -> RoundPage:
         findings=paginator.get_page(filters.page),
         filters=filters,
         groups=list(found.groups.all()),
-        units=sorted({u for u, _g, _f in got.by_unit}, key=lambda u: u.name),
+        unit=Unit.objects.filter(pk=filters.unit).first() if filters.unit else None,
         is_office=permissions.is_office(user, found.jurisdiction_id),
         my_group_ids=permissions.group_ids_of(user),
         checklist=list(found.checklist.values_list("text", flat=True)),
@@ -299,6 +305,7 @@ def instruction_page(user: Any, pk: int) -> InstructionPage:
 class InstructionFilter:
     status: str = "open"  # "open" (not settled), a status, or "all"
     unit: int | None = None
+    unit_q: str = ""  # part of the unit's name
     card: str = ""
     mine: bool = False  # those the user wrote or entered
     page: int = 1
@@ -310,7 +317,7 @@ class InstructionList:
     districts: list[Jurisdiction]
     rows: Page[Instruction]
     filters: InstructionFilter
-    units: list[tuple[int, str]]
+    unit: Unit | None  # the unit filtered by
     today: dt.date
     can_write: bool
     is_office: bool
@@ -329,22 +336,20 @@ def instruction_list(user: Any, wanted: str | None, filters: InstructionFilter) 
         qs = qs.filter(status=filters.status)
     if filters.unit:
         qs = qs.filter(unit_id=filters.unit)
+    if filters.unit_q:
+        qs = qs.filter(unit__name__contains=filters.unit_q)
     if filters.card in (Card.YELLOW, Card.RED):
         qs = qs.filter(card=filters.card)
     if filters.mine:
         qs = qs.filter(Q(author_id=user.pk) | Q(entered_by_id=user.pk))
     qs = qs.select_related("unit", "item").order_by("written_on", "id")
-    units: list[tuple[int, str]] = []
-    if district is not None:
-        units = list(
-            Unit.objects.filter(jurisdiction=district).order_by("name").values_list("pk", "name")
-        )
+    unit = Unit.objects.filter(pk=filters.unit).first() if filters.unit else None
     return InstructionList(
         district=district,
         districts=mine,
         rows=Paginator(qs, INSTRUCTIONS_PER_PAGE).get_page(filters.page),
         filters=filters,
-        units=units,
+        unit=unit,
         today=timezone.localdate(),
         can_write=district is not None and permissions.can_write_instruction(user, district.pk),
         is_office=district is not None and permissions.is_office(user, district.pk),

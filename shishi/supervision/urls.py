@@ -1,6 +1,6 @@
 from django.urls import path
 
-from shishi.supervision import recheck_views, views, visit_views
+from shishi.supervision import document_views, recheck_views, views, visit_views
 
 app_name = "supervision"
 
@@ -12,6 +12,7 @@ urlpatterns = [
     path("rounds/<int:pk>/", views.round_view, name="round"),
     path("rounds/<int:pk>/edit/", views.round_edit, name="round_edit"),
     path("rounds/<int:pk>/plan/", views.round_plan, name="round_plan"),
+    path("rounds/<int:pk>/units/", views.round_units, name="round_units"),
     path("findings/<int:pk>/", views.finding, name="finding"),
     path("findings/<int:pk>/rectify/", views.finding_rectify, name="finding_rectify"),
     path("findings/<int:pk>/verify/", views.finding_verify, name="finding_verify"),
@@ -28,11 +29,7 @@ urlpatterns = [
     ),
     path("instructions/<int:pk>/scan/", views.instruction_scan, name="instruction_scan"),
     path("step-files/<int:pk>/", views.step_file, name="step_file"),
-]
-
-# visits
-
-urlpatterns += [
+    # visits
     path("visits/", visit_views.my_visits, name="my_visits"),
     path("plans/<int:plan_pk>/visit/", visit_views.visit_new_planned, name="visit_new"),
     path(
@@ -46,4 +43,8 @@ urlpatterns += [
     # re-inspection (回头看)
     path("rounds/<int:pk>/rechecks/", recheck_views.rechecks, name="rechecks"),
     path("rounds/<int:pk>/rechecks/<int:finding_pk>/", recheck_views.recheck, name="recheck"),
+    # documents
+    path("rounds/<int:pk>/problems.xlsx", document_views.problem_list, name="problem_list"),
+    path("rounds/<int:pk>/notice/<int:unit_pk>.docx", document_views.notice, name="notice"),
+    path("rounds/<int:pk>/summary.docx", document_views.summary, name="summary"),
 ]

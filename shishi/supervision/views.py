@@ -22,9 +22,9 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shishi.core.errors import NotFound, PermissionDenied
 from shishi.core.forms import submit, with_version
-from shishi.core.http import stored_file_response
+from shishi.core.http import is_htmx_fragment, stored_file_response
+from shishi.supervision import figures, permissions, selectors
 from shishi.supervision import forms as sv_forms
-from shishi.supervision import permissions, selectors
 from shishi.supervision.models import InspectionGroup, Instruction, Round
 from shishi.supervision.services import findings, instructions, setup
 
@@ -179,6 +179,7 @@ def round_view(request: HttpRequest, pk: int) -> HttpResponse:
     filters = selectors.FindingFilter(
         group=_int(g.get("group")),
         unit=_int(g.get("unit")),
+        unit_q=g.get("unit_q", "").strip()[:50],
         kind=g.get("kind", ""),
         status=g.get("status", ""),
         card=g.get("card", ""),
@@ -190,6 +191,17 @@ def round_view(request: HttpRequest, pk: int) -> HttpResponse:
     return TemplateResponse(
         request, "supervision/round.html", {"page": page, "query": query.urlencode()}
     )
+
+
+@login_required
+@require_GET
+def round_units(request: HttpRequest, pk: int) -> HttpResponse:
+    """The round's figures per unit: loaded into the round page when its 各单位 opens (a
+    round has hundreds of units), or a page of its own without script."""
+    found = permissions.access_round(request.user, pk)
+    name = "_round_units.html" if is_htmx_fragment(request) else "round_units.html"
+    context = {"figures": figures.round_figures(found)}
+    return TemplateResponse(request, f"supervision/{name}", context)
 
 
 @login_required
@@ -370,6 +382,7 @@ def instruction_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.InstructionFilter(
         status=g.get("status", "open"),
         unit=_int(g.get("unit")),
+        unit_q=g.get("unit_q", "").strip()[:50],
         card=g.get("card", ""),
         mine=g.get("mine") == "1",
         page=_page(g.get("page")),

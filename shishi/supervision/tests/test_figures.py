@@ -75,3 +75,7 @@ def test_round_figures_count_the_records(world: World, sv: Sv) -> None:
     assert by_unit["区教育局"].planned == 1 and by_unit["区教育局"].visited == 0
     assert by_unit["区城管局"].suggestions == 1
     assert figures.round_totals([sv.round])[sv.round.pk] == t
+    # The round page's summary: the same totals and groups, without the per-unit rows.
+    summary = figures.round_summary(sv.round)
+    assert summary.total == t and summary.by_group == got.by_group
+    assert summary.by_unit == [] and summary.unit_rows == len(got.by_unit) == 3

@@ -441,3 +441,43 @@ def test_instructions_i_wrote(world: World) -> None:
         )
     mine = client_for(world.leader).get(reverse("supervision:instructions") + "?mine=1")
     assert "领导批示" in mine.content.decode() and "专班批示" not in mine.content.decode()
+
+
+def test_round_units_load_when_opened(world: World, sv: Sv) -> None:
+    _finding(world, sv)
+    url = reverse("supervision:round_units", args=[sv.round.pk])
+    page = client_for(world.office).get(reverse("supervision:round", args=[sv.round.pk]))
+    assert url in page.content.decode()  # the table itself is not in the round page
+    fragment = client_for(world.office).get(url, headers={"HX-Request": "true"})
+    text = fragment.content.decode()
+    assert fragment.status_code == 200 and "<html" not in text and "区城管局" in text
+    whole = client_for(world.office).get(url).content.decode()
+    assert "<html" in whole and "区城管局" in whole
+    assert client_for(world.editor_a).get(url).status_code == 404
+
+
+def test_findings_and_instructions_by_part_of_a_unit_name(world: World, sv: Sv) -> None:
+    _finding(world, sv)  # 区城管局
+    findings.add_finding(
+        findings.FindingInput(kind=Finding.Kind.SUGGESTION, problem="教育局的建议"),
+        round=sv.round,
+        group=sv.group,
+        unit=world.unit_b,
+        actor=world.office,
+    )
+    page = client_for(world.office).get(
+        reverse("supervision:round", args=[sv.round.pk]) + "?unit_q=教育"
+    )
+    text = page.content.decode()
+    assert "教育局的建议" in text and "台账不规范" not in text
+    instructions.write_instruction(
+        world.nangang.pk,
+        instructions.InstructionInput(
+            text="城管的批示", answer_by=dt.date(2030, 1, 1), unit_id=world.unit_a.pk
+        ),
+        actor=world.leader,
+    )
+    listed = client_for(world.office).get(reverse("supervision:instructions") + "?unit_q=教育")
+    assert "城管的批示" not in listed.content.decode()
+    listed = client_for(world.office).get(reverse("supervision:instructions") + "?unit_q=城管")
+    assert "城管的批示" in listed.content.decode()
