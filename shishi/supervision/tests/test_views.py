@@ -481,3 +481,15 @@ def test_findings_and_instructions_by_part_of_a_unit_name(world: World, sv: Sv) 
     assert "城管的批示" not in listed.content.decode()
     listed = client_for(world.office).get(reverse("supervision:instructions") + "?unit_q=城管")
     assert "城管的批示" in listed.content.decode()
+
+
+def test_the_unit_downloads_its_notice_from_the_finding(world: World, sv: Sv) -> None:
+    finding = _finding(world, sv)
+    page = client_for(world.editor_a).get(reverse("supervision:finding", args=[finding.pk]))
+    url = reverse("supervision:notice", args=[sv.round.pk, world.unit_a.pk])
+    assert url in page.content.decode()
+    got = client_for(world.editor_a).get(url)
+    assert got.status_code == 200
+    assert got["Content-Type"].startswith(
+        "application/vnd.openxmlformats-officedocument.wordprocessingml"
+    )
