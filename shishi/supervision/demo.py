@@ -442,6 +442,13 @@ def seed_nangang(
         actor=office,
     )
     closed.refresh_from_db()
+    # The first group's visits still to make in the 回头看 round: today and the next working
+    # days (the inspector's "我的走访").
+    day, upcoming = today, []
+    for unit in groups[0].units.exclude(pk=zhujian.pk).order_by("name")[:3]:
+        upcoming.append(setup.PlanRow(groups[0].pk, unit.pk, min(day, revisit.ends_on)))
+        day = add_working_days(day, 1, jurisdiction=district.pk)
+    setup.plan_visits(revisit, upcoming, actor=office)
     revisited = _record_visit(
         revisit,
         groups[0],
