@@ -132,10 +132,12 @@ def overview(user: Any, wanted: str | None = None) -> Overview:
         cards=cards,
         instructions=counts,
         groups=list(
-            InspectionGroup.objects.filter(jurisdiction=district).annotate(
+            InspectionGroup.objects.filter(jurisdiction=district)
+            .annotate(
                 member_count=Count("members", distinct=True),
                 unit_count=Count("units", distinct=True),
             )
+            .order_by("pk")  # a grouped query takes no Meta.ordering
         ),
         unit_findings=unit_findings,
         unit_instructions=unit_instructions,

@@ -493,3 +493,14 @@ def test_the_unit_downloads_its_notice_from_the_finding(world: World, sv: Sv) ->
     assert got["Content-Type"].startswith(
         "application/vnd.openxmlformats-officedocument.wordprocessingml"
     )
+
+
+def test_groups_are_listed_in_the_order_they_were_set_up(world: World, sv: Sv) -> None:
+    from shishi.supervision.services import setup
+
+    # 第三 sorts before 第二 by name: the office's order is kept.
+    setup.save_group(world.nangang.pk, setup.GroupInput("第三巡回指导组"), actor=world.office)
+    text = client_for(world.office).get(reverse("supervision:index")).content.decode()
+    assert (
+        text.index("第一巡回指导组") < text.index("第二巡回指导组") < text.index("第三巡回指导组")
+    )
