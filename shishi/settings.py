@@ -189,6 +189,9 @@ SHISHI_MAX_UPLOAD_BYTES = envint("SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024)
 SHISHI_IMPORT_MAX_ROWS = envint("SHISHI_IMPORT_MAX_ROWS", 20_000)
 SHISHI_IMPORT_BACKGROUND_ROWS = envint("SHISHI_IMPORT_BACKGROUND_ROWS", 2_000)
 SHISHI_EXPORT_CHUNK = envint("SHISHI_EXPORT_CHUNK", 2_000)
+# Working days past its answer-by date a leader's instruction turns from a yellow to a red
+# card (supervision.cards; a rectification's is set per round).
+SHISHI_INSTRUCTION_RED_AFTER_WORKDAYS = envint("SHISHI_INSTRUCTION_RED_AFTER_WORKDAYS", 3)
 
 # Uploads (shishi.core.uploads): the files of one request together, and all the files of one
 # record (an item's progress attachments and change-request files).

@@ -33,4 +33,4 @@ def card_for(
 
 
 def instruction_red_after() -> int:
-    return int(getattr(settings, "SHISHI_INSTRUCTION_RED_AFTER_WORKDAYS", 3))
+    return int(settings.SHISHI_INSTRUCTION_RED_AFTER_WORKDAYS)
