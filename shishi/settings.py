@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "shishi.board",
     "shishi.reports",
     "shishi.supervision",
+    "shishi.demands",
     "shishi.portal",
     "shishi.demo",
 ]

@@ -24,6 +24,7 @@ urlpatterns = [
     path("board/", include("shishi.board.urls")),
     path("reports/", include("shishi.reports.urls")),
     path("supervision/", include("shishi.supervision.urls")),
+    path("demands/", include("shishi.demands.urls")),
     path("public/", include("shishi.portal.urls")),
 ]
 if settings.DEBUG:

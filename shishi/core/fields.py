@@ -56,6 +56,7 @@ class Kind:
 KINDS: dict[str, Kind] = {
     "phone": Kind("phone", "手机号码", pii.normalize_phone, pii.mask_phone, 20),
     "id_number": Kind("id_number", "身份证号码", pii.normalize_id_number, pii.mask_id_number, 24),
+    "landline": Kind("landline", "固定电话", pii.normalize_landline, pii.mask_landline, 24),
 }
 UNREADABLE = "（无法解密）"
 UNCHANGED = object()  # a form's input that sent the mask back: keep the stored number
@@ -237,6 +238,13 @@ class PhoneField(PersonalNumberField):
     """A mainland mobile number, encrypted (purpose "phone")."""
 
     kind = "phone"
+
+
+class LandlineField(PersonalNumberField):
+    """A fixed-line number with its area code, encrypted (purpose "landline"): many residents,
+    the elderly first, call from a landline that takes no SMS."""
+
+    kind = "landline"
 
 
 class IDNumberField(PersonalNumberField):

@@ -102,6 +102,31 @@ def is_valid_phone(value: str) -> bool:
     return True
 
 
+LANDLINE_RE = re.compile(r"^0\d{2,3}[2-9]\d{6,7}$")
+
+
+def normalize_landline(value: str) -> str:
+    """A fixed-line number with its area code, as digits ("0451-8765 4321" → "045187654321");
+    an extension after "转" or "-" at the end is not kept. ``ValueError`` for the user when it
+    is not one."""
+    text = re.split(r"转|ext|分机", str(value or ""), maxsplit=1)[0]
+    text = re.sub(r"[\s\-()（）]", "", text)
+    if text.startswith("+86"):
+        text = "0" + text[3:]
+    if not LANDLINE_RE.match(text):
+        raise ValueError("固定电话号码应带区号，如 0451-87654321")
+    return text
+
+
+def mask_landline(number: str) -> str:
+    """0451****4321: the area code and the last four digits."""
+    number = number or ""
+    if len(number) < 8:
+        return "*" * len(number)
+    head = 4 if number[1] in "3456789" else 3  # 0451, 0755 …; 010, 021, 022 …
+    return f"{number[:head]}{'*' * (len(number) - head - 4)}{number[-4:]}"
+
+
 def mask_phone(phone: str) -> str:
     """138****1234; anything that is not 11 characters is masked whole but its ends."""
     phone = phone or ""

@@ -29,6 +29,7 @@ class Scope:
     viewer_unit_ids: set[int] = field(default_factory=set)
     leader_jurisdiction_ids: set[int] = field(default_factory=set)
     inspector_jurisdiction_ids: set[int] = field(default_factory=set)
+    operator_jurisdiction_ids: set[int] = field(default_factory=set)
     roles: set[str] = field(default_factory=set)
     # The administrator roles (三员分立) and where each is held: they grant no ledger access.
     admin_jurisdiction_ids: dict[str, set[int]] = field(default_factory=dict)
@@ -127,6 +128,8 @@ def scope_for(user: Any) -> Scope:
                 scope.leader_jurisdiction_ids.add(jurisdiction_id)
             elif role == Role.INSPECTOR:
                 scope.inspector_jurisdiction_ids.add(jurisdiction_id)
+            elif role == Role.OPERATOR:
+                scope.operator_jurisdiction_ids.add(jurisdiction_id)
     if user is not None:
         with contextlib.suppress(AttributeError):
             setattr(user, _CACHE_ATTR, scope)

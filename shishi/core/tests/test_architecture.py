@@ -42,6 +42,7 @@ LAYERS = (
     "board",
     "reports",
     "supervision",
+    "demands",
     "portal",
     "demo",
 )

@@ -286,3 +286,16 @@ def test_good_key_settings_start() -> None:
     )
     assert run.returncode == 0, run.stderr
     assert run.stdout.strip() == "sm4gcm:k7:"
+
+
+def test_landlines_are_normalised_masked_and_refused_when_not_one() -> None:
+    from shishi.core import pii as p
+
+    assert p.normalize_landline("0451-8765 4321") == "045187654321"
+    assert p.normalize_landline("(010) 6512-3456") == "01065123456"
+    assert p.normalize_landline("0755-88886666转123") == "075588886666"
+    assert p.mask_landline("045187654321") == "0451****4321"
+    assert p.mask_landline("01065123456") == "010****3456"
+    for bad in ("12345", "13812345678", "0451-1234567", "", "0451-8765432100"):
+        with pytest.raises(ValueError, match="区号"):
+            p.normalize_landline(bad)
