@@ -20,6 +20,7 @@ Every reader of uploaded workbooks (the ledger's import, the working-day calenda
 
 from __future__ import annotations
 
+import csv
 import html
 import io
 import re
@@ -28,6 +29,9 @@ import zipfile
 import zlib
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import Any
+
+from python_calamine import CalamineWorkbook, PasswordError
 
 MAX_SHEET_CELLS = 5_000_000  # 100,000 rows of 50 columns
 MAX_UNZIPPED_BYTES = 300 * 1024 * 1024  # all members together, as inflated
@@ -310,3 +314,36 @@ def too_many_rows(name: str, rows: int, limit: int | None, *, more: bool = False
         f"工作表“{name}”{counted}，超过一次导入的上限{limit or 0:,}行："
         "请删去表格以外的行，或把台账拆成几个文件分批导入"
     )
+
+
+def first_sheet(data: bytes, filename: str, *, max_rows: int) -> list[list[Any]]:
+    """The first sheet's cells, up to ``max_rows`` rows, of an uploaded .xlsx/.xls/.ods or
+    .csv (UTF-8, or GB18030 as Excel on Chinese Windows saves it), checked by
+    ``check_extent`` first; ``ValueError`` with the reason for the user."""
+    if filename.lower().endswith((".csv", ".txt")) or not data.startswith((b"PK", b"\xd0\xcf")):
+        for encoding in ("utf-8-sig", "gb18030"):
+            try:
+                text = data.decode(encoding)
+                break
+            except UnicodeDecodeError:
+                continue
+        else:
+            raise ValueError("无法识别文件的编码，请另存为UTF-8的CSV或.xlsx")
+        return [list(r) for r in csv.reader(io.StringIO(text))][:max_rows]
+    if data.startswith(b"PK"):
+        try:
+            check_extent(data)  # a stray far cell would make calamine ask for gigabytes
+        except UnreadableWorkbook as exc:
+            raise ValueError(exc.message) from None
+    try:
+        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
+        sheet = book.get_sheet_by_index(0)
+        if sheet.height * sheet.width > MAX_SHEET_CELLS:
+            raise ValueError("工作表内容的范围过大，请删去表格以外的单元格后再导入")
+        return [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=max_rows)]
+    except ValueError:
+        raise
+    except PasswordError:
+        raise ValueError("文件设置了打开密码，请取消密码后再导入") from None
+    except Exception:  # calamine raises several types for damaged files
+        raise ValueError("文件已损坏或不是有效的Excel工作簿（.xlsx/.xls）") from None

@@ -22,17 +22,13 @@ problem with its sheet row (as Excel numbers it), its column and the reason.
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 import unicodedata
 from dataclasses import dataclass, field
 from typing import Any
 
-from python_calamine import CalamineWorkbook, PasswordError
-
-from shishi.core.workbooks import MAX_SHEET_CELLS, UnreadableWorkbook, check_extent
+from shishi.core.workbooks import first_sheet
 from shishi.workdays.models import DayKind
 
 MAX_FILE_BYTES = 2 * 1024 * 1024
@@ -101,33 +97,7 @@ def _header_key(value: Any) -> str | None:
 
 def _grid(data: bytes, filename: str) -> list[list[Any]]:
     """The first sheet's cells (a CSV is one sheet); raises ValueError with the reason."""
-    if filename.lower().endswith((".csv", ".txt")) or not data.startswith((b"PK", b"\xd0\xcf")):
-        for encoding in ("utf-8-sig", "gb18030"):
-            try:
-                text = data.decode(encoding)
-                break
-            except UnicodeDecodeError:
-                continue
-        else:
-            raise ValueError("无法识别文件的编码，请另存为UTF-8的CSV或.xlsx")
-        return [list(r) for r in csv.reader(io.StringIO(text))]
-    if data.startswith(b"PK"):
-        try:
-            check_extent(data)  # a stray far cell would make calamine ask for gigabytes
-        except UnreadableWorkbook as exc:
-            raise ValueError(exc.message) from None
-    try:
-        book = CalamineWorkbook.from_filelike(io.BytesIO(data))
-        sheet = book.get_sheet_by_index(0)
-        if sheet.height * sheet.width > MAX_SHEET_CELLS:
-            raise ValueError("工作表内容的范围过大，请删去表格以外的单元格后再导入")
-        return [list(r) for r in sheet.to_python(skip_empty_area=False, nrows=MAX_ROWS + 50)]
-    except ValueError:
-        raise
-    except PasswordError:
-        raise ValueError("文件设置了打开密码，请取消密码后再导入") from None
-    except Exception:  # calamine raises several types for damaged files
-        raise ValueError("文件已损坏或不是有效的Excel工作簿（.xlsx/.xls）") from None
+    return first_sheet(data, filename, max_rows=MAX_ROWS + 50)
 
 
 def _date(value: Any) -> dt.date | None:
