@@ -193,6 +193,9 @@ SHISHI_EXPORT_CHUNK = envint("SHISHI_EXPORT_CHUNK", 2_000)
 # Working days past its answer-by date a leader's instruction turns from a yellow to a red
 # card (supervision.cards; a rectification's is set per round).
 SHISHI_INSTRUCTION_RED_AFTER_WORKDAYS = envint("SHISHI_INSTRUCTION_RED_AFTER_WORKDAYS", 3)
+# The 12345 hotline's webhook secrets per district: "230103:secret,230111:secret2"
+# (demands.hotline: the hotline signs each ticket with its district's secret).
+SHISHI_HOTLINE_SECRETS = envstr("SHISHI_HOTLINE_SECRETS", "")
 
 # Uploads (shishi.core.uploads): the files of one request together, and all the files of one
 # record (an item's progress attachments and change-request files).

@@ -192,6 +192,14 @@ class Demand(TimeStamped):
         verbose_name = _("群众诉求")
         verbose_name_plural = _("群众诉求")
         ordering = ["-created_at", "-id"]
+        constraints = [
+            # A 12345 ticket is taken in once, however often the hotline sends it.
+            models.UniqueConstraint(
+                fields=["jurisdiction", "hotline_number"],
+                condition=~models.Q(hotline_number=""),
+                name="demand_hotline_once",
+            )
+        ]
         indexes = [
             # The operator's queue and the unit's queue: by status, oldest first.
             models.Index(fields=["jurisdiction", "status", "created_at"], name="demand_queue"),

@@ -143,14 +143,16 @@ def take_in(
     *,
     actor: Any = None,
     now: dt.datetime | None = None,
+    trusted: bool = False,
 ) -> Demand:
-    """A demand taken in: by the public (``actor`` None: the web form, Open311) or by an
-    operator (phone, walk-in, 12345). A category set to dispatch by itself sends it on to
-    its lead unit at once."""
-    public = actor is None
+    """A demand taken in: by the public (``actor`` None: the web form, Open311), by an
+    operator (phone, walk-in, 12345), or by a source already authenticated (``trusted``: the
+    12345 hotline's signed webhook). A category set to dispatch by itself sends it on to its
+    lead unit at once."""
+    public = actor is None and not trusted
     if public and data.channel not in PUBLIC_CHANNELS:
         raise PermissionDenied("公众只能通过网上或Open311提交诉求")
-    if not public:
+    if actor is not None:
         permissions.require_operator(actor, jurisdiction_id)
     category, errors = _check_intake(jurisdiction_id, data)
     if errors:
