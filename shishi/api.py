@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shishi.core.errors import ServiceError
+from shishi.demands.api import router as demands_router
 from shishi.ledger import api_items
 from shishi.ledger.api import router as ledger_router
 from shishi.ledger.api_changes import router as change_router
@@ -33,6 +34,7 @@ api.add_router("/", ledger_router)
 api.add_router("/", change_router)
 api.add_router("/", review_router)
 api.add_router("/", supervision_router)
+api.add_router("/", demands_router)
 
 # Sources of a parameter, as ninja names them at the head of an error's location.
 _SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from django.db.models import Q
+from django.utils import timezone
+
 from shishi.demands import permissions, workflow
-from shishi.demands.models import Demand, DemandEvent
+from shishi.demands.models import Category, Demand, DemandEvent, Status
 
 
 @dataclass
@@ -39,3 +42,46 @@ def demand_page(user: Any, pk: int) -> DemandPage:
         sees_reporter=permissions.sees_contact(user, demand) or not demand.is_confidential,
         actions=open_actions,
     )
+
+
+# --- the API's lists -----------------------------------------------------------------------
+
+
+def category_by_code(jurisdiction_id: int, code: str) -> Category | None:
+    return Category.objects.filter(
+        jurisdiction_id=jurisdiction_id, code=code, is_active=True
+    ).first()
+
+
+def demand_slice(
+    user: Any,
+    *,
+    jurisdiction_code: str | None,
+    status: str,
+    unit_id: int | None,
+    category_code: str,
+    overdue: bool | None,
+    offset: int,
+    limit: int,
+) -> tuple[int, list[Demand]]:
+    qs = Demand.objects.filter(permissions.demands_q(user))
+    if jurisdiction_code:
+        qs = qs.filter(jurisdiction__code=jurisdiction_code)
+    if status:
+        qs = qs.filter(status=status)
+    if unit_id:
+        qs = qs.filter(unit_id=unit_id)
+    if category_code:
+        qs = qs.filter(category__code=category_code)
+    if overdue is not None:
+        now = timezone.now()
+        late = Q(status=Status.DISPATCHED, accept_by__lt=now) | Q(
+            status=Status.ACCEPTED, resolve_by__lt=now
+        )
+        qs = qs.filter(late) if overdue else qs.exclude(late)
+    rows = list(
+        qs.select_related("jurisdiction", "category", "unit").order_by("created_at", "id")[
+            offset : offset + limit
+        ]
+    )
+    return qs.count(), rows

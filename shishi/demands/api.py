@@ -1,0 +1,289 @@
+"""Demands in the API (``/api/v1/demands…``, see docs/api.md): list and read them, take one
+in (operators), and every step of the workflow — the same permissions, masking and services
+as the pages."""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.http import HttpRequest
+from ninja import Field, Path, Query, Router, Schema, Status
+from pydantic import ConfigDict
+
+from shishi.core.errors import NotFound, ValidationFailed
+from shishi.demands import permissions, selectors, services
+from shishi.demands.models import Demand, DemandEvent, Kind
+from shishi.demands.models import Status as DemandStatus
+from shishi.ledger.api_changes import _reject_unknown_params
+from shishi.ledger.schemas import MAX_ID, DivisionCode, ErrorOut, Id, PageQuery
+from shishi.orgs.models import Jurisdiction, Unit
+
+router = Router(tags=["demands"])
+DemandId = Path(..., ge=1, le=MAX_ID, description="诉求 id")
+
+
+def _errors(*codes: int) -> dict[Any, Any]:
+    return {frozenset({401, 422, *codes}): ErrorOut}
+
+
+class RefOut(Schema):
+    id: int
+    name: str
+
+
+class DemandOut(Schema):
+    id: int
+    number: str = Field(description="查询码")
+    jurisdiction: str = Field(description="行政区划代码")
+    kind: str
+    category: RefOut
+    urgency: str
+    channel: str
+    status: str
+    description: str
+    address: str
+    lat: Decimal | None
+    lon: Decimal | None
+    unit: RefOut | None
+    contact_name: str | None = Field(description="联系人；无权查看或举报时为 null")
+    phone: str | None = Field(description="接线员、专班为号码，其他人为掩码；举报时为 null")
+    landline: str | None
+    hotline_number: str
+    accept_by: dt.datetime | None
+    resolve_by: dt.datetime | None
+    reply: str
+    satisfaction: str
+    assessed: bool
+    appeal: str
+    version: int
+    created_at: dt.datetime
+
+
+class DemandPageOut(Schema):
+    count: int
+    page: int
+    page_size: int
+    items: list[DemandOut]
+
+
+class EventOut(Schema):
+    action: str
+    from_status: str
+    to_status: str
+    unit: str | None
+    note: str
+    at: dt.datetime
+
+    @staticmethod
+    def resolve_unit(obj: DemandEvent) -> str | None:
+        return obj.unit.name if obj.unit else None
+
+
+class DemandQuery(PageQuery):
+    jurisdiction: DivisionCode | None = None
+    status: DemandStatus | None = None
+    unit: Id | None = Field(None, description="承办单位 id")
+    category: str | None = Field(None, max_length=40, description="分类代码")
+    overdue: bool | None = Field(None, description="true：已超签收或办理时限")
+
+
+class IntakeIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    jurisdiction: DivisionCode
+    kind: Kind
+    category: str = Field(max_length=40, description="分类代码")
+    description: str = Field(max_length=5000)
+    channel: Literal["phone", "walk_in", "hotline"] = "phone"
+    urgency: Literal["normal", "urgent"] = "normal"
+    address: str = Field("", max_length=300)
+    lat: Decimal | None = Field(None, max_digits=9, decimal_places=6)
+    lon: Decimal | None = Field(None, max_digits=9, decimal_places=6)
+    contact_name: str = Field("", max_length=50)
+    phone: str = Field("", max_length=24)
+    landline: str = Field("", max_length=24)
+    hotline_number: str = Field("", max_length=40)
+
+
+class StepIn(Schema):
+    model_config = ConfigDict(extra="forbid")
+
+    version: int | None = Field(None, description="读到的版本；他人已处理则409")
+    unit_id: Id | None = Field(None, description="dispatch：承办单位")
+    reason: str = Field("", max_length=5000, description="send_back、reopen、extend、appeal、rule")
+    reply: str = Field("", max_length=10000, description="resolve")
+    satisfaction: Literal["satisfied", "basically", "dissatisfied", ""] = ""
+    note: str = Field("", max_length=5000, description="call_back、close")
+    workdays: int = Field(0, ge=0, le=60, description="extend")
+    upheld: bool | None = Field(None, description="rule")
+
+
+STEPS = (
+    "dispatch",
+    "accept",
+    "send_back",
+    "resolve",
+    "call_back",
+    "close",
+    "reopen",
+    "extend",
+    "appeal",
+    "rule",
+)
+
+
+def _out(user: Any, demand: Demand) -> dict[str, Any]:
+    full = permissions.sees_contact(user, demand)
+    hidden = demand.is_confidential and not full
+    return {
+        "id": demand.pk,
+        "number": demand.number,
+        "jurisdiction": demand.jurisdiction.code,
+        "kind": demand.kind,
+        "category": {"id": demand.category.pk, "name": demand.category.name},
+        "urgency": demand.urgency,
+        "channel": demand.channel,
+        "status": demand.status,
+        "description": demand.description,
+        "address": demand.address,
+        "lat": demand.lat,
+        "lon": demand.lon,
+        "unit": {"id": demand.unit.pk, "name": demand.unit.name} if demand.unit else None,
+        "contact_name": None if hidden else demand.contact_name,
+        "phone": None
+        if hidden or not demand.phone
+        else (demand.phone.reveal() if full else str(demand.phone)),
+        "landline": None
+        if hidden or not demand.landline
+        else (demand.landline.reveal() if full else str(demand.landline)),
+        "hotline_number": demand.hotline_number,
+        "accept_by": demand.accept_by,
+        "resolve_by": demand.resolve_by,
+        "reply": demand.reply,
+        "satisfaction": demand.satisfaction,
+        "assessed": demand.assessed,
+        "appeal": demand.appeal,
+        "version": demand.version,
+        "created_at": demand.created_at,
+    }
+
+
+@router.get("/demands", response={200: DemandPageOut, **_errors()}, summary="诉求列表（按权限）")
+def list_demands(request: HttpRequest, query: Query[DemandQuery]) -> dict[str, Any]:
+    _reject_unknown_params(request, set(DemandQuery.model_fields))
+    count, rows = selectors.demand_slice(
+        request.user,
+        jurisdiction_code=query.jurisdiction,
+        status=query.status or "",
+        unit_id=query.unit,
+        category_code=query.category or "",
+        overdue=query.overdue,
+        offset=(query.page - 1) * query.page_size,
+        limit=query.page_size,
+    )
+    return {
+        "count": count,
+        "page": query.page,
+        "page_size": query.page_size,
+        "items": [_out(request.user, d) for d in rows],
+    }
+
+
+@router.get("/demands/{demand_id}", response={200: DemandOut, **_errors(404)}, summary="一条诉求")
+def get_demand(request: HttpRequest, demand_id: int = DemandId) -> dict[str, Any]:
+    _reject_unknown_params(request, set())
+    return _out(request.user, permissions.access_demand(request.user, demand_id))
+
+
+@router.get(
+    "/demands/{demand_id}/events",
+    response={200: list[EventOut], **_errors(404)},
+    summary="诉求的办理记录",
+)
+def demand_events(request: HttpRequest, demand_id: int = DemandId) -> list[DemandEvent]:
+    _reject_unknown_params(request, set())
+    demand = permissions.access_demand(request.user, demand_id)
+    return list(demand.events.select_related("unit"))
+
+
+@router.post(
+    "/demands", response={201: DemandOut, **_errors(403, 404)}, summary="受理诉求（接线员、专班）"
+)
+def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
+    _reject_unknown_params(request, set())
+    district = Jurisdiction.objects.filter(
+        code=payload.jurisdiction, level=Jurisdiction.Level.DISTRICT
+    ).first()
+    if district is None:
+        raise NotFound("没有找到这个区县")
+    permissions.require_operator(request.user, district.pk)
+    category = selectors.category_by_code(district.pk, payload.category)
+    demand = services.take_in(
+        district.pk,
+        services.IntakeInput(
+            kind=payload.kind,
+            category_id=category.pk if category else None,
+            description=payload.description,
+            channel=payload.channel,
+            urgency=payload.urgency,
+            address=payload.address,
+            lat=payload.lat,
+            lon=payload.lon,
+            contact_name=payload.contact_name,
+            phone=payload.phone,
+            landline=payload.landline,
+            hotline_number=payload.hotline_number,
+        ),
+        actor=request.user,
+    )
+    return Status(201, _out(request.user, permissions.access_demand(request.user, demand.pk)))
+
+
+@router.post(
+    "/demands/{demand_id}/{step}",
+    response={200: DemandOut, **_errors(403, 404, 409)},
+    summary="办理一步（步骤见说明）",
+    description="step：dispatch、accept、send_back、resolve、call_back、close、reopen、extend、appeal、rule",
+)
+def take_step(
+    request: HttpRequest, payload: StepIn, demand_id: int = DemandId, step: str = Path(...)
+) -> dict[str, Any]:
+    _reject_unknown_params(request, set())
+    if step not in STEPS:
+        raise NotFound("没有这个办理步骤")
+    demand = permissions.access_demand(request.user, demand_id)
+    user, v, p = request.user, payload.version, payload
+    if step == "dispatch":
+        unit = Unit.objects.filter(pk=p.unit_id or 0).first()
+        if unit is None:
+            raise ValidationFailed("请选择承办单位", {"unit_id": "请选择承办单位"})
+        services.dispatch(demand, unit, actor=user, note=p.note, expected_version=v)
+    elif step == "accept":
+        services.accept(demand, actor=user, expected_version=v)
+    elif step == "send_back":
+        services.send_back(demand, actor=user, reason=p.reason, expected_version=v)
+    elif step == "resolve":
+        services.resolve(demand, actor=user, reply=p.reply, expected_version=v)
+    elif step == "call_back":
+        services.call_back(
+            demand, actor=user, satisfaction=p.satisfaction, note=p.note, expected_version=v
+        )
+    elif step == "close":
+        services.close_unreached(demand, actor=user, note=p.note, expected_version=v)
+    elif step == "reopen":
+        services.reopen(demand, actor=user, reason=p.reason, expected_version=v)
+    elif step == "extend":
+        services.extend(
+            demand, actor=user, workdays=p.workdays, reason=p.reason, expected_version=v
+        )
+    elif step == "appeal":
+        services.file_appeal(demand, actor=user, reason=p.reason, expected_version=v)
+    else:
+        if p.upheld is None:
+            raise ValidationFailed("请给出裁定结论", {"upheld": "请给出裁定结论"})
+        services.rule_on_appeal(
+            demand, actor=user, upheld=p.upheld, reason=p.reason, expected_version=v
+        )
+    return _out(user, permissions.access_demand(user, demand_id))
