@@ -63,7 +63,7 @@ def open311_view(
 ) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """Methods allowed, the GET rate per client, and every refusal in the Open311 shape."""
 
-    def decorate(view: View) -> View:
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @csrf_exempt
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, fmt: str, **kwargs: Any) -> HttpResponse:
@@ -327,7 +327,9 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     if len(address) > MAX_ADDRESS:
         problems.append(f"address_string：地址最多{MAX_ADDRESS}个字")
     description = (params.get("description") or "").strip()
-    if len(description) > MAX_DESCRIPTION:
+    if len(description) < 5:  # the intake's rule, before a media_url is added to it
+        problems.append("description：请把诉求写清楚（至少5个字）")
+    elif len(description) > MAX_DESCRIPTION:
         problems.append(f"description：诉求内容最多{MAX_DESCRIPTION}个字")
     media_url = (params.get("media_url") or "").strip()
     if media_url and (len(media_url) > MAX_MEDIA_URL or not re.match(r"^https?://\S+$", media_url)):
