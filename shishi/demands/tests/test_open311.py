@@ -207,13 +207,14 @@ def test_a_request_by_id_and_its_life_in_the_public_record(world: World, dm: Dm)
 
 
 def test_public_records_carry_no_name_or_phone_and_mask_numbers(world: World, dm: Dm) -> None:
-    id_number = "110101199003077777"  # a valid check digit? masked only if it is one
+    id_number = "11010519491231002X"
     _demand(world, dm, description=f"路灯不亮，我的手机13812345678，座机0451-86661234，{id_number}")
     body = _get("requests.json").content.decode()
     assert "张三" not in body and "13812345678" not in body and "86661234" not in body
     assert "138****5678" in body and "0451****1234" in body
+    assert id_number not in body and id_number[-4:] in body
     xml_body = _get("requests.xml").content.decode()
-    assert "张三" not in xml_body and "13812345678" not in xml_body
+    assert "张三" not in xml_body and "13812345678" not in xml_body and id_number not in xml_body
 
 
 def test_reports_complaints_and_closed_categories_never_appear(world: World, dm: Dm) -> None:
@@ -482,3 +483,24 @@ def test_create_open311_key_prints_the_key_once_and_stores_its_hash(world: World
         call_command("create_open311_key", "x", stdout=out, stderr=err)
     with pytest.raises(CommandError):
         call_command("create_open311_key", " ", jurisdiction="230103", stdout=out, stderr=err)
+
+
+def test_gets_are_limited_per_client(world: World, dm: Dm, settings: Any) -> None:
+    from django.core.cache import caches
+
+    settings.SHISHI_RATE_LIMITS = {**settings.SHISHI_RATE_LIMITS, "open311": "2/60"}
+    caches["ratelimit"].clear()
+    client = Client(REMOTE_ADDR="10.0.0.7")
+    assert [client.get(f"{V2}/services.xml").status_code for _ in range(2)] == [200, 200]
+    response = client.get(f"{V2}/requests.xml")
+    assert response.status_code == 429 and int(response["Retry-After"]) > 0
+    assert _xml_rows(response.content, "errors", "error")[0]["code"] == "429"
+    assert Client(REMOTE_ADDR="10.0.0.8").get(f"{V2}/services.json").status_code == 200
+
+
+def test_head_and_public_caching(world: World, dm: Dm) -> None:
+    response = Client().head(f"{V2}/services.json")
+    assert response.status_code == 200
+    response = _get("services.json")
+    assert "public" in response["Cache-Control"] and response["Access-Control-Allow-Origin"] == "*"
+    assert "no-store" in _get("services/nope.json")["Cache-Control"]
