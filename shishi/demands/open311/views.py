@@ -262,8 +262,9 @@ def _decimal(name: str, raw: str) -> Decimal:
         value = Decimal(raw.strip()[:40])
     except InvalidOperation:
         value = Decimal("NaN")
-    if not value.is_finite():
-        raise Refusal(400, f"{name}：应为WGS-84坐标（十进制度数）")
+    bound = 90 if name == "lat" else 180
+    if not value.is_finite() or not -bound <= value <= bound:
+        raise Refusal(400, f"{name}：应为WGS-84坐标（十进制度数，±{bound}以内）")
     return value.quantize(Decimal("0.000001"))
 
 

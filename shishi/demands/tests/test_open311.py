@@ -15,6 +15,9 @@ import pytest
 from django.core.management import CommandError, call_command
 from django.test import Client
 from django.utils import timezone
+from hypothesis import HealthCheck, given
+from hypothesis import settings as hypothesis_settings
+from hypothesis import strategies as st
 
 from shishi.conftest import World
 from shishi.core.models import AuditEvent
@@ -403,6 +406,7 @@ def test_a_key_posts_only_to_its_own_district(world: World, dm: Dm, key: str) ->
         ({"lat": "45.7", "long": ""}, 400, "lat"),
         ({"lat": "NaN", "long": "Infinity"}, 400, "lat"),
         ({"lat": "95", "long": "126"}, 400, "lat"),
+        ({"lat": "45", "long": "1e999"}, 400, "long"),
         ({"phone": "12345"}, 400, "phone"),
         ({"phone": ""}, 400, "phone"),
         ({"description": "灯"}, 400, "description"),
@@ -504,3 +508,41 @@ def test_head_and_public_caching(world: World, dm: Dm) -> None:
     response = _get("services.json")
     assert "public" in response["Cache-Control"] and response["Access-Control-Allow-Origin"] == "*"
     assert "no-store" in _get("services/nope.json")["Cache-Control"]
+
+
+NASTY = st.text(
+    alphabet=st.characters(blacklist_categories=("Cs", "Cc")), max_size=60
+) | st.sampled_from(["1e999", "-0", "NaN", "9" * 30, "2024-02-30", "0001-01-01", "+08:00", ","])
+
+
+@hypothesis_settings(max_examples=60, deadline=None, suppress_health_check=list(HealthCheck))
+@given(
+    values=st.dictionaries(
+        st.sampled_from(
+            [
+                "jurisdiction_id",
+                "service_request_id",
+                "service_code",
+                "start_date",
+                "end_date",
+                "status",
+                "lat",
+                "long",
+                "phone",
+                "description",
+                "address_string",
+                "media_url",
+            ]
+        ),
+        NASTY,
+    )
+)
+def test_no_input_gives_a_500(world: World, dm: Dm, key: str, values: dict[str, str]) -> None:
+    for response in (
+        _get("requests.json", **values),
+        _get("requests.xml", **values),
+        _get("services.xml", **values),
+        _post("json", api_key=key, **{**GOOD, **values}),
+    ):
+        assert response.status_code < 500
+        assert response["Content-Type"].split(";")[0] in ("application/json", "text/xml")
