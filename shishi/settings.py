@@ -404,8 +404,14 @@ SHISHI_RATE_LIMITS = {
     "search": envrate("SHISHI_RATE_SEARCH", "60/60"),  # the portal's search
     "open_data": envrate("SHISHI_RATE_OPEN_DATA", "60/60"),  # items.json and items.csv
     "public_form": envrate("SHISHI_RATE_PUBLIC_FORM", "10/600"),  # residents' forms to come
+    "open311": envrate("SHISHI_RATE_OPEN311", "120/60"),  # Open311 GETs, per client
+    "open311_post": envrate("SHISHI_RATE_OPEN311_POST", "60/60"),  # Open311 POSTs, per key
 }
 SHISHI_RATELIMIT_CACHE = "ratelimit"
+# Open311 (docs/demands.md): the discovery document's contact line.
+SHISHI_OPEN311_CONTACT = envstr(
+    "SHISHI_OPEN311_CONTACT", "群众诉求Open311接口：请联系所在区的为民办实事专班"
+)
 # Caches are per process (Django's memory cache): the rate-limit counts, and the portal's
 # open data kept under each programme's publication version (portal.views).
 CACHES = {

@@ -26,6 +26,7 @@ urlpatterns = [
     path("supervision/", include("shishi.supervision.urls")),
     path("demands/", include("shishi.demands.urls")),
     path("public/", include("shishi.portal.urls")),
+    path("open311/v2/", include("shishi.demands.open311.urls")),
 ]
 if settings.DEBUG:
     urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -18,7 +18,6 @@ from shishi.demands.models import Demand, DemandEvent, Kind
 from shishi.demands.models import Status as DemandStatus
 from shishi.ledger.api_changes import _reject_unknown_params
 from shishi.ledger.schemas import MAX_ID, DivisionCode, ErrorOut, Id, PageQuery
-from shishi.orgs.models import Jurisdiction, Unit
 
 router = Router(tags=["demands"])
 DemandId = Path(..., ge=1, le=MAX_ID, description="诉求 id")
@@ -213,11 +212,7 @@ def demand_events(request: HttpRequest, demand_id: int = DemandId) -> list[Deman
 )
 def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
     _reject_unknown_params(request, set())
-    district = Jurisdiction.objects.filter(
-        code=payload.jurisdiction, level=Jurisdiction.Level.DISTRICT
-    ).first()
-    if district is None:
-        raise NotFound("没有找到这个区县")
+    district = selectors.district_by_code(payload.jurisdiction)
     permissions.require_operator(request.user, district.pk)
     category = selectors.category_by_code(district.pk, payload.category)
     demand = services.take_in(
@@ -256,9 +251,9 @@ def take_step(
     demand = permissions.access_demand(request.user, demand_id)
     user, v, p = request.user, payload.version, payload
     if step == "dispatch":
-        unit = Unit.objects.filter(pk=p.unit_id or 0).first()
+        unit = selectors.unit_of(demand.jurisdiction_id, p.unit_id)
         if unit is None:
-            raise ValidationFailed("请选择承办单位", {"unit_id": "请选择承办单位"})
+            raise ValidationFailed("请选择本区的承办单位", {"unit_id": "请选择本区的承办单位"})
         services.dispatch(demand, unit, actor=user, note=p.note, expected_version=v)
     elif step == "accept":
         services.accept(demand, actor=user, expected_version=v)

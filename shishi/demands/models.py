@@ -257,3 +257,28 @@ class DemandPhoto(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+class Open311Key(TimeStamped):
+    """A partner's key for posting requests to the Open311 server (``demands.open311``), for
+    one district. Only its SHA-256 is stored (as ``orgs.ApiToken``'s): the key is printed
+    once by ``shishi create_open311_key`` and cannot be read back."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    key_hash = models.CharField(max_length=64, unique=True)
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", verbose_name=_("所属区")
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    # Written at most once a minute: enough to tell a live key from a forgotten one.
+    last_used_at = models.DateTimeField(_("最近使用"), null=True, blank=True)
+    is_active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("Open311密钥")
+        verbose_name_plural = _("Open311密钥")
+
+    def __str__(self) -> str:
+        return self.name

@@ -8,8 +8,10 @@ from typing import Any
 from django.db.models import Q
 from django.utils import timezone
 
+from shishi.core.errors import NotFound
 from shishi.demands import permissions, workflow
 from shishi.demands.models import Category, Demand, DemandEvent, Status
+from shishi.orgs.models import Jurisdiction, Unit
 
 
 @dataclass
@@ -45,6 +47,20 @@ def demand_page(user: Any, pk: int) -> DemandPage:
 
 
 # --- the API's lists -----------------------------------------------------------------------
+
+
+def district_by_code(code: str) -> Jurisdiction:
+    found = Jurisdiction.objects.filter(code=code, level=Jurisdiction.Level.DISTRICT).first()
+    if found is None:
+        raise NotFound("没有找到这个区县")
+    return found
+
+
+def unit_of(jurisdiction_id: int, pk: int | None) -> Unit | None:
+    """The district's unit ``pk`` (None when it is not one of the district's)."""
+    if not pk:
+        return None
+    return Unit.objects.filter(pk=pk, jurisdiction_id=jurisdiction_id).first()
 
 
 def category_by_code(jurisdiction_id: int, code: str) -> Category | None:

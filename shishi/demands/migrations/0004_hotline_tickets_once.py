@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('demands', '0001_demands'),
+        ('demands', '0003_open311_keys'),
         ('ledger', '0012_import_batch_progress'),
         ('orgs', '0005_unit_head_role'),
     ]
