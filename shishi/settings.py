@@ -401,6 +401,12 @@ SHISHI_RATE_LIMITS = {
     "search": envrate("SHISHI_RATE_SEARCH", "60/60"),  # the portal's search
     "open_data": envrate("SHISHI_RATE_OPEN_DATA", "60/60"),  # items.json and items.csv
     "public_form": envrate("SHISHI_RATE_PUBLIC_FORM", "10/600"),  # residents' forms to come
+    # The demands' public intake (docs/demands.md, "Intake"): codes per client and per phone,
+    # demands filed per phone, the tracking page per client.
+    "demand_code_client": envrate("SHISHI_RATE_DEMAND_CODE_CLIENT", "10/3600"),
+    "demand_code_phone": envrate("SHISHI_RATE_DEMAND_CODE_PHONE", "5/3600"),
+    "demand_submit_phone": envrate("SHISHI_RATE_DEMAND_SUBMIT_PHONE", "10/3600"),
+    "demand_track": envrate("SHISHI_RATE_DEMAND_TRACK", "30/600"),
 }
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Caches are per process (Django's memory cache): the rate-limit counts, and the portal's
