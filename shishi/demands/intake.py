@@ -16,6 +16,7 @@ same place (the same street, or the same address) whose description shares at le
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hmac
 import re
@@ -118,7 +119,9 @@ def check_code(raw_phone: str, code: str, *, now: dt.datetime | None = None) -> 
         else:
             PhoneCode.objects.filter(pk=live.pk).update(tries=F("tries") + 1)
             left = CODE_TRIES - live.tries - 1
-            message = f"验证码不正确，还可再试{left}次" if left else "验证码错误次数过多，请重新获取"
+            message = (
+                f"验证码不正确，还可再试{left}次" if left else "验证码错误次数过多，请重新获取"
+            )
     if message:
         raise ValidationFailed(message, {"code": message})
 
@@ -223,10 +226,8 @@ def likely_duplicates(
     caller = Q()
     for name, raw in (("phone", phone), ("landline", landline)):
         if raw:
-            try:
+            with contextlib.suppress(ValueError):
                 caller |= matching(Demand, name, raw)
-            except ValueError:
-                pass
     if caller:
         for d in recent.filter(caller).order_by("-created_at")[:limit]:
             found[d.pk] = Duplicate(d, "同一来电人", 1.0)

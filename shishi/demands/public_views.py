@@ -59,7 +59,9 @@ def new(request: HttpRequest, code: str) -> HttpResponseBase:
                     status=422,
                 )
             # The rest is checked when the form is sent: shown again unbound, as typed.
-            typed = {k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "code")}
+            typed = {
+                k: v for k, v in request.POST.items() if k not in ("csrfmiddlewaretoken", "code")
+            }
             again = PublicDemandForm(initial=typed, jurisdiction_id=district.pk)
             notice = "验证码已发送，10分钟内有效"
             return _page(
@@ -144,7 +146,9 @@ def track(request: HttpRequest) -> HttpResponseBase:
             status=404,
         )
     rate_form = RateForm(initial={"number": found.demand.number, "tail": form.cleaned_data["tail"]})
-    return _page(request, "demands/public_track.html", {"form": form, "found": found, "rate": rate_form})
+    return _page(
+        request, "demands/public_track.html", {"form": form, "found": found, "rate": rate_form}
+    )
 
 
 @error_pages("portal")

@@ -59,3 +59,19 @@ def tracked(number: str, tail: str) -> Tracked | None:
         steps=steps,
         can_rate=demand.status == Status.RESOLVED and not demand.satisfaction,
     )
+
+
+def operator_district(user: object, requested: str | None) -> Jurisdiction:
+    """The district an operator (or the office) takes a demand in for: the one asked for
+    (``?district=<division code>``) among theirs, or their first."""
+    from shishi.demands import permissions
+    from shishi.orgs.permissions import scope_for
+
+    scope = scope_for(user)
+    ids = scope.operator_jurisdiction_ids | scope.office_covered_ids()
+    districts = list(Jurisdiction.objects.filter(pk__in=ids, level="district").order_by("code"))
+    if requested:
+        districts = [d for d in districts if d.code == requested]
+    if not districts:
+        permissions.require_operator(user, -1)  # raises PermissionDenied
+    return districts[0]

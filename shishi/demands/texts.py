@@ -21,7 +21,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
-from shishi.core.fields import PersonalNumber
+from shishi.core.fields import PersonalNumber, personal_number
 from shishi.demands.models import Demand, ResidentText
 from shishi.notify.channels.base import Outcome, Outgoing
 from shishi.notify.channels.registry import get_channel
@@ -44,8 +44,7 @@ def tracking_link() -> str:
 
 def _send(row: ResidentText, params: dict[str, str], text: str) -> ResidentText:
     """One send through the SMS channel; the outcome stored on ``row``."""
-    number = row.phone
-    assert isinstance(number, PersonalNumber)
+    number = personal_number("phone", row.phone)
     sender = get_channel("sms")
     try:
         result = sender.send(
@@ -78,7 +77,7 @@ def _send(row: ResidentText, params: dict[str, str], text: str) -> ResidentText:
 def send_code(number: PersonalNumber, code: str) -> ResidentText:
     """Send the form's verification code now (its text is kept without the code)."""
     row = ResidentText.objects.create(
-        purpose="code", phone=number, text="验证码短信（内容不留存）"
+        purpose="code", phone=number.reveal(), text="验证码短信（内容不留存）"
     )
     text = f"您的验证码是{code}，{10}分钟内有效。请勿告诉他人。"
     return _send(row, {"code": code, "minutes": "10"}, text)
@@ -96,7 +95,10 @@ def _params(row: ResidentText) -> dict[str, str]:
 
 def _text(purpose: str, params: dict[str, str]) -> str:
     if purpose == "taken_in":
-        return f"您的诉求已受理，查询码{params['number']}，可凭查询码和手机尾号在{params['link']}查询。"
+        return (
+            f"您的诉求已受理，查询码{params['number']}，"
+            f"可凭查询码和手机尾号在{params['link']}查询。"
+        )
     return (
         f"您的诉求（查询码{params['number']}）已答复：{params['reply']}"
         f"详情及评价请见{params['link']}"

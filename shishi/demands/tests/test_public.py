@@ -8,6 +8,7 @@ import datetime as dt
 import io
 import logging
 import re
+from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -22,7 +23,7 @@ from shishi.conftest import World
 from shishi.demands import intake, services
 from shishi.demands.models import Demand, PhoneCode, Status
 from shishi.demands.tests.conftest import Dm
-from shishi.demands.tests.fake_sms import gateway, last_code  # noqa: F401 - a fixture
+from shishi.demands.tests.fake_sms import last_code
 from shishi.notify.fakes import FakeGateway
 
 PHONE = "13912345678"
@@ -90,7 +91,8 @@ def test_form_end_to_end_code_asked_wrong_right_stored_encrypted(
     assert demand.phone == PHONE and demand.channel == "web" and demand.photos.count() == 1
     assert str(demand.lat) == "45.756900"
     with connection.cursor() as cursor:
-        cursor.execute("SELECT phone FROM demands_demand WHERE id = %s", [demand.pk])
+        table = connection.ops.quote_name(Demand._meta.db_table)
+        cursor.execute(f"SELECT phone FROM {table} WHERE id = %s", [demand.pk])
         raw = cursor.fetchone()[0]
     assert PHONE not in raw and raw
     for text in (PHONE, code):
@@ -150,7 +152,7 @@ def test_a_new_code_kills_the_old_one(dm: Dm, gateway: FakeGateway) -> None:
 
 
 @pytest.fixture
-def limits(settings: Any) -> dict[str, str]:
+def limits(settings: Any) -> Iterator[dict[str, str]]:
     caches["ratelimit"].clear()
     settings.SHISHI_RATE_LIMITS = {
         **settings.SHISHI_RATE_LIMITS,
@@ -285,9 +287,7 @@ def test_a_wrong_pair_says_nothing_about_whether_the_code_exists(dm: Dm, world: 
     wrong_tail = Client().post(TRACK, {"number": demand.number, "tail": "0000"})
     no_code = Client().post(TRACK, {"number": "ZZZZZZZZZZ", "tail": "5678"})
     assert wrong_tail.status_code == no_code.status_code == 404
-    assert demand.number not in wrong_tail.content.decode().replace(
-        f'value="{demand.number}"', ""
-    )
+    assert demand.number not in wrong_tail.content.decode().replace(f'value="{demand.number}"', "")
 
     def strip(response: Any) -> str:
         body = re.sub(r'name="csrfmiddlewaretoken" value="[^"]*"', "", response.content.decode())
