@@ -329,3 +329,14 @@ def test_tracking_is_limited_per_client(dm: Dm, world: World, limits: dict[str, 
         client.post(TRACK, {"number": "ABCDEFGHJK", "tail": "1234"}).status_code for _ in range(4)
     ]
     assert statuses == [404, 404, 404, 429]
+
+
+def test_hostile_names_are_escaped_on_the_public_pages(dm: Dm, world: World) -> None:
+    dm.road.name = "<script>alert(1)</script>"
+    dm.road.save()
+    demand = resolved(dm, world)
+    form_page = Client().get(NEW).content.decode()
+    tracked = Client().post(TRACK, {"number": demand.number, "tail": "5678"}).content.decode()
+    for body in (form_page, tracked):
+        assert "<script>alert(1)</script>" not in body
+        assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
