@@ -76,6 +76,8 @@ def new(request: HttpRequest, code: str) -> HttpResponseBase:
             number = intake.mobile(data["phone"])
             if not intake.is_verified(request.session, number):
                 intake.check_code(data["phone"], data.get("code", ""))
+                # The phone is proven even if the demand is refused below: no new code.
+                intake.mark_verified(request.session, number)
             intake.check_limit("demand_submit_phone", number.lookup_hash())
             demand = services.take_in(
                 district.pk,
@@ -92,7 +94,6 @@ def new(request: HttpRequest, code: str) -> HttpResponseBase:
                     photos=data.get("photos") or (),
                 ),
             )
-            intake.mark_verified(request.session, number)
             taken["number"] = demand.number
 
         outcome = submit(form, save)

@@ -340,3 +340,13 @@ def test_hostile_names_are_escaped_on_the_public_pages(dm: Dm, world: World) -> 
     for body in (form_page, tracked):
         assert "<script>alert(1)</script>" not in body
         assert "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+
+
+def test_a_used_code_keeps_the_phone_verified_when_the_demand_is_refused(
+    dm: Dm, gateway: FakeGateway
+) -> None:
+    client = Client()
+    ask_code(client)
+    refused = client.post(NEW, form(dm, code=last_code(gateway), lat="45.1", lon=""))
+    assert refused.status_code == 422 and "经纬度须同时填写" in refused.content.decode()
+    assert client.post(NEW, form(dm)).status_code == 302  # no second code needed
