@@ -406,6 +406,12 @@ SHISHI_RATE_LIMITS = {
     "public_form": envrate("SHISHI_RATE_PUBLIC_FORM", "10/600"),  # residents' forms to come
     "open311": envrate("SHISHI_RATE_OPEN311", "120/60"),  # Open311 GETs, per client
     "open311_post": envrate("SHISHI_RATE_OPEN311_POST", "60/60"),  # Open311 POSTs, per key
+    # The demands' public intake (docs/demands.md, "Intake"): codes per client and per phone,
+    # demands filed per phone, the tracking page per client.
+    "demand_code_client": envrate("SHISHI_RATE_DEMAND_CODE_CLIENT", "10/3600"),
+    "demand_code_phone": envrate("SHISHI_RATE_DEMAND_CODE_PHONE", "5/3600"),
+    "demand_submit_phone": envrate("SHISHI_RATE_DEMAND_SUBMIT_PHONE", "10/3600"),
+    "demand_track": envrate("SHISHI_RATE_DEMAND_TRACK", "30/600"),
 }
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Open311 (docs/demands.md): the discovery document's contact line.

@@ -25,6 +25,7 @@ urlpatterns = [
     path("reports/", include("shishi.reports.urls")),
     path("supervision/", include("shishi.supervision.urls")),
     path("demands/", include("shishi.demands.urls")),
+    path("public/demands/", include("shishi.demands.public_urls")),
     path("public/", include("shishi.portal.urls")),
     path("open311/v2/", include("shishi.demands.open311.urls")),
 ]

@@ -282,3 +282,51 @@ class Open311Key(TimeStamped):
 
     def __str__(self) -> str:
         return self.name
+
+
+# --- public intake (the web form's SMS codes, the texts sent to residents) ------------------
+
+
+class PhoneCode(models.Model):
+    """A verification code sent to a mobile on the public form: stored as a keyed hash only,
+    alive ``intake.CODE_MINUTES``, dead after ``intake.CODE_TRIES`` wrong tries or once used."""
+
+    phone_hash = models.CharField(max_length=64, db_index=True)
+    code_hash = models.CharField(max_length=64)
+    expires_at = models.DateTimeField()
+    tries = models.PositiveSmallIntegerField(default=0)
+    used_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("短信验证码")
+        verbose_name_plural = _("短信验证码")
+
+    def __str__(self) -> str:
+        return f"code {self.pk}"
+
+
+class ResidentText(models.Model):
+    """One SMS to a resident's number (a code, a demand taken in, a reply): the delivery
+    record. The number is kept encrypted; the text of a code is never kept."""
+
+    demand = models.ForeignKey(
+        Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="texts"
+    )
+    purpose = models.CharField(_("用途"), max_length=16)
+    phone = PhoneField(_("手机号码"))
+    text = models.TextField(_("短信内容"), blank=True)
+    status = models.CharField(_("状态"), max_length=12, default="queued")
+    provider_id = models.CharField(max_length=100, blank=True)
+    error = models.CharField(_("原因"), max_length=300, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("群众短信")
+        verbose_name_plural = _("群众短信")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.purpose} {self.status}"

@@ -22,7 +22,7 @@ from django.utils import timezone
 from shishi.core import audit, uploads
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.fields import PersonalNumber
-from shishi.demands import permissions, workflow
+from shishi.demands import permissions, texts, workflow
 from shishi.demands.models import (
     Appeal,
     Category,
@@ -205,6 +205,7 @@ def take_in(
         )
         if category.auto_dispatch and category.lead_unit is not None:
             _dispatch(demand, category.lead_unit, actor=None, note="自动派单", now=now)
+        texts.text_taken_in(demand)
     return demand
 
 
@@ -371,9 +372,11 @@ def resolve(
     now = now or timezone.now()
     with transaction.atomic():
         locked = _lock(demand, expected_version)
-        return _move(
+        locked = _move(
             locked, "resolve", actor=actor, now=now, note=reply[:200], reply=reply, resolved_at=now
         )
+        texts.text_resolved(locked)
+        return locked
 
 
 def call_back(

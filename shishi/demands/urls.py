@@ -1,14 +1,13 @@
 from django.urls import path
 
-from shishi.demands import hotline_views, views
+from shishi.demands import hotline_views, operator_views, views
 
 app_name = "demands"
 
 urlpatterns = [
     path("<int:pk>/", views.demand, name="demand"),
-]
-
-# 12345 hotline
-urlpatterns += [
+    # 12345 hotline
     path("hotline/<str:code>/", hotline_views.webhook, name="hotline_webhook"),
+    # public intake: the operator's entry
+    path("new/", operator_views.operator_new, name="operator_new"),
 ]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('demands', '0001_demands'),
+        ('demands', '0002_intake'),
         ('orgs', '0005_unit_head_role'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]

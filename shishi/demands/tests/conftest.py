@@ -38,3 +38,7 @@ def dm(world: World) -> Dm:
         open311=True,
     )
     return Dm(road=road, noise=noise, light=light)
+
+
+# The public intake's tests (shishi/demands/tests/fake_sms.py): the local fake SMS gateway.
+from shishi.demands.tests.fake_sms import gateway  # noqa: E402, F401

@@ -1,0 +1,142 @@
+"""SMS to a resident's own number: the web form's code, the demand taken in (its tracking
+code), the demand resolved (the reply in short, with the tracking link).
+
+A resident has no user and no notification settings, so these do not go through
+``notify()``'s inbox; they go through the same SMS channel (``notify``'s gateway contract,
+``SHISHI_NOTIFY_CHANNELS["sms"]``) and each leaves a ``ResidentText`` row: the delivery
+record, with the number encrypted and its status, the gateway's message id or the reason it
+failed. A code is sent at once (the resident waits for it; its text is not kept); the other
+texts are queued on commit and sent by the worker (``send_resident_text``). A landline gets
+no SMS. Logs name the record's id and outcome, never a number or a code.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+
+from django.conf import settings
+from django.db import transaction
+from django.urls import reverse
+from django.utils import timezone
+from django_tasks import task
+
+from shishi.core.fields import PersonalNumber, personal_number
+from shishi.demands.models import Demand, ResidentText
+from shishi.notify.channels.base import Outcome, Outgoing
+from shishi.notify.channels.registry import get_channel
+
+log = logging.getLogger(__name__)
+
+# The provider's pre-approved templates (docs/demands.md, "Intake").
+TEMPLATES = {
+    "code": "SMS_DEMAND_CODE",
+    "taken_in": "SMS_DEMAND_TAKEN_IN",
+    "resolved": "SMS_DEMAND_RESOLVED",
+}
+REPLY_CHARS = 40  # the reply in short; the tracking page has it all
+MAX_ATTEMPTS = 3
+
+
+def tracking_link() -> str:
+    return settings.SHISHI_SITE_URL.rstrip("/") + reverse("public_demands:track")
+
+
+def _send(row: ResidentText, params: dict[str, str], text: str) -> ResidentText:
+    """One send through the SMS channel; the outcome stored on ``row``."""
+    number = personal_number("phone", row.phone)
+    sender = get_channel("sms")
+    try:
+        result = sender.send(
+            Outgoing(
+                channel="sms",
+                address=number.reveal(),
+                key=f"resident-text:{row.pk}:{row.attempts + 1}",
+                text=text,
+                template_id=TEMPLATES[row.purpose],
+                params=params,
+            )
+        )
+    finally:
+        sender.close()
+    row.attempts += 1
+    if result.outcome in (Outcome.SENT, Outcome.DELIVERED):
+        row.status, row.provider_id, row.sent_at = "sent", result.provider_id, timezone.now()
+        row.error = ""
+    elif result.outcome == Outcome.TEMPORARY and row.attempts < MAX_ATTEMPTS:
+        row.status, row.error = "queued", result.error[:300]
+    elif result.outcome == Outcome.UNKNOWN:
+        row.status, row.error = "unknown", result.error[:300]
+    else:
+        row.status, row.error = "failed", result.error[:300]
+    row.save(update_fields=["status", "provider_id", "sent_at", "error", "attempts"])
+    log.info("resident text %s (%s): %s", row.pk, row.purpose, row.status)
+    return row
+
+
+def send_code(number: PersonalNumber, code: str) -> ResidentText:
+    """Send the form's verification code now (its text is kept without the code)."""
+    row = ResidentText.objects.create(
+        purpose="code", phone=number.reveal(), text="验证码短信（内容不留存）"
+    )
+    text = f"您的验证码是{code}，{10}分钟内有效。请勿告诉他人。"
+    return _send(row, {"code": code, "minutes": "10"}, text)
+
+
+def _params(row: ResidentText) -> dict[str, str]:
+    demand = row.demand
+    assert demand is not None
+    params = {"number": demand.number, "link": tracking_link()}
+    if row.purpose == "resolved":
+        reply = demand.reply.strip().replace("\n", " ")
+        params["reply"] = reply[:REPLY_CHARS] + ("…" if len(reply) > REPLY_CHARS else "")
+    return params
+
+
+def _text(purpose: str, params: dict[str, str]) -> str:
+    if purpose == "taken_in":
+        return (
+            f"您的诉求已受理，查询码{params['number']}，"
+            f"可凭查询码和手机尾号在{params['link']}查询。"
+        )
+    return (
+        f"您的诉求（查询码{params['number']}）已答复：{params['reply']}"
+        f"详情及评价请见{params['link']}"
+    )
+
+
+def _queue(demand: Demand, purpose: str) -> ResidentText | None:
+    if not demand.phone:  # a landline or no number: the call-back is by phone
+        return None
+    row = ResidentText(demand=demand, purpose=purpose, phone=demand.phone)
+    row.text = _text(purpose, _params(row))
+    row.save()
+    row_id = row.pk
+    transaction.on_commit(lambda: send_resident_text.enqueue(row_id))
+    return row
+
+
+def text_taken_in(demand: Demand) -> ResidentText | None:
+    """Queue the SMS telling the resident the demand was taken in, with its tracking code."""
+    return _queue(demand, "taken_in")
+
+
+def text_resolved(demand: Demand) -> ResidentText | None:
+    """Queue the SMS with the reply in short and the tracking link."""
+    return _queue(demand, "resolved")
+
+
+@task()
+def send_resident_text(text_id: int) -> str:
+    """Send one queued resident text (the worker); its status after."""
+    row = ResidentText.objects.select_related("demand").filter(pk=text_id).first()
+    if row is None or row.status != "queued":
+        return row.status if row else "gone"
+    row = _send(row, _params(row), row.text)
+    if row.status == "queued":  # temporary: once more, later
+        send_resident_text.using(run_after=timezone.now() + _later(row.attempts)).enqueue(text_id)
+    return row.status
+
+
+def _later(attempts: int) -> dt.timedelta:
+    return dt.timedelta(seconds=60 * 2**attempts)
