@@ -81,7 +81,11 @@ def test_the_district_queue_tabs(world: World, dm: Dm) -> None:
     )
     everything = [fresh, noise, sent, replied, late]
     op = client_for(world.operator)
-    assert _numbers(op.get(URL).content.decode(), everything) == [fresh.number]
+    body = op.get(URL).content.decode()
+    assert _numbers(body, everything) == [fresh.number]
+    # The tabs' counts: one to dispatch, one sent back, one to call back, one overdue.
+    assert body.count('<span class="count">1</span>') == 3 + 1  # the list's own count
+    assert '<span class="count count-late">1</span>' in body
     body = op.get(URL, {"tab": "sent_back"}).content.decode()
     assert _numbers(body, everything) == [sent.number]
     body = op.get(URL, {"tab": "callback"}).content.decode()

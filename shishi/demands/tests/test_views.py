@@ -2,17 +2,23 @@
 
 from __future__ import annotations
 
+import os
+from typing import Any
+
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from shishi.conftest import World, client_for
+from shishi.conftest import SHOTS, World, browser_login, client_for
 from shishi.core.audit import AuditEvent
 from shishi.demands import services
 from shishi.demands.models import Appeal, Category, Channel, Demand, Kind, Status
 from shishi.demands.tests.conftest import Dm
 
 pytestmark = pytest.mark.django_db
+# The browser test: Playwright's sync API runs an event loop in this thread; the ORM calls
+# around it are ordinary blocking calls.
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
 
 PNG = (
     b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00"
@@ -339,3 +345,48 @@ def test_category_validation(world: World, dm: Dm) -> None:
     assert not Category.objects.filter(code="manhole").exists()
     r = client_for(world.operator).post(new, _category_post(world))
     assert r.status_code == 403
+
+
+# --- in a browser: the operator dispatches, the unit signs for it; screenshots ---------------
+
+
+@pytest.mark.browser
+@pytest.mark.django_db(transaction=True)
+def test_dispatch_and_accept_in_a_browser(
+    browser: object, live_server: object, world: World, dm: Dm, settings: object
+) -> None:
+    b: Any = browser
+    base = live_server.url  # type: ignore[attr-defined]
+    for i, text in enumerate(
+        ("一曼街路面塌陷，车辆无法通行", "西大直街人行道砖松动", "学府路井盖缺失")
+    ):
+        _take_in(world, dm, description=text, address=f"南岗区第{i + 1}处")
+    d = Demand.objects.filter(description__startswith="一曼街").get()
+    desk = b.new_context(viewport={"width": 1366, "height": 768}, locale="zh-CN")
+    page = desk.new_page()
+    browser_login(page, base, "operator")
+    page.goto(f"{base}/demands/")
+    assert page.locator("table.dm-queue tbody tr").count() == 3
+    page.screenshot(path=str(SHOTS / "ui-demands-queue.png"))
+    page.click(f"a:has-text('{d.number}')")
+    page.select_option("#act-dispatch select[name=unit]", str(world.unit_a.pk))
+    page.click("#do-dispatch")
+    page.wait_for_selector("text=已派单")
+    assert page.locator("#demand-status").inner_text() == "待签收"
+    assert "13812345678" in page.content()
+    page.screenshot(path=str(SHOTS / "ui-demands-demand.png"), full_page=True)
+    desk.close()
+    phone = b.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")
+    page = phone.new_page()
+    browser_login(page, base, "editor_a")
+    page.goto(f"{base}/demands/")
+    assert d.number in page.content()
+    page.screenshot(path=str(SHOTS / "ui-demands-queue-phone.png"), full_page=True)
+    page.goto(f"{base}/demands/{d.pk}/")
+    assert "138****5678" in page.content() and "13812345678" not in page.content()
+    page.click("#do-accept")
+    page.wait_for_selector("text=已签收")
+    assert page.locator("#demand-status").inner_text() == "办理中"
+    page.screenshot(path=str(SHOTS / "ui-demands-demand-phone.png"), full_page=True)
+    phone.close()
+    assert Demand.objects.get(pk=d.pk).status == Status.ACCEPTED
