@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q
+from django.core.paginator import Page, Paginator
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
-from shishi.core.errors import NotFound
+from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.demands import permissions, workflow
-from shishi.demands.models import Category, Demand, DemandEvent, Status
+from shishi.demands.models import Appeal, Category, Demand, DemandEvent, DemandPhoto, Status
 from shishi.orgs.models import Jurisdiction, Unit
+from shishi.orgs.permissions import scope_for
 
 
 @dataclass
@@ -101,3 +105,375 @@ def demand_slice(
         ]
     )
     return qs.count(), rows
+
+
+# --- staff: the demand page's extras, queues, categories ------------------------------------
+# (the staff's pages; ``demand_page`` above stays the lead's)
+
+OFFICE_ACTIONS = ("extend", "rule")
+
+
+@dataclass
+class EventRow:
+    event: DemandEvent
+    label: str
+
+
+@dataclass
+class StaffPage:
+    """The demand page for staff: the lead's ``DemandPage`` with the photos, the event log's
+    labels, the deadlines' overdue flags and every action form open to the user."""
+
+    base: DemandPage
+    photos: list[DemandPhoto]
+    rows: list[EventRow]
+    accept_overdue: bool
+    resolve_overdue: bool
+    actions: list[str]
+    is_office: bool
+
+
+def staff_page(user: Any, pk: int, *, now: dt.datetime | None = None) -> StaffPage:
+    base = demand_page(user, pk)
+    d = base.demand
+    now = now or timezone.now()
+    office = permissions.is_office(user, d.jurisdiction_id)
+    actions = list(base.actions)
+    if office and d.status == Status.ACCEPTED and d.resolve_by is not None:
+        actions.append("extend")
+    if permissions.handles(user, d) and d.appeal != Appeal.PENDING and d.status != Status.SENT_BACK:
+        actions.append("appeal")
+    if office and d.appeal == Appeal.PENDING:
+        actions.append("rule")
+    return StaffPage(
+        base=base,
+        photos=list(d.photos.order_by("id")),
+        rows=[EventRow(e, workflow.ACTION_LABELS.get(e.action, e.action)) for e in base.events],
+        accept_overdue=_late(d.status == Status.DISPATCHED, d.accept_by, now),
+        resolve_overdue=_late(d.status == Status.ACCEPTED, d.resolve_by, now),
+        actions=actions,
+        is_office=office,
+    )
+
+
+def _late(stage: bool, deadline: dt.datetime | None, now: dt.datetime) -> bool:
+    return stage and deadline is not None and deadline < now
+
+
+def access_photo(user: Any, pk: int, photo_pk: int) -> DemandPhoto:
+    """A demand's photo, for a reader of the demand only."""
+    demand = permissions.access_demand(user, pk)
+    photo = DemandPhoto.objects.filter(pk=photo_pk, demand=demand).first()
+    if photo is None:
+        raise NotFound("没有找到这张照片")
+    return photo
+
+
+def dispatch_choices(demand: Demand) -> list[tuple[int, str]]:
+    """The district's units to dispatch to, the category's lead unit first."""
+    units = list(
+        Unit.objects.filter(jurisdiction_id=demand.jurisdiction_id)
+        .order_by("name", "id")
+        .values_list("pk", "name")
+    )
+    lead = demand.category.lead_unit_id
+    units.sort(key=lambda u: u[0] != lead)
+    return units
+
+
+def dispatch_unit(demand: Demand, unit_id: int) -> Unit:
+    unit = Unit.objects.filter(pk=unit_id, jurisdiction_id=demand.jurisdiction_id).first()
+    if unit is None:
+        raise ValidationFailed("承办单位须是本区的", {"unit": "承办单位须是本区的"})
+    return unit
+
+
+# Queues: an operator's or office's (the district's) and a unit's; the tabs are filters.
+DISTRICT_TABS: dict[str, Any] = {
+    "to_dispatch": _("待派单"),
+    "sent_back": _("已退单"),
+    "callback": _("待回访"),
+    "overdue": _("已超时"),
+    "all": _("全部"),
+}
+UNIT_TABS: dict[str, Any] = {
+    "to_sign": _("待签收"),
+    "in_progress": _("办理中"),
+    "overdue": _("已超时"),
+    "replied": _("已答复"),
+    "all": _("全部"),
+}
+PAGE_SIZE = 50
+
+
+def overdue_q(now: dt.datetime) -> Q:
+    """Dispatched past its time to sign for, or accepted past its time to resolve."""
+    return Q(status=Status.DISPATCHED, accept_by__lt=now) | Q(
+        status=Status.ACCEPTED, resolve_by__lt=now
+    )
+
+
+def _tab_q(tab: str, now: dt.datetime) -> Q:
+    return {
+        "to_dispatch": Q(status=Status.RECEIVED),
+        "sent_back": Q(status=Status.SENT_BACK),
+        "callback": Q(status=Status.RESOLVED),
+        "to_sign": Q(status=Status.DISPATCHED),
+        "in_progress": Q(status=Status.ACCEPTED),
+        "replied": Q(status=Status.RESOLVED),
+        "overdue": overdue_q(now),
+    }.get(tab, Q())
+
+
+@dataclass
+class QueueFilters:
+    tab: str = ""
+    status: str = ""
+    category: int | None = None
+    unit: int | None = None
+    street: int | None = None
+    overdue: bool = False
+    urgency: str = ""
+    q: str = ""
+    jurisdiction: str = ""  # a division code, for a user who reads several districts
+
+
+@dataclass
+class QueueRow:
+    demand: Demand
+    overdue: bool
+    deadline: dt.datetime | None
+
+
+@dataclass
+class QueuePage:
+    mode: str  # "district" (operators, the office, leaders, inspectors) or "unit"
+    tabs: list[tuple[str, Any, int]]  # (key, label, count)
+    tab: str
+    rows: list[QueueRow]
+    page: Page[Demand]
+    district: Jurisdiction | None
+    districts: list[tuple[str, str]]  # (code, name) when several
+    categories: list[tuple[int, str]]
+    units: list[tuple[int, str]]
+    streets: list[tuple[int, str]]
+    can_take_in: bool
+    is_office: bool
+
+
+def queue_page(
+    user: Any, filters: QueueFilters, page_number: Any = 1, *, now: dt.datetime | None = None
+) -> QueuePage:
+    """The user's queue: a constant number of queries whatever the page's size (the scope,
+    the districts, the tab counts, the page's count and rows, the filters' choices)."""
+    now = now or timezone.now()
+    scope = scope_for(user)
+    district_ids = (
+        scope.office_covered_ids()
+        | scope.operator_jurisdiction_ids
+        | scope.leader_jurisdiction_ids
+        | scope.inspector_jurisdiction_ids
+    )
+    districts = list(
+        Jurisdiction.objects.filter(
+            Q() if scope.is_superuser else Q(pk__in=district_ids),
+            level=Jurisdiction.Level.DISTRICT,
+        ).order_by("code")
+    )
+    district = next((j for j in districts if j.code == filters.jurisdiction), None) or (
+        districts[0] if districts else None
+    )
+    unit_ids = scope.editor_unit_ids | scope.viewer_unit_ids
+    if district is not None:
+        mode, base = "district", Demand.objects.filter(jurisdiction=district)
+        tab_names = DISTRICT_TABS
+    elif unit_ids:
+        mode, base = "unit", Demand.objects.filter(unit_id__in=unit_ids)
+        tab_names = UNIT_TABS
+    else:
+        raise PermissionDenied("诉求由接线员、专班、承办单位和包保领导查看")
+    tab = filters.tab if filters.tab in tab_names else next(iter(tab_names))
+    counts = _tab_counts(base, now)
+    qs = base.filter(_tab_q(tab, now))
+    if filters.status:
+        qs = qs.filter(status=filters.status)
+    if filters.category:
+        qs = qs.filter(category_id=filters.category)
+    if filters.unit:
+        qs = qs.filter(unit_id=filters.unit)
+    if filters.street:
+        qs = qs.filter(street_id=filters.street)
+    if filters.urgency:
+        qs = qs.filter(urgency=filters.urgency)
+    if filters.overdue:
+        qs = qs.filter(overdue_q(now))
+    text = filters.q.strip()
+    if text:
+        qs = qs.filter(Q(number=text.upper()) | Q(description__icontains=text))
+    # Oldest first within a status: the order demand_queue and demand_unit_queue keep.
+    qs = qs.select_related("category", "unit", "street").order_by("status", "created_at", "id")
+    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
+    rows = [
+        QueueRow(
+            demand=d,
+            overdue=d.status in (Status.DISPATCHED, Status.ACCEPTED)
+            and (_deadline(d) or now) < now,
+            deadline=_deadline(d),
+        )
+        for d in page.object_list
+    ]
+    jurisdiction_ids = (
+        [district.pk] if district is not None else list(scope.member_jurisdiction_ids)
+    )
+    categories = list(
+        Category.objects.filter(jurisdiction_id__in=jurisdiction_ids)
+        .order_by("order", "id")
+        .values_list("pk", "name")
+    )
+    all_units = list(
+        Unit.objects.filter(jurisdiction_id__in=jurisdiction_ids)
+        .order_by("name", "id")
+        .values_list("pk", "name", "kind")
+    )
+    return QueuePage(
+        mode=mode,
+        tabs=[(k, label, counts.get(k, 0)) for k, label in tab_names.items()],
+        tab=tab,
+        rows=rows,
+        page=page,
+        district=district,
+        districts=[(j.code, j.name) for j in districts] if len(districts) > 1 else [],
+        categories=categories,
+        units=[(pk, name) for pk, name, _kind in all_units],
+        streets=[
+            (pk, name)
+            for pk, name, kind in all_units
+            if kind in (Unit.Kind.STREET, Unit.Kind.TOWNSHIP)
+        ],
+        can_take_in=district is not None and permissions.is_operator(user, district.pk),
+        is_office=district is not None and permissions.is_office(user, district.pk),
+    )
+
+
+TAB_STATUS = {
+    "to_dispatch": Status.RECEIVED,
+    "sent_back": Status.SENT_BACK,
+    "callback": Status.RESOLVED,
+    "to_sign": Status.DISPATCHED,
+    "in_progress": Status.ACCEPTED,
+    "replied": Status.RESOLVED,
+}
+
+
+COUNT_CAP = 1000  # a tab shows "999+" beyond: counting every overdue row costs a scan
+
+
+def _tab_counts(base: QuerySet[Demand], now: dt.datetime) -> dict[str, int]:
+    """Each tab's count in two queries: one grouped over the open statuses only (the queue
+    indexes lead with the status; closed demands, the most, are never read) and the overdue
+    ones, counted up to ``COUNT_CAP``."""
+    by_status = dict(
+        base.filter(status__in=sorted(set(TAB_STATUS.values())))
+        .values("status")
+        .annotate(n=Count("pk"))
+        .order_by()
+        .values_list("status", "n")
+    )
+    counts = {tab: by_status.get(status, 0) for tab, status in TAB_STATUS.items()}
+    counts["overdue"] = (
+        base.filter(overdue_q(now)).order_by("status", "created_at").values("pk")[:COUNT_CAP]
+    ).count()
+    return counts
+
+
+def _deadline(d: Demand) -> dt.datetime | None:
+    if d.status == Status.DISPATCHED:
+        return d.accept_by
+    if d.status == Status.ACCEPTED:
+        return d.resolve_by
+    return None
+
+
+# Categories (the office's).
+
+
+@dataclass
+class CategoryRow:
+    category: Category
+    depth: int
+
+
+@dataclass
+class CategoriesPage:
+    district: Jurisdiction
+    districts: list[tuple[str, str]]
+    rows: list[CategoryRow]
+
+
+def office_districts(user: Any) -> list[Jurisdiction]:
+    scope = scope_for(user)
+    return list(
+        Jurisdiction.objects.filter(
+            Q() if scope.is_superuser else Q(pk__in=scope.office_covered_ids()),
+            level=Jurisdiction.Level.DISTRICT,
+        ).order_by("code")
+    )
+
+
+def pick_office_district(user: Any, code: str | None) -> Jurisdiction:
+    districts = office_districts(user)
+    if not districts:
+        raise PermissionDenied("只有专班可以设置诉求分类")
+    return next((j for j in districts if j.code == code), districts[0])
+
+
+def categories_page(user: Any, code: str | None) -> CategoriesPage:
+    district = pick_office_district(user, code)
+    found = list(
+        Category.objects.filter(jurisdiction=district)
+        .select_related("lead_unit")
+        .order_by("order", "id")
+    )
+    children: dict[int | None, list[Category]] = {}
+    for c in found:
+        children.setdefault(c.parent_id, []).append(c)
+    rows: list[CategoryRow] = []
+
+    def walk(parent: int | None, depth: int) -> None:
+        for c in children.get(parent, []):
+            rows.append(CategoryRow(c, depth))
+            if depth < 10:
+                walk(c.pk, depth + 1)
+
+    walk(None, 0)
+    return CategoriesPage(
+        district=district,
+        districts=[(j.code, j.name) for j in office_districts(user)],
+        rows=rows,
+    )
+
+
+def access_category(user: Any, pk: int) -> Category:
+    found = Category.objects.filter(pk=pk).first()
+    if found is None or not permissions.is_office(user, found.jurisdiction_id):
+        raise NotFound("没有找到这个分类")
+    return found
+
+
+def category_choices(jurisdiction_id: int, exclude: int | None = None) -> list[tuple[int, str]]:
+    found = Category.objects.filter(jurisdiction_id=jurisdiction_id)
+    if exclude is not None:
+        found = found.exclude(pk=exclude)
+    return list(found.order_by("order", "id").values_list("pk", "name"))
+
+
+def unit_choices(jurisdiction_id: int) -> list[tuple[int, str]]:
+    return list(
+        Unit.objects.filter(jurisdiction_id=jurisdiction_id)
+        .order_by("name", "id")
+        .values_list("pk", "name")
+    )
+
+
+def district_code(jurisdiction_id: int) -> str:
+    return Jurisdiction.objects.values_list("code", flat=True).get(pk=jurisdiction_id)

@@ -10,4 +10,11 @@ urlpatterns = [
     path("hotline/<str:code>/", hotline_views.webhook, name="hotline_webhook"),
     # public intake: the operator's entry
     path("new/", operator_views.operator_new, name="operator_new"),
+    # staff
+    path("", views.index, name="index"),
+    path("<int:pk>/act/<slug:action>/", views.act, name="act"),
+    path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
+    path("categories/", views.categories, name="categories"),
+    path("categories/new/", views.category_new, name="category_new"),
+    path("categories/<int:pk>/", views.category_edit, name="category_edit"),
 ]

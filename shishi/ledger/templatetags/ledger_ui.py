@@ -82,6 +82,7 @@ class Nav:
     current_code: str = ""
     is_office: bool = False
     reads_ledger: bool = True  # not for an administrator (三员) with no business role
+    reads_demands: bool = False  # operators, offices, units, leaders, inspectors (诉求)
 
 
 def _role_labels(user: Any) -> list[str]:
@@ -151,6 +152,15 @@ def shishi_nav(context: template.Context) -> Nav | None:
         current_code=current,
         is_office=scope.is_any_office(),
         reads_ledger=scope.is_superuser or bool(scope.readable_jurisdiction_ids()),
+        reads_demands=scope.is_superuser
+        or bool(
+            scope.office_covered_ids()
+            | scope.operator_jurisdiction_ids
+            | scope.leader_jurisdiction_ids
+            | scope.inspector_jurisdiction_ids
+            | scope.editor_unit_ids
+            | scope.viewer_unit_ids
+        ),
     )
 
 
