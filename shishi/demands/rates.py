@@ -21,8 +21,8 @@ Asia/Shanghai), per unit, category or street, or for the whole district:
 
 Demands whose appeal (申诉) was upheld (``assessed`` False) are left out of every rate.
 
-Each function runs one grouped query (``Count`` with filters), whatever the number of
-demands or units.
+Each function runs one grouped statement (``demands.queries.rate_counts``), whatever the
+number of demands, units or months.
 """
 
 from __future__ import annotations
@@ -34,14 +34,11 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db.models import Count, DateTimeField, F, Max, OuterRef, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 
-from shishi.demands.models import Demand, DemandEvent, Satisfaction, Status
+from shishi.demands import queries
 
-SOLVED = (Satisfaction.SATISFIED, Satisfaction.BASICALLY)
-DIMENSIONS = {"unit": "unit_id", "category": "category_id", "street": "street_id"}
+DIMENSIONS = queries.GROUPS
 _MONTH = re.compile(r"(\d{4})-(\d{1,2})")
 
 
@@ -180,64 +177,20 @@ class Counts:
         return percent(self.composite)
 
 
-def _called_back_at() -> Any:
-    """When the demand's latest call-back was: its closing time when the answer closed it,
-    else (dissatisfied and reopened, or reopened by the office since) its last call-back
-    event's time — only looked up for those, COALESCE stops at the first."""
-    last = (
-        DemandEvent.objects.filter(demand_id=OuterRef("pk"), action="call_back")
-        .order_by()
-        .values("demand_id")
-        .annotate(at=Max("at"))
-        .values("at")
-    )
-    return Coalesce("closed_at", Subquery(last), output_field=DateTimeField())
-
-
-def _assessed(jurisdiction_id: int) -> QuerySet[Demand]:
-    return Demand.objects.filter(jurisdiction_id=jurisdiction_id, assessed=True).order_by()
-
-
-def _filters(
-    start: dt.datetime, end: dt.datetime, now: dt.datetime, suffix: str = ""
-) -> dict[str, Count]:
-    dispatched = (
-        Q(dispatched_at__gte=start, dispatched_at__lt=end, unit__isnull=False)
-        & ~Q(status=Status.SENT_BACK)
-        & (Q(accepted_at__isnull=False) | Q(accept_by__lte=now))
-    )
-    called = Q(cb_at__gte=start, cb_at__lt=end) & ~Q(satisfaction="")
-    return {
-        f"dispatched{suffix}": Count("pk", filter=dispatched),
-        f"on_time{suffix}": Count("pk", filter=dispatched & Q(accepted_at__lte=F("accept_by"))),
-        f"called_back{suffix}": Count("pk", filter=called),
-        f"satisfied{suffix}": Count("pk", filter=called & Q(satisfaction=Satisfaction.SATISFIED)),
-        f"basically{suffix}": Count("pk", filter=called & Q(satisfaction=Satisfaction.BASICALLY)),
-        f"dissatisfied{suffix}": Count(
-            "pk", filter=called & Q(satisfaction=Satisfaction.DISSATISFIED)
-        ),
-    }
-
-
-def _window(qs: QuerySet[Demand], start: dt.datetime, end: dt.datetime) -> QuerySet[Demand]:
-    """Only the demands that can count in [start, end): dispatched in it, or closed in it,
-    or answered and not closed (their call-back time is looked up)."""
-    return qs.annotate(cb_at=_called_back_at()).filter(
-        Q(dispatched_at__gte=start, dispatched_at__lt=end)
-        | (~Q(satisfaction="") & (Q(closed_at__gte=start, closed_at__lt=end) | Q(closed_at=None)))
-    )
-
-
-def _row(key: int | None, values: dict[str, Any], suffix: str = "") -> Counts:
-    return Counts(
-        key=key,
-        dispatched=values[f"dispatched{suffix}"],
-        on_time=values[f"on_time{suffix}"],
-        called_back=values[f"called_back{suffix}"],
-        satisfied=values[f"satisfied{suffix}"],
-        basically=values[f"basically{suffix}"],
-        dissatisfied=values[f"dissatisfied{suffix}"],
-    )
+def _rows(
+    jurisdiction_id: int,
+    group: str | None,
+    windows: list[tuple[dt.datetime, dt.datetime]],
+    now: dt.datetime | None,
+) -> list[tuple[Any, list[Counts]]]:
+    """(key, counts per window) per group, from one statement (``demands.queries``)."""
+    found: dict[Any, list[Counts]] = {}
+    for key, index, values in queries.rate_counts(
+        jurisdiction_id, group, windows, now or timezone.now()
+    ):
+        per_window = found.setdefault(key, [Counts(key) for _w in windows])
+        per_window[index] = Counts(key, *values)
+    return list(found.items())
 
 
 def counts_by(
@@ -250,24 +203,17 @@ def counts_by(
 ) -> list[Counts]:
     """The counts per unit, category or street (``dimension``) in [start, end), one query;
     groups with nothing to count are not returned."""
-    column = DIMENSIONS[dimension]
-    now = now or timezone.now()
-    rows = (
-        _window(_assessed(jurisdiction_id), start, end)
-        .values(column)
-        .annotate(**_filters(start, end, now))
-    )
-    found = [_row(r[column], r) for r in rows]
+    if dimension not in DIMENSIONS:
+        raise ValueError(dimension)
+    found = [c[0] for _key, c in _rows(jurisdiction_id, dimension, [(start, end)], now)]
     return [c for c in found if c.counted]
 
 
 def district_counts(
     jurisdiction_id: int, start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None
 ) -> Counts:
-    values = _window(_assessed(jurisdiction_id), start, end).aggregate(
-        **_filters(start, end, now or timezone.now())
-    )
-    return _row(None, values)
+    rows = _rows(jurisdiction_id, None, [(start, end)], now)
+    return rows[0][1][0] if rows else Counts()
 
 
 def month_counts(jurisdiction_id: int, month: Month, *, now: dt.datetime | None = None) -> Counts:
@@ -283,14 +229,9 @@ def trend(
     for _i in range(months - 1):
         series.append(series[-1].previous())
     series.reverse()
-    start, end = series[0].bounds()[0], series[-1].bounds()[1]
-    now = now or timezone.now()
-    aggregates: dict[str, Count] = {}
-    for i, month in enumerate(series):
-        s, e = month.bounds()
-        aggregates.update(_filters(s, e, now, suffix=f"_{i}"))
-    values = _window(_assessed(jurisdiction_id), start, end).aggregate(**aggregates)
-    return [(month, _row(None, values, f"_{i}")) for i, month in enumerate(series)]
+    rows = _rows(jurisdiction_id, None, [m.bounds() for m in series], now)
+    per_month = rows[0][1] if rows else [Counts() for _m in series]
+    return list(zip(series, per_month, strict=True))
 
 
 def percent(rate: float | None) -> str:
