@@ -109,7 +109,6 @@ timed(
     "month's rates per street", lambda: rates.counts_by(district.pk, "street", start, end, now=now)
 )
 timed("district, 12-month trend", lambda: rates.trend(district.pk, month, now=now))
-print(
-    f"demands: {Demand.objects.filter(jurisdiction=district).count()}, units counted: {len(by_unit)}"
-)
+total = Demand.objects.filter(jurisdiction=district).count()
+print(f"demands: {total}, units counted: {len(by_unit)}")
 print(f"unit 0: {by_unit[0]}")
