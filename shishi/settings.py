@@ -429,8 +429,20 @@ LOGGING["loggers"]["django.request"] = {"filters": ["skip_429"]}  # type: ignore
 # satisfaction rate, the composite score's weights of the response, resolution and
 # satisfaction rates (Beijing's 接诉即办: 10 %, 45 %, 45 %), and the day of the month a
 # rating month starts on (1: calendar months; 21: "June" runs 21 May – 20 June).
-SHISHI_DEMAND_RATE_BASICALLY_WEIGHT = float(envstr("SHISHI_DEMAND_RATE_BASICALLY_WEIGHT", "0.8"))
-SHISHI_DEMAND_RATE_WEIGHTS = tuple(
-    float(w) for w in envstr("SHISHI_DEMAND_RATE_WEIGHTS", "0.1,0.45,0.45").split(",")
-)
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+try:
+    SHISHI_DEMAND_RATE_BASICALLY_WEIGHT = float(
+        envstr("SHISHI_DEMAND_RATE_BASICALLY_WEIGHT", "0.8")
+    )
+    SHISHI_DEMAND_RATE_WEIGHTS = tuple(
+        float(w) for w in envstr("SHISHI_DEMAND_RATE_WEIGHTS", "0.1,0.45,0.45").split(",")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "SHISHI_DEMAND_RATE_BASICALLY_WEIGHT must be a number and SHISHI_DEMAND_RATE_WEIGHTS "
+        "three numbers separated by commas"
+    ) from exc
+if len(SHISHI_DEMAND_RATE_WEIGHTS) != 3:
+    raise ImproperlyConfigured("SHISHI_DEMAND_RATE_WEIGHTS must be three numbers")
 SHISHI_DEMAND_RATE_MONTH_START_DAY = envint("SHISHI_DEMAND_RATE_MONTH_START_DAY", 1)
