@@ -439,3 +439,25 @@ SHISHI_PUBLIC_CACHE_SECONDS = envint("SHISHI_PUBLIC_CACHE_SECONDS", 60)
 # Refusals past a limit (429) are not logged one by one: a flood of them would flood the log.
 LOGGING["filters"]["skip_429"] = {"()": "shishi.core.ratelimit.SkipTooManyRequests"}  # type: ignore[index]
 LOGGING["loggers"]["django.request"] = {"filters": ["skip_429"]}  # type: ignore[index]
+
+# Demands' three rates (issue 16, ``demands.rates``): the weight a 基本满意 answer has in the
+# satisfaction rate, the composite score's weights of the response, resolution and
+# satisfaction rates (Beijing's 接诉即办: 10 %, 45 %, 45 %), and the day of the month a
+# rating month starts on (1: calendar months; 21: "June" runs 21 May – 20 June).
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+try:
+    SHISHI_DEMAND_RATE_BASICALLY_WEIGHT = float(
+        envstr("SHISHI_DEMAND_RATE_BASICALLY_WEIGHT", "0.8")
+    )
+    SHISHI_DEMAND_RATE_WEIGHTS = tuple(
+        float(w) for w in envstr("SHISHI_DEMAND_RATE_WEIGHTS", "0.1,0.45,0.45").split(",")
+    )
+except ValueError as exc:
+    raise ImproperlyConfigured(
+        "SHISHI_DEMAND_RATE_BASICALLY_WEIGHT must be a number and SHISHI_DEMAND_RATE_WEIGHTS "
+        "three numbers separated by commas"
+    ) from exc
+if len(SHISHI_DEMAND_RATE_WEIGHTS) != 3:
+    raise ImproperlyConfigured("SHISHI_DEMAND_RATE_WEIGHTS must be three numbers")
+SHISHI_DEMAND_RATE_MONTH_START_DAY = envint("SHISHI_DEMAND_RATE_MONTH_START_DAY", 1)

@@ -204,6 +204,10 @@ class Demand(TimeStamped):
             # The operator's queue and the unit's queue: by status, oldest first.
             models.Index(fields=["jurisdiction", "status", "created_at"], name="demand_queue"),
             models.Index(fields=["unit", "status", "created_at"], name="demand_unit_queue"),
+            # Open311's newest public demands, the hotline's export; the month's rates.
+            models.Index(fields=["jurisdiction", "created_at"], name="demand_created"),
+            models.Index(fields=["jurisdiction", "dispatched_at"], name="demand_dispatched"),
+            models.Index(fields=["jurisdiction", "closed_at"], name="demand_closed"),
         ]
 
     def __str__(self) -> str:

@@ -18,3 +18,11 @@ urlpatterns = [
     path("categories/new/", views.category_new, name="category_new"),
     path("categories/<int:pk>/", views.category_edit, name="category_edit"),
 ]
+
+# rates
+from shishi.demands import stats_views  # noqa: E402
+
+urlpatterns += [
+    path("stats/", stats_views.stats, name="stats"),
+    path("stats/export.xlsx", stats_views.stats_export, name="stats_export"),
+]

@@ -9,6 +9,7 @@ from django.db import transaction
 
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
+from shishi.demands.demo import seed_demands
 from shishi.ledger.demo.current import post_pending
 from shishi.ledger.demo.review import seed_review_examples
 from shishi.ledger.demo.seed import seed_ledgers
@@ -80,6 +81,9 @@ class Command(BaseCommand):
         # Supervision: Hulan's first round over its 64 party committees; Nangang's groups,
         # rectifications at every stage, a 回头看 and the leader's instructions.
         seed_supervision(jurisdictions, {login.username: user for login, user in logins})
+        # Residents' demands: categories and about six months of demands in every state;
+        # Nangang's noise complaints linked to its noise ledger item.
+        demands = seed_demands(jurisdictions)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
@@ -95,6 +99,7 @@ class Command(BaseCommand):
                 f"{programme.jurisdiction.name} {programme.year}: {programme.items.count()} 项"
             )
         self.stdout.write(f"待审核的单位进展：{len(pending)} 条")
+        self.stdout.write(f"群众诉求：{sum(demands.values())} 件")
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login, _user in logins:
