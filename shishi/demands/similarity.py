@@ -24,7 +24,8 @@ NEAR_METRES = 300
 _DROP = re.compile(r"[\W_]+", re.UNICODE)
 # A road or community: the two characters before its kind ("南岗区学府路88号" → 学府路), so
 # that an address with or without the district in front names the same place.
-_PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:大街|小区|社区|花园|路|街|道|巷)")
+PLACE_KINDS = ("大街", "小区", "社区", "花园", "路", "街", "道", "巷")
+_PLACE = re.compile(r"[\u4e00-\u9fff]{2}(?:" + "|".join(PLACE_KINDS) + ")")
 
 
 def bigrams(text: str) -> frozenset[str]:
