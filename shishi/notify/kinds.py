@@ -189,6 +189,19 @@ INSTRUCTION_OVERDUE = register(
         sms_params=("card", "author", "answer_by"),
     )
 )
+# A demand past its time to sign for or to reply (demands.overdue): the unit, its head, and
+# the office once it is a day late.
+DEMAND_OVERDUE = register(
+    Kind(
+        "demand.overdue",
+        _("诉求超时"),
+        channels=(Channel.SMS,),
+        urgent=True,
+        to_robots=True,
+        sms_template="SMS_DEMAND_OVERDUE",
+        sms_params=("number", "stage", "due"),
+    )
+)
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 
