@@ -12,8 +12,9 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
-from shishi.demands import permissions, workflow
+from shishi.demands import clusters, permissions, workflow
 from shishi.demands.models import Appeal, Category, Demand, DemandEvent, DemandPhoto, Status
+from shishi.ledger.models import Item
 from shishi.orgs.models import Jurisdiction, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -477,3 +478,69 @@ def unit_choices(jurisdiction_id: int) -> list[tuple[int, str]]:
 
 def district_code(jurisdiction_id: int) -> str:
     return Jurisdiction.objects.values_list("code", flat=True).get(pk=jurisdiction_id)
+
+
+# --- clusters of similar demands (the office links them to ledger items) --------------------
+
+
+@dataclass
+class ClusterRow:
+    cluster: Any  # clusters.Cluster
+    category: Category
+    samples: list[Demand]  # the first few, newest first
+    linked: int  # how many are linked to an item already
+
+
+@dataclass
+class ClustersPage:
+    district: Jurisdiction
+    districts: list[tuple[str, str]]
+    rows: list[ClusterRow]
+    items: list[tuple[int, str]]  # the district's items of its latest programme
+
+
+SAMPLES = 3
+
+
+def clusters_page(user: Any, code: str | None) -> ClustersPage:
+    district = pick_office_district(user, code)
+    found = clusters.clusters(district.pk)
+    ids = [pk for c in found for pk in c.demand_ids]
+    demands = {
+        d.pk: d for d in Demand.objects.filter(pk__in=ids).select_related("category").order_by()
+    }
+    rows = []
+    for c in found:
+        members = sorted((demands[pk] for pk in c.demand_ids), key=lambda d: -d.pk)
+        rows.append(
+            ClusterRow(
+                cluster=c,
+                category=members[0].category,
+                samples=members[:SAMPLES],
+                linked=sum(1 for d in members if d.item_id),
+            )
+        )
+    items = list(
+        Item.objects.filter(programme__jurisdiction=district)
+        .order_by("-programme__year", "seq", "id")
+        .values_list("pk", "number", "name", "programme__year")[:500]
+    )
+    return ClustersPage(
+        district=district,
+        districts=[(d.code, d.name) for d in office_districts(user)],
+        rows=rows,
+        items=[(pk, f"{year} {number} {name}") for pk, number, name, year in items],
+    )
+
+
+def item_of_district(jurisdiction_id: int, pk: int | None) -> Item:
+    if not pk:
+        raise NotFound("没有找到这个事项")
+    found = (
+        Item.objects.select_related("programme")
+        .filter(pk=pk, programme__jurisdiction_id=jurisdiction_id)
+        .first()
+    )
+    if found is None:
+        raise NotFound("没有找到本区的这个事项")
+    return found

@@ -15,6 +15,7 @@ urlpatterns = [
     path("<int:pk>/act/<slug:action>/", views.act, name="act"),
     path("<int:pk>/photos/<int:photo_pk>/", views.photo, name="photo"),
     path("categories/", views.categories, name="categories"),
+    path("clusters/", views.clusters_view, name="clusters"),
     path("categories/new/", views.category_new, name="category_new"),
     path("categories/<int:pk>/", views.category_edit, name="category_edit"),
 ]

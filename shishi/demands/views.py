@@ -14,10 +14,10 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from shishi.core.errors import NotFound
+from shishi.core.errors import NotFound, ValidationFailed
 from shishi.core.forms import submit, with_version
 from shishi.core.http import is_htmx_fragment, stored_file_response
-from shishi.demands import category_services, selectors, services
+from shishi.demands import category_services, clusters, selectors, services
 from shishi.demands import forms as dm_forms
 from shishi.demands.models import Category, Demand
 
@@ -228,3 +228,25 @@ def _category_form(
         {"form": form, "category": found},
         status=status,
     )
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+def clusters_view(request: HttpRequest) -> HttpResponse:
+    """The office's clusters of similar demands, each linked to a ledger item on request."""
+    page = selectors.clusters_page(request.user, request.GET.get("jurisdiction"))
+    if request.method == "POST":
+        ids = [int(v) for v in request.POST.getlist("demand") if v.isdigit() and len(v) < 19]
+        item_raw = request.POST.get("item", "")
+        item_pk = int(item_raw) if item_raw.isdigit() and len(item_raw) < 19 else None
+        try:
+            item = selectors.item_of_district(page.district.pk, item_pk)
+            n = clusters.link_to_item(ids, item, actor=request.user)
+        except (ValidationFailed, NotFound) as exc:
+            messages.error(request, exc.message)
+        else:
+            messages.success(
+                request, _("%(n)s件诉求已关联到“%(item)s”") % {"n": n, "item": item.name}
+            )
+        return redirect(f"{reverse('demands:clusters')}?jurisdiction={page.district.code}")
+    return TemplateResponse(request, "demands/clusters.html", {"page": page})

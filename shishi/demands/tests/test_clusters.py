@@ -60,3 +60,19 @@ def test_similar_demands_cluster_and_link_to_an_item(world: World, dm: Dm) -> No
     assert (got.demands, got.people) == (3, 2)  # two of them from the same caller
     page = client_for(world.office).get(reverse("ledger:item", args=[world.item_b.pk]))
     assert "已回应群众诉求3件，涉及2人" in page.content.decode()
+
+
+def test_the_office_links_a_cluster_on_its_page(world: World, dm: Dm) -> None:
+    for i in range(3):
+        _demand(world, dm, f"学府路工地夜间施工噪声扰民{i}", "学府路88号", f"1381234000{i}")
+    url = reverse("demands:clusters")
+    page = client_for(world.office).get(url)
+    assert page.status_code == 200 and "学府路工地夜间施工噪声扰民" in page.content.decode()
+    ids = list(Demand.objects.values_list("pk", flat=True))
+    done = client_for(world.office).post(url, {"demand": ids, "item": world.item_a.pk})
+    assert done.status_code == 302
+    assert Demand.objects.filter(item=world.item_a).count() == 3
+    # Another district's item is not found; a unit may not open the page.
+    client_for(world.office).post(url, {"demand": ids, "item": world.hulan_item.pk})
+    assert Demand.objects.filter(item=world.hulan_item).count() == 0
+    assert client_for(world.editor_a).get(url).status_code == 403
