@@ -31,6 +31,7 @@ class DemandPage:
 def demand_page(user: Any, pk: int) -> DemandPage:
     demand = permissions.access_demand(user, pk)
     operator = permissions.is_operator(user, demand.jurisdiction_id)
+    office = permissions.is_office(user, demand.jurisdiction_id)
     handles = permissions.handles(user, demand)
     who_may = {
         "dispatch": operator,
@@ -39,9 +40,17 @@ def demand_page(user: Any, pk: int) -> DemandPage:
         "send_back": handles,
         "resolve": handles,
         "close": operator,
-        "reopen": permissions.is_office(user, demand.jurisdiction_id),
+        "reopen": office,
     }
     open_actions = [a for a in workflow.allowed(demand.status) if who_may.get(a, False)]
+    # The steps that change no status: the office's extension and ruling, the unit's appeal.
+    if office and demand.status == Status.ACCEPTED and demand.resolve_by is not None:
+        open_actions.append("extend")
+    pending = demand.appeal == Appeal.PENDING
+    if handles and not pending and demand.status != Status.SENT_BACK:
+        open_actions.append("appeal")
+    if office and pending:
+        open_actions.append("rule")
     return DemandPage(
         demand=demand,
         events=list(demand.events.select_related("actor", "unit")),
@@ -111,8 +120,6 @@ def demand_slice(
 # --- staff: the demand page's extras, queues, categories ------------------------------------
 # (the staff's pages; ``demand_page`` above stays the lead's)
 
-OFFICE_ACTIONS = ("extend", "rule")
-
 
 @dataclass
 class EventRow:
@@ -139,20 +146,13 @@ def staff_page(user: Any, pk: int, *, now: dt.datetime | None = None) -> StaffPa
     d = base.demand
     now = now or timezone.now()
     office = permissions.is_office(user, d.jurisdiction_id)
-    actions = list(base.actions)
-    if office and d.status == Status.ACCEPTED and d.resolve_by is not None:
-        actions.append("extend")
-    if permissions.handles(user, d) and d.appeal != Appeal.PENDING and d.status != Status.SENT_BACK:
-        actions.append("appeal")
-    if office and d.appeal == Appeal.PENDING:
-        actions.append("rule")
     return StaffPage(
         base=base,
         photos=list(d.photos.order_by("id")),
         rows=[EventRow(e, workflow.ACTION_LABELS.get(e.action, e.action)) for e in base.events],
         accept_overdue=_late(d.status == Status.DISPATCHED, d.accept_by, now),
         resolve_overdue=_late(d.status == Status.ACCEPTED, d.resolve_by, now),
-        actions=actions,
+        actions=base.actions,
         is_office=office,
     )
 
