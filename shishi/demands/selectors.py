@@ -44,9 +44,14 @@ def demand_page(user: Any, pk: int) -> DemandPage:
         "reopen": office,
     }
     open_actions = [a for a in workflow.allowed(demand.status) if who_may.get(a, False)]
-    # The steps that change no status: the office's extension and ruling, the unit's appeal.
-    if office and demand.status == Status.ACCEPTED and demand.resolve_by is not None:
-        open_actions.append("extend")
+    # The steps that change no status: extensions (the unit asks, the office decides or
+    # extends by itself), the unit's appeal and the office's ruling.
+    in_progress = demand.status == Status.ACCEPTED and demand.resolve_by is not None
+    asked = demand.extension_days is not None
+    if in_progress and handles and not asked:
+        open_actions.append("request_extension")
+    if in_progress and office:
+        open_actions.append("decide_extension" if asked else "extend")
     pending = demand.appeal == Appeal.PENDING
     if handles and not pending and demand.status != Status.SENT_BACK:
         open_actions.append("appeal")
