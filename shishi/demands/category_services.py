@@ -10,9 +10,9 @@ from typing import Any
 from django.db import transaction
 
 from shishi.core import audit
-from shishi.core.errors import ValidationFailed
+from shishi.core.errors import NotFound, ValidationFailed
 from shishi.demands import permissions
-from shishi.demands.models import Category
+from shishi.demands.models import Category, DispatchRule
 from shishi.orgs.models import Unit
 
 CODE_RE = re.compile(r"^[a-z0-9][a-z0-9_-]{0,39}$")
@@ -141,3 +141,67 @@ def save_category(
             jurisdiction_id=jurisdiction_id,
         )
     return target
+
+
+STREET_KINDS = (Unit.Kind.STREET, Unit.Kind.TOWNSHIP)
+
+
+def add_rule(category: Category, *, street_id: Any, unit_id: Any, actor: Any) -> DispatchRule:
+    """A dispatch rule of the category: its demands from ``street_id`` (a street or township
+    of the district) go to ``unit_id`` at once."""
+    permissions.require_office(actor, category.jurisdiction_id)
+    district = category.jurisdiction_id
+    errors: dict[str, str] = {}
+    street = Unit.objects.filter(pk=_int(street_id), jurisdiction_id=district).first()
+    if street is None or street.kind not in STREET_KINDS:
+        errors["street"] = "请选择本区的街道（乡镇）"
+    unit = Unit.objects.filter(pk=_int(unit_id), jurisdiction_id=district).first()
+    if unit is None:
+        errors["unit"] = "承办单位须是本区的"
+    if (
+        street is not None
+        and DispatchRule.objects.filter(category=category, street=street).exists()
+    ):
+        errors["street"] = "这个街道已有派单规则，请先删除原规则"
+    if errors:
+        raise ValidationFailed("请改正标出的内容", errors)
+    assert street is not None and unit is not None
+    with transaction.atomic():
+        rule = DispatchRule.objects.create(category=category, street=street, unit=unit)
+        audit.record(
+            actor=actor,
+            action="demands.add_dispatch_rule",
+            target=category,
+            changes={"rule": [None, f"{street.name} → {unit.name}"]},
+            jurisdiction_id=district,
+        )
+    return rule
+
+
+def remove_rule(category: Category, rule_id: int, *, actor: Any) -> None:
+    permissions.require_office(actor, category.jurisdiction_id)
+    with transaction.atomic():
+        rule = (
+            DispatchRule.objects.select_for_update()
+            .select_related("street", "unit")
+            .filter(pk=rule_id, category=category)
+            .first()
+        )
+        if rule is None:
+            raise NotFound("没有这条派单规则")
+        said = f"{rule.street.name} → {rule.unit.name}"
+        rule.delete()
+        audit.record(
+            actor=actor,
+            action="demands.remove_dispatch_rule",
+            target=category,
+            changes={"rule": [said, None]},
+            jurisdiction_id=category.jurisdiction_id,
+        )
+
+
+def _int(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return 0

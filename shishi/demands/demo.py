@@ -7,7 +7,8 @@ streets, and about six months of demands in every state — received, dispatched
 accepted, overdue, replied, closed satisfied, basically satisfied or dissatisfied and
 reopened, closed with the resident unreached, an upheld appeal, a pending request for more
 time, a report (举报) — all made
-through the services with ``now=`` in the past, so their events and deadlines are real.
+through the services with ``now=`` in the past, so their events and deadlines are real; then
+a dispatch rule (sanitation on the first street → that street's office).
 Nangang's noise complaints (噪声扰民) are many and alike, about one barbecue place on 学府路,
 and linked to its ledger item 集中整治噪音扰民 when the demo ledger has it.
 
@@ -29,7 +30,16 @@ from django.db.models import Count
 from django.utils import timezone
 
 from shishi.demands import clusters, services
-from shishi.demands.models import Category, Channel, Demand, Kind, Satisfaction, Status, Urgency
+from shishi.demands.models import (
+    Category,
+    Channel,
+    Demand,
+    DispatchRule,
+    Kind,
+    Satisfaction,
+    Status,
+    Urgency,
+)
 from shishi.ledger.models import Item
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Jurisdiction, Membership, Role, Unit, User
@@ -207,6 +217,11 @@ def _seed_district(
         )
     if jurisdiction.code == "230103":
         _nangang_noise(actors, jurisdiction, categories["noise"], streets[0], rng, now)
+    # From now on, sanitation on the first street goes to that street's office at once.
+    DispatchRule.objects.get_or_create(
+        category=categories["sanitation"], street=streets[0], defaults={"unit": streets[0]}
+    )
+    _handler(jurisdiction, streets[0])
 
 
 def _scenario(i: int, age: float, rng: random.Random) -> str:

@@ -238,3 +238,13 @@ def category_initial(category: Any) -> dict[str, Any]:
         "order": category.order,
         "is_active": category.is_active,
     }
+
+
+class DispatchRuleForm(ServiceErrorsMixin, forms.Form):
+    street = forms.TypedChoiceField(label=_("街道（乡镇）"), coerce=int)
+    unit = forms.TypedChoiceField(label=_("派给"), coerce=int)
+
+    def __init__(self, *args: Any, streets: Choices, units: Choices, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["street"].choices = [("", _("请选择")), *streets]
+        self.fields["unit"].choices = [("", _("请选择")), *units]

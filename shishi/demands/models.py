@@ -114,6 +114,33 @@ class Category(TimeStamped):
         return self.name
 
 
+class DispatchRule(TimeStamped):
+    """Where a category's demands from one street go (按街道派单): taken in with that street,
+    such a demand is dispatched to the rule's unit at once (other streets: the category's
+    lead unit, when it dispatches by itself)."""
+
+    category = models.ForeignKey(
+        Category, on_delete=models.CASCADE, related_name="rules", db_index=False
+    )  # demand_rule_once leads with it
+    street = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("街道")
+    )
+    unit = models.ForeignKey(
+        Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("承办单位")
+    )
+
+    class Meta:
+        verbose_name = _("按街道派单规则")
+        verbose_name_plural = _("按街道派单规则")
+        ordering = ["category", "street__name", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "street"], name="demand_rule_once")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category_id}/{self.street_id} → {self.unit_id}"
+
+
 class Demand(TimeStamped):
     """One resident's demand, from intake to closure."""
 

@@ -14,7 +14,15 @@ from django.utils.translation import gettext_lazy as _
 
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.demands import clusters, permissions, workflow
-from shishi.demands.models import Appeal, Category, Demand, DemandEvent, DemandPhoto, Status
+from shishi.demands.models import (
+    Appeal,
+    Category,
+    Demand,
+    DemandEvent,
+    DemandPhoto,
+    DispatchRule,
+    Status,
+)
 from shishi.ledger.models import Item
 from shishi.orgs.models import Jurisdiction, Unit
 from shishi.orgs.permissions import scope_for
@@ -176,15 +184,29 @@ def access_photo(user: Any, pk: int, photo_pk: int) -> DemandPhoto:
     return photo
 
 
+def suggested_unit(demand: Demand) -> int | None:
+    """The unit a demand should go to: its category's rule for its street, else the
+    category's lead unit."""
+    if demand.street_id:
+        ruled = (
+            DispatchRule.objects.filter(category_id=demand.category_id, street_id=demand.street_id)
+            .values_list("unit_id", flat=True)
+            .first()
+        )
+        if ruled is not None:
+            return ruled
+    return demand.category.lead_unit_id
+
+
 def dispatch_choices(demand: Demand) -> list[tuple[int, str]]:
-    """The district's units to dispatch to, the category's lead unit first."""
+    """The district's units to dispatch to, the suggested one first."""
     units = list(
         Unit.objects.filter(jurisdiction_id=demand.jurisdiction_id)
         .order_by("name", "id")
         .values_list("pk", "name")
     )
-    lead = demand.category.lead_unit_id
-    units.sort(key=lambda u: u[0] != lead)
+    first = suggested_unit(demand)
+    units.sort(key=lambda u: u[0] != first)
     return units
 
 
@@ -454,6 +476,7 @@ def categories_page(user: Any, code: str | None) -> CategoriesPage:
     found = list(
         Category.objects.filter(jurisdiction=district)
         .select_related("lead_unit")
+        .annotate(rule_count=Count("rules"))
         .order_by("order", "id")
     )
     children: dict[int | None, list[Category]] = {}
@@ -487,6 +510,32 @@ def category_choices(jurisdiction_id: int, exclude: int | None = None) -> list[t
     if exclude is not None:
         found = found.exclude(pk=exclude)
     return list(found.order_by("order", "id").values_list("pk", "name"))
+
+
+@dataclass
+class RulesPage:
+    category: Category
+    rules: list[DispatchRule]
+    streets: list[tuple[int, str]]  # the district's streets and townships
+    units: list[tuple[int, str]]
+
+
+def rules_page(user: Any, pk: int) -> RulesPage:
+    """A category's dispatch rules by street (the office's)."""
+    category = access_category(user, pk)
+    district = category.jurisdiction_id
+    return RulesPage(
+        category=category,
+        rules=list(category.rules.select_related("street", "unit").order_by("street__name", "id")),
+        streets=list(
+            Unit.objects.filter(
+                jurisdiction_id=district, kind__in=(Unit.Kind.STREET, Unit.Kind.TOWNSHIP)
+            )
+            .order_by("name", "id")
+            .values_list("pk", "name")
+        ),
+        units=unit_choices(district),
+    )
 
 
 def unit_choices(jurisdiction_id: int) -> list[tuple[int, str]]:

@@ -30,6 +30,7 @@ from shishi.demands.models import (
     Demand,
     DemandEvent,
     DemandPhoto,
+    DispatchRule,
     Kind,
     Satisfaction,
     Status,
@@ -147,8 +148,9 @@ def take_in(
 ) -> Demand:
     """A demand taken in: by the public (``actor`` None: the web form, Open311), by an
     operator (phone, walk-in, 12345), or by a source already authenticated (``trusted``: the
-    12345 hotline's signed webhook). A category set to dispatch by itself sends it on to its
-    lead unit at once."""
+    12345 hotline's signed webhook). A dispatch rule of its category and street sends it on
+    to the rule's unit at once; otherwise a category set to dispatch by itself sends it to
+    its lead unit."""
     public = actor is None and not trusted
     if public and data.channel not in PUBLIC_CHANNELS:
         raise PermissionDenied("公众只能通过网上或Open311提交诉求")
@@ -203,7 +205,16 @@ def take_in(
             changes={"kind": [None, demand.kind], "channel": [None, demand.channel]},
             jurisdiction_id=jurisdiction_id,
         )
-        if category.auto_dispatch and category.lead_unit is not None:
+        rule = (
+            DispatchRule.objects.filter(category=category, street_id=data.street_id)
+            .select_related("unit")
+            .first()
+            if data.street_id
+            else None
+        )
+        if rule is not None:
+            _dispatch(demand, rule.unit, actor=None, note="按街道规则自动派单", now=now)
+        elif category.auto_dispatch and category.lead_unit is not None:
             _dispatch(demand, category.lead_unit, actor=None, note="自动派单", now=now)
         texts.text_taken_in(demand)
     return demand

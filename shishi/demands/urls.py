@@ -27,3 +27,15 @@ urlpatterns += [
     path("stats/", stats_views.stats, name="stats"),
     path("stats/export.xlsx", stats_views.stats_export, name="stats_export"),
 ]
+
+# dispatch rules by street
+from shishi.demands import rule_views  # noqa: E402
+
+urlpatterns += [
+    path("categories/<int:pk>/rules/", rule_views.rules, name="category_rules"),
+    path(
+        "categories/<int:pk>/rules/<int:rule_pk>/delete/",
+        rule_views.remove_rule,
+        name="category_rule_delete",
+    ),
+]

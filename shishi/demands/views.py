@@ -63,7 +63,7 @@ def _staff_page(
             kwargs = _form_kwargs(action, d)
             initial: dict[str, Any] = {"version": d.version}
             if action == "dispatch":
-                initial["unit"] = d.category.lead_unit_id
+                initial["unit"] = selectors.suggested_unit(d)
             form = form_class(initial=initial, **kwargs)
         forms_[action] = form
     return TemplateResponse(
