@@ -418,6 +418,9 @@ SHISHI_RATELIMIT_CACHE = "ratelimit"
 SHISHI_OPEN311_CONTACT = envstr(
     "SHISHI_OPEN311_CONTACT", "群众诉求Open311接口：请联系所在区的为民办实事专班"
 )
+# Where a place (stored WGS-84) opens on a map (core.geo.map_link): "amap" (GCJ-02), "baidu"
+# (BD-09), "osm" (WGS-84), or "" for no link (an intranet without map access).
+SHISHI_MAP_LINK = envstr("SHISHI_MAP_LINK", "amap")
 # Caches are per process (Django's memory cache): the rate-limit counts, and the portal's
 # open data kept under each programme's publication version (portal.views).
 CACHES = {

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
+from shishi.core import geo
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.demands import clusters, permissions, workflow
 from shishi.demands.models import (
@@ -35,6 +36,7 @@ class DemandPage:
     sees_contact: bool  # the resident's name and numbers in full (operators, the office)
     sees_reporter: bool  # who filed it; never the unit for a report (举报)
     actions: list[str]  # the workflow's actions open to this user now
+    map_link: str = ""  # the place on the configured map (core.geo), if it has coordinates
 
 
 def demand_page(user: Any, pk: int) -> DemandPage:
@@ -71,6 +73,7 @@ def demand_page(user: Any, pk: int) -> DemandPage:
         sees_contact=permissions.sees_contact(user, demand),
         sees_reporter=permissions.sees_contact(user, demand) or not demand.is_confidential,
         actions=open_actions,
+        map_link=geo.map_link(demand.lat, demand.lon, demand.number),
     )
 
 

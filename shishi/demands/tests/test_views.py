@@ -390,3 +390,19 @@ def test_dispatch_and_accept_in_a_browser(
     page.screenshot(path=str(SHOTS / "ui-demands-demand-phone.png"), full_page=True)
     phone.close()
     assert Demand.objects.get(pk=d.pk).status == Status.ACCEPTED
+
+
+def test_the_place_opens_on_the_configured_map(world: World, dm: Dm) -> None:
+    from decimal import Decimal
+
+    from django.test import override_settings
+
+    d = _take_in(world, dm, lat=Decimal("45.756700"), lon=Decimal("126.642400"))
+    with override_settings(SHISHI_MAP_LINK="amap"):
+        body = client_for(world.operator).get(_page(d)).content.decode()
+    assert "45.756700, 126.642400" in body  # stored and shown as WGS-84
+    assert "https://uri.amap.com/marker?position=126.6" in body  # shifted to GCJ-02
+    assert "position=126.642400" not in body
+    with override_settings(SHISHI_MAP_LINK=""):
+        body = client_for(world.operator).get(_page(d)).content.decode()
+    assert "45.756700, 126.642400" in body and "uri.amap.com" not in body
