@@ -384,7 +384,15 @@ def resolve(
     with transaction.atomic():
         locked = _lock(demand, expected_version)
         locked = _move(
-            locked, "resolve", actor=actor, now=now, note=reply[:200], reply=reply, resolved_at=now
+            locked,
+            "resolve",
+            actor=actor,
+            now=now,
+            note=reply[:200],
+            reply=reply,
+            resolved_at=now,
+            extension_days=None,  # a request still pending lapses with the reply
+            extension_reason="",
         )
         texts.text_resolved(locked)
         return locked

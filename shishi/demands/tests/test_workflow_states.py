@@ -18,6 +18,8 @@ from shishi.demands.models import Channel, Demand, Kind, Satisfaction, Status
 from shishi.demands.tests.conftest import Dm
 
 REFUSED = (PermissionDenied, StaleEdit, ValidationFailed)
+# Steps that change no status: extensions asked, decided or given, appeals and rulings.
+STATUS_KEEPING = ("extend", "request_extension", "decide_extension", "appeal", "rule")
 
 
 def test_any_sequence_of_steps_keeps_the_workflow(world: World, dm: Dm) -> None:
@@ -48,7 +50,9 @@ def test_any_sequence_of_steps_keeps_the_workflow(world: World, dm: Dm) -> None:
                 return
             self.demand.refresh_from_db()
             # A step taken is one the workflow allows from where the demand was.
-            assert action in workflow.allowed(before) or action in ("extend", "appeal", "rule")
+            assert action in workflow.allowed(before) or action in STATUS_KEEPING
+            if action in STATUS_KEEPING:
+                assert self.demand.status == before
             self.steps += events  # each step logs itself (a dissatisfied call-back: and the reopen)
             if before == Status.CLOSED:
                 assert action == "reopen", f"left closed by {action}"
@@ -129,6 +133,43 @@ def test_any_sequence_of_steps_keeps_the_workflow(world: World, dm: Dm) -> None:
                     expected_version=None,
                 ),
             )
+
+        @rule(
+            days=st.integers(min_value=0, max_value=70),
+            who=st.sampled_from(["editor_a", "editor_b"]),
+        )
+        def request_extension(self, days: int, who: str) -> None:
+            self._try(
+                "request_extension",
+                lambda: services.request_extension(
+                    self.demand,
+                    actor=getattr(world, who),
+                    workdays=days,
+                    reason="待协调",
+                    expected_version=None,
+                ),
+            )
+
+        @rule(approve=st.booleans(), who=st.sampled_from(["office", "editor_a"]))
+        def decide_extension(self, approve: bool, who: str) -> None:
+            self._try(
+                "decide_extension",
+                lambda: services.decide_extension(
+                    self.demand,
+                    actor=getattr(world, who),
+                    approve=approve,
+                    workdays=None,
+                    note="意见",
+                    expected_version=None,
+                ),
+            )
+
+        @invariant()
+        def a_request_only_while_in_progress(self) -> None:
+            d: Demand = self.demand
+            # Asked while in progress; a request still pending lapses with the reply.
+            if d.extension_days is not None:
+                assert d.status == Status.ACCEPTED and 1 <= d.extension_days <= 60
 
         @invariant()
         def deadlines_after_their_start(self) -> None:
