@@ -12,11 +12,11 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from shishi.core.api_params import reject_unknown_params
 from shishi.core.errors import NotFound, ValidationFailed
 from shishi.demands import permissions, selectors, services
 from shishi.demands.models import Demand, DemandEvent, Kind
 from shishi.demands.models import Status as DemandStatus
-from shishi.ledger.api_changes import _reject_unknown_params
 from shishi.ledger.schemas import MAX_ID, DivisionCode, ErrorOut, Id, PageQuery
 
 router = Router(tags=["demands"])
@@ -171,7 +171,7 @@ def _out(user: Any, demand: Demand) -> dict[str, Any]:
 
 @router.get("/demands", response={200: DemandPageOut, **_errors()}, summary="诉求列表（按权限）")
 def list_demands(request: HttpRequest, query: Query[DemandQuery]) -> dict[str, Any]:
-    _reject_unknown_params(request, set(DemandQuery.model_fields))
+    reject_unknown_params(request, DemandQuery)
     count, rows = selectors.demand_slice(
         request.user,
         jurisdiction_code=query.jurisdiction,
@@ -192,7 +192,7 @@ def list_demands(request: HttpRequest, query: Query[DemandQuery]) -> dict[str, A
 
 @router.get("/demands/{demand_id}", response={200: DemandOut, **_errors(404)}, summary="一条诉求")
 def get_demand(request: HttpRequest, demand_id: int = DemandId) -> dict[str, Any]:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     return _out(request.user, permissions.access_demand(request.user, demand_id))
 
 
@@ -202,7 +202,7 @@ def get_demand(request: HttpRequest, demand_id: int = DemandId) -> dict[str, Any
     summary="诉求的办理记录",
 )
 def demand_events(request: HttpRequest, demand_id: int = DemandId) -> list[DemandEvent]:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     demand = permissions.access_demand(request.user, demand_id)
     return list(demand.events.select_related("unit"))
 
@@ -211,7 +211,7 @@ def demand_events(request: HttpRequest, demand_id: int = DemandId) -> list[Deman
     "/demands", response={201: DemandOut, **_errors(403, 404)}, summary="受理诉求（接线员、专班）"
 )
 def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     district = selectors.district_by_code(payload.jurisdiction)
     permissions.require_operator(request.user, district.pk)
     category = selectors.category_by_code(district.pk, payload.category)
@@ -245,7 +245,7 @@ def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
 def take_step(
     request: HttpRequest, payload: StepIn, demand_id: int = DemandId, step: str = Path(...)
 ) -> dict[str, Any]:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     if step not in STEPS:
         raise NotFound("没有这个办理步骤")
     demand = permissions.access_demand(request.user, demand_id)
