@@ -27,3 +27,8 @@ urlpatterns += [
     path("stats/", stats_views.stats, name="stats"),
     path("stats/export.xlsx", stats_views.stats_export, name="stats_export"),
 ]
+
+# link: a ledger item made from a cluster
+urlpatterns += [
+    path("clusters/new-item/", views.cluster_new_item, name="cluster_new_item"),
+]
