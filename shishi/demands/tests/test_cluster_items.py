@@ -122,7 +122,7 @@ def test_bad_input_is_named_beside_its_field_and_nothing_is_written(
     assert field in form.errors, form.errors
     assert message in " ".join(form.errors[field])
     html = got.content.decode()
-    assert 'class="dm-new-item" open' in html and "field-error" in html
+    assert f'id="new-{group[0]}" open' in html and "field-error" in html
     assert Item.objects.count() == items and AuditEvent.objects.count() == events
     assert not Demand.objects.filter(item__isnull=False).exists()
 
