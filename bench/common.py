@@ -265,3 +265,29 @@ def fake_gateway_process(
     finally:
         process.terminate()
         process.wait(timeout=30)
+
+
+def own_database(label: str, database_url: str) -> str:
+    """Set Django up on a bench's own database — ``database_url`` (empty), or a fresh SQLite
+    file under ``WORK_DIR`` — as ``bench.run`` starts a child and as its servers see it,
+    then migrate it. Returns the database's URL."""
+    if not database_url:
+        path = WORK_DIR / f"{label}bench.sqlite3"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            (path.parent / (path.name + suffix)).unlink(missing_ok=True)
+        database_url = f"sqlite:///{path}"
+    os.environ.update(django_env(database_url))
+    import tempfile
+
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    settings.ALLOWED_HOSTS = ["*"]
+    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix=f"shishi-{label}bench-media-")
+    log(f"{label}: migrating")
+    call_command("migrate", verbosity=0)
+    return database_url

@@ -415,6 +415,26 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
             what="supervision",
         )
 
+    if args.skip_demands:
+        result["demands"] = None
+    else:
+        # The issue's figures are for 1,000,000 demands on PostgreSQL; SQLite gets a fifth.
+        count = args.demands if db.vendor == "postgresql" else min(args.demands, 200_000)
+        log(f"{db.vendor}: demands ({count:,} demands: queues, the month's rates, intake)")
+        url = db.empty_url("demands")
+        result["demands"] = run_json(
+            [
+                "bench.demandsbench",
+                "--demands",
+                str(count),
+                "--requests",
+                str(min(args.requests, 60)),
+            ]
+            + (["--database-url", url] if url else []),
+            django_env(url),
+            what="demands",
+        )
+
     if args.skip_import:
         result["import"] = None
     else:
@@ -639,6 +659,9 @@ def table(result: dict[str, Any]) -> str:
     sv = result.get("supervision")
     if sv:
         lines += ["", *supervision_lines(sv)]
+    dm = result.get("demands")
+    if dm:
+        lines += ["", *demands_lines(dm)]
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -683,6 +706,37 @@ def supervision_lines(sv: dict[str, Any]) -> list[str]:
     return lines
 
 
+def demands_lines(dm: dict[str, Any]) -> list[str]:
+    """The demands bench's figures (``bench.demandsbench``), a line each."""
+    d = dm["dataset"]
+    lines = [f"demands: {d['demands']:,} demands in one district ({d['units']} units), built "
+             f"in {d['seconds']:.0f}s; the statements' plans in {dm['plans']}"]  # fmt: skip
+    for key, page in dm["queues"].items():
+        lines.append(
+            f"demands: queue {key:<22} p50 {page['p50_ms']:5.1f} ms, p95 {page['p95_ms']:5.1f} "
+            f"ms (target ≤{page['target_p95_ms']:.0f} ms, in-process), {page['queries']} "
+            f"queries, {page.get('in_tab', '?')} in the tab {_mark(page['meets_target'])}"
+        )
+    r = dm["rates"]
+    for key in ("units", "district"):
+        x = r[key]
+        lines.append(
+            f"demands: the month's rates ({r['month']}) per {key}: {x['groups']} groups, "
+            f"{x['counted']:,} counted, best {x['best_ms']:.0f} ms, median "
+            f"{x['median_ms']:.0f} ms, max {x['max_ms']:.0f} ms (target <{r['target_ms']:.0f} "
+            f"ms) {_mark(x['max_ms'] < r['target_ms'])}"
+        )
+    i = dm.get("intake")
+    if i:
+        lines.append(
+            f"demands: public intake {i['filed_rps']:.0f} demands/s over {i['seconds']:.0f}s "
+            f"({i['requests']:,} requests, {i['client_addresses']:,} client addresses, "
+            f"{i['errors']} errors; p50 {i['p50_ms']:.0f} ms, p95 {i['p95_ms']:.0f} ms; target "
+            f"≥{i['target_rps']:.0f}/s, 0 errors) {_mark(i['meets_target'])}"
+        )
+    return lines
+
+
 def write_result(result: dict[str, Any]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     name = "sqlite" if result["db"] == "sqlite" else "postgres"
@@ -717,6 +771,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--skip-supervision", action="store_true", help="leave out the supervision bench"
     )
+    p.add_argument("--skip-demands", action="store_true", help="leave out the demands bench")
+    p.add_argument("--demands", type=int, default=1_000_000, help="demands (PostgreSQL)")
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")
     p.add_argument("--city-updates", type=int, default=25_000, help="updates per district")
@@ -729,6 +785,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     if args.quick:
         args.items, args.updates = QUICK_ITEMS, QUICK_UPDATES
         args.city_districts, args.city_items, args.city_updates = 3, 500, 2_500
+        args.demands = min(args.demands, 20_000)
         args.requests = min(args.requests, 100)
         args.warmup = min(args.warmup, 10)
     if args.items < 20 or args.updates < 100:

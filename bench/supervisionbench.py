@@ -27,7 +27,6 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import io
-import os
 import random
 import statistics
 import tempfile
@@ -35,21 +34,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import WORK_DIR, BenchError, emit, log, percentile
+from bench.common import BenchError, emit, log, own_database, percentile
 
 UNITS, GROUPS, FINDINGS, INSTRUCTIONS = 700, 5, 5_000, 10_000
 EXPORT_TARGET_S = 3.0
 PAGE_TARGETS_MS = {"index": 150.0, "round": 150.0, "instructions": 50.0}
 DISTRICT_CODE = "239998"
 TODAY = dt.date(2021, 9, 15)  # the round ran in June; findings and instructions since
-
-
-def _fresh_sqlite() -> str:
-    path = WORK_DIR / "supervisionbench.sqlite3"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm", "-journal"):
-        (path.parent / (path.name + suffix)).unlink(missing_ok=True)
-    return f"sqlite:///{path}"
 
 
 def build(rng: random.Random) -> dict[str, Any]:
@@ -401,19 +392,9 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="measured requests per page")
     parser.add_argument("--seed", type=int, default=15)
     args = parser.parse_args()
-    os.environ["DATABASE_URL"] = args.database_url or _fresh_sqlite()
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "shishi.settings")
-    import django
-
-    django.setup()
-    from django.conf import settings
-    from django.core.management import call_command
+    own_database("supervision", args.database_url)
     from django.test import Client
 
-    settings.ALLOWED_HOSTS = ["*"]
-    settings.MEDIA_ROOT = tempfile.mkdtemp(prefix="shishi-svbench-media-")
-    log("supervision: migrating")
-    call_command("migrate", verbosity=0)
     log(f"supervision: building {UNITS} units, {FINDINGS} findings, {INSTRUCTIONS} instructions")
     t0 = time.perf_counter()
     ids = build(random.Random(args.seed))

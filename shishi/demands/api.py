@@ -56,6 +56,7 @@ class DemandOut(Schema):
     satisfaction: str
     assessed: bool
     appeal: str
+    extension_days: int | None = Field(None, description="承办单位申请延长的工作日（待审批）")
     version: int
     created_at: dt.datetime
 
@@ -111,12 +112,19 @@ class StepIn(Schema):
 
     version: int | None = Field(None, description="读到的版本；他人已处理则409")
     unit_id: Id | None = Field(None, description="dispatch：承办单位")
-    reason: str = Field("", max_length=5000, description="send_back、reopen、extend、appeal、rule")
+    reason: str = Field(
+        "",
+        max_length=5000,
+        description="send_back、reopen、extend、request_extension、appeal、rule",
+    )
     reply: str = Field("", max_length=10000, description="resolve")
     satisfaction: Literal["satisfied", "basically", "dissatisfied", ""] = ""
-    note: str = Field("", max_length=5000, description="call_back、close")
-    workdays: int = Field(0, ge=0, le=60, description="extend")
+    note: str = Field("", max_length=5000, description="call_back、close、decide_extension")
+    workdays: int = Field(
+        0, ge=0, le=60, description="extend、request_extension；decide_extension：0即按申请天数"
+    )
     upheld: bool | None = Field(None, description="rule")
+    approve: bool | None = Field(None, description="decide_extension：同意或不同意")
 
 
 STEPS = (
@@ -128,6 +136,8 @@ STEPS = (
     "close",
     "reopen",
     "extend",
+    "request_extension",
+    "decide_extension",
     "appeal",
     "rule",
 )
@@ -164,6 +174,7 @@ def _out(user: Any, demand: Demand) -> dict[str, Any]:
         "satisfaction": demand.satisfaction,
         "assessed": demand.assessed,
         "appeal": demand.appeal,
+        "extension_days": demand.extension_days,
         "version": demand.version,
         "created_at": demand.created_at,
     }
@@ -383,7 +394,7 @@ def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
     "/demands/{demand_id}/{step}",
     response={200: DemandOut, **_errors(403, 404, 409)},
     summary="办理一步（步骤见说明）",
-    description="step：dispatch、accept、send_back、resolve、call_back、close、reopen、extend、appeal、rule",
+    description="step：" + "、".join(STEPS),
 )
 def take_step(
     request: HttpRequest, payload: StepIn, demand_id: int = DemandId, step: str = Path(...)
@@ -415,6 +426,21 @@ def take_step(
     elif step == "extend":
         services.extend(
             demand, actor=user, workdays=p.workdays, reason=p.reason, expected_version=v
+        )
+    elif step == "request_extension":
+        services.request_extension(
+            demand, actor=user, workdays=p.workdays, reason=p.reason, expected_version=v
+        )
+    elif step == "decide_extension":
+        if p.approve is None:
+            raise ValidationFailed("请给出审批结论", {"approve": "请给出审批结论"})
+        services.decide_extension(
+            demand,
+            actor=user,
+            approve=p.approve,
+            workdays=p.workdays or None,
+            note=p.note,
+            expected_version=v,
         )
     elif step == "appeal":
         services.file_appeal(demand, actor=user, reason=p.reason, expected_version=v)

@@ -5,7 +5,8 @@ For each of the three demo districts: the categories with their lead units and t
 (道路, 路灯, 井盖, 供热 open to Open311; 噪声扰民, 环境卫生, 物业管理, 教育, 医疗 not), a few
 streets, and about six months of demands in every state — received, dispatched, sent back,
 accepted, overdue, replied, closed satisfied, basically satisfied or dissatisfied and
-reopened, closed with the resident unreached, an upheld appeal, a report (举报) — all made
+reopened, closed with the resident unreached, an upheld appeal, a pending request for more
+time, a report (举报) — all made
 through the services with ``now=`` in the past, so their events and deadlines are real.
 Nangang's noise complaints (噪声扰民) are many and alike, about one barbecue place on 学府路,
 and linked to its ledger item 集中整治噪音扰民 when the demo ledger has it.
@@ -213,6 +214,8 @@ def _scenario(i: int, age: float, rng: random.Random) -> str:
     fixed = {3: "appeal", 7: "report", 11: "unreached", 15: "reopened", 19: "sent_back"}
     if i in fixed and age > 10:
         return fixed[i]
+    if i == 23 and age >= 1:  # the unit asked for more time; the office has not decided
+        return "extension"
     if age < 1:
         return rng.choice(("received", "dispatched"))
     if age < 4:
@@ -293,6 +296,11 @@ def _life(
     )
     if scenario in ("accepted", "overdue"):
         return d
+    if scenario == "extension":
+        return services.request_extension(
+            d, actor=handler, workdays=5, reason="需燃气、电力等多家单位联合施工，申请延期",
+            expected_version=None, now=step(60 * 3),
+        )  # fmt: skip
     if scenario == "appeal":
         d = services.file_appeal(
             d, actor=handler, reason="经核实属供热公司职责，非本单位管辖", expected_version=None,

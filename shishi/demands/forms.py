@@ -110,6 +110,38 @@ class ExtendForm(ActionForm):
     reason = forms.CharField(label=_("延期理由"), max_length=2000, widget=ROWS3)
 
 
+class RequestExtensionForm(ActionForm):
+    workdays = forms.IntegerField(label=_("申请延长工作日"), min_value=1, max_value=60)
+    reason = forms.CharField(
+        label=_("延期理由"),
+        max_length=2000,
+        widget=ROWS3,
+        help_text=_("如需协调多个部门、等待施工条件"),
+    )
+
+
+class DecideExtensionForm(ActionForm):
+    decision = forms.ChoiceField(
+        label=_("审批"),
+        choices=[("approve", _("同意延期")), ("refuse", _("不同意"))],
+        widget=forms.RadioSelect,
+    )
+    workdays = forms.IntegerField(
+        label=_("同意延长工作日"),
+        min_value=1,
+        max_value=60,
+        required=False,
+        help_text=_("不填即按申请的天数"),
+    )
+    note = forms.CharField(
+        label=_("审批意见"),
+        max_length=2000,
+        required=False,
+        widget=ROWS3,
+        help_text=_("不同意时必须写明理由"),
+    )
+
+
 class AppealForm(ActionForm):
     reason = forms.CharField(
         label=_("申诉理由"),
@@ -137,6 +169,8 @@ ACTION_FORMS: dict[str, type[ActionForm]] = {
     "close": CloseForm,
     "reopen": ReopenForm,
     "extend": ExtendForm,
+    "request_extension": RequestExtensionForm,
+    "decide_extension": DecideExtensionForm,
     "appeal": AppealForm,
     "rule": RuleForm,
 }

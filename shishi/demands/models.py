@@ -178,6 +178,12 @@ class Demand(TimeStamped):
     )
     appeal_reason = models.TextField(_("申诉理由"), blank=True)
     reopened = models.PositiveSmallIntegerField(_("重办次数"), default=0)
+    # The unit's request for more time (申请延期), waiting for the office: working days asked
+    # for (None: no request pending) and why.
+    extension_days = models.PositiveSmallIntegerField(
+        _("申请延期（工作日）"), null=True, blank=True
+    )
+    extension_reason = models.TextField(_("延期理由"), blank=True)
     item = models.ForeignKey(
         Item,
         null=True,

@@ -9,6 +9,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
@@ -43,9 +44,14 @@ def demand_page(user: Any, pk: int) -> DemandPage:
         "reopen": office,
     }
     open_actions = [a for a in workflow.allowed(demand.status) if who_may.get(a, False)]
-    # The steps that change no status: the office's extension and ruling, the unit's appeal.
-    if office and demand.status == Status.ACCEPTED and demand.resolve_by is not None:
-        open_actions.append("extend")
+    # The steps that change no status: extensions (the unit asks, the office decides or
+    # extends by itself), the unit's appeal and the office's ruling.
+    in_progress = demand.status == Status.ACCEPTED and demand.resolve_by is not None
+    asked = demand.extension_days is not None
+    if in_progress and handles and not asked:
+        open_actions.append("request_extension")
+    if in_progress and office:
+        open_actions.append("decide_extension" if asked else "extend")
     pending = demand.appeal == Appeal.PENDING
     if handles and not pending and demand.status != Status.SENT_BACK:
         open_actions.append("appeal")
@@ -205,6 +211,21 @@ UNIT_TABS: dict[str, Any] = {
     "all": _("全部"),
 }
 PAGE_SIZE = 50
+LIST_CAP = 10_000  # a list counts this many rows at most: filters find the rest
+
+
+class CappedPaginator(Paginator):
+    """Counts up to ``LIST_CAP`` rows: the "all" tab of a district holds a million demands,
+    and counting them costs more than the page (nobody pages past two hundred pages)."""
+
+    @cached_property
+    def count(self) -> int:
+        rows: QuerySet[Demand] = self.object_list  # type: ignore[assignment]
+        return rows[:LIST_CAP].count()
+
+    @property
+    def capped(self) -> bool:
+        return self.count >= LIST_CAP
 
 
 def overdue_q(now: dt.datetime) -> Q:
@@ -313,7 +334,7 @@ def queue_page(
         qs = qs.filter(Q(number=text.upper()) | Q(description__icontains=text))
     # Oldest first within a status: the order demand_queue and demand_unit_queue keep.
     qs = qs.select_related("category", "unit", "street").order_by("status", "created_at", "id")
-    page = Paginator(qs, PAGE_SIZE).get_page(page_number)
+    page = CappedPaginator(qs, PAGE_SIZE).get_page(page_number)
     rows = [
         QueueRow(
             demand=d,
@@ -376,7 +397,7 @@ def _tab_counts(base: QuerySet[Demand], now: dt.datetime) -> dict[str, int]:
     by_status = dict(
         base.filter(status__in=sorted(set(TAB_STATUS.values())))
         .values("status")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("*"))  # COUNT(*): read from the index alone, not the table
         .order_by()
         .values_list("status", "n")
     )

@@ -495,6 +495,58 @@ def reopen(
         return _reopen(locked, actor=actor, now=now or timezone.now(), note=reason)
 
 
+MAX_EXTENSION_DAYS = 60
+
+
+def _check_extension(workdays: int, reason: str | None) -> None:
+    """Working days in range, and a reason unless ``reason`` is None (not asked for)."""
+    errors = {}
+    if reason is not None and not reason:
+        errors["reason"] = "请填写延期理由"
+    if not 1 <= workdays <= MAX_EXTENSION_DAYS:
+        errors["workdays"] = f"延期应在1到{MAX_EXTENSION_DAYS}个工作日之间"
+    if errors:
+        raise ValidationFailed("请改正标出的内容", errors)
+
+
+def _lock_in_progress(demand: Demand, expected_version: int | None) -> Demand:
+    locked = _lock(demand, expected_version)
+    if locked.status != Status.ACCEPTED or locked.resolve_by is None:
+        raise ValidationFailed("只有办理中的诉求可以延期")
+    return locked
+
+
+def _push_resolve_by(
+    locked: Demand, workdays: int, *, actor: Any, action: str, note: str, now: dt.datetime
+) -> Demand:
+    """Move the time to resolve ``workdays`` working days on (the calendar's), close any
+    pending request, log the event and audit it."""
+    before = locked.resolve_by
+    assert before is not None
+    locked.resolve_by = workflow.resolve_deadline(
+        before,
+        Urgency.NORMAL,
+        workflow.Limits(0, 0, 0, workdays),
+        jurisdiction=locked.jurisdiction_id,
+    )
+    locked.extension_days, locked.extension_reason = None, ""
+    locked.version += 1
+    locked.save(
+        update_fields=[
+            "resolve_by", "extension_days", "extension_reason", "version", "updated_at"
+        ]
+    )  # fmt: skip
+    _event(locked, action, locked.status, locked.status, actor=actor, at=now, note=note)
+    audit.record(
+        actor=actor,
+        action=f"demands.{action}",
+        target=locked,
+        changes={"resolve_by": [before, locked.resolve_by], "note": [None, note[:200]]},
+        jurisdiction_id=locked.jurisdiction_id,
+    )
+    return locked
+
+
 def extend(
     demand: Demand,
     *,
@@ -504,40 +556,117 @@ def extend(
     expected_version: int | None,
     now: dt.datetime | None = None,
 ) -> Demand:
-    """The office grants an extension (延期) of the time to resolve, in working days, with
-    the unit's reason; the status stays."""
+    """The office extends the time to resolve (延期) by itself, in working days, with its
+    reason; the status stays. (A unit asks with ``request_extension``.)"""
     permissions.require_office(actor, demand.jurisdiction_id)
     reason = (reason or "").strip()
-    errors = {}
-    if not reason:
-        errors["reason"] = "请填写延期理由"
-    if not 1 <= workdays <= 60:
-        errors["workdays"] = "延期应在1到60个工作日之间"
-    if errors:
-        raise ValidationFailed("请改正标出的内容", errors)
+    _check_extension(workdays, reason)
+    with transaction.atomic():
+        locked = _lock_in_progress(demand, expected_version)
+        return _push_resolve_by(
+            locked, workdays, actor=actor, action="extend", note=reason, now=now or timezone.now()
+        )
+
+
+def request_extension(
+    demand: Demand,
+    *,
+    actor: Any,
+    workdays: int,
+    reason: str,
+    expected_version: int | None,
+    now: dt.datetime | None = None,
+) -> Demand:
+    """The unit asks the office for more time (申请延期): working days and why. The time
+    limit runs on until the office agrees; the office is told."""
+    if not permissions.handles(actor, demand):
+        raise PermissionDenied("只有承办单位可以申请延期")
+    reason = (reason or "").strip()
+    _check_extension(workdays, reason)
     now = now or timezone.now()
     with transaction.atomic():
-        locked = _lock(demand, expected_version)
-        if locked.status != Status.ACCEPTED or locked.resolve_by is None:
-            raise ValidationFailed("只有办理中的诉求可以延期")
-        before = locked.resolve_by
-        locked.resolve_by = workflow.resolve_deadline(
-            before,
-            Urgency.NORMAL,
-            workflow.Limits(0, 0, 0, workdays),
-            jurisdiction=locked.jurisdiction_id,
-        )
-        locked.version += 1
-        locked.save(update_fields=["resolve_by", "version", "updated_at"])
-        _event(locked, "extend", locked.status, locked.status, actor=actor, at=now, note=reason)
-        audit.record(
-            actor=actor,
-            action="demands.extend",
-            target=locked,
-            changes={"resolve_by": [before, locked.resolve_by], "reason": [None, reason]},
-            jurisdiction_id=locked.jurisdiction_id,
-        )
+        locked = _lock_in_progress(demand, expected_version)
+        if locked.extension_days is not None:
+            raise ValidationFailed("已有一个延期申请在等待专班审批")
+        note = f"申请延期{workdays}个工作日：{reason}"
+        _set_request(locked, workdays, reason, actor=actor, action="request_extension",
+                     note=note, now=now)  # fmt: skip
+        _tell_extension(locked, [locked.jurisdiction], f"申请延期{workdays}个工作日")
     return locked
+
+
+def decide_extension(
+    demand: Demand,
+    *,
+    actor: Any,
+    approve: bool,
+    workdays: int | None,
+    note: str,
+    expected_version: int | None,
+    now: dt.datetime | None = None,
+) -> Demand:
+    """The office approves the unit's request (for the days asked, or as many as it grants)
+    or refuses it with a reason; the unit is told."""
+    permissions.require_office(actor, demand.jurisdiction_id)
+    note = (note or "").strip()
+    if not approve and not note:
+        raise ValidationFailed("请写明不同意的理由", {"note": "请写明不同意的理由"})
+    now = now or timezone.now()
+    with transaction.atomic():
+        locked = _lock_in_progress(demand, expected_version)
+        asked = locked.extension_days
+        if asked is None:
+            raise ValidationFailed("这条诉求没有待审批的延期申请")
+        if approve:
+            days = workdays or asked
+            _check_extension(days, None)
+            said = f"同意延期{days}个工作日" + (f"：{note}" if note else "")
+            locked = _push_resolve_by(
+                locked, days, actor=actor, action="approve_extension", note=said, now=now
+            )
+            assert locked.resolve_by is not None
+            due = f"{timezone.localtime(locked.resolve_by):%Y-%m-%d %H:%M}"
+            _tell_extension(locked, [locked.unit], f"延期申请已同意，办理时限延至{due}")
+            return locked
+        said = f"不同意延期：{note}"
+        _set_request(locked, None, "", actor=actor, action="refuse_extension", note=said, now=now)
+        _tell_extension(locked, [locked.unit], said)
+    return locked
+
+
+def _set_request(
+    locked: Demand,
+    days: int | None,
+    reason: str,
+    *,
+    actor: Any,
+    action: str,
+    note: str,
+    now: dt.datetime,
+) -> None:
+    """Open (``days``) or close (None) the pending request; the event and the audit."""
+    before = locked.extension_days
+    locked.extension_days, locked.extension_reason = days, reason
+    locked.version += 1
+    locked.save(update_fields=["extension_days", "extension_reason", "version", "updated_at"])
+    _event(locked, action, locked.status, locked.status, actor=actor, at=now, note=note)
+    audit.record(
+        actor=actor,
+        action=f"demands.{action}",
+        target=locked,
+        changes={"extension_days": [before, days], "note": [None, note[:200]]},
+        jurisdiction_id=locked.jurisdiction_id,
+    )
+
+
+def _tell_extension(locked: Demand, recipients: list[Any], what: str) -> None:
+    notify(
+        [r for r in recipients if r is not None],
+        "demand.extension",
+        {"number": locked.number, "title": locked.category.name, "what": what},
+        link=reverse("demands:demand", args=[locked.pk]),
+        jurisdiction=locked.jurisdiction_id,
+    )
 
 
 def file_appeal(

@@ -115,6 +115,21 @@ def _save(action: str, d: Demand, user: Any, c: dict[str, Any]) -> str:
             d, actor=user, workdays=c["workdays"], reason=c["reason"], expected_version=v
         )
         return _("已延期")
+    if action == "request_extension":
+        services.request_extension(
+            d, actor=user, workdays=c["workdays"], reason=c["reason"], expected_version=v
+        )
+        return _("已申请延期，等待专班审批")
+    if action == "decide_extension":
+        services.decide_extension(
+            d,
+            actor=user,
+            approve=c["decision"] == "approve",
+            workdays=c.get("workdays"),
+            note=c.get("note") or "",
+            expected_version=v,
+        )
+        return _("已审批延期申请")
     if action == "appeal":
         services.file_appeal(d, actor=user, reason=c["reason"], expected_version=v)
         return _("已提交申诉，等待专班裁定")

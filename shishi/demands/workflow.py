@@ -11,7 +11,9 @@ limits each stage starts (pure functions; the services apply them).
                                                           │ (dissatisfied: reopen)
                                                           └──reopen──▶ accepted
 
-An extension (延期) moves ``resolve_by`` while the demand is accepted; it changes no status.
+An extension (延期) moves ``resolve_by`` while the demand is accepted; it changes no status:
+the unit asks for one (``request_extension``) and the office approves or refuses it, or the
+office extends by itself.
 """
 
 from __future__ import annotations
@@ -66,6 +68,9 @@ ACTION_LABELS = {
     "close": "办结",
     "reopen": "重办",
     "extend": "延期",
+    "request_extension": "申请延期",
+    "approve_extension": "同意延期",
+    "refuse_extension": "不同意延期",
     "appeal": "申诉",
     "rule": "裁定申诉",
 }

@@ -202,6 +202,18 @@ DEMAND_OVERDUE = register(
         sms_params=("number", "stage", "due"),
     )
 )
+# A unit's request for more time on a demand (to the office) and the office's answer (to the
+# unit).
+DEMAND_EXTENSION = register(
+    Kind(
+        "demand.extension",
+        _("诉求延期申请"),
+        channels=(Channel.EMAIL,),
+        to_robots=True,
+        sms_template="SMS_DEMAND_EXTENSION",
+        sms_params=("number", "what"),
+    )
+)
 DIGEST = "digest"  # the daily e-mail's own templates: notify/digest_subject.txt, digest.txt
 
 

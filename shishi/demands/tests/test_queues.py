@@ -220,3 +220,23 @@ def test_constant_queries_per_page(world: World, dm: Dm, who: str) -> None:
     assert body.count('class="badge status-dispatched"') == 50
     assert len(fifty.captured_queries) == len(five.captured_queries)
     assert len(fifty.captured_queries) <= 12, [q["sql"] for q in fifty.captured_queries]
+
+
+def test_a_long_list_is_counted_up_to_the_cap(
+    world: World, dm: Dm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The "all" tab of a big district counts at most LIST_CAP rows and says "N+"; the
+    pages up to the cap still work."""
+    from shishi.demands import selectors
+
+    monkeypatch.setattr(selectors, "LIST_CAP", 60)
+    _many(world, dm, 70)
+    client = client_for(world.operator)
+    body = client.get(URL, {"tab": "all"}).content.decode()
+    assert '<span class="count">60+</span>' in body
+    second = client.get(URL, {"tab": "all", "page": "2"})
+    assert second.status_code == 200
+    assert second.content.decode().count('class="badge status-dispatched"') == 10
+    monkeypatch.setattr(selectors, "LIST_CAP", 1000)
+    body = client.get(URL, {"tab": "all"}).content.decode()
+    assert '<span class="count">70</span>' in body
