@@ -12,11 +12,11 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
+from shishi.core.api_params import reject_unknown_params
 from shishi.core.errors import NotFound, ValidationFailed
-from shishi.demands import permissions, selectors, services
+from shishi.demands import permissions, rates, selectors, services, stats_selectors
 from shishi.demands.models import Demand, DemandEvent, Kind
 from shishi.demands.models import Status as DemandStatus
-from shishi.ledger.api_changes import _reject_unknown_params
 from shishi.ledger.schemas import MAX_ID, DivisionCode, ErrorOut, Id, PageQuery
 
 router = Router(tags=["demands"])
@@ -182,7 +182,7 @@ def _out(user: Any, demand: Demand) -> dict[str, Any]:
 
 @router.get("/demands", response={200: DemandPageOut, **_errors()}, summary="诉求列表（按权限）")
 def list_demands(request: HttpRequest, query: Query[DemandQuery]) -> dict[str, Any]:
-    _reject_unknown_params(request, set(DemandQuery.model_fields))
+    reject_unknown_params(request, DemandQuery)
     count, rows = selectors.demand_slice(
         request.user,
         jurisdiction_code=query.jurisdiction,
@@ -201,9 +201,152 @@ def list_demands(request: HttpRequest, query: Query[DemandQuery]) -> dict[str, A
     }
 
 
+# --- statistics: the three rates (before /demands/{demand_id}, which would take "stats") ---
+
+
+class StatsQuery(Schema):
+    month: str | None = Field(None, max_length=20, description="统计月份 YYYY-MM；不填为本月")
+    jurisdiction: DivisionCode | None = Field(None, description="区县代码；不填为第一个可查看的区")
+
+
+class TrendQuery(StatsQuery):
+    months: int = Field(
+        12, ge=1, le=stats_selectors.TREND_MONTHS, description="月数（截至 month），1–24"
+    )
+
+
+class RatesOut(Schema):
+    dispatched: int = Field(description="响应率的分母：当月派单且应计入的诉求")
+    on_time: int = Field(description="其中按时签收的")
+    called_back: int = Field(description="解决率、满意率的分母：当月回访（有结果）的诉求")
+    satisfied: int
+    basically: int = Field(description="基本满意")
+    dissatisfied: int
+    response_rate: float | None = Field(description="响应率，0–1；无可统计时为 null")
+    resolution_rate: float | None = Field(description="解决率，0–1")
+    satisfaction_rate: float | None = Field(description="满意率，0–1")
+    composite: float | None = Field(description="综合得分，0–1")
+
+
+class UnitRatesOut(RatesOut):
+    rank: int
+    unit: RefOut | None = Field(description="承办单位；未指定时为 null")
+
+
+class StatsDistrictOut(Schema):
+    code: str
+    name: str
+
+
+class WeightsOut(Schema):
+    response: float
+    resolution: float
+    satisfaction: float
+    basically: float = Field(description="满意率中“基本满意”的权重")
+
+
+class StatsOut(Schema):
+    jurisdiction: StatsDistrictOut
+    month: str
+    start: dt.datetime
+    end: dt.datetime = Field(description="不含")
+    weights: WeightsOut
+    definitions: dict[str, str]
+    district: RatesOut
+    units: list[UnitRatesOut] = Field(description="承办单位，按综合得分排名")
+
+
+class TrendMonthOut(RatesOut):
+    month: str
+
+
+class TrendOut(Schema):
+    jurisdiction: StatsDistrictOut
+    months: list[TrendMonthOut]
+
+
+def _month(raw: str | None) -> rates.Month | None:
+    if raw is None:
+        return None
+    month = rates.Month.parse(raw)
+    if month is None:
+        message = "月份应写成如2026-06的形式"
+        raise ValidationFailed(f"month：{message}", {"month": message})
+    return month
+
+
+def _rates(c: rates.Counts) -> dict[str, Any]:
+    return {
+        "dispatched": c.dispatched,
+        "on_time": c.on_time,
+        "called_back": c.called_back,
+        "satisfied": c.satisfied,
+        "basically": c.basically,
+        "dissatisfied": c.dissatisfied,
+        "response_rate": c.response_rate,
+        "resolution_rate": c.resolution_rate,
+        "satisfaction_rate": c.satisfaction_rate,
+        "composite": c.composite,
+    }
+
+
+def _weights() -> dict[str, float]:
+    a, b, c = rates.composite_weights()
+    return {
+        "response": a,
+        "resolution": b,
+        "satisfaction": c,
+        "basically": rates.basically_weight(),
+    }
+
+
+@router.get(
+    "/demands/stats",
+    response={200: StatsOut, **_errors(403, 404)},
+    summary="诉求办理三率（月度，全区及承办单位）",
+)
+def demand_stats(request: HttpRequest, query: Query[StatsQuery]) -> dict[str, Any]:
+    reject_unknown_params(request, StatsQuery)
+    got = stats_selectors.month_stats(request.user, query.jurisdiction, _month(query.month))
+    j = got.jurisdiction
+    return {
+        "jurisdiction": {"code": j.code, "name": j.name},
+        "month": str(got.month),
+        "start": got.start,
+        "end": got.end,
+        "weights": _weights(),
+        "definitions": stats_selectors.definitions(),
+        "district": _rates(got.district),
+        "units": [
+            {
+                "rank": r.rank,
+                "unit": {"id": r.counts.key, "name": r.name} if r.counts.key else None,
+                **_rates(r.counts),
+            }
+            for r in got.units
+        ],
+    }
+
+
+@router.get(
+    "/demands/stats/trend",
+    response={200: TrendOut, **_errors(403, 404)},
+    summary="诉求办理三率的月度趋势（全区）",
+)
+def demand_stats_trend(request: HttpRequest, query: Query[TrendQuery]) -> dict[str, Any]:
+    reject_unknown_params(request, TrendQuery)
+    j, series = stats_selectors.trend_stats(
+        request.user, query.jurisdiction, query.months, _month(query.month)
+    )
+    return {
+        "jurisdiction": {"code": j.code, "name": j.name},
+        "months": [{"month": str(m), **_rates(c)} for m, c in series],
+    }
+
+
 @router.get("/demands/{demand_id}", response={200: DemandOut, **_errors(404)}, summary="一条诉求")
 def get_demand(request: HttpRequest, demand_id: int = DemandId) -> dict[str, Any]:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     return _out(request.user, permissions.access_demand(request.user, demand_id))
 
 
@@ -213,7 +356,7 @@ def get_demand(request: HttpRequest, demand_id: int = DemandId) -> dict[str, Any
     summary="诉求的办理记录",
 )
 def demand_events(request: HttpRequest, demand_id: int = DemandId) -> list[DemandEvent]:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     demand = permissions.access_demand(request.user, demand_id)
     return list(demand.events.select_related("unit"))
 
@@ -222,7 +365,7 @@ def demand_events(request: HttpRequest, demand_id: int = DemandId) -> list[Deman
     "/demands", response={201: DemandOut, **_errors(403, 404)}, summary="受理诉求（接线员、专班）"
 )
 def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     district = selectors.district_by_code(payload.jurisdiction)
     permissions.require_operator(request.user, district.pk)
     category = selectors.category_by_code(district.pk, payload.category)
@@ -256,7 +399,7 @@ def take_in(request: HttpRequest, payload: IntakeIn) -> Any:
 def take_step(
     request: HttpRequest, payload: StepIn, demand_id: int = DemandId, step: str = Path(...)
 ) -> dict[str, Any]:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     if step not in STEPS:
         raise NotFound("没有这个办理步骤")
     demand = permissions.access_demand(request.user, demand_id)

@@ -254,3 +254,88 @@ def stats_workbook(page: StatsPage) -> bytes:
         sheet.freeze_panes(4, 2)
     book.close()
     return buffer.getvalue()
+
+
+# --- the API (``GET /api/v1/demands/stats``, ``…/stats/trend``) -------------------------------
+
+
+def definitions() -> dict[str, str]:
+    """The rates' definitions as the page writes them, with this installation's weights."""
+    a, b, c = rates.composite_weights()
+    return {
+        "response_rate": "响应率＝在签收时限内签收的诉求÷当月派给该单位的诉求"
+        "（签收时限未到且未签收的、退单后待重新派单的暂不计入）",
+        "resolution_rate": "解决率＝当月回访中群众认为已解决（满意或基本满意）的诉求÷当月回访的诉求"
+        "（每件诉求按最近一次回访计一次；联系不上的不计入）",
+        "satisfaction_rate": f"满意率＝（满意＋基本满意×{rates.basically_weight():g}）"
+        "÷当月回访的诉求",
+        "composite": f"综合得分＝响应率×{a:g}＋解决率×{b:g}＋满意率×{c:g}；"
+        "某项无可统计的诉求时，其权重按比例分给其余各项",
+        "assessed": "申诉成立的诉求不纳入考核",
+    }
+
+
+@dataclass
+class MonthStats:
+    """The month's rates of a district and its units ranked: the numbers of the page's
+    first two parts (``stats_page``'s ``district`` and ``units``)."""
+
+    jurisdiction: Jurisdiction
+    month: rates.Month
+    start: dt.datetime
+    end: dt.datetime  # exclusive
+    district: rates.Counts
+    units: list[Row]
+
+
+def pick_district(user: Any, code: str | None) -> Jurisdiction:
+    """The district of ``code`` whose statistics the user reads (403 for one who reads
+    none, 404 for an unknown code or a district not theirs); the first one when None."""
+    if code is None:
+        return _choose(user, None)[0]
+    found = Jurisdiction.objects.filter(code=code, level=Jurisdiction.Level.DISTRICT).first()
+    if found is None:
+        ids = stats_jurisdiction_ids(user)  # who reads nothing is told so first
+        if not ids:
+            raise PermissionDenied("只有专班和包保领导可以查看诉求统计")
+        raise NotFound("没有找到这个区县")
+    return _choose(user, found.pk)[0]
+
+
+def month_stats(
+    user: Any, code: str | None, month: rates.Month | None = None, *, now: dt.datetime | None = None
+) -> MonthStats:
+    now = now or timezone.now()
+    jurisdiction = pick_district(user, code)
+    month = month or rates.Month.of(now)
+    start, end = month.bounds()
+    j = jurisdiction.pk
+    by_unit = rates.counts_by(j, "unit", start, end, now=now)
+    unit_names = dict(
+        Unit.objects.filter(pk__in={c.key for c in by_unit if c.key}).values_list("pk", "name")
+    )
+    return MonthStats(
+        jurisdiction=jurisdiction,
+        month=month,
+        start=start,
+        end=end,
+        district=rates.district_counts(j, start, end, now=now),
+        units=rank(by_unit, unit_names),
+    )
+
+
+TREND_MONTHS = 24
+
+
+def trend_stats(
+    user: Any,
+    code: str | None,
+    months: int = 12,
+    last: rates.Month | None = None,
+    *,
+    now: dt.datetime | None = None,
+) -> tuple[Jurisdiction, list[tuple[rates.Month, rates.Counts]]]:
+    """The district's counts for ``months`` months up to ``last`` (the page's trend)."""
+    now = now or timezone.now()
+    jurisdiction = pick_district(user, code)
+    return jurisdiction, rates.trend(jurisdiction.pk, last or rates.Month.of(now), months, now=now)

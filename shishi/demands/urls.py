@@ -39,3 +39,8 @@ urlpatterns += [
         name="category_rule_delete",
     ),
 ]
+
+# link: a ledger item made from a cluster
+urlpatterns += [
+    path("clusters/new-item/", views.cluster_new_item, name="cluster_new_item"),
+]

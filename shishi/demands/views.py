@@ -17,7 +17,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shishi.core.errors import NotFound, ValidationFailed
 from shishi.core.forms import submit, with_version
 from shishi.core.http import is_htmx_fragment, stored_file_response
-from shishi.demands import category_services, clusters, selectors, services
+from shishi.demands import category_services, cluster_forms, clusters, selectors, services
 from shishi.demands import forms as dm_forms
 from shishi.demands.models import Category, Demand
 
@@ -245,13 +245,55 @@ def _category_form(
     )
 
 
+def _demand_ids(request: HttpRequest) -> list[int]:
+    return [int(v) for v in request.POST.getlist("demand") if v.isdigit() and len(v) < 19]
+
+
+def _clusters_page(
+    request: HttpRequest,
+    page: selectors.ClustersPage,
+    *,
+    bound: tuple[int, cluster_forms.ClusterItemForm] | None = None,
+    status: int = 200,
+) -> HttpResponse:
+    """The page with a new-item form per cluster: prefilled from the cluster, or the one
+    ``bound`` (keyed by its cluster's first demand) as it was sent, with its errors."""
+    choices = clusters.new_item_choices(request.user, page.district.pk)
+    drafts = clusters.drafts(page.district.pk, [(r.cluster, r.category) for r in page.rows])
+    new_items = {}
+    if choices is not None:
+        for row in page.rows:
+            key = row.cluster.demand_ids[0]
+            draft = drafts[key]
+            kwargs: dict[str, Any] = {
+                "units": choices.units_for(draft.lead_unit_id),
+                "categories": choices.categories,
+                "people": choices.people,
+                "auto_id": f"c{key}_%s",
+            }
+            if bound is not None and bound[0] == key:
+                form = bound[1]
+            else:
+                initial = {
+                    "number": choices.number,
+                    "name": draft.name,
+                    "lead_unit": draft.lead_unit_id,
+                    "deadline_text": "年底前",
+                }
+                form = cluster_forms.ClusterItemForm(initial=initial, **kwargs)
+            new_items[key] = {"form": form, "answered": draft.answered}
+    rows = [(row, new_items.get(row.cluster.demand_ids[0])) for row in page.rows]
+    context = {"page": page, "rows": rows, "choices": choices}
+    return TemplateResponse(request, "demands/clusters.html", context, status=status)
+
+
 @login_required
 @require_http_methods(["GET", "POST"])
 def clusters_view(request: HttpRequest) -> HttpResponse:
     """The office's clusters of similar demands, each linked to a ledger item on request."""
     page = selectors.clusters_page(request.user, request.GET.get("jurisdiction"))
     if request.method == "POST":
-        ids = [int(v) for v in request.POST.getlist("demand") if v.isdigit() and len(v) < 19]
+        ids = _demand_ids(request)
         item_raw = request.POST.get("item", "")
         item_pk = int(item_raw) if item_raw.isdigit() and len(item_raw) < 19 else None
         try:
@@ -264,4 +306,48 @@ def clusters_view(request: HttpRequest) -> HttpResponse:
                 request, _("%(n)s件诉求已关联到“%(item)s”") % {"n": n, "item": item.name}
             )
         return redirect(f"{reverse('demands:clusters')}?jurisdiction={page.district.code}")
-    return TemplateResponse(request, "demands/clusters.html", {"page": page})
+    return _clusters_page(request, page)
+
+
+@login_required
+@require_POST
+def cluster_new_item(request: HttpRequest) -> HttpResponse:
+    """A new ledger item made from a cluster, its demands linked to it: saved → the item's
+    page; invalid → the clusters page with the errors beside this cluster's fields (422),
+    nothing written."""
+    page = selectors.clusters_page(request.user, request.GET.get("jurisdiction"))
+    ids = _demand_ids(request)
+    choices = clusters.new_item_choices(request.user, page.district.pk)
+    if choices is None:
+        messages.error(request, _("本区还没有实事计划，请先在台账中建立年度计划"))
+        return redirect(f"{reverse('demands:clusters')}?jurisdiction={page.district.code}")
+    key = min(ids) if ids else 0
+    lead = next(
+        (r.category.lead_unit_id for r in page.rows if r.cluster.demand_ids[0] == key), None
+    )
+    form = cluster_forms.ClusterItemForm(
+        request.POST,
+        units=choices.units_for(lead),
+        categories=choices.categories,
+        people=choices.people,
+        auto_id=f"c{key}_%s",
+    )
+    made: list[tuple[Any, int]] = []
+    outcome = submit(
+        form,
+        lambda c: made.append(
+            clusters.create_item_from_cluster(
+                page.district.pk, ids, form.item_input(), actor=request.user
+            )
+        ),
+    )
+    if outcome.saved:
+        item, n = made[0]
+        messages.success(
+            request, _("已新增事项“%(item)s”，关联诉求%(n)s件") % {"item": item.name, "n": n}
+        )
+        return redirect("ledger:item", pk=item.pk)
+    if not any(r.cluster.demand_ids[0] == key for r in page.rows):
+        # The group is no longer on the page (its demands aged out or changed): say why.
+        messages.error(request, _first_error(form))
+    return _clusters_page(request, page, bound=(key, form), status=outcome.status)

@@ -16,6 +16,7 @@ from django.utils import timezone
 from ninja import Path, Query, Router, Status
 from ninja.responses import NinjaJSONEncoder
 
+from shishi.core.api_params import reject_unknown_params
 from shishi.core.errors import ValidationFailed
 from shishi.core.pii_text import personal_number_warning
 from shishi.ledger import selectors, services
@@ -47,16 +48,6 @@ router = Router(tags=["ledger"])
 def _errors(*codes: int) -> dict[Any, Any]:
     """The error statuses an endpoint documents, all with the ``ErrorOut`` body."""
     return {frozenset({401, 422, *codes}): ErrorOut}
-
-
-def _reject_unknown_params(request: HttpRequest, schema: type[Any] | None) -> None:
-    """A misspelt filter must not silently return everything: refuse unknown parameters."""
-    allowed = set(schema.model_fields) if schema is not None else set()
-    unknown = sorted(set(request.GET) - allowed)
-    if unknown:
-        raise ValidationFailed(
-            f"未知的查询参数：{', '.join(unknown)}", {name: "未知参数" for name in unknown}
-        )
 
 
 def _page(qs: QuerySet[Any], paging: PageQuery) -> dict[str, Any]:
@@ -122,7 +113,7 @@ ItemId = Path(..., ge=1, le=MAX_ID, description="事项 id")
 
 @router.get("/me", response={200: MeOut, **_errors()}, summary="当前用户及其角色")
 def me(request: HttpRequest) -> dict[str, Any]:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     user: Any = request.user
     scope = scope_for(user)
     return {
@@ -136,7 +127,7 @@ def me(request: HttpRequest) -> dict[str, Any]:
 
 @router.get("/items", response={200: ItemPage, **_errors()}, summary="台账事项列表")
 def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
-    _reject_unknown_params(request, ItemQuery)
+    reject_unknown_params(request, ItemQuery)
     filters = selectors.ItemFilters(
         programme=query.programme,
         jurisdiction=query.jurisdiction,
@@ -157,7 +148,7 @@ def list_items(request: HttpRequest, query: Query[ItemQuery]) -> HttpResponse:
 
 @router.get("/items/{item_id}", response={200: ItemDetailOut, **_errors(404)}, summary="事项详情")
 def get_item(request: HttpRequest, item_id: int = ItemId) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     return access_item(request.user, item_id)
 
 
@@ -167,7 +158,7 @@ def get_item(request: HttpRequest, item_id: int = ItemId) -> Any:
 def list_updates(
     request: HttpRequest, query: Query[PageQuery], item_id: int = ItemId
 ) -> dict[str, Any]:
-    _reject_unknown_params(request, PageQuery)
+    reject_unknown_params(request, PageQuery)
     item = access_item(request.user, item_id)
     return _page(selectors.item_updates(item), query)
 
@@ -178,7 +169,7 @@ def list_updates(
     summary="填报进展（或配合单位备注）",
 )
 def post_update(request: HttpRequest, payload: ProgressIn, item_id: int = ItemId) -> Status[Any]:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id, related=("lead_unit",))  # the update's unit
     _warn_personal_numbers(request.user, item, payload)
     update = services.record_progress(
@@ -211,13 +202,13 @@ def _warn_personal_numbers(user: Any, item: Any, payload: ProgressIn) -> None:
 
 @router.get("/programmes", response={200: list[ProgrammeOut], **_errors()}, summary="年度计划")
 def list_programmes(request: HttpRequest) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     return selectors.visible_programmes(request.user).order_by("-year", "jurisdiction__code")
 
 
 @router.get("/categories", response={200: list[CategoryOut], **_errors()}, summary="类别")
 def list_categories(request: HttpRequest, query: Query[CategoryQuery]) -> Any:
-    _reject_unknown_params(request, CategoryQuery)
+    reject_unknown_params(request, CategoryQuery)
     qs = selectors.visible_categories(request.user)
     if query.programme:
         qs = qs.filter(programme_id=query.programme)
@@ -229,7 +220,7 @@ def list_categories(request: HttpRequest, query: Query[CategoryQuery]) -> Any:
 
 
 def _of_jurisdiction(request: HttpRequest, qs: QuerySet[Any], query: JurisdictionQuery) -> Any:
-    _reject_unknown_params(request, JurisdictionQuery)
+    reject_unknown_params(request, JurisdictionQuery)
     qs = qs.select_related("jurisdiction")
     if query.jurisdiction:
         qs = qs.filter(jurisdiction__code=query.jurisdiction)

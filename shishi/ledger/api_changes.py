@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from shishi.core.errors import ValidationFailed
+from shishi.core.api_params import reject_unknown_params
 from shishi.ledger import selectors, services
 from shishi.ledger.models import ChangeRequest
 from shishi.ledger.permissions import access_item
@@ -110,21 +110,13 @@ class ChangeRequestQuery(PageQuery):
 # --- endpoints -----------------------------------------------------------------------------
 
 
-def _reject_unknown_params(request: HttpRequest, allowed: set[str]) -> None:
-    unknown = sorted(set(request.GET) - allowed)
-    if unknown:
-        raise ValidationFailed(
-            f"未知的查询参数：{', '.join(unknown)}", {name: "未知参数" for name in unknown}
-        )
-
-
 @router.post(
     "/items/{item_id}/change-requests",
     response={201: ChangeRequestOut, **_errors(403, 404)},
     summary="提交调整申请（牵头单位）",
 )
 def file_request(request: HttpRequest, payload: ChangeRequestIn, item_id: int = ItemId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     created = services.file_change_request(
         item, actor=request.user, changes=payload.changes, reason=payload.reason
@@ -138,7 +130,7 @@ def file_request(request: HttpRequest, payload: ChangeRequestIn, item_id: int = 
     summary="调整申请：专班的待审批队列，或本单位的申请",
 )
 def list_requests(request: HttpRequest, query: Query[ChangeRequestQuery]) -> dict[str, Any]:
-    _reject_unknown_params(request, set(ChangeRequestQuery.model_fields))
+    reject_unknown_params(request, ChangeRequestQuery)
     count, rows = selectors.change_request_slice(
         request.user,
         status=query.status,
@@ -160,7 +152,7 @@ def list_requests(request: HttpRequest, query: Query[ChangeRequestQuery]) -> dic
     summary="一条调整申请",
 )
 def get_request(request: HttpRequest, request_id: int = RequestId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     return selectors.access_change_request(request.user, request_id)
 
 
@@ -170,7 +162,7 @@ def get_request(request: HttpRequest, request_id: int = RequestId) -> Any:
     summary="批准调整申请（专班）：按申请修改事项",
 )
 def approve_request(request: HttpRequest, payload: DecisionIn, request_id: int = RequestId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     cr = selectors.access_change_request(request.user, request_id)
     services.approve_change_request(cr, actor=request.user, comment=payload.comment)
     return selectors.access_change_request(request.user, request_id)
@@ -182,7 +174,7 @@ def approve_request(request: HttpRequest, payload: DecisionIn, request_id: int =
     summary="驳回调整申请（专班），意见必填",
 )
 def reject_request(request: HttpRequest, payload: DecisionIn, request_id: int = RequestId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     cr = selectors.access_change_request(request.user, request_id)
     services.reject_change_request(cr, actor=request.user, comment=payload.comment)
     return selectors.access_change_request(request.user, request_id)
@@ -194,7 +186,7 @@ def reject_request(request: HttpRequest, payload: DecisionIn, request_id: int = 
     summary="撤回调整申请（申请单位）",
 )
 def withdraw_request(request: HttpRequest, request_id: int = RequestId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     cr = selectors.access_change_request(request.user, request_id)
     services.withdraw_change_request(cr, actor=request.user)
     return selectors.access_change_request(request.user, request_id)

@@ -17,9 +17,10 @@ from ninja import Body, Path, Query, Status
 from ninja import Field as F
 from pydantic import ConfigDict, field_validator
 
+from shishi.core.api_params import reject_unknown_params
 from shishi.core.errors import ValidationFailed
 from shishi.ledger import services
-from shishi.ledger.api import _errors, _reject_unknown_params, router
+from shishi.ledger.api import _errors, router
 from shishi.ledger.permissions import access_item, access_programme
 from shishi.ledger.schemas import (
     MAX_ID,
@@ -202,7 +203,7 @@ def _milestones(rows: list[MilestoneFields]) -> list[services.MilestoneInput]:
     summary="新增事项（专班）",
 )
 def create_item(request: HttpRequest, payload: ItemIn) -> Status[Any]:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     programme = access_programme(request.user, payload.programme_id)
     item = services.add_item(
         programme,
@@ -230,7 +231,7 @@ def create_item(request: HttpRequest, payload: ItemIn) -> Status[Any]:
     summary="修改事项（专班；单位请提交调整申请）",
 )
 def patch_item(request: HttpRequest, payload: ItemPatch, item_id: int = ItemId) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     fields = payload.model_dump(exclude_unset=True)
     expected = fields.pop("expected_version", None)
@@ -251,7 +252,7 @@ def _version(item: Any) -> dict[str, int]:
     summary="新增工作目标（专班）",
 )
 def add_target(request: HttpRequest, payload: TargetIn, item_id: int = ItemId) -> Status[Any]:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     target = services.add_target(
         item,
@@ -270,7 +271,7 @@ def add_target(request: HttpRequest, payload: TargetIn, item_id: int = ItemId) -
 def patch_target(
     request: HttpRequest, payload: TargetPatch, item_id: int = ItemId, target_id: int = TargetId
 ) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     target = item_target(item, target_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -327,7 +328,7 @@ def remove_target(
     item_id: int = ItemId,
     target_id: int = TargetId,
 ) -> Any:
-    _reject_unknown_params(request, RemoveQuery)
+    reject_unknown_params(request, RemoveQuery)
     item = access_item(request.user, item_id)
     target = item_target(item, target_id)
     reason, expected = _removal(query, payload)
@@ -346,7 +347,7 @@ def remove_target(
     summary="新增时间节点（专班）",
 )
 def add_milestone(request: HttpRequest, payload: MilestoneIn, item_id: int = ItemId) -> Status[Any]:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     milestone = services.add_milestone(
         item,
@@ -368,7 +369,7 @@ def patch_milestone(
     item_id: int = ItemId,
     milestone_id: int = MilestoneId,
 ) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     milestone = item_milestone(item, milestone_id)
     fields = payload.model_dump(exclude_unset=True)
@@ -401,7 +402,7 @@ def remove_milestone(
     item_id: int = ItemId,
     milestone_id: int = MilestoneId,
 ) -> Any:
-    _reject_unknown_params(request, RemoveQuery)
+    reject_unknown_params(request, RemoveQuery)
     item = access_item(request.user, item_id)
     milestone = item_milestone(item, milestone_id)
     reason, expected = _removal(query, payload)
@@ -422,7 +423,7 @@ def complete_milestone(
     item_id: int = ItemId,
     milestone_id: int = MilestoneId,
 ) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     item = access_item(request.user, item_id)
     milestone = item_milestone(item, milestone_id)
     milestone = services.complete_milestone(

@@ -16,9 +16,10 @@ from django.urls import reverse
 from ninja import Field, Path, Query, Router
 from pydantic import ConfigDict, field_validator
 
+from shishi.core.api_params import reject_unknown_params
 from shishi.core.errors import PermissionDenied
 from shishi.ledger import services
-from shishi.ledger.api import _errors, _reject_unknown_params
+from shishi.ledger.api import _errors
 from shishi.ledger.models import Review
 from shishi.ledger.schemas import MAX_ID, PageQuery, Schema, _no_nul
 from shishi.ledger.selectors import (
@@ -141,7 +142,7 @@ def _require_reviewer(request: HttpRequest) -> None:
 
 @router.get("/review-queue", response={200: QueuePage, **_errors(403)}, summary="待审核的单位进展")
 def list_queue(request: HttpRequest, query: Query[ReviewQuery]) -> Any:
-    _reject_unknown_params(request, ReviewQuery)
+    reject_unknown_params(request, ReviewQuery)
     _require_reviewer(request)
     filters = ReviewFilters(
         programme=query.programme,
@@ -163,7 +164,7 @@ def list_queue(request: HttpRequest, query: Query[ReviewQuery]) -> Any:
     "/updates/publish", response={200: PublishedOut, **_errors(403, 404)}, summary="批量公开进展"
 )
 def publish_many(request: HttpRequest, payload: PublishIn) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     ids = services.publish_updates(payload.ids, actor=request.user, with_photos=payload.with_photos)
     return {"published": ids}
 
@@ -174,7 +175,7 @@ def publish_many(request: HttpRequest, payload: PublishIn) -> Any:
     summary="公开一条进展",
 )
 def publish_one(request: HttpRequest, update_id: int = UpdateId) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     _require_reviewer(request)
     update = access_pending_update(request.user, update_id)
     services.publish_updates([update.pk], actor=request.user)  # refuses notes and rejected
@@ -187,7 +188,7 @@ def publish_one(request: HttpRequest, update_id: int = UpdateId) -> Any:
     summary="退回一条进展（附意见）",
 )
 def reject_one(request: HttpRequest, payload: RejectIn, update_id: int = UpdateId) -> Any:
-    _reject_unknown_params(request, None)
+    reject_unknown_params(request)
     _require_reviewer(request)
     update = access_pending_update(request.user, update_id)
     return services.reject_update(update, actor=request.user, comment=payload.comment)

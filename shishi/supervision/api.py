@@ -11,7 +11,7 @@ from django.http import HttpRequest
 from ninja import Field, Path, Query, Router, Schema, Status
 from pydantic import ConfigDict
 
-from shishi.ledger.api_changes import _reject_unknown_params
+from shishi.core.api_params import reject_unknown_params
 from shishi.ledger.schemas import MAX_ID, DivisionCode, ErrorOut, Id, PageQuery
 from shishi.supervision import permissions, selectors
 from shishi.supervision.models import Card, Finding, Instruction
@@ -161,7 +161,7 @@ class AnswerIn(Schema):
     summary="问题和建议：本区全部（专班、督导员、包保领导），或交办本单位的",
 )
 def list_findings(request: HttpRequest, query: Query[FindingQuery]) -> dict[str, Any]:
-    _reject_unknown_params(request, set(FindingQuery.model_fields))
+    reject_unknown_params(request, FindingQuery)
     count, rows = selectors.finding_slice(
         request.user,
         jurisdiction_code=query.jurisdiction,
@@ -181,7 +181,7 @@ def list_findings(request: HttpRequest, query: Query[FindingQuery]) -> dict[str,
     summary="一个问题或建议",
 )
 def get_finding(request: HttpRequest, finding_id: int = FindingId) -> Finding:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     return permissions.access_finding(request.user, finding_id)
 
 
@@ -191,7 +191,7 @@ def get_finding(request: HttpRequest, finding_id: int = FindingId) -> Finding:
     summary="报送整改情况（责任单位）",
 )
 def rectify(request: HttpRequest, payload: RectificationIn, finding_id: int = FindingId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     found = permissions.access_finding(request.user, finding_id)
     findings.submit_rectification(
         found, actor=request.user, measures=payload.measures, expected_version=payload.version
@@ -205,7 +205,7 @@ def rectify(request: HttpRequest, payload: RectificationIn, finding_id: int = Fi
     summary="核验整改：销号或退回（本组督导员、专班）",
 )
 def verdict(request: HttpRequest, payload: VerdictIn, finding_id: int = FindingId) -> Finding:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     found = permissions.access_finding(request.user, finding_id)
     findings.verify_rectification(
         found,
@@ -226,7 +226,7 @@ def verdict(request: HttpRequest, payload: VerdictIn, finding_id: int = FindingI
     summary="督办清单：领导批示，最早的在前",
 )
 def list_instructions(request: HttpRequest, query: Query[InstructionQuery]) -> dict[str, Any]:
-    _reject_unknown_params(request, set(InstructionQuery.model_fields))
+    reject_unknown_params(request, InstructionQuery)
     count, rows = selectors.instruction_slice(
         request.user,
         jurisdiction_code=query.jurisdiction,
@@ -245,7 +245,7 @@ def list_instructions(request: HttpRequest, query: Query[InstructionQuery]) -> d
     summary="批示（包保领导、专班）",
 )
 def write(request: HttpRequest, payload: InstructionIn) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     district = selectors.district_by_code(request.user, payload.jurisdiction)
     made = instructions.write_instruction(
         district.pk,
@@ -267,7 +267,7 @@ def write(request: HttpRequest, payload: InstructionIn) -> Any:
     summary="一条批示",
 )
 def get_instruction(request: HttpRequest, instruction_id: int = InstructionId) -> Instruction:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     return permissions.access_instruction(request.user, instruction_id)
 
 
@@ -277,7 +277,7 @@ def get_instruction(request: HttpRequest, instruction_id: int = InstructionId) -
     summary="答复批示（承办单位）",
 )
 def answer(request: HttpRequest, payload: AnswerIn, instruction_id: int = InstructionId) -> Any:
-    _reject_unknown_params(request, set())
+    reject_unknown_params(request)
     found = permissions.access_instruction(request.user, instruction_id)
     instructions.answer_instruction(
         found, actor=request.user, text=payload.text, expected_version=payload.version
