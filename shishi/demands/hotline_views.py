@@ -7,6 +7,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
@@ -51,6 +52,7 @@ def webhook(request: HttpRequest, code: str) -> JsonResponse:
 # --- the office's import wizard (upload → preview → confirm) and the outcomes' export --------
 
 SESSION_KEY = "demands.hotline_imports"
+PREVIEW_PAGE_ROWS = 100
 KEPT_IN_SESSION = 5
 
 
@@ -132,12 +134,16 @@ def _preview_page(
     preview = (
         hotline_uploads.preview(district.pk, data, str(entry["name"])) if data is not None else None
     )
+    listed: list[Any] = (preview.errors or preview.rows) if preview is not None else []
+    page = Paginator(listed, PREVIEW_PAGE_ROWS).get_page(request.GET.get("page"))
     context = {
         "token": token,
         "entry": entry,
         "district": district,
         "preview": preview,
         "error": error,
+        "page": page,
+        "page_range": page.paginator.get_elided_page_range(page.number),
     }
     return TemplateResponse(request, "demands/hotline_preview.html", context, status=status)
 
@@ -172,11 +178,14 @@ def hotline_confirm(request: HttpRequest, token: str) -> HttpResponse:
     entries = _kept(request)
     entries[token] = {**entry, "done": True}
     request.session[SESSION_KEY] = entries
-    messages.success(
-        request,
-        _("导入完成：新增 %(created)s 张工单，已导入过的 %(skipped)s 张未重复导入")
-        % {"created": result.created, "skipped": len(result.skipped)},
-    )
+    if result.skipped:
+        done = _("导入完成：新增 %(created)s 张工单，已导入过的 %(skipped)s 张未重复导入") % {
+            "created": result.created,
+            "skipped": len(result.skipped),
+        }
+    else:
+        done = _("导入完成：新增 %(created)s 张工单") % {"created": result.created}
+    messages.success(request, done)
     return redirect(back)
 
 

@@ -512,3 +512,29 @@ def test_texts_page_costs_the_same_queries_at_5_and_50_rows(world: World, dm: Dm
         return len(queries)
 
     assert count(5) == count(60)
+
+
+def test_a_long_preview_is_paged_and_confirm_takes_every_row(world: World, dm: Dm) -> None:
+    rows = [
+        [
+            f"HL20261120{n:03d}",
+            "",
+            "求助",
+            "道路",
+            f"一曼街第{n}处路面塌陷",
+            "一曼街",
+            "",
+            13812345678,
+        ]
+        for n in range(150)
+    ]
+    client = client_for(world.office)
+    url = _upload(client, rows)["Location"]
+    first = client.get(url).content.decode()
+    assert first.count("HL20261120") == 100 and "确认导入 150 张工单" in first
+    second = client.get(url, {"page": "2"}).content.decode()
+    assert second.count("HL20261120") == 50
+    assert client.get(url, {"page": "abc"}).status_code == 200
+    token = url.rstrip("/").rsplit("/", 1)[-1]
+    client.post(reverse("demands:hotline_confirm", args=[token]))
+    assert Demand.objects.count() == 150
