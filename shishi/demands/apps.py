@@ -19,3 +19,10 @@ class DemandsConfig(AppConfig):
         register_item_panel("demands.answered", item_panel)
         register_panel("demands.rates", panels.board_panel, with_page=True)
         register_report_part("demands", panels.report_part)
+
+        # office: 12345 sheets kept between the import's preview and its confirmation are
+        # removed once imported; one left unconfirmed is an orphan after the grace period.
+        from shishi.core.uploads import register_derived_files
+        from shishi.demands.hotline_uploads import PREFIX
+
+        register_derived_files(PREFIX, lambda names: ())

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 from django.conf import settings
 from django.db import transaction
@@ -21,7 +22,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django_tasks import task
 
+from shishi.core import audit
+from shishi.core.errors import ValidationFailed
 from shishi.core.fields import PersonalNumber, personal_number
+from shishi.demands import permissions
 from shishi.demands.models import Demand, ResidentText
 from shishi.notify.channels.base import Outcome, Outgoing
 from shishi.notify.channels.registry import get_channel
@@ -124,6 +128,36 @@ def text_taken_in(demand: Demand) -> ResidentText | None:
 def text_resolved(demand: Demand) -> ResidentText | None:
     """Queue the SMS with the reply in short and the tracking link."""
     return _queue(demand, "resolved")
+
+
+def resend_text(row: ResidentText, *, actor: Any) -> ResidentText:
+    """Queue a failed text of a demand again (an operator or the office of its district): the
+    same record, sent by the worker as a new attempt. A code cannot be sent again: its text
+    is not kept (the resident asks for a new one)."""
+    demand = row.demand
+    if demand is None or row.purpose == "code":
+        raise ValidationFailed("验证码短信不保存内容，不能重发；请群众重新获取验证码")
+    permissions.require_operator(actor, demand.jurisdiction_id)
+    with transaction.atomic():
+        locked = ResidentText.objects.select_for_update().get(pk=row.pk)
+        if locked.status != "failed":
+            raise ValidationFailed("只有发送失败的短信可以重发")
+        ResidentText.objects.filter(pk=row.pk).update(status="queued", error="")
+        locked.status, locked.error = "queued", ""
+        audit.record(
+            actor=actor,
+            action="demands.resend_text",
+            target=demand,
+            changes={
+                "text": [None, f"{locked.pk}:{locked.purpose}"],
+                "status": ["failed", "queued"],
+            },
+            jurisdiction_id=demand.jurisdiction_id,
+        )
+        row_id = locked.pk
+        transaction.on_commit(lambda: send_resident_text.enqueue(row_id))
+    log.info("resident text %s queued again", row_id)
+    return locked
 
 
 @task()

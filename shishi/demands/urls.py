@@ -44,3 +44,25 @@ urlpatterns += [
 urlpatterns += [
     path("clusters/new-item/", views.cluster_new_item, name="cluster_new_item"),
 ]
+
+# office
+from shishi.demands import office_views  # noqa: E402
+
+urlpatterns += [
+    path("office/hotline/", hotline_views.hotline_import, name="hotline_import"),
+    path("office/hotline/export.xlsx", hotline_views.hotline_export, name="hotline_export"),
+    path("office/hotline/<slug:token>/", hotline_views.hotline_preview, name="hotline_preview"),
+    path(
+        "office/hotline/<slug:token>/confirm/",
+        hotline_views.hotline_confirm,
+        name="hotline_confirm",
+    ),
+    path("office/open311-keys/", office_views.open311_keys, name="open311_keys"),
+    path(
+        "office/open311-keys/<int:pk>/deactivate/",
+        office_views.open311_key_deactivate,
+        name="open311_key_deactivate",
+    ),
+    path("office/texts/", office_views.texts_view, name="texts"),
+    path("office/texts/<int:pk>/resend/", office_views.text_resend, name="text_resend"),
+]

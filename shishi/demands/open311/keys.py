@@ -11,10 +11,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit
-from shishi.core.errors import ValidationFailed
+from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.core.inputs import has_control
 from shishi.demands.models import Demand, Open311Key
 from shishi.orgs.models import Jurisdiction
+from shishi.orgs.permissions import scope_for
 
 PREFIX = "o311_"
 MAX_KEY_LENGTH = 200
@@ -59,11 +60,25 @@ def create_key(
     return row, key
 
 
+def issue_key(jurisdiction: Jurisdiction, *, name: str, actor: Any) -> tuple[Open311Key, str]:
+    """``create_key`` from the office's page: the actor must be the district's office."""
+    if not scope_for(actor).is_office_for(jurisdiction.pk):
+        raise PermissionDenied("只有专班可以创建Open311密钥")
+    return create_key(jurisdiction, name=name, actor=actor)
+
+
 def deactivate_key(row: Open311Key, *, actor: Any = None) -> Open311Key:
-    """Stop a key (a partner leaves, a key leaked); kept for the record."""
+    """Stop a key (a partner leaves, a key leaked); kept for the record. From a page the
+    actor must be the office of the key's district (a shell passes no actor)."""
+    if actor is not None and not scope_for(actor).is_office_for(row.jurisdiction_id):
+        raise PermissionDenied("只有专班可以停用Open311密钥")
     with transaction.atomic():
-        Open311Key.objects.filter(pk=row.pk).update(is_active=False, updated_at=timezone.now())
+        updated = Open311Key.objects.filter(pk=row.pk, is_active=True).update(
+            is_active=False, updated_at=timezone.now()
+        )
         row.is_active = False
+        if not updated:  # stopped already: nothing to record
+            return row
         audit.record(
             actor=actor,
             action="demands.open311_key.deactivate",
