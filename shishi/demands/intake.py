@@ -71,8 +71,15 @@ def _code_hash(phone_hash: str, code: str) -> str:
     return salted_hmac("shishi.demands.code", f"{phone_hash}:{code}").hexdigest()
 
 
-def request_code(raw_phone: str, *, client: str, now: dt.datetime | None = None) -> None:
-    """Send a new code to the mobile (the older ones die); throttled per phone and client."""
+def request_code(
+    raw_phone: str,
+    *,
+    client: str,
+    jurisdiction_id: int | None = None,
+    now: dt.datetime | None = None,
+) -> None:
+    """Send a new code to the mobile (the older ones die), from ``jurisdiction_id``'s form;
+    throttled per phone and client."""
     from shishi.demands import texts  # texts imports this module's neighbours
 
     number = mobile(raw_phone)
@@ -88,7 +95,7 @@ def request_code(raw_phone: str, *, client: str, now: dt.datetime | None = None)
             code_hash=_code_hash(phone_hash, code),
             expires_at=now + dt.timedelta(minutes=CODE_MINUTES),
         )
-    texts.send_code(number, code)
+    texts.send_code(number, code, jurisdiction_id=jurisdiction_id)
 
 
 def check_code(raw_phone: str, code: str, *, now: dt.datetime | None = None) -> None:

@@ -350,6 +350,10 @@ class ResidentText(models.Model):
     demand = models.ForeignKey(
         Demand, null=True, blank=True, on_delete=models.CASCADE, related_name="texts"
     )
+    # The district it was sent for: the demand's, or for a code the form's (older rows: none).
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
     purpose = models.CharField(_("用途"), max_length=16)
     phone = PhoneField(_("手机号码"))
     text = models.TextField(_("短信内容"), blank=True)
@@ -364,6 +368,9 @@ class ResidentText(models.Model):
         verbose_name = _("群众短信")
         verbose_name_plural = _("群众短信")
         ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["jurisdiction", "-created_at"], name="resident_text_district")
+        ]
 
     def __str__(self) -> str:
         return f"{self.purpose} {self.status}"

@@ -151,8 +151,8 @@ class TextsPage:
 
 
 def codes_visible(user: Any) -> bool:
-    """A code is sent from the public form before any demand exists and names no district:
-    only someone who reads every district's texts sees the codes."""
+    """Codes sent before texts kept their district name none: only someone who reads every
+    district's texts sees those."""
     scope = scope_for(user)
     if scope.is_superuser:
         return True
@@ -168,9 +168,12 @@ def texts_page(user: Any, code: str | None, filters: TextFilters, page_number: A
     district = _pick(districts, code, "只有接线员和专班可以查看群众短信")
     place = District(district, [(j.code, j.name) for j in districts] if len(districts) > 1 else [])
     with_codes = codes_visible(user)
-    where = Q(demand__jurisdiction_id=district.pk)
+    # The text's district, or (a row written without one) its demand's.
+    where = Q(jurisdiction_id=district.pk) | Q(
+        jurisdiction__isnull=True, demand__jurisdiction_id=district.pk
+    )
     if with_codes and filters.purpose in ("", "code"):
-        where |= Q(demand__isnull=True, purpose="code")
+        where |= Q(jurisdiction__isnull=True, demand__isnull=True, purpose="code")
     query = ResidentText.objects.filter(where)
     if filters.status:
         query = query.filter(status=filters.status)

@@ -50,7 +50,9 @@ def new(request: HttpRequest, code: str) -> HttpResponseBase:
     try:
         if request.POST.get("action") == "code":
             try:
-                intake.request_code(request.POST.get("phone", ""), client=client)
+                intake.request_code(
+                    request.POST.get("phone", ""), client=client, jurisdiction_id=district.pk
+                )
             except ValidationFailed as exc:
                 return _page(
                     request,

@@ -78,10 +78,16 @@ def _send(row: ResidentText, params: dict[str, str], text: str) -> ResidentText:
     return row
 
 
-def send_code(number: PersonalNumber, code: str) -> ResidentText:
-    """Send the form's verification code now (its text is kept without the code)."""
+def send_code(
+    number: PersonalNumber, code: str, *, jurisdiction_id: int | None = None
+) -> ResidentText:
+    """Send the form's verification code now (its text is kept without the code), for the
+    district whose form asked for it."""
     row = ResidentText.objects.create(
-        purpose="code", phone=number.reveal(), text="验证码短信（内容不留存）"
+        purpose="code",
+        phone=number.reveal(),
+        text="验证码短信（内容不留存）",
+        jurisdiction_id=jurisdiction_id,
     )
     text = f"您的验证码是{code}，{10}分钟内有效。请勿告诉他人。"
     return _send(row, {"code": code, "minutes": "10"}, text)
@@ -112,7 +118,9 @@ def _text(purpose: str, params: dict[str, str]) -> str:
 def _queue(demand: Demand, purpose: str) -> ResidentText | None:
     if not demand.phone:  # a landline or no number: the call-back is by phone
         return None
-    row = ResidentText(demand=demand, purpose=purpose, phone=demand.phone)
+    row = ResidentText(
+        demand=demand, jurisdiction_id=demand.jurisdiction_id, purpose=purpose, phone=demand.phone
+    )
     row.text = _text(purpose, _params(row))
     row.save()
     row_id = row.pk

@@ -398,7 +398,13 @@ def test_texts_page_masks_every_number_and_resends_a_failed_text(
     run_ready_tasks()
     failed = ResidentText.objects.get(purpose="taken_in")
     assert failed.status == "failed"
-    texts.send_code(PersonalNumber.of("phone", "13700001111"), "246810")
+    texts.send_code(PersonalNumber.of("phone", "13700001111"), "246810")  # no district
+    texts.send_code(  # from Nangang's form
+        PersonalNumber.of("phone", "13700002222"), "135790", jurisdiction_id=world.nangang.pk
+    )
+    texts.send_code(  # from Hulan's form
+        PersonalNumber.of("phone", "13700003333"), "975310", jurisdiction_id=world.hulan.pk
+    )
 
     for user in (world.office, world.operator):
         html = client_for(user).get(reverse("demands:texts")).content.decode()
@@ -407,8 +413,11 @@ def test_texts_page_masks_every_number_and_resends_a_failed_text(
         assert demand.number in html and reverse("demands:demand", args=[demand.pk]) in html
         assert "发送失败" in html and "受理通知" in html
         assert reverse("demands:text_resend", args=[failed.pk]) in html
-        # A code names no district: only those who read every district's texts see it.
-        assert "验证码（内容不保存）" not in html
+        # The district's own codes; one without a district only for those who read every
+        # district's texts; never another district's.
+        assert html.count("验证码（内容不保存）") == 1
+        assert "137****2222" in html and "137****3333" not in html and "137****1111" not in html
+        assert "135790" not in html
     assert (
         demand.number
         not in client_for(world.outsider)

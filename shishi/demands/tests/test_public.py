@@ -21,7 +21,7 @@ from PIL import Image
 
 from shishi.conftest import World
 from shishi.demands import intake, services
-from shishi.demands.models import Demand, PhoneCode, Status
+from shishi.demands.models import Demand, PhoneCode, ResidentText, Status
 from shishi.demands.tests.conftest import Dm
 from shishi.demands.tests.fake_sms import last_code
 from shishi.notify.fakes import FakeGateway
@@ -76,6 +76,8 @@ def test_form_end_to_end_code_asked_wrong_right_stored_encrypted(
     assert len(code) == 6 and code.isdigit()
     stored = PhoneCode.objects.get()
     assert code not in stored.code_hash and stored.phone_hash and PHONE not in stored.phone_hash
+    sent = ResidentText.objects.get(purpose="code")  # kept for the district's texts page
+    assert sent.jurisdiction_id == dm.road.jurisdiction_id and code not in sent.text
 
     wrong = "000000" if code != "000000" else "111111"
     refused = client.post(NEW, form(dm, code=wrong, photos=[png()]))
