@@ -400,7 +400,37 @@ def measure_rates(ids: dict[str, Any], runs: int = 9) -> dict[str, Any]:
         }
     out["target_ms"] = RATES_TARGET_MS
     out["meets_target"] = max(out["units"]["max_ms"], out["district"]["max_ms"]) < RATES_TARGET_MS
+    out["api"] = measure_stats_api(ids, out["month"], runs)
     return out
+
+
+def measure_stats_api(ids: dict[str, Any], month: str, runs: int) -> dict[str, Any]:
+    """``GET /api/v1/demands/stats`` as the office (the district's and the units' rates,
+    ranked, in one answer), through the whole request in this process."""
+    from django.test import Client
+
+    from shishi.orgs.models import User
+
+    client = Client()
+    client.force_login(User.objects.get(pk=ids["users"]["office"]))
+    url = f"/api/v1/demands/stats?month={month}"
+    first = client.get(url)
+    if first.status_code != 200:
+        return {"url": url, "status": first.status_code}
+    times = []
+    for _ in range(runs):
+        t0 = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    return {
+        "url": url,
+        "units": len(first.json().get("units", [])),
+        "best_ms": round(times[0], 1),
+        "median_ms": round(statistics.median(times), 1),
+        "max_ms": round(times[-1], 1),
+        "runs": runs,
+    }
 
 
 # --- the public intake --------------------------------------------------------------------
@@ -518,7 +548,11 @@ class IntakeLoad:
 
 
 def measure_intake(
-    ids: dict[str, Any], database_url: str, connections: int, seconds: float
+    ids: dict[str, Any],
+    database_url: str,
+    connections: int,
+    seconds: float,
+    config: Any = None,
 ) -> dict[str, Any]:
     from django.conf import settings
     from django.urls import reverse
@@ -530,7 +564,7 @@ def measure_intake(
     log(f"demands: {PHONES} verified sessions")
     sessions = verified_sessions(PHONES)
     before = Demand.objects.filter(jurisdiction_id=ids["district"]).count()
-    server = Server(ServerConfig(port=free_port(8700, 8799)), database_url)
+    server = Server(config or ServerConfig(port=free_port(8700, 8799)), database_url)
     server.collectstatic()
     server.start()
     try:

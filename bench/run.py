@@ -726,6 +726,13 @@ def demands_lines(dm: dict[str, Any]) -> list[str]:
             f"{x['median_ms']:.0f} ms, max {x['max_ms']:.0f} ms (target <{r['target_ms']:.0f} "
             f"ms) {_mark(x['max_ms'] < r['target_ms'])}"
         )
+    api = r.get("api") or {}
+    if "median_ms" in api:
+        lines.append(
+            f"demands: the statistics API ({api['url']}, district and {api['units']} units): "
+            f"best {api['best_ms']:.0f} ms, median {api['median_ms']:.0f} ms, max "
+            f"{api['max_ms']:.0f} ms (for information)"
+        )
     i = dm.get("intake")
     if i:
         lines.append(

@@ -8,9 +8,11 @@ client address (and per phone where there is one) through ``shishi.core.ratelimi
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.urls import reverse
 from django.utils.cache import add_never_cache_headers
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -22,7 +24,10 @@ from shishi.demands import intake, selectors_public, services
 from shishi.demands.models import Channel
 from shishi.demands.public_forms import PublicDemandForm, RateForm, TrackForm
 
+# The tracking code just given, for the page after the form: a signed cookie for that page
+# alone (an hour), so filing writes nothing to the session.
 LAST_CODE = "demands_last_number"
+LAST_CODE_SECONDS = 3600
 
 
 def _page(request: HttpRequest, template: str, context: dict, status: int = 200) -> HttpResponse:
@@ -102,8 +107,19 @@ def new(request: HttpRequest, code: str) -> HttpResponseBase:
     except intake.TooManyRequests as exc:
         return _too_many(request, exc)
     if outcome.saved:
-        request.session[LAST_CODE] = taken["number"]
-        return redirect("public_demands:done", code=district.code)
+        done_url = reverse("public_demands:done", kwargs={"code": district.code})
+        response = redirect(done_url)
+        response.set_signed_cookie(
+            LAST_CODE,
+            taken["number"],
+            salt=LAST_CODE,
+            max_age=LAST_CODE_SECONDS,
+            path=done_url,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
+        )
+        return response
     return _page(
         request,
         "demands/public_new.html",
@@ -123,7 +139,9 @@ def _verified(request: HttpRequest, form: PublicDemandForm) -> bool:
 @require_http_methods(["GET"])
 def done(request: HttpRequest, code: str) -> HttpResponse:
     district = selectors_public.district(code)
-    number = request.session.get(LAST_CODE, "")
+    number = request.get_signed_cookie(
+        LAST_CODE, default="", salt=LAST_CODE, max_age=LAST_CODE_SECONDS
+    )
     return _page(request, "demands/public_done.html", {"district": district, "number": number})
 
 

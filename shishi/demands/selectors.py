@@ -236,17 +236,18 @@ UNIT_TABS: dict[str, Any] = {
     "all": _("全部"),
 }
 PAGE_SIZE = 50
-LIST_CAP = 10_000  # a list counts this many rows at most: filters find the rest
+LIST_CAP = 1000  # a list counts this many rows at most ("1000+"): filters find the rest
 
 
 class CappedPaginator(Paginator):
-    """Counts up to ``LIST_CAP`` rows: the "all" tab of a district holds a million demands,
-    and counting them costs more than the page (nobody pages past two hundred pages)."""
+    """Counts up to ``LIST_CAP`` rows, in no order (any index will do): the "all" tab of a
+    district holds a million demands, and counting them costs more than the page; nobody
+    pages past twenty pages, and the tabs' own counts stop at 999+ too."""
 
     @cached_property
     def count(self) -> int:
         rows: QuerySet[Demand] = self.object_list  # type: ignore[assignment]
-        return rows[:LIST_CAP].count()
+        return rows.order_by()[:LIST_CAP].count()
 
     @property
     def capped(self) -> bool:
@@ -306,6 +307,10 @@ class QueuePage:
     streets: list[tuple[int, str]]
     can_take_in: bool
     is_office: bool
+
+    @property
+    def count_cap(self) -> int:
+        return LIST_CAP
 
 
 def queue_page(
@@ -412,13 +417,11 @@ TAB_STATUS = {
 }
 
 
-COUNT_CAP = 1000  # a tab shows "999+" beyond: counting every overdue row costs a scan
-
-
 def _tab_counts(base: QuerySet[Demand], now: dt.datetime) -> dict[str, int]:
     """Each tab's count in two queries: one grouped over the open statuses only (the queue
     indexes lead with the status; closed demands, the most, are never read) and the overdue
-    ones, counted up to ``COUNT_CAP``."""
+    ones, counted up to ``LIST_CAP`` (a tab shows "1000+" beyond: counting every overdue
+    row costs a scan)."""
     by_status = dict(
         base.filter(status__in=sorted(set(TAB_STATUS.values())))
         .values("status")
@@ -428,7 +431,7 @@ def _tab_counts(base: QuerySet[Demand], now: dt.datetime) -> dict[str, int]:
     )
     counts = {tab: by_status.get(status, 0) for tab, status in TAB_STATUS.items()}
     counts["overdue"] = (
-        base.filter(overdue_q(now)).order_by("status", "created_at").values("pk")[:COUNT_CAP]
+        base.filter(overdue_q(now)).order_by("status", "created_at").values("pk")[:LIST_CAP]
     ).count()
     return counts
 

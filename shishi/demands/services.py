@@ -198,13 +198,18 @@ def take_in(
             photo.file.name = store_upload(photo, f, photo.name)
             photo.save()
         _event(demand, "intake", "", Status.RECEIVED, actor=actor, at=now)
-        audit.record(
-            actor=actor,
-            action="demands.take_in",
-            target=demand,
-            changes={"kind": [None, demand.kind], "channel": [None, demand.channel]},
-            jurisdiction_id=jurisdiction_id,
-        )
+        # The audit log records what people and systems with credentials do (an operator,
+        # the hotline's signed webhook, an Open311 key: keys.record_intake). A resident's
+        # anonymous filing is the demand's first event only: every audit record takes the
+        # chain's one lock, and the public form must take hundreds a second.
+        if not public:
+            audit.record(
+                actor=actor,
+                action="demands.take_in",
+                target=demand,
+                changes={"kind": [None, demand.kind], "channel": [None, demand.channel]},
+                jurisdiction_id=jurisdiction_id,
+            )
         rule = (
             DispatchRule.objects.filter(category=category, street_id=data.street_id)
             .select_related("unit")
