@@ -22,6 +22,7 @@ from shishi.demands.models import (
     DemandEvent,
     DemandPhoto,
     DispatchRule,
+    Kind,
     Status,
 )
 from shishi.ledger.models import Item
@@ -236,18 +237,21 @@ UNIT_TABS: dict[str, Any] = {
     "all": _("全部"),
 }
 PAGE_SIZE = 50
+KIND_LABELS = dict(Kind.choices)
+STATUS_LABELS = dict(Status.choices)
 LIST_CAP = 1000  # a list counts this many rows at most ("1000+"): filters find the rest
 
 
 class CappedPaginator(Paginator):
-    """Counts up to ``LIST_CAP`` rows, in no order (any index will do): the "all" tab of a
-    district holds a million demands, and counting them costs more than the page; nobody
-    pages past twenty pages, and the tabs' own counts stop at 999+ too."""
+    """Counts up to ``LIST_CAP`` rows: the "all" tab of a district holds a million demands,
+    and counting them costs more than the page; nobody pages past twenty pages, and the
+    tabs' own counts stop at 1000+ too. Counted in the queue indexes' order (status, then
+    age), so that the database walks the index and stops at the cap, whatever the filter."""
 
     @cached_property
     def count(self) -> int:
         rows: QuerySet[Demand] = self.object_list  # type: ignore[assignment]
-        return rows.order_by()[:LIST_CAP].count()
+        return rows.order_by("status", "created_at")[:LIST_CAP].count()
 
     @property
     def capped(self) -> bool:
@@ -291,6 +295,8 @@ class QueueRow:
     demand: Demand
     overdue: bool
     deadline: dt.datetime | None
+    kind: Any  # the labels, looked up once per page (get_FOO_display rebuilds its choices)
+    status: Any
 
 
 @dataclass
@@ -371,6 +377,8 @@ def queue_page(
             overdue=d.status in (Status.DISPATCHED, Status.ACCEPTED)
             and (_deadline(d) or now) < now,
             deadline=_deadline(d),
+            kind=KIND_LABELS.get(d.kind, d.kind),
+            status=STATUS_LABELS.get(d.status, d.status),
         )
         for d in page.object_list
     ]
