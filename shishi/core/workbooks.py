@@ -347,3 +347,27 @@ def first_sheet(data: bytes, filename: str, *, max_rows: int) -> list[list[Any]]
         raise ValueError("文件设置了打开密码，请取消密码后再导入") from None
     except Exception:  # calamine raises several types for damaged files
         raise ValueError("文件已损坏或不是有效的Excel工作簿（.xlsx/.xls）") from None
+
+
+def upload_problem(upload: Any) -> str:
+    """Why an uploaded sheet cannot be taken, or "": an .xlsx by its name and its first
+    bytes (a zip), within ``SHISHI_MAX_UPLOAD_BYTES``. The ledger's import and the 12345
+    import ask it before anything reads the file."""
+    from django.conf import settings
+    from django.utils.translation import gettext as _
+
+    name = (getattr(upload, "name", "") or "").lower()
+    limit = int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
+    size = getattr(upload, "size", None)
+    if not name.endswith(".xlsx"):
+        return _("请上传 .xlsx 格式的Excel文件（旧版 .xls 请先另存为 .xlsx）")
+    if size is not None and size > limit:
+        return _("文件过大（%(size)s MB），上限为 %(limit)s MB") % {
+            "size": round(size / 1024 / 1024, 1),
+            "limit": limit // 1024 // 1024,
+        }
+    head = upload.read(4)
+    upload.seek(0)
+    if head != b"PK\x03\x04":
+        return _("文件不是有效的 .xlsx 文件")
+    return ""

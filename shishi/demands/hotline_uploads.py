@@ -22,14 +22,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 
-from shishi.core import audit, masking, uploads
+from shishi.core import audit, masking, uploads, workbooks
 from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.demands import hotline, office_selectors
 from shishi.orgs.models import Jurisdiction
 from shishi.orgs.permissions import scope_for
 
 PREFIX = "hotline-imports"
-XLSX_MAGIC = b"PK\x03\x04"
 
 
 def max_upload_bytes() -> int:
@@ -37,20 +36,9 @@ def max_upload_bytes() -> int:
 
 
 def check_upload(upload: UploadedFile) -> None:
-    """The ledger's checks of an uploaded sheet: .xlsx by name and by content, within the
-    upload limit (``ValidationFailed`` on ``file``)."""
-    name = (upload.name or "").lower()
-    limit = max_upload_bytes()
-    message = ""
-    if not name.endswith(".xlsx"):
-        message = "请上传 .xlsx 格式的Excel文件（旧版 .xls 请先另存为 .xlsx）"
-    elif (upload.size or 0) > limit:
-        message = f"文件过大，上限为 {limit // 1024 // 1024} MB"
-    else:
-        head = upload.read(4)
-        upload.seek(0)
-        if head != XLSX_MAGIC:
-            message = "文件不是有效的 .xlsx 文件"
+    """The checks every uploaded sheet gets (``core.workbooks.upload_problem``), as a
+    ``ValidationFailed`` on ``file``."""
+    message = workbooks.upload_problem(upload)
     if message:
         raise ValidationFailed(message, {"file": message})
 

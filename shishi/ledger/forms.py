@@ -7,13 +7,13 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.conf import settings
 from django.core.files.uploadedfile import UploadedFile
 from django.db.models import QuerySet
 from django.http import QueryDict
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from shishi.core import workbooks
 from shishi.core.forms import ServiceErrorsMixin
 from shishi.core.pii_text import personal_number_warning
 from shishi.core.templatetags.shishi_format import plain_decimal
@@ -397,19 +397,7 @@ class ImportUploadForm(forms.Form):
 
     def clean_file(self) -> UploadedFile:
         upload: UploadedFile = self.cleaned_data["file"]
-        name = (upload.name or "").lower()
-        limit = int(getattr(settings, "SHISHI_MAX_UPLOAD_BYTES", 20 * 1024 * 1024))
-        if not name.endswith(".xlsx"):
-            raise forms.ValidationError(
-                _("请上传 .xlsx 格式的Excel文件（旧版 .xls 请先另存为 .xlsx）")
-            )
-        if upload.size is not None and upload.size > limit:
-            raise forms.ValidationError(
-                _("文件过大（%(size)s MB），上限为 %(limit)s MB")
-                % {"size": round(upload.size / 1024 / 1024, 1), "limit": limit // 1024 // 1024}
-            )
-        head = upload.read(4)
-        upload.seek(0)
-        if head != b"PK\x03\x04":
-            raise forms.ValidationError(_("文件不是有效的 .xlsx 文件"))
+        problem = workbooks.upload_problem(upload)
+        if problem:
+            raise forms.ValidationError(problem)
         return upload
