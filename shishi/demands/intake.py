@@ -118,7 +118,13 @@ def check_code(raw_phone: str, code: str, *, now: dt.datetime | None = None) -> 
             .order_by("-created_at", "-id")
             .first()
         )
-        if live is None:
+        if not code:  # nothing typed: not a try
+            message = (
+                "请填写收到的6位验证码"
+                if live is not None
+                else "请先获取验证码，再填写收到的6位验证码"
+            )
+        elif live is None:
             message = "验证码已失效或错误次数过多，请重新获取"
         elif re.fullmatch(r"\d{6}", code) and hmac.compare_digest(
             live.code_hash, _code_hash(phone_hash, code)

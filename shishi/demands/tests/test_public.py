@@ -352,3 +352,17 @@ def test_a_used_code_keeps_the_phone_verified_when_the_demand_is_refused(
     refused = client.post(NEW, form(dm, code=last_code(gateway), lat="45.1", lon=""))
     assert refused.status_code == 422 and "经纬度须同时填写" in refused.content.decode()
     assert client.post(NEW, form(dm)).status_code == 302  # no second code needed
+
+
+def test_a_form_sent_without_a_code_says_what_to_do_and_costs_no_try(
+    dm: Dm, gateway: FakeGateway
+) -> None:
+    client = Client()
+    refused = client.post(NEW, form(dm, code=""))
+    assert refused.status_code == 422 and "请先获取验证码" in refused.content.decode()
+    ask_code(client)
+    refused = client.post(NEW, form(dm, code=""))
+    assert refused.status_code == 422 and "请填写收到的6位验证码" in refused.content.decode()
+    assert PhoneCode.objects.get().tries == 0  # an empty box is not a wrong code
+    done = client.post(NEW, form(dm, code=last_code(gateway)))
+    assert done.status_code == 302 and Demand.objects.count() == 1

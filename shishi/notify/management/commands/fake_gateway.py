@@ -62,7 +62,7 @@ class Command(BaseCommand):
             report_url=options["report_url"] or None,
             report_delay=options["report_delay"],
             hang_seconds=options["hang_seconds"],
-            echo=None if options["quiet"] else self.stdout.write,
+            echo=None if options["quiet"] else self._echo,
         )
         smtp = None
         if options["smtp_port"]:
@@ -88,3 +88,9 @@ class Command(BaseCommand):
             if smtp is not None:
                 smtp.stop()
             sys.stdout.flush()
+
+    def _echo(self, line: str) -> None:
+        """One line per message, at once: behind ``make demo`` the output may be a pipe or
+        a file, where Python would hold it back (the demo's SMS codes are read there)."""
+        self.stdout.write(line)
+        self.stdout.flush()
