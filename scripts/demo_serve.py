@@ -62,7 +62,7 @@ def main(argv: list[str]) -> int:
             f"--port={GATEWAY_PORT}",
             f"--smtp-port={SMTP_PORT}",
             f"--report-url=http://{address}/notify/sms/reports/",
-            "--quiet",
+            "--sms-only",  # a line per SMS: the public form's codes are read there
         ],
         "web": ["runserver", "--noreload", address],
         "worker": ["worker"],

@@ -46,12 +46,18 @@ class Command(BaseCommand):
         parser.add_argument("--hang-seconds", type=float, default=30.0)
         parser.add_argument("--quiet", action="store_true", help="no line per message")
         parser.add_argument(
+            "--sms-only",
+            action="store_true",
+            help="a line per SMS only (the demo: a resident's code for the public form)",
+        )
+        parser.add_argument(
             "--smtp-port", type=int, default=0, help="also run an SMTP server here (aiosmtpd)"
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
         key = options["sms_key"] or settings.SHISHI_SMS_KEY or "demo-key"
         secret = options["sms_secret"] or settings.SHISHI_SMS_SECRET or "demo-secret"
+        self.sms_only = bool(options["sms_only"])
         gateway = FakeGateway(
             host=options["host"],
             port=options["port"],
@@ -92,5 +98,7 @@ class Command(BaseCommand):
     def _echo(self, line: str) -> None:
         """One line per message, at once: behind ``make demo`` the output may be a pipe or
         a file, where Python would hold it back (the demo's SMS codes are read there)."""
+        if self.sms_only and not line.startswith("SMS "):
+            return
         self.stdout.write(line)
         self.stdout.flush()
