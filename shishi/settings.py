@@ -43,6 +43,7 @@ INSTALLED_APPS = [
     "shishi.reports",
     "shishi.supervision",
     "shishi.demands",
+    "shishi.appointments",
     "shishi.portal",
     "shishi.demo",
 ]

@@ -43,6 +43,7 @@ LAYERS = (
     "reports",
     "supervision",
     "demands",
+    "appointments",
     "portal",
     "demo",
 )

@@ -7,6 +7,7 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
+from shishi.appointments.demo import seed_services
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.demands.demo import seed_demands
@@ -84,6 +85,8 @@ class Command(BaseCommand):
         # Residents' demands: categories and about six months of demands in every state;
         # Nangang's noise complaints linked to its noise ledger item.
         demands = seed_demands(jurisdictions)
+        # Services by appointment: the home visit for residents 70 and over, and others.
+        seed_services(jurisdictions)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
