@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from shishi.core.fields import IDNumberField, LandlineField, LookupHashField, PhoneField
 from shishi.core.models import TimeStamped
 from shishi.orgs.models import Jurisdiction, Unit
 
@@ -66,6 +67,52 @@ class Service(TimeStamped):
             models.UniqueConstraint(
                 fields=["jurisdiction", "code"], name="appointment_service_code"
             )
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Resident(TimeStamped):
+    """A person served by appointment, registered by the district (the operator on the
+    phone, a grid worker, the resident on the public site). The ID number and the phones are
+    encrypted and found by keyed hash (``core.fields``); the birth date is read from the ID
+    number once, for eligibility and the age shown."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, on_delete=models.PROTECT, related_name="+", db_index=False
+    )  # the hash indexes lead with it
+    name = models.CharField(_("姓名"), max_length=50)
+    id_number = IDNumberField(_("居民身份证号"))
+    id_hash = LookupHashField(source="id_number", db_index=False)
+    birth_date = models.DateField(_("出生日期"))
+    phone = PhoneField(_("手机号码"), blank=True)
+    phone_hash = LookupHashField(source="phone", db_index=False)
+    landline = LandlineField(_("固定电话"), blank=True)
+    landline_hash = LookupHashField(source="landline", db_index=False)
+    address = models.CharField(_("住址"), max_length=300, blank=True)
+    street = models.ForeignKey(
+        Unit,
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="+",
+        verbose_name=_("所在街道"),
+    )
+    disability_certificate = models.BooleanField(_("持有残疾人证"), default=False)
+    version = models.PositiveIntegerField(default=1)
+
+    class Meta:
+        verbose_name = _("服务对象")
+        verbose_name_plural = _("服务对象")
+        ordering = ["jurisdiction", "name", "id"]
+        constraints = [
+            # One record per person and district.
+            models.UniqueConstraint(fields=["jurisdiction", "id_hash"], name="resident_once")
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "phone_hash"], name="resident_phone"),
+            models.Index(fields=["jurisdiction", "landline_hash"], name="resident_landline"),
         ]
 
     def __str__(self) -> str:

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import datetime as dt
+from dataclasses import dataclass
 from typing import Any
 
 from shishi.appointments import permissions
-from shishi.appointments.models import Service
+from shishi.appointments.models import Resident, Service
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
+from shishi.core.fields import PersonalNumber
 from shishi.orgs.models import Jurisdiction
 
 
@@ -31,3 +34,44 @@ def service_for(user: Any, code: str, jurisdiction_code: str | None) -> Service:
     if service is None:
         raise NotFound("本区没有这项服务")
     return service
+
+
+@dataclass
+class Found:
+    resident: Resident
+    id_tail: str  # the ID number's last four characters: all an operator sees after search
+    age: int
+
+
+def find_residents(user: Any, jurisdiction_id: int, query: str, *, on: dt.date) -> list[Found]:
+    """The district's residents whose ID number, mobile or landline is ``query`` — looked up
+    through the keyed hashes (an index each), nothing decrypted but the rows found. Anything
+    that is none of the three finds nobody."""
+    if not permissions.is_operator(user, jurisdiction_id):
+        raise PermissionDenied("只有接线员和专班可以查找服务对象")
+    text = (query or "").strip()
+    where = None
+    for kind, field in (
+        ("id_number", "id_hash"),
+        ("phone", "phone_hash"),
+        ("landline", "landline_hash"),
+    ):
+        try:
+            number = PersonalNumber.of(kind, text)
+        except ValueError:
+            continue
+        where = {field: number.lookup_hash()}
+        break
+    if where is None:
+        return []
+    rows = Resident.objects.filter(jurisdiction_id=jurisdiction_id, **where).order_by("name", "id")[
+        :20
+    ]
+    return [
+        Found(resident=r, id_tail=r.id_number.reveal()[-4:], age=_age(r.birth_date, on))
+        for r in rows
+    ]
+
+
+def _age(born: dt.date, on: dt.date) -> int:
+    return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
