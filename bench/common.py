@@ -291,3 +291,43 @@ def own_database(label: str, database_url: str) -> str:
     log(f"{label}: migrating")
     call_command("migrate", verbosity=0)
     return database_url
+
+
+def time_page(
+    client: Any, url: str, requests: int, target_ms: float
+) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """A page through Django's test client in this process: three warm-up requests (each
+    must answer 200), ``requests`` timed, then one more with its queries captured. Returns
+    the figures (p50/p95/max, queries and their time, the target and whether it is met) and
+    the captured queries."""
+    import statistics
+    import time
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):  # warm up: templates, prepared statements, caches
+        response = client.get(url)
+        if response.status_code != 200:
+            raise BenchError(f"{url} answered {response.status_code}")
+    times = []
+    for _ in range(requests):
+        t0 = time.perf_counter()
+        client.get(url)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    with CaptureQueriesContext(connection) as captured:
+        client.get(url)
+    queries = list(captured.captured_queries)
+    result: dict[str, Any] = {
+        "url": url,
+        "requests": requests,
+        "p50_ms": round(statistics.median(times), 1),
+        "p95_ms": round(percentile(times, 95), 1),
+        "max_ms": round(times[-1], 1),
+        "queries": len(queries),
+        "query_ms": round(sum(float(q["time"]) for q in queries) * 1000, 1),
+        "target_p95_ms": target_ms,
+    }
+    result["meets_target"] = result["p95_ms"] <= target_ms
+    return result, queries

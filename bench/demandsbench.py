@@ -53,7 +53,7 @@ from bench.common import (
     free_port,
     log,
     own_database,
-    percentile,
+    time_page,
 )
 
 UNITS, STREETS, CATEGORIES = 100, 12, 20
@@ -309,34 +309,10 @@ def _plans(captured: list[dict[str, Any]]) -> tuple[list[str], list[str]]:
 
 
 def measure_page(client: Any, url: str, requests: int) -> tuple[dict[str, Any], list[str]]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):  # warm up: templates, caches
-        response = client.get(url)
-        if response.status_code != 200:
-            raise BenchError(f"{url} answered {response.status_code}")
-    times = []
-    for _ in range(requests):
-        t0 = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    plans, used = _plans(captured.captured_queries)
-    result: dict[str, Any] = {
-        "url": url,
-        "requests": requests,
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(percentile(times, 95), 1),
-        "max_ms": round(times[-1], 1),
-        "queries": len(captured.captured_queries),
-        "query_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
-        "demand_scans": used,
-        "target_p95_ms": QUEUE_TARGET_MS,
-    }
-    result["meets_target"] = result["p95_ms"] <= QUEUE_TARGET_MS
+    """``bench.common.time_page``, with the plans of the page's statements."""
+    result, queries = time_page(client, url, requests, QUEUE_TARGET_MS)
+    plans, used = _plans(queries)
+    result["demand_scans"] = used
     return result, plans
 
 

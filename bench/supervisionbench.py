@@ -28,13 +28,12 @@ import argparse
 import datetime as dt
 import io
 import random
-import statistics
 import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
-from bench.common import BenchError, emit, log, own_database, percentile
+from bench.common import BenchError, emit, log, own_database, time_page
 
 UNITS, GROUPS, FINDINGS, INSTRUCTIONS = 700, 5, 5_000, 10_000
 EXPORT_TARGET_S = 3.0
@@ -332,34 +331,10 @@ def measure_export(client: Any, ids: dict[str, Any]) -> dict[str, Any]:
 def measure_page(
     client: Any, name: str, url: str, requests: int, target_ms: float
 ) -> dict[str, Any]:
-    from django.db import connection
-    from django.test.utils import CaptureQueriesContext
-
-    for _ in range(3):  # warm up: templates, prepared statements, caches
-        response = client.get(url)
-        if response.status_code != 200:
-            raise BenchError(f"{name} ({url}) answered {response.status_code}")
-    times = []
-    for _ in range(requests):
-        t0 = time.perf_counter()
-        client.get(url)
-        times.append((time.perf_counter() - t0) * 1000)
-    times.sort()
-    with CaptureQueriesContext(connection) as captured:
-        client.get(url)
-    result: dict[str, Any] = {
-        "url": url,
-        "requests": requests,
-        "p50_ms": round(statistics.median(times), 1),
-        "p95_ms": round(percentile(times, 95), 1),
-        "max_ms": round(times[-1], 1),
-        "queries": len(captured.captured_queries),
-        "query_ms": round(sum(float(q["time"]) for q in captured.captured_queries) * 1000, 1),
-        "target_p95_ms": target_ms,
-    }
-    result["meets_target"] = result["p95_ms"] <= target_ms
+    """``bench.common.time_page``, with the slowest queries of a page over its target."""
+    result, queries = time_page(client, url, requests, target_ms)
     if not result["meets_target"]:
-        slowest = sorted(captured.captured_queries, key=lambda q: -float(q["time"]))[:5]
+        slowest = sorted(queries, key=lambda q: -float(q["time"]))[:5]
         result["slowest_queries"] = [
             {"ms": round(float(q["time"]) * 1000, 1), "sql": q["sql"][:300]} for q in slowest
         ]

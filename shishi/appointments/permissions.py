@@ -9,12 +9,8 @@ from shishi.orgs.permissions import scope_for
 
 
 def is_operator(user: Any, jurisdiction_id: int) -> bool:
-    scope = scope_for(user)
-    return jurisdiction_id in scope.operator_jurisdiction_ids or scope.is_office_for(
-        jurisdiction_id
-    )
+    return scope_for(user).operates(jurisdiction_id)
 
 
 def operator_jurisdiction_ids(user: Any) -> set[int]:
-    scope = scope_for(user)
-    return set(scope.operator_jurisdiction_ids) | set(scope.office_covered_ids())
+    return scope_for(user).operated_ids()

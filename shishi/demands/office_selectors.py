@@ -41,7 +41,7 @@ def operator_districts(user: Any) -> list[Jurisdiction]:
     scope = scope_for(user)
     if scope.is_superuser:
         return _districts(None)
-    return _districts(scope.office_covered_ids() | scope.operator_jurisdiction_ids)
+    return _districts(scope.operated_ids())
 
 
 def _pick(districts: list[Jurisdiction], code: str | None, refusal: str) -> Jurisdiction:
@@ -159,7 +159,7 @@ def codes_visible(user: Any) -> bool:
     every = set(
         Jurisdiction.objects.filter(level=Jurisdiction.Level.DISTRICT).values_list("pk", flat=True)
     )
-    return every <= (scope.office_covered_ids() | scope.operator_jurisdiction_ids)
+    return every <= scope.operated_ids()
 
 
 def texts_page(user: Any, code: str | None, filters: TextFilters, page_number: Any) -> TextsPage:

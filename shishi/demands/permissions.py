@@ -27,10 +27,7 @@ def is_office(user: Any, jurisdiction_id: int) -> bool:
 
 def is_operator(user: Any, jurisdiction_id: int) -> bool:
     """Takes demands in and dispatches them: the district's operators and office."""
-    scope = scope_for(user)
-    return jurisdiction_id in scope.operator_jurisdiction_ids or scope.is_office_for(
-        jurisdiction_id
-    )
+    return scope_for(user).operates(jurisdiction_id)
 
 
 def require_operator(user: Any, jurisdiction_id: int) -> None:

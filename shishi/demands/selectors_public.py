@@ -68,7 +68,7 @@ def operator_district(user: object, requested: str | None) -> Jurisdiction:
     from shishi.orgs.permissions import scope_for
 
     scope = scope_for(user)
-    ids = scope.operator_jurisdiction_ids | scope.office_covered_ids()
+    ids = scope.operated_ids()
     districts = list(Jurisdiction.objects.filter(pk__in=ids, level="district").order_by("code"))
     if requested:
         districts = [d for d in districts if d.code == requested]

@@ -70,6 +70,16 @@ class Scope:
             or jurisdiction_id in self.city_covered_ids()
         )
 
+    def operated_ids(self) -> set[int]:
+        """Districts this user takes residents' calls for: operator (接线员) or office."""
+        return self.operator_jurisdiction_ids | self.office_covered_ids()
+
+    def operates(self, jurisdiction_id: int) -> bool:
+        """Operator of this district, or its office (which does all an operator does)."""
+        return jurisdiction_id in self.operator_jurisdiction_ids or self.is_office_for(
+            jurisdiction_id
+        )
+
     def is_any_office(self) -> bool:
         return self.is_superuser or bool(self.office_jurisdiction_ids or self.city_jurisdiction_ids)
 
