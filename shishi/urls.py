@@ -26,6 +26,8 @@ urlpatterns = [
     path("supervision/", include("shishi.supervision.urls")),
     path("demands/", include("shishi.demands.urls")),
     path("public/demands/", include("shishi.demands.public_urls")),
+    path("appointments/", include("shishi.appointments.urls")),
+    path("public/", include("shishi.appointments.public_urls")),
     path("public/", include("shishi.portal.urls")),
     path("open311/v2/", include("shishi.demands.open311.urls")),
 ]
