@@ -32,12 +32,23 @@ from shishi.notify.channels.registry import get_channel
 
 log = logging.getLogger(__name__)
 
-# The provider's pre-approved templates (docs/demands.md, "Intake").
+# The provider's pre-approved templates (docs/demands.md, "Intake"); the apps above add
+# theirs with ``register_template`` (a text not about a demand sends its whole text as the
+# template's one parameter ``text``).
 TEMPLATES = {
     "code": "SMS_DEMAND_CODE",
     "taken_in": "SMS_DEMAND_TAKEN_IN",
     "resolved": "SMS_DEMAND_RESOLVED",
 }
+
+
+def register_template(purpose: str, template_id: str) -> None:
+    """Name the provider's template for texts of ``purpose`` (at most 16 characters)."""
+    if len(purpose) > 16:
+        raise ValueError("purpose too long")
+    TEMPLATES[purpose] = template_id
+
+
 REPLY_CHARS = 40  # the reply in short; the tracking page has it all
 MAX_ATTEMPTS = 3
 
@@ -95,7 +106,8 @@ def send_code(
 
 def _params(row: ResidentText) -> dict[str, str]:
     demand = row.demand
-    assert demand is not None
+    if demand is None:  # a text queued by another app (``queue_text``)
+        return {"text": row.text}
     params = {"number": demand.number, "link": tracking_link()}
     if row.purpose == "resolved":
         reply = demand.reply.strip().replace("\n", " ")
@@ -128,6 +140,20 @@ def _queue(demand: Demand, purpose: str) -> ResidentText | None:
     return row
 
 
+def queue_text(*, jurisdiction_id: int, phone: str, purpose: str, text: str) -> ResidentText:
+    """Queue a text that is not about a demand (a booking confirmed, a reminder, a
+    certificate expiring) to a mobile, sent by the worker once the transaction commits;
+    ``purpose`` must have a template (``register_template``)."""
+    if purpose not in TEMPLATES:
+        raise ValueError(f"no SMS template for {purpose!r}")
+    row = ResidentText.objects.create(
+        jurisdiction_id=jurisdiction_id, purpose=purpose, phone=phone, text=text
+    )
+    row_id = row.pk
+    transaction.on_commit(lambda: send_resident_text.enqueue(row_id))
+    return row
+
+
 def text_taken_in(demand: Demand) -> ResidentText | None:
     """Queue the SMS telling the resident the demand was taken in, with its tracking code."""
     return _queue(demand, "taken_in")
@@ -139,13 +165,15 @@ def text_resolved(demand: Demand) -> ResidentText | None:
 
 
 def resend_text(row: ResidentText, *, actor: Any) -> ResidentText:
-    """Queue a failed text of a demand again (an operator or the office of its district): the
-    same record, sent by the worker as a new attempt. A code cannot be sent again: its text
-    is not kept (the resident asks for a new one)."""
+    """Queue a failed text again (an operator or the office of its district): the same
+    record, sent by the worker as a new attempt. A code cannot be sent again: its text is not
+    kept (the resident asks for a new one)."""
     demand = row.demand
-    if demand is None or row.purpose == "code":
+    if row.purpose == "code" or (demand is None and row.jurisdiction_id is None):
         raise ValidationFailed("验证码短信不保存内容，不能重发；请群众重新获取验证码")
-    permissions.require_operator(actor, demand.jurisdiction_id)
+    jurisdiction_id = demand.jurisdiction_id if demand is not None else row.jurisdiction_id
+    assert jurisdiction_id is not None
+    permissions.require_operator(actor, jurisdiction_id)
     with transaction.atomic():
         locked = ResidentText.objects.select_for_update().get(pk=row.pk)
         if locked.status != "failed":
@@ -155,12 +183,12 @@ def resend_text(row: ResidentText, *, actor: Any) -> ResidentText:
         audit.record(
             actor=actor,
             action="demands.resend_text",
-            target=demand,
+            target=demand if demand is not None else locked,
             changes={
                 "text": [None, f"{locked.pk}:{locked.purpose}"],
                 "status": ["failed", "queued"],
             },
-            jurisdiction_id=demand.jurisdiction_id,
+            jurisdiction_id=jurisdiction_id,
         )
         row_id = locked.pk
         transaction.on_commit(lambda: send_resident_text.enqueue(row_id))

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -102,3 +103,30 @@ def test_who_may_register_and_search(world: World) -> None:
         services.ResidentInput(name="李四", id_number=_number(dt.date(1950, 1, 1))),
         actor=world.office,
     ).pk
+
+
+def test_a_text_not_about_a_demand_is_queued_sent_and_recorded(
+    world: World, gateway: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    """``appointments.texts.send`` goes through the residents' texts: a delivery record with
+    the number encrypted, sent by the worker through the SMS channel with its template."""
+    from shishi.appointments import texts
+    from shishi.demands.models import ResidentText
+    from shishi.jobs.worker import run_ready_tasks
+
+    with django_capture_on_commit_callbacks(execute=True):
+        row = texts.send(
+            jurisdiction_id=world.nangang.pk,
+            phone="13912345678",
+            purpose="booking",
+            text="您已预约上门服务。",
+        )
+    assert row is not None and row.demand_id is None
+    assert run_ready_tasks() >= 1
+    sent = gateway.sms[-1]
+    assert sent.to == "13912345678" and sent.template_id == "SMS_BOOKING"
+    assert sent.params == {"text": "您已预约上门服务。"}
+    assert ResidentText.objects.get(pk=row.pk).status == "sent"
+    assert (
+        texts.send(jurisdiction_id=world.nangang.pk, phone="", purpose="booking", text="x") is None
+    )
