@@ -2,6 +2,7 @@
 bookings done (recounted, so twice is the same), through the ledger's audited service, and
 the item page shows it."""
 
+# ruff: noqa: F811  (the shared fixture `visits` is imported, then asked for by name)
 from __future__ import annotations
 
 from decimal import Decimal
@@ -47,7 +48,7 @@ def _record(v: Visits, booking: Any, capture: Any, **over: Any) -> None:
 
 def test_target_actual_is_the_done_count_and_stays_right_when_recorded_again(
     visits: Visits,
-    django_capture_on_commit_callbacks: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     v = visits
     target = _link(v)
@@ -82,7 +83,7 @@ def test_target_actual_is_the_done_count_and_stays_right_when_recorded_again(
 
 def test_linking_a_target_counts_at_once(
     visits: Visits,
-    django_capture_on_commit_callbacks: Any,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
 ) -> None:
     v = visits
     v.book(status=BookingStatus.DONE)
@@ -115,6 +116,6 @@ def test_linking_a_target_counts_at_once(
     assert target.actual == Decimal(2)
 
 
-def test_service_without_target_feeds_nothing(visits: Visits) -> None:  # noqa: F811
+def test_service_without_target_feeds_nothing(visits: Visits) -> None:
     assert feed.feed_target(visits.home.pk) is False
     assert not AuditEvent.objects.filter(action="item.target_counted").exists()

@@ -3,6 +3,7 @@ resident's confirmation, satisfaction), the booking done with its version bumped
 cancelled refused, photos checked; the business opened on the spot; the phone masked and
 revealed with an audit event."""
 
+# ruff: noqa: F811  (the shared fixture `visits` is imported, then asked for by name)
 from __future__ import annotations
 
 import datetime as dt
@@ -51,7 +52,7 @@ def _post(v: Visits, user: Any, **over: Any) -> Any:
     return client_for(user).post(reverse("appointments:visit", args=[v.booking.pk]), data)
 
 
-def test_staff_records_visit_with_matters_photos_confirmation(visits: Visits) -> None:  # noqa: F811
+def test_staff_records_visit_with_matters_photos_confirmation(visits: Visits) -> None:
     v = visits
     response = _post(v, v.staffer, photos=[_png(), _png("门牌.jpg")])
     # A .jpg named file sent as image/png is still a picture by its type: both kept.
@@ -78,7 +79,7 @@ def test_staff_records_visit_with_matters_photos_confirmation(visits: Visits) ->
 
 
 @pytest.mark.parametrize("who", ["staffer", "unit_member", "office"])
-def test_assigned_staff_unit_and_office_may_record(visits: Visits, who: str) -> None:  # noqa: F811
+def test_assigned_staff_unit_and_office_may_record(visits: Visits, who: str) -> None:
     v = visits
     user = getattr(v, who, None) or getattr(v.world, who)
     visit_services.record_visit(
@@ -88,7 +89,7 @@ def test_assigned_staff_unit_and_office_may_record(visits: Visits, who: str) -> 
 
 
 @pytest.mark.parametrize("who", ["editor_b", "outsider", "operator", "viewer_a"])
-def test_others_may_not_record(visits: Visits, who: str) -> None:  # noqa: F811
+def test_others_may_not_record(visits: Visits, who: str) -> None:
     v = visits
     user = getattr(v.world, who)
     with pytest.raises(PermissionDenied):
@@ -98,7 +99,7 @@ def test_others_may_not_record(visits: Visits, who: str) -> None:  # noqa: F811
     assert not Visit.objects.exists()
 
 
-def test_other_district_operator_gets_404_page(visits: Visits) -> None:  # noqa: F811
+def test_other_district_operator_gets_404_page(visits: Visits) -> None:
     v = visits
     hulan_operator = org_services.ensure_user("hulan_operator", password="x")
     org_services.grant_role(hulan_operator, Role.OPERATOR, v.world.hulan)
@@ -113,7 +114,7 @@ def test_other_district_operator_gets_404_page(visits: Visits) -> None:  # noqa:
     assert v.booking.status == BookingStatus.BOOKED
 
 
-def test_same_district_operator_sees_but_cannot_record(visits: Visits) -> None:  # noqa: F811
+def test_same_district_operator_sees_but_cannot_record(visits: Visits) -> None:
     v = visits
     page = client_for(v.world.operator).get(reverse("appointments:visit", args=[v.booking.pk]))
     assert page.status_code == 200
@@ -121,7 +122,7 @@ def test_same_district_operator_sees_but_cannot_record(visits: Visits) -> None: 
     assert _post(v, v.world.operator).status_code == 403
 
 
-def test_stale_version_refused_and_input_kept(visits: Visits) -> None:  # noqa: F811
+def test_stale_version_refused_and_input_kept(visits: Visits) -> None:
     v = visits
     with pytest.raises(StaleEdit):
         visit_services.record_visit(
@@ -137,7 +138,7 @@ def test_stale_version_refused_and_input_kept(visits: Visits) -> None:  # noqa: 
     assert not Visit.objects.exists()
 
 
-def test_cancelled_booking_cannot_be_recorded(visits: Visits) -> None:  # noqa: F811
+def test_cancelled_booking_cannot_be_recorded(visits: Visits) -> None:
     v = visits
     cancelled = v.book(status=BookingStatus.CANCELLED)
     with pytest.raises(ValidationFailed) as caught:
@@ -155,7 +156,7 @@ def test_cancelled_booking_cannot_be_recorded(visits: Visits) -> None:  # noqa: 
 
 def test_photo_of_wrong_type_refused_and_nothing_stored(
     visits: Visits,
-    settings: Any,  # noqa: F811
+    settings: Any,
 ) -> None:
     v = visits
     bad = SimpleUploadedFile("说明.pdf", b"%PDF-1.4 hello", content_type="application/pdf")
@@ -167,7 +168,7 @@ def test_photo_of_wrong_type_refused_and_nothing_stored(
     assert not media.exists() or not any(p.is_file() for p in media.rglob("*"))
 
 
-def test_bad_outcome_and_foreign_matter_named(visits: Visits, world: Any) -> None:  # noqa: F811
+def test_bad_outcome_and_foreign_matter_named(visits: Visits, world: Any) -> None:
     v = visits
     from shishi.appointments.models import Matter
 
@@ -182,7 +183,7 @@ def test_bad_outcome_and_foreign_matter_named(visits: Visits, world: Any) -> Non
     assert set(caught.value.errors) == {"outcome", "matters"}
 
 
-def test_mine_lists_today_first_with_masked_phone(visits: Visits) -> None:  # noqa: F811
+def test_mine_lists_today_first_with_masked_phone(visits: Visits) -> None:
     v = visits
     today = timezone.localdate()
     later = v.book(day=today + dt.timedelta(days=3), address="南岗区西大直街1号")
@@ -199,7 +200,7 @@ def test_mine_lists_today_first_with_masked_phone(visits: Visits) -> None:  # no
     assert "139****5678" in body and "13912345678" not in body
 
 
-def test_phone_revealed_by_a_tap_is_audited(visits: Visits) -> None:  # noqa: F811
+def test_phone_revealed_by_a_tap_is_audited(visits: Visits) -> None:
     v = visits
     url = reverse("appointments:visit", args=[v.booking.pk])
     page = client_for(v.staffer).get(url).content.decode()
@@ -228,7 +229,7 @@ def _enterprise_visit(v: Visits) -> Any:
     return booking
 
 
-def test_business_opening_recorded_then_uscc_added_later(visits: Visits) -> None:  # noqa: F811
+def test_business_opening_recorded_then_uscc_added_later(visits: Visits) -> None:
     v = visits
     booking = _enterprise_visit(v)
     url = reverse("appointments:visit", args=[booking.pk])
@@ -277,7 +278,7 @@ def test_business_opening_recorded_then_uscc_added_later(visits: Visits) -> None
     assert AuditEvent.objects.filter(action="appointments.record_opening").count() == 2
 
 
-def test_business_opening_bad_uscc_is_422_naming_uscc(visits: Visits) -> None:  # noqa: F811
+def test_business_opening_bad_uscc_is_422_naming_uscc(visits: Visits) -> None:
     v = visits
     booking = _enterprise_visit(v)
     bad = GOOD_USCC[:-1] + ("0" if GOOD_USCC[-1] != "0" else "1")
@@ -291,7 +292,7 @@ def test_business_opening_bad_uscc_is_422_naming_uscc(visits: Visits) -> None:  
     assert not BusinessOpening.objects.exists()
 
 
-def test_business_opening_only_on_enterprise_visit(visits: Visits) -> None:  # noqa: F811
+def test_business_opening_only_on_enterprise_visit(visits: Visits) -> None:
     v = visits
     visit_services.record_visit(
         v.booking, visit_services.VisitInput(outcome="done"), actor=v.staffer, expected_version=1
