@@ -102,8 +102,9 @@ class ServiceForm(ServiceErrorsMixin, forms.Form):
         self.rule_rows: list[RuleRow] = []
         self.parsed_rules: list[dict[str, Any]] = []
         if self.is_bound:
-            kinds = self.data.getlist("rule_kind")[:MAX_ROWS]
-            values = self.data.getlist("rule_value")[:MAX_ROWS]
+            posted: Any = self.data
+            kinds = posted.getlist("rule_kind")[:MAX_ROWS]
+            values = posted.getlist("rule_value")[:MAX_ROWS]
             for n, kind in enumerate(kinds):
                 value = values[n] if n < len(values) else ""
                 if kind:

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -159,6 +159,6 @@ def _render(
 
 @login_required
 @require_GET
-def visit_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponse:
+def visit_photo(request: HttpRequest, pk: int, photo: int) -> HttpResponseBase:
     row = visit_selectors.photo_of(request.user, pk, photo)
     return stored_file_response(row.file, row.name, row.content_type)
