@@ -157,7 +157,7 @@ class StaffForm(ServiceErrorsMixin, forms.Form):
         field = self.fields["user"]
         assert isinstance(field, forms.ChoiceField)
         field.choices = [("", _("请选择"))] + [
-            (u.pk, u.get_full_name() or u.get_username()) for u in users
+            (u.pk, u.display_name or u.get_username()) for u in users
         ]
 
 
