@@ -14,3 +14,53 @@ def is_operator(user: Any, jurisdiction_id: int) -> bool:
 
 def operator_jurisdiction_ids(user: Any) -> set[int]:
     return scope_for(user).operated_ids()
+
+
+# --- visits (the staff's record) and the office's catalogue -----------------------------------
+
+
+def is_office(user: Any, jurisdiction_id: int) -> bool:
+    """The district's programme office (or the city office over it): keeps the catalogue and
+    the matters list. Operators are not the office."""
+    return scope_for(user).is_office_for(jurisdiction_id)
+
+
+def office_jurisdiction_ids(user: Any) -> set[int]:
+    return scope_for(user).office_covered_ids()
+
+
+def serves(user: Any, service: Any, staff_ids: set[int] | None = None) -> bool:
+    """One of the people who deliver ``service``: a member of its unit (editor, head or
+    viewer) or one of its staff (``staff_ids``: the user ids of its active staff, if the
+    caller has them)."""
+    scope = scope_for(user)
+    if scope.is_anonymous:
+        return False
+    unit_id = service.unit_id
+    if unit_id in scope.editor_unit_ids or unit_id in scope.viewer_unit_ids:
+        return True
+    if staff_ids is None:
+        from shishi.appointments.models import Staff
+
+        staff_ids = set(
+            Staff.objects.filter(service_id=service.pk, is_active=True).values_list(
+                "user_id", flat=True
+            )
+        )
+    return scope.user_id in staff_ids
+
+
+def may_record_visit(user: Any, booking: Any) -> bool:
+    """Records the visit of ``booking``: the staff member assigned, the people of the
+    service's unit and its staff, or the district's office."""
+    scope = scope_for(user)
+    if scope.is_anonymous:
+        return False
+    if booking.staff_id is not None and booking.staff_id == scope.user_id:
+        return True
+    return is_office(user, booking.jurisdiction_id) or serves(user, booking.service)
+
+
+def may_see_booking(user: Any, booking: Any) -> bool:
+    """Sees the booking's visit page: who may record it, and the district's operators."""
+    return may_record_visit(user, booking) or is_operator(user, booking.jurisdiction_id)

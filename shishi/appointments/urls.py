@@ -3,8 +3,20 @@ staff's visits, the office's catalogue, clinics' health examinations and certifi
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from shishi.appointments import catalogue_views, visit_views
 
 app_name = "appointments"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# visits
+urlpatterns += [
+    path("mine/", visit_views.mine, name="mine"),
+    path("visits/<int:pk>/", visit_views.visit, name="visit"),
+    path("visits/<int:pk>/photos/<int:photo>/", visit_views.visit_photo, name="visit_photo"),
+    path("services/", catalogue_views.services, name="services"),
+    path("services/<int:pk>/", catalogue_views.service, name="service"),
+    path("matters/", catalogue_views.matters, name="matters"),
+]

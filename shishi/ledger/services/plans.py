@@ -755,3 +755,36 @@ def edit_item(
         partner_units=found.get("partner_units"),
         **changes,
     )
+
+
+# --- actuals counted by the system ----------------------------------------------------------
+
+
+def set_counted_actual(target: Target, actual: Decimal, *, source: str) -> bool:
+    """Set a target's actual value to a count kept elsewhere in shishi (the visits done of a
+    service by appointment): the system's change, no person's, so no office check and no edit
+    version bumped (an office's open edit form is not made stale by a count). Recounted, not
+    incremented: the same count twice changes nothing. Audited as ``item.target_counted``
+    with the source named; whether it changed."""
+    value = _q2(actual)
+    _raise(_validate_target(target.name, target.value, target.unit, value))
+    with transaction.atomic():
+        row = (
+            Target.objects.select_for_update()
+            .filter(pk=target.pk, removed_at__isnull=True)
+            .order_by("pk")
+            .first()
+        )
+        if row is None or row.actual == value:
+            return False
+        old = row.actual
+        Target.objects.filter(pk=row.pk).update(actual=value, updated_at=timezone.now())
+        target.actual = value
+        item = row.item
+        _record(
+            None,
+            item,
+            "item.target_counted",
+            {f"target:{row.name}": [old, value], "source": [None, source[:200]]},
+        )
+    return True
