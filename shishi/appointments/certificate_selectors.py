@@ -275,6 +275,15 @@ def certificate_page(
     return paged, [_row(c, today) for c in paged.object_list]
 
 
+def office_districts(user: Any) -> list[tuple[str, str]]:
+    """(code, name) of the districts ``user`` is the office of (who export)."""
+    scope = scope_for(user)
+    qs = Jurisdiction.objects.filter(level=Jurisdiction.Level.DISTRICT)
+    if not scope.is_superuser:
+        qs = qs.filter(pk__in=scope.office_covered_ids())
+    return list(qs.order_by("code").values_list("code", "name"))
+
+
 def access_certificate(user: Any, pk: int) -> HealthCertificate:
     c = (
         HealthCertificate.objects.select_related("issuer", "jurisdiction", "exam", "revoked_by")
