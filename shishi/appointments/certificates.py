@@ -188,7 +188,7 @@ def register_exam(jurisdiction_id: int, data: ExamInput, *, actor: Any) -> Healt
         )
         assert data.photo is not None
         field = HealthExam._meta.get_field("photo")
-        path = field.generate_filename(exam, uploads.storage_name(data.photo.name))  # type: ignore[attr-defined]
+        path = field.generate_filename(exam, uploads.storage_name(data.photo.name))
         exam.photo.name = uploads.store(path, data.photo, max_length=300)
         exam.save(update_fields=["photo"])
         if booking is not None:

@@ -40,7 +40,7 @@ def staffed_clinic_ids(user: Any) -> set[int]:
     from shishi.appointments.models import Service, Staff, Where
 
     scope = scope_for(user)
-    if scope.is_anonymous:
+    if scope.user_id is None:
         return set()
     clinics = Service.objects.filter(where=Where.CLINIC, is_active=True)
     by_unit = set(
