@@ -43,7 +43,7 @@ def remind(*, today: dt.date, now: dt.datetime | None = None) -> Sent:
         valid_until__lte=today + dt.timedelta(days=30),
     )
     for field, due in (("reminded_7_at", due_7), ("reminded_30_at", due_30)):
-        for c in due.select_related("resident").order_by("valid_until", "pk").iterator():
+        for c in list(due.select_related("resident").order_by("valid_until", "pk")):
             if field == "reminded_30_at" and (c.valid_until - c.valid_from).days < 30:
                 continue  # issued with fewer than 30 days left: the 7-day one only
             with transaction.atomic():

@@ -38,7 +38,9 @@ def test_public_page_and_exam_page(browser: Any, live_server: Any, world: World)
             assert "欧阳丽华" not in page.content() and "王小明" not in page.content()
             width = page.evaluate("document.documentElement.scrollWidth")
             assert width <= viewport["width"]  # nothing runs off a phone's screen
-            page.screenshot(path=str(SHOTS / f"ui-certs-public-{status}-{size}.png"), full_page=True)
+            page.screenshot(
+                path=str(SHOTS / f"ui-certs-public-{status}-{size}.png"), full_page=True
+            )
         browser_login(page, base, "doctor")
         page.goto(f"{base}/appointments/exams/{exam.pk}/")
         assert page.locator("#results").is_visible()
