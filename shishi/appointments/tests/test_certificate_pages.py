@@ -187,3 +187,30 @@ def test_who_may_see(world: World) -> None:
         cert.number
         not in client_for(world.outsider).get("/appointments/certificates/").content.decode()
     )
+
+
+def test_bad_input_on_the_exam_page_is_named_never_500(world: World) -> None:
+    clinic = clinic_of(world)
+    exam = certificates.register_exam(
+        world.nangang.pk,
+        certificates.ExamInput(
+            clinic_id=clinic.unit.pk,
+            trade="food",
+            id_checked=True,
+            photo=photo(),
+            name="钱七",
+            id_number=id_number(serial="663"),
+        ),
+        actor=clinic.doctor,
+    )
+    client = client_for(clinic.doctor)
+    url = f"/appointments/exams/{exam.pk}/"
+    bogus = client.post(url, {"action": "result", "item": "blood"})
+    assert bogus.status_code == 422 and "没有这个检查项目" in bogus.content.decode()
+    empty = client.post(url, {"action": "result", "item": "alt", "alt-item": "alt"})
+    assert empty.status_code == 422 and "field-error" in empty.content.decode()
+    assert client.post(url, {"action": "nope"}).status_code == 404
+    assert client.post(url, {"action": "conclude", "conclusion": "maybe"}).status_code == 422
+    assert client.get("/appointments/exams/?clinic=abc").status_code == 200
+    assert client.get("/appointments/exams/999999/").status_code == 404
+    assert client.get("/appointments/certificates/999999/").status_code == 404
