@@ -214,3 +214,53 @@ def test_bad_input_on_the_exam_page_is_named_never_500(world: World) -> None:
     assert client.get("/appointments/exams/?clinic=abc").status_code == 200
     assert client.get("/appointments/exams/999999/").status_code == 404
     assert client.get("/appointments/certificates/999999/").status_code == 404
+
+
+def test_register_a_booking_of_the_day(world: World) -> None:
+    from shishi.appointments.models import Booking, Channel, Slot
+
+    clinic = clinic_of(world)
+    resident = certificates.register_exam(
+        world.nangang.pk,
+        certificates.ExamInput(
+            clinic_id=clinic.unit.pk,
+            trade="food",
+            id_checked=True,
+            photo=photo(),
+            name="孙八",
+            id_number=id_number(serial="664"),
+        ),
+        actor=clinic.doctor,
+    ).resident
+    slot = Slot.objects.create(
+        service=clinic.service, day=timezone.localdate(), period="am", capacity=40, booked=1
+    )
+    booking = Booking.objects.create(
+        jurisdiction=world.nangang,
+        service=clinic.service,
+        slot=slot,
+        resident=resident,
+        code="HE0042",
+        channel=Channel.PUBLIC,
+    )
+    client = client_for(clinic.doctor)
+    assert "HE0042" in client.get("/appointments/exams/").content.decode()
+    form = client.get(f"/appointments/exams/?booking={booking.pk}").content.decode()
+    assert 'id="booking-who"' in form and "孙八" in form
+    made = client.post(
+        "/appointments/exams/",
+        {
+            "clinic": clinic.unit.pk,
+            "booking": booking.pk,
+            "trade": "public_place",
+            "id_checked": "on",
+            "photo": photo(),
+        },
+    )
+    assert made.status_code == 302
+    exam = HealthExam.objects.get(booking=booking)
+    assert exam.resident_id == resident.pk and exam.trade == "public_place"
+    assert (
+        "HE0042"
+        not in client.get("/appointments/exams/").content.decode().split('id="registered"')[0]
+    )
