@@ -146,7 +146,7 @@ def exam(request: HttpRequest, pk: int) -> HttpResponseBase:
         if item not in dict(_items()):
             messages.error(request, "没有这个检查项目")
         elif form.non_field_errors():
-            messages.error(request, form.non_field_errors()[0])
+            messages.error(request, str(form.non_field_errors()[0]))
         return _exam_page(request, pk, status=outcome.status, **{f"result_{item}": form})
     if action == "conclude":
         form_c = ConcludeForm(request.POST)
