@@ -14,6 +14,7 @@ from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
 
 from shishi.appointments.api import router as appointments_router
+from shishi.appointments.certificate_api import router as certificates_router
 from shishi.core.errors import ServiceError
 from shishi.demands.api import router as demands_router
 from shishi.ledger import api_items
@@ -37,6 +38,7 @@ api.add_router("/", review_router)
 api.add_router("/", supervision_router)
 api.add_router("/", demands_router)
 api.add_router("/", appointments_router)
+api.add_router("/", certificates_router)
 
 # Sources of a parameter, as ninja names them at the head of an error's location.
 _SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}

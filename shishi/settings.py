@@ -413,6 +413,8 @@ SHISHI_RATE_LIMITS = {
     "demand_code_phone": envrate("SHISHI_RATE_DEMAND_CODE_PHONE", "5/3600"),
     "demand_submit_phone": envrate("SHISHI_RATE_DEMAND_SUBMIT_PHONE", "10/3600"),
     "demand_track": envrate("SHISHI_RATE_DEMAND_TRACK", "30/600"),
+    # Health-certificate verification (docs/appointments.md), the page and its JSON, per client.
+    "certificate_verify": envrate("SHISHI_RATE_CERTIFICATE_VERIFY", "60/60"),
 }
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Open311 (docs/demands.md): the discovery document's contact line.

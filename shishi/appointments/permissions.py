@@ -64,3 +64,53 @@ def may_record_visit(user: Any, booking: Any) -> bool:
 def may_see_booking(user: Any, booking: Any) -> bool:
     """Sees the booking's visit page: who may record it, and the district's operators."""
     return may_record_visit(user, booking) or is_operator(user, booking.jurisdiction_id)
+
+
+# certs ---------------------------------------------------------------------------------------
+# Health examinations and certificates (``certificates``): a clinic is the unit of one of the
+# district's active clinic services (``Where.CLINIC``: the district's ``health-exam``, or any
+# other the office adds to its catalogue, which is how the office designates a clinic). Its
+# people are the unit's editors and heads and the staff of its clinic services; they and the
+# district's office run examinations and issue certificates.
+
+
+def clinic_ids(jurisdiction_id: int) -> set[int]:
+    """The district's clinics (units of its active clinic services)."""
+    from shishi.appointments.models import Service, Where
+
+    return set(
+        Service.objects.filter(
+            jurisdiction_id=jurisdiction_id, where=Where.CLINIC, is_active=True
+        ).values_list("unit_id", flat=True)
+    )
+
+
+def staffed_clinic_ids(user: Any) -> set[int]:
+    """The clinics ``user`` works at, in any district (none for the office as such)."""
+    from shishi.appointments.models import Service, Staff, Where
+
+    scope = scope_for(user)
+    if scope.user_id is None:
+        return set()
+    clinics = Service.objects.filter(where=Where.CLINIC, is_active=True)
+    by_unit = set(
+        clinics.filter(unit_id__in=scope.editor_unit_ids).values_list("unit_id", flat=True)
+    )
+    by_staff = set(
+        Staff.objects.filter(
+            user_id=scope.user_id, is_active=True, service__in=clinics
+        ).values_list("service__unit_id", flat=True)
+    )
+    return by_unit | by_staff
+
+
+def runs_clinic(user: Any, jurisdiction_id: int, clinic_id: int) -> bool:
+    """May register examinations, record results and issue certificates at this clinic."""
+    if clinic_id not in clinic_ids(jurisdiction_id):
+        return False
+    return scope_for(user).is_office_for(jurisdiction_id) or clinic_id in staffed_clinic_ids(user)
+
+
+def reads_certificates(user: Any, jurisdiction_id: int, issuer_id: int) -> bool:
+    """The district's office, and the people of the issuing clinic."""
+    return scope_for(user).is_office_for(jurisdiction_id) or issuer_id in staffed_clinic_ids(user)

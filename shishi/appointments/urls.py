@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from shishi.appointments import catalogue_views, visit_views
+from shishi.appointments import catalogue_views, certificate_views, visit_views
 
 app_name = "appointments"
 
@@ -19,4 +19,19 @@ urlpatterns += [
     path("services/", catalogue_views.services, name="services"),
     path("services/<int:pk>/", catalogue_views.service, name="service"),
     path("matters/", catalogue_views.matters, name="matters"),
+]
+
+# certs
+urlpatterns += [
+    path("exams/", certificate_views.exams, name="exams"),
+    path("exams/<int:pk>/", certificate_views.exam, name="exam"),
+    path("exams/<int:pk>/photo/", certificate_views.exam_photo, name="exam_photo"),
+    path("certificates/", certificate_views.certificates_list, name="certificates"),
+    path("certificates/export/", certificate_views.certificates_export, name="certificates_export"),
+    path("certificates/<int:pk>/", certificate_views.certificate, name="certificate"),
+    path(
+        "certificates/<int:pk>/print/",
+        certificate_views.certificate_print,
+        name="certificate_print",
+    ),
 ]

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from shishi.appointments.demo import seed_services
+from shishi.appointments.demo_certificates import seed_certificates
 from shishi.appointments.demo_visits import seed_visits
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
@@ -90,6 +91,8 @@ class Command(BaseCommand):
         seed_services(jurisdictions)
         # Visits recorded for the bookings done, the matters lists, Nangang's ledger link.
         seed_visits(jurisdictions)
+        # Health examinations and certificates in every stage and status (certs).
+        seed_certificates(jurisdictions)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
