@@ -1,0 +1,23 @@
+"""The appointment services' scheduled jobs (run by ``shishi worker``).
+
+# booking: the reminders the day before.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from django.utils.translation import gettext_lazy as _
+
+from shishi.appointments import booking
+from shishi.jobs.schedule import scheduled
+
+
+# booking
+@scheduled(
+    "appointments.remind_bookings",
+    "0 17 * * *",
+    description=_("每天17:00短信提醒下一个工作日的预约（每条预约只提醒一次）"),
+)
+def remind_bookings(slot: datetime) -> None:
+    booking.remind_next_day(now=slot)
