@@ -460,7 +460,7 @@ def can_manage(user: Any, booking: Booking) -> bool:
 
 def _lock(booking: Booking, expected_version: int | None, actor: Any) -> Booking:
     locked = (
-        Booking.objects.select_for_update()
+        Booking.objects.select_for_update(of=("self",))
         .select_related("service", "slot", "resident")
         .filter(pk=booking.pk)
         .first()
