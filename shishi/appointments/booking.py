@@ -387,7 +387,7 @@ def book(
     return booking
 
 
-def _refuse(name: str, message: str) -> None:
+def refuse(name: str, message: str) -> None:
     raise ValidationFailed(message, {name: message})
 
 
@@ -448,6 +448,57 @@ def _text_resident(booking: Booking, slot: Slot, purpose: str) -> None:
     )
 
 
+def public_resident(jurisdiction_id: int, *, name: str, id_number: str, phone: str) -> Resident:
+    """The person booking on the public site (their mobile proven by a code): found by ID
+    number, or registered. A person registered with another mobile is sent to the phone
+    line, so nobody books in a stranger's name."""
+    errors: dict[str, str] = {}
+    name = _text(errors, "name", name, 50, label="姓名")
+    number = mobile = None
+    try:
+        number = PersonalNumber.of("id_number", id_number)
+    except ValueError as exc:
+        errors["id_number"] = str(exc)
+    try:
+        mobile = PersonalNumber.of("phone", phone)
+    except ValueError as exc:
+        errors["phone"] = str(exc)
+    if errors:
+        raise ValidationFailed("请改正标出的内容", errors)
+    assert number is not None and mobile is not None
+    found = Resident.objects.filter(
+        jurisdiction_id=jurisdiction_id, id_hash=number.lookup_hash()
+    ).first()
+    if found is not None:
+        if found.phone and found.phone != mobile:
+            refuse("phone", "这个身份证号登记的手机号码不是这个号码，请拨打服务电话预约")
+        return found
+    try:
+        with transaction.atomic():
+            resident = Resident.objects.create(
+                jurisdiction_id=jurisdiction_id,
+                name=name,
+                id_number=number.reveal(),
+                birth_date=eligibility.birth_date(number.reveal()),
+                phone=mobile.reveal(),
+            )
+            audit.record(
+                actor=None,
+                action="appointments.register_resident",
+                target=resident,
+                changes={
+                    "name": [None, name],
+                    "id_number": [None, number.masked],
+                    "phone": [None, mobile.masked],
+                    "channel": [None, Channel.PUBLIC],
+                },
+                jurisdiction_id=jurisdiction_id,
+            )
+    except IntegrityError as exc:  # the same person at the same moment
+        raise ValidationFailed("请重新提交", {"id_number": "请重新提交"}) from exc
+    return resident
+
+
 # --- changes ---------------------------------------------------------------------------------
 
 
@@ -484,6 +535,30 @@ def _save(locked: Booking, **changes: Any) -> None:
     locked.refresh_from_db()
 
 
+def reveal_contact(booking: Booking, *, actor: Any) -> str:
+    """The full number to call about ``booking`` — the SMS mobile, else the resident's
+    landline — for the district's operators and office only; each view is an audit event
+    (``pii.show``: who, which booking, which field; never the number)."""
+    if not permissions.is_operator(actor, booking.jurisdiction_id):
+        raise PermissionDenied("无权查看完整号码")
+    resident = booking.resident
+    if booking.notify_phone:
+        number, name = booking.notify_phone, "notify_phone"
+    elif resident is not None and resident.landline:
+        number, name = resident.landline, "landline"
+    else:
+        return ""
+    with transaction.atomic():
+        audit.record(
+            actor=actor,
+            action="pii.show",
+            target=booking,
+            changes={"field": name, "viewer": "office"},
+            jurisdiction_id=booking.jurisdiction_id,
+        )
+    return number.reveal()
+
+
 def assign_staff(
     booking: Booking, *, staff_id: int | None, actor: Any, expected_version: int | None
 ) -> Booking:
@@ -491,7 +566,7 @@ def assign_staff(
     with transaction.atomic():
         locked = _lock(booking, expected_version, actor)
         if staff_id is not None and not _is_staff(locked.service, staff_id):
-            _refuse("staff", "请选择这项服务的在岗人员")
+            refuse("staff", "请选择这项服务的在岗人员")
         old = locked.staff_id
         _save(locked, staff_id=staff_id)
         audit.record(
@@ -542,7 +617,7 @@ def cancel(booking: Booking, *, reason: str, actor: Any, expected_version: int |
     view proved the code and phone); the place is given back."""
     reason = (reason or "").strip()
     if not reason or len(reason) > 200 or has_control(reason):
-        _refuse("reason", "请填写取消原因（最多200个字）")
+        refuse("reason", "请填写取消原因（最多200个字）")
     with transaction.atomic():
         locked = _lock(booking, expected_version, actor)
         give_back(locked.slot_id)

@@ -3,8 +3,20 @@
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from shishi.appointments import booking_public_views
 
 app_name = "appointments_public"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# booking
+urlpatterns += [
+    path("appointments/lookup/", booking_public_views.lookup, name="lookup"),
+    path(
+        "appointments/<str:district>/<slug:service>/",
+        booking_public_views.book,
+        name="book",
+    ),
+]

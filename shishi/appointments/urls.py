@@ -3,8 +3,17 @@ staff's visits, the office's catalogue, clinics' health examinations and certifi
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from shishi.appointments import booking_views
 
 app_name = "appointments"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# booking
+urlpatterns += [
+    path("book/", booking_views.book, name="book"),
+    path("bookings/", booking_views.bookings, name="bookings"),
+    path("bookings/<int:pk>/", booking_views.booking_page, name="booking"),
+]
