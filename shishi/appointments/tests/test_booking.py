@@ -329,3 +329,23 @@ def test_friday_reminds_mondays_bookings(s: Setup) -> None:
     friday = timezone.make_aware(dt.datetime(2026, 12, 11, 17, 0))
     assert booking.remind_next_day(now=friday) == 1
     assert Booking.objects.get(pk=due.pk).reminded_at is not None
+
+
+# --- demo --------------------------------------------------------------------------------------
+
+
+def test_demo_bookings_in_every_state_seeded_once(world: World) -> None:
+    from shishi.appointments.demo import seed_services
+    from shishi.appointments.demo_booking import seed_bookings
+
+    seed_services({"230103": world.nangang})
+    first = seed_bookings({"230103": world.nangang})
+    assert first == 10
+    assert seed_bookings({"230103": world.nangang}) == first
+    states = set(Booking.objects.values_list("status", flat=True))
+    assert states == {"booked", "done", "no_show", "cancelled"}
+    channels = set(Booking.objects.values_list("channel", flat=True))
+    assert {"operator", "family", "grid_worker", "enterprise"} <= channels
+    for b in Booking.objects.select_related("resident").exclude(resident=None):
+        assert b.resident.name.startswith("（演示）")  # type: ignore[union-attr]
+    assert all(s.booked <= s.capacity for s in Slot.objects.all())

@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from shishi.appointments.demo import seed_services
+from shishi.appointments.demo_booking import seed_bookings
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.demands.demo import seed_demands
@@ -87,6 +88,8 @@ class Command(BaseCommand):
         demands = seed_demands(jurisdictions)
         # Services by appointment: the home visit for residents 70 and over, and others.
         seed_services(jurisdictions)
+        # Staff, fictional residents and bookings in every state (appointments.demo_booking).
+        seed_bookings(jurisdictions)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
