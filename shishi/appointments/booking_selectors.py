@@ -225,6 +225,7 @@ class BookingView:
     booking: Booking
     can_manage: bool
     can_show_phone: bool  # the district's operators and office: the full number on a click
+    can_no_show: bool  # from the slot's day on
     staff: list[tuple[int, str]]
     days: list[Day]
     id_tail: str
@@ -251,6 +252,7 @@ def booking_view(user: Any, b: Booking, slots: list[Slot], *, on: dt.date) -> Bo
         booking=b,
         can_manage=b.status == BookingStatus.BOOKED and booking_services.can_manage(user, b),
         can_show_phone=permissions.is_operator(user, b.jurisdiction_id),
+        can_no_show=b.slot.day <= on,
         staff=staff_choices(b.service),
         days=by_day(slots),
         id_tail=r.id_number.reveal()[-4:] if r is not None else "",

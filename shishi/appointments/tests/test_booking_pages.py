@@ -277,3 +277,31 @@ def test_public_booking_of_someone_registered_with_another_mobile_is_refused(
     page = client.post(PUBLIC, {**form, "action": "submit", "code": last_code(gateway)})
     assert page.status_code == 422 and "请拨打服务电话预约" in page.content.decode()
     assert not Booking.objects.exists()
+
+
+def test_hostile_names_are_escaped_on_every_booking_page(s: Setup) -> None:
+    hostile = '<script>alert("x")</script>'
+    who = resident(s, name=hostile[:50])
+    b = booking.book(
+        s.home,
+        _open_slot(s),
+        booking.BookingInput(
+            channel="family",
+            resident_id=who.pk,
+            proxy_name=hostile[:50],
+            proxy_relation="<b>子</b>",
+            request=hostile,
+        ),
+        actor=s.world.operator,
+    )
+    client = client_for(s.world.operator)
+    pages = [
+        client.get(f"/appointments/bookings/{b.pk}/"),
+        client.get("/appointments/bookings/"),
+        client.post(BOOK, {"action": "search", "q": "13912345678"}),
+        client.get(f"{BOOK}&resident={who.pk}"),
+    ]
+    for page in pages:
+        assert page.status_code == 200
+        body = page.content.decode()
+        assert "<script>alert" not in body and "<b>子</b>" not in body
