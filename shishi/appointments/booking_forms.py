@@ -15,7 +15,12 @@ from shishi.core.forms import ServiceErrorsMixin
 Choices = list[tuple[Any, str]]
 MAX_ID = 2**31 - 1
 ROWS3 = forms.Textarea(attrs={"rows": 3})
-OPERATOR_CHANNELS = [(c.value, c.label) for c in Channel if c not in (Channel.PUBLIC,)]
+# A resident's booking by the operator or on the resident's behalf; an enterprise's by the
+# operator or its contact.
+OPERATOR_CHANNELS = [
+    (c.value, c.label) for c in (Channel.OPERATOR, Channel.FAMILY, Channel.GRID_WORKER)
+]
+ENTERPRISE_CHANNELS = [(c.value, c.label) for c in (Channel.OPERATOR, Channel.ENTERPRISE)]
 
 
 def _with_blank(choices: Any, label: str = "全部") -> Choices:
@@ -101,6 +106,7 @@ class EnterpriseBookForm(BookForm):
     resident."""
 
     resident = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    channel = forms.ChoiceField(label=_("预约方式"), choices=ENTERPRISE_CHANNELS)
     enterprise_name = forms.CharField(label=_("企业名称"), max_length=200)
     enterprise_uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
     contact_name = forms.CharField(label=_("联系人"), max_length=50)

@@ -305,3 +305,30 @@ def test_hostile_names_are_escaped_on_every_booking_page(s: Setup) -> None:
         assert page.status_code == 200
         body = page.content.decode()
         assert "<script>alert" not in body and "<b>子</b>" not in body
+
+
+def test_operator_books_an_enterprise_visit_with_its_uscc(s: Setup) -> None:
+    from shishi.appointments.tests.booking_setup import valid_uscc
+
+    url = "/appointments/book/?district=230103&service=enterprise-visit"
+    client = client_for(s.world.operator)
+    page = client.get(url)
+    assert page.status_code == 200 and "统一社会信用代码" in page.content.decode()
+    today = timezone.localdate()
+    slot = booking.slots_for(s.enterprise, today + dt.timedelta(days=1), 14, today=today)[0]
+    form = {
+        "action": "book",
+        "slot": slot.pk,
+        "channel": "enterprise",
+        "enterprise_name": "哈尔滨某某科技有限公司",
+        "enterprise_uscc": "91230103MA1B2C3D4X",
+        "contact_name": "赵经理",
+        "notify_phone": "13600002222",
+        "address": "哈尔滨科技创新城3号楼",
+        "confirmed": ["企业位于：哈尔滨科技创新城、南岗区数字经济产业园"],
+    }
+    bad = client.post(url, form)
+    assert bad.status_code == 422 and "校验位" in bad.content.decode()
+    done = client.post(url, {**form, "enterprise_uscc": valid_uscc()})
+    assert done.status_code == 302
+    assert Booking.objects.get().enterprise_uscc == valid_uscc()
