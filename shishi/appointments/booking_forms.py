@@ -203,7 +203,7 @@ class PublicEnterpriseForm(PublicBookForm):
     """An enterprise contact books a service delivered at enterprises."""
 
     name = forms.CharField(label=_("联系人"), max_length=50)
-    id_number = forms.CharField(required=False, widget=forms.HiddenInput)
+    id_number = forms.CharField(required=False, max_length=30, widget=forms.HiddenInput)
     enterprise_name = forms.CharField(label=_("企业名称"), max_length=200)
     enterprise_uscc = forms.CharField(label=_("统一社会信用代码"), max_length=30)
     address = forms.CharField(label=_("企业地址"), max_length=300)
