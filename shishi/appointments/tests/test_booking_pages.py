@@ -332,3 +332,48 @@ def test_operator_books_an_enterprise_visit_with_its_uscc(s: Setup) -> None:
     done = client.post(url, {**form, "enterprise_uscc": valid_uscc()})
     assert done.status_code == 302
     assert Booking.objects.get().enterprise_uscc == valid_uscc()
+
+
+def test_public_lookup_is_rate_limited_per_client(s: Setup, settings: Any) -> None:
+    from django.core.cache import caches
+
+    caches["ratelimit"].clear()
+    settings.SHISHI_RATE_LIMITS = {**settings.SHISHI_RATE_LIMITS, "booking_lookup": "2/600"}
+    client = client_for(None)
+    lookup = "/public/appointments/lookup/"
+    codes = [
+        client.post(lookup, {"number": "ABCDEFGH", "tail": "1234"}).status_code for _ in range(3)
+    ]
+    assert codes == [404, 404, 429]
+    caches["ratelimit"].clear()
+
+
+def test_enterprise_contact_books_on_the_public_site(
+    s: Setup, gateway: Any, django_capture_on_commit_callbacks: Any
+) -> None:
+    from shishi.appointments.tests.booking_setup import valid_uscc
+
+    url = "/public/appointments/230103/enterprise-visit/"
+    client = client_for(None)
+    page = client.get(url)
+    assert page.status_code == 200 and "统一社会信用代码" in page.content.decode()
+    today = timezone.localdate()
+    slot = booking.slots_for(s.enterprise, today + dt.timedelta(days=1), 14, today=today)[0]
+    form = {
+        "name": "赵经理",
+        "phone": "13600002222",
+        "enterprise_name": "哈尔滨某某科技有限公司",
+        "enterprise_uscc": valid_uscc(),
+        "address": "哈尔滨科技创新城3号楼",
+        "slot": slot.pk,
+        "confirmed": ["企业位于：哈尔滨科技创新城、南岗区数字经济产业园"],
+    }
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(url, {**form, "action": "code"})
+    run_ready_tasks()
+    with django_capture_on_commit_callbacks(execute=True):
+        done = client.post(url, {**form, "action": "submit", "code": last_code(gateway)})
+    assert done.status_code == 200
+    b = Booking.objects.get()
+    assert (b.channel, b.contact_name, b.resident_id) == ("enterprise", "赵经理", None)
+    assert b.code in done.content.decode()
