@@ -415,6 +415,10 @@ SHISHI_RATE_LIMITS = {
     "demand_track": envrate("SHISHI_RATE_DEMAND_TRACK", "30/600"),
     # Health-certificate verification (docs/appointments.md), the page and its JSON, per client.
     "certificate_verify": envrate("SHISHI_RATE_CERTIFICATE_VERIFY", "60/60"),
+    # Appointments' public booking (docs/appointments.md, "Booking"): bookings per phone, the
+    # look-up page per client (the SMS codes count against demand_code_client/_phone).
+    "booking_submit_phone": envrate("SHISHI_RATE_BOOKING_SUBMIT_PHONE", "5/3600"),
+    "booking_lookup": envrate("SHISHI_RATE_BOOKING_LOOKUP", "30/600"),
 }
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Open311 (docs/demands.md): the discovery document's contact line.
@@ -467,3 +471,7 @@ except ValueError as exc:
 if len(SHISHI_DEMAND_RATE_WEIGHTS) != 3:
     raise ImproperlyConfigured("SHISHI_DEMAND_RATE_WEIGHTS must be three numbers")
 SHISHI_DEMAND_RATE_MONTH_START_DAY = envint("SHISHI_DEMAND_RATE_MONTH_START_DAY", 1)
+
+# Appointments (issue 17, docs/appointments.md "Booking"): how many days ahead a slot may be
+# booked.
+SHISHI_BOOKING_DAYS_AHEAD = envint("SHISHI_BOOKING_DAYS_AHEAD", 14)

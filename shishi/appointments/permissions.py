@@ -37,7 +37,7 @@ def serves(user: Any, service: Any, staff_ids: set[int] | None = None) -> bool:
     if scope.is_anonymous:
         return False
     unit_id = service.unit_id
-    if unit_id in scope.editor_unit_ids or unit_id in scope.viewer_unit_ids:
+    if scope.edits_unit(unit_id) or scope.heads_unit(unit_id) or unit_id in scope.viewer_unit_ids:
         return True
     if staff_ids is None:
         from shishi.appointments.models import Staff
@@ -114,3 +114,10 @@ def runs_clinic(user: Any, jurisdiction_id: int, clinic_id: int) -> bool:
 def reads_certificates(user: Any, jurisdiction_id: int, issuer_id: int) -> bool:
     """The district's office, and the people of the issuing clinic."""
     return scope_for(user).is_office_for(jurisdiction_id) or issuer_id in staffed_clinic_ids(user)
+
+
+# booking
+def served_unit_ids(user: Any) -> set[int]:
+    """The units whose services' bookings this user sees as the unit's people."""
+    scope = scope_for(user)
+    return scope.editor_unit_ids | scope.head_unit_ids | scope.viewer_unit_ids

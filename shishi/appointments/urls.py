@@ -5,11 +5,18 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from shishi.appointments import catalogue_views, certificate_views, visit_views
+from shishi.appointments import booking_views, catalogue_views, certificate_views, visit_views
 
 app_name = "appointments"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# booking
+urlpatterns += [
+    path("book/", booking_views.book, name="book"),
+    path("bookings/", booking_views.bookings, name="bookings"),
+    path("bookings/<int:pk>/", booking_views.booking_page, name="booking"),
+]
 
 # visits
 urlpatterns += [

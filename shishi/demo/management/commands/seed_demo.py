@@ -8,6 +8,7 @@ from django.core.management.base import BaseCommand
 from django.db import transaction
 
 from shishi.appointments.demo import seed_services
+from shishi.appointments.demo_booking import seed_bookings
 from shishi.appointments.demo_certificates import seed_certificates
 from shishi.appointments.demo_visits import seed_visits
 from shishi.board import services as board_services
@@ -89,6 +90,8 @@ class Command(BaseCommand):
         demands = seed_demands(jurisdictions)
         # Services by appointment: the home visit for residents 70 and over, and others.
         seed_services(jurisdictions)
+        # Staff, fictional residents and bookings in every state (appointments.demo_booking).
+        seed_bookings(jurisdictions)
         # Visits recorded for the bookings done, the matters lists, Nangang's ledger link.
         seed_visits(jurisdictions)
         # Health examinations and certificates in every stage and status (certs).
