@@ -435,6 +435,27 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
             what="demands",
         )
 
+    if args.skip_appointments:
+        result["appointments"] = None
+    else:
+        # The issue's figures are for 1,000,000 residents and certificates on PostgreSQL;
+        # SQLite gets a fifth.
+        count = args.residents if db.vendor == "postgresql" else min(args.residents, 200_000)
+        log(f"{db.vendor}: appointments ({count:,} residents and certificates)")
+        url = db.empty_url("appointments")
+        result["appointments"] = run_json(
+            [
+                "bench.appointmentsbench",
+                "--residents",
+                str(count),
+                "--requests",
+                str(min(args.requests, 200)),
+            ]
+            + (["--database-url", url] if url else []),
+            django_env(url),
+            what="appointments",
+        )
+
     if args.skip_import:
         result["import"] = None
     else:
@@ -662,6 +683,9 @@ def table(result: dict[str, Any]) -> str:
     dm = result.get("demands")
     if dm:
         lines += ["", *demands_lines(dm)]
+    ap = result.get("appointments")
+    if ap:
+        lines += ["", *appointments_lines(ap)]
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -744,6 +768,31 @@ def demands_lines(dm: dict[str, Any]) -> list[str]:
     return lines
 
 
+def appointments_lines(ap: dict[str, Any]) -> list[str]:
+    """The appointments bench's figures (``bench.appointmentsbench``), a line each."""
+    d = ap["dataset"]
+    lines = [f"appointments: {d['residents']:,} residents and {d['certificates']:,} "
+             f"certificates in one district, built in {d['seconds']:.0f}s"]  # fmt: skip
+    for key, page in ap["search"].items():
+        lines.append(
+            f"appointments: operator search by {key:<9} p50 {page['p50_ms']:5.1f} ms, p95 "
+            f"{page['p95_ms']:5.1f} ms (target ≤{page['target_p95_ms']:.0f} ms, in-process), "
+            f"{page['queries']} queries, {', '.join(page['resident_scans'])} {_mark(page['met'])}"
+        )
+    v = ap["verification"]
+    lines.append(
+        f"appointments: certificate verification p50 {v['p50_ms']:5.1f} ms, p95 "
+        f"{v['p95_ms']:5.1f} ms (target ≤{v['target_p95_ms']:.0f} ms, in-process), "
+        f"{v['queries']} queries, {', '.join(v['certificate_scans'])} {_mark(v['met'])}"
+    )
+    b = ap["booking"]
+    lines.append(
+        f"appointments: {b['bookings']:,} bookings one after another in {b['seconds']:.1f}s: "
+        f"{b['per_second']:.0f}/s (target ≥{b['target_per_second']:.0f}/s) {_mark(b['met'])}"
+    )
+    return lines
+
+
 def write_result(result: dict[str, Any]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     name = "sqlite" if result["db"] == "sqlite" else "postgres"
@@ -780,6 +829,12 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     )
     p.add_argument("--skip-demands", action="store_true", help="leave out the demands bench")
     p.add_argument("--demands", type=int, default=1_000_000, help="demands (PostgreSQL)")
+    p.add_argument(
+        "--skip-appointments", action="store_true", help="leave out the appointments bench"
+    )
+    p.add_argument(
+        "--residents", type=int, default=1_000_000, help="residents and certificates (PostgreSQL)"
+    )
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")
     p.add_argument("--city-updates", type=int, default=25_000, help="updates per district")
