@@ -11,6 +11,7 @@ from shishi.appointments.models import Resident, Service
 from shishi.core.errors import NotFound, PermissionDenied, ValidationFailed
 from shishi.core.fields import PersonalNumber
 from shishi.orgs.models import Jurisdiction
+from shishi.orgs.permissions import scope_for
 
 
 def service_for(user: Any, code: str, jurisdiction_code: str | None) -> Service:
@@ -75,3 +76,45 @@ def find_residents(user: Any, jurisdiction_id: int, query: str, *, on: dt.date) 
 
 def _age(born: dt.date, on: dt.date) -> int:
     return on.year - born.year - ((on.month, on.day) < (born.month, born.day))
+
+
+@dataclass
+class Hub:
+    """What the appointments' front page offers the signed-in user, by what they do."""
+
+    books: bool  # an operator or the office of a district: books, sees the bookings
+    serves: bool  # delivers a service (its unit's people or its staff): my visits
+    clinic: bool  # works at a clinic, or is the office: examinations and certificates
+    office: bool  # keeps the catalogue and the matters list
+    public_links: list[tuple[str, str, str]]  # (district code, service code, name)
+
+
+def hub(user: Any) -> Hub:
+    """The front page's sections for ``user``; NotFound-free: a user with none of them gets
+    an empty hub that says so."""
+    from shishi.appointments.models import Staff
+
+    scope = scope_for(user)
+    operated = permissions.operator_jurisdiction_ids(user)
+    office = permissions.office_jurisdiction_ids(user)
+    units = permissions.served_unit_ids(user)
+    serves = (
+        Service.objects.filter(unit_id__in=units, is_active=True).exists()
+        or Staff.objects.filter(user_id=scope.user_id, is_active=True).exists()
+        if scope.user_id
+        else False
+    )
+    clinic = bool(office) or bool(permissions.staffed_clinic_ids(user))
+    public = (
+        Service.objects.filter(jurisdiction_id__in=operated | office, is_active=True)
+        .exclude(where="clinic")
+        .order_by("jurisdiction__code", "code")
+        .values_list("jurisdiction__code", "code", "name")
+    )
+    return Hub(
+        books=bool(operated),
+        serves=serves,
+        clinic=clinic,
+        office=bool(office),
+        public_links=list(public),
+    )

@@ -5,11 +5,19 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from shishi.appointments import booking_views, catalogue_views, certificate_views, visit_views
+from shishi.appointments import (
+    booking_views,
+    catalogue_views,
+    certificate_views,
+    views,
+    visit_views,
+)
 
 app_name = "appointments"
 
-urlpatterns: list[URLPattern | URLResolver] = []
+urlpatterns: list[URLPattern | URLResolver] = [
+    path("", views.index, name="index"),
+]
 
 # booking
 urlpatterns += [

@@ -83,6 +83,7 @@ class Nav:
     is_office: bool = False
     reads_ledger: bool = True  # not for an administrator (三员) with no business role
     reads_demands: bool = False  # operators, offices, units, leaders, inspectors (诉求)
+    uses_appointments: bool = False  # operators, offices, units (预约服务)
 
 
 def _role_labels(user: Any) -> list[str]:
@@ -159,6 +160,14 @@ def shishi_nav(context: template.Context) -> Nav | None:
             | scope.leader_jurisdiction_ids
             | scope.inspector_jurisdiction_ids
             | scope.editor_unit_ids
+            | scope.viewer_unit_ids
+        ),
+        uses_appointments=scope.is_superuser
+        or bool(
+            scope.office_covered_ids()
+            | scope.operator_jurisdiction_ids
+            | scope.editor_unit_ids
+            | scope.head_unit_ids
             | scope.viewer_unit_ids
         ),
     )
