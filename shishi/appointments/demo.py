@@ -69,3 +69,27 @@ def seed_services(jurisdictions: dict[str, Jurisdiction]) -> int:
                 },
             )
     return Service.objects.filter(jurisdiction__code__in=DEMO_DISTRICTS).count()
+
+
+def seed_clinic_login(jurisdictions: dict[str, Jurisdiction], password: str) -> list[str]:
+    """Nangang's clinic doctor ``jiankang`` (staff of its health-exam service), so the demo
+    can walk the examination; returns the appointment services' demo logins, each with what
+    it is for, for ``seed_demo``'s list."""
+    from shishi.appointments.models import Staff
+    from shishi.orgs.models import Role
+
+    district = jurisdictions.get("230103")
+    if district is None:
+        return []
+    exam = Service.objects.filter(jurisdiction=district, code="health-exam").first()
+    if exam is not None:
+        doctor = org_services.ensure_user(
+            "jiankang", password=password, display_name="区疾控中心体检医生 林静"
+        )
+        org_services.grant_role(doctor, Role.UNIT_EDITOR, district, unit=exam.unit)
+        Staff.objects.get_or_create(service=exam, user=doctor)
+    return [
+        "minzheng             南岗区民政局上门服务人员（我的上门服务）",
+        "230103-yingshang     南岗区营商环境建设局企业上门服务人员",
+        "jiankang             南岗区疾控中心体检医生（健康体检、电子健康证）",
+    ]

@@ -7,11 +7,12 @@ from django.urls import reverse
 
 from shishi.appointments.demo import seed_services
 from shishi.conftest import World, client_for
+from shishi.orgs.models import User
 
 pytestmark = pytest.mark.django_db
 
 
-def _sections(world: World, user: object) -> str:
+def _sections(world: World, user: User) -> str:
     response = client_for(user).get(reverse("appointments:index"))
     assert response.status_code == 200
     return response.content.decode()

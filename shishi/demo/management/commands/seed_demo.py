@@ -7,10 +7,11 @@ from typing import Any
 from django.core.management.base import BaseCommand
 from django.db import transaction
 
-from shishi.appointments.demo import seed_services
+from shishi.appointments.demo import seed_clinic_login, seed_services
 from shishi.appointments.demo_booking import seed_bookings
 from shishi.appointments.demo_certificates import seed_certificates
 from shishi.appointments.demo_visits import seed_visits
+from shishi.appointments.models import HealthCertificate
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.demands.demo import seed_demands
@@ -91,11 +92,12 @@ class Command(BaseCommand):
         # Services by appointment: the home visit for residents 70 and over, and others.
         seed_services(jurisdictions)
         # Staff, fictional residents and bookings in every state (appointments.demo_booking).
-        seed_bookings(jurisdictions)
+        bookings = seed_bookings(jurisdictions)
         # Visits recorded for the bookings done, the matters lists, Nangang's ledger link.
         seed_visits(jurisdictions)
         # Health examinations and certificates in every stage and status (certs).
         seed_certificates(jurisdictions)
+        appointment_logins = seed_clinic_login(jurisdictions, DEMO_PASSWORD)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
@@ -112,7 +114,12 @@ class Command(BaseCommand):
             )
         self.stdout.write(f"待审核的单位进展：{len(pending)} 条")
         self.stdout.write(f"群众诉求：{sum(demands.values())} 件")
+        self.stdout.write(
+            f"预约服务：预约 {bookings} 条，电子健康证 {HealthCertificate.objects.count()} 张"
+        )
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login, _user in logins:
             self.stdout.write(f"  {login.username:<20} {login.display_name}")
+        for line in appointment_logins:
+            self.stdout.write(f"  {line}")
