@@ -8,6 +8,7 @@ from typing import Any
 
 from django import forms
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from shishi.appointments.certificate_selectors import NUMBER_CHARS, STATUS_LABELS
 from shishi.appointments.models import Conclusion, ExamItem, Trade
@@ -55,7 +56,7 @@ class WalkInForm(Form):
 class ResultForm(Form):
     item = forms.ChoiceField(choices=ExamItem.choices, widget=forms.HiddenInput)
     result = forms.CharField(label=_("结果"), max_length=200)
-    normal = forms.BooleanField(label=_("正常"), required=False)
+    normal = forms.BooleanField(label=pgettext_lazy("exam result", "正常"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
 
