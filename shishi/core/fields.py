@@ -298,9 +298,14 @@ class LookupHashField(models.CharField):
     def deconstruct(self) -> Any:
         name, path, args, kwargs = super().deconstruct()
         kwargs["source"] = self.source
+        # Indexed unless told otherwise, unlike Django's fields: Field.deconstruct leaves a
+        # False db_index out (its own default), which would read back as True here.
+        if self.db_index:
+            kwargs.pop("db_index", None)
+        else:
+            kwargs["db_index"] = False
         for key, value in (
             ("max_length", 64),
-            ("db_index", True),
             ("blank", True),
             ("default", ""),
             ("editable", False),

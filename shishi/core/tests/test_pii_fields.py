@@ -298,3 +298,15 @@ def test_a_rotation_stopped_half_way_keeps_its_finished_batches_and_resumes(
     rows = list(residents.objects.order_by("pk"))
     assert all(r.phone.token().startswith("aesgcm:k2:") for r in rows)
     assert [r.phone.reveal() for r in rows] == [f"1380000{i:04d}" for i in range(7)]
+
+
+def test_a_lookup_hash_without_its_own_index_stays_so_in_migrations() -> None:
+    """``db_index=False`` survives deconstruction (Django leaves a False db_index out, and
+    a lookup hash is indexed by default), so the migration state matches the model."""
+    from shishi.core.fields import LookupHashField
+
+    _name, _path, _args, kwargs = LookupHashField(source="phone", db_index=False).deconstruct()
+    assert kwargs["db_index"] is False
+    assert LookupHashField(**kwargs).db_index is False
+    _name, _path, _args, kwargs = LookupHashField(source="phone").deconstruct()
+    assert "db_index" not in kwargs and LookupHashField(**kwargs).db_index is True
