@@ -788,7 +788,8 @@ def appointments_lines(ap: dict[str, Any]) -> list[str]:
     b = ap["booking"]
     lines.append(
         f"appointments: {b['bookings']:,} bookings one after another in {b['seconds']:.1f}s: "
-        f"{b['per_second']:.0f}/s (target ≥{b['target_per_second']:.0f}/s) {_mark(b['met'])}"
+        f"{b['per_second']:.0f}/s, {b.get('queries_per_booking', '?')} statements each "
+        f"(target ≥{b['target_per_second']:.0f}/s) {_mark(b['met'])}"
     )
     return lines
 

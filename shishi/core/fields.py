@@ -300,7 +300,7 @@ class LookupHashField(models.CharField):
         kwargs["source"] = self.source
         # Indexed unless told otherwise, unlike Django's fields: Field.deconstruct leaves a
         # False db_index out (its own default), which would read back as True here.
-        if self.db_index:
+        if getattr(self, "db_index", True):
             kwargs.pop("db_index", None)
         else:
             kwargs["db_index"] = False
