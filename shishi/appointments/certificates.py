@@ -31,7 +31,7 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from shishi.appointments import eligibility, permissions, texts
+from shishi.appointments import eligibility, feed, permissions, texts
 from shishi.appointments.models import (
     Booking,
     BookingStatus,
@@ -195,6 +195,8 @@ def register_exam(jurisdiction_id: int, data: ExamInput, *, actor: Any) -> Healt
             Booking.objects.filter(pk=booking.pk).update(
                 status=BookingStatus.DONE, version=booking.version + 1
             )
+            # A clinic service may feed a ledger target too (its bookings done).
+            feed.enqueue_feed(booking.service)
         audit.record(
             actor=actor,
             action="appointments.register_exam",

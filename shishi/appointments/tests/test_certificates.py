@@ -221,8 +221,20 @@ def test_second_exam_finds_the_registered_resident(world: World) -> None:
     assert Resident.objects.count() == 1
 
 
-def test_from_a_booking(world: World) -> None:
+def test_from_a_booking(world: World, django_capture_on_commit_callbacks: Any) -> None:
+    from decimal import Decimal
+
+    from shishi.ledger import services as ledger_services
+
     clinic = clinic_of(world)
+    # The clinic service feeds a ledger target: a booking registered counts as done.
+    target = ledger_services.add_target(
+        world.item_a,
+        ledger_services.TargetInput("健康体检", value=Decimal(100), unit="人"),
+        actor=world.office,
+    )
+    clinic.service.target = target
+    clinic.service.save(update_fields=["target"])
     resident = register(world, clinic).resident
     slot = Slot.objects.create(
         service=clinic.service, day=dt.date(2026, 12, 7), period="am", capacity=10, booked=1
@@ -235,20 +247,24 @@ def test_from_a_booking(world: World) -> None:
         code="HX0001",
         channel=Channel.PUBLIC,
     )
-    exam = certificates.register_exam(
-        world.nangang.pk,
-        certificates.ExamInput(
-            clinic_id=clinic.unit.pk,
-            trade="public_place",
-            id_checked=True,
-            photo=photo(),
-            booking_id=booking.pk,
-        ),
-        actor=clinic.doctor,
-    )
+    with django_capture_on_commit_callbacks(execute=True):
+        exam = certificates.register_exam(
+            world.nangang.pk,
+            certificates.ExamInput(
+                clinic_id=clinic.unit.pk,
+                trade="public_place",
+                id_checked=True,
+                photo=photo(),
+                booking_id=booking.pk,
+            ),
+            actor=clinic.doctor,
+        )
     assert exam.booking_id == booking.pk and exam.resident_id == resident.pk
     booking.refresh_from_db()
     assert booking.status == BookingStatus.DONE
+    run_ready_tasks()
+    target.refresh_from_db()
+    assert target.actual == 1
     with pytest.raises(ValidationFailed) as twice:
         certificates.register_exam(
             world.nangang.pk,
