@@ -39,7 +39,7 @@ from django.db.models import F
 from django.db.models.functions import Greatest
 from django.utils import timezone
 
-from shishi.appointments import eligibility, permissions, texts
+from shishi.appointments import eligibility, permissions, services, texts
 from shishi.appointments.models import (
     Booking,
     BookingStatus,
@@ -473,30 +473,12 @@ def public_resident(jurisdiction_id: int, *, name: str, id_number: str, phone: s
         if found.phone and found.phone != mobile:
             refuse("phone", "这个身份证号登记的手机号码不是这个号码，请拨打服务电话预约")
         return found
-    try:
-        with transaction.atomic():
-            resident = Resident.objects.create(
-                jurisdiction_id=jurisdiction_id,
-                name=name,
-                id_number=number.reveal(),
-                birth_date=eligibility.birth_date(number.reveal()),
-                phone=mobile.reveal(),
-            )
-            audit.record(
-                actor=None,
-                action="appointments.register_resident",
-                target=resident,
-                changes={
-                    "name": [None, name],
-                    "id_number": [None, number.masked],
-                    "phone": [None, mobile.masked],
-                    "channel": [None, Channel.PUBLIC],
-                },
-                jurisdiction_id=jurisdiction_id,
-            )
-    except IntegrityError as exc:  # the same person at the same moment
-        raise ValidationFailed("请重新提交", {"id_number": "请重新提交"}) from exc
-    return resident
+    return services.add_resident(
+        jurisdiction_id,
+        services.ResidentInput(name=name, id_number=number.reveal(), phone=mobile.reveal()),
+        actor=None,
+        channel=Channel.PUBLIC,
+    )
 
 
 # --- changes ---------------------------------------------------------------------------------

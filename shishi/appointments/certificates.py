@@ -31,7 +31,8 @@ from django.urls import reverse
 from django.utils import timezone
 from PIL import Image, UnidentifiedImageError
 
-from shishi.appointments import eligibility, feed, permissions, texts
+from shishi.appointments import feed, permissions, texts
+from shishi.appointments import services as resident_services
 from shishi.appointments.models import (
     Booking,
     BookingStatus,
@@ -214,50 +215,15 @@ def register_exam(jurisdiction_id: int, data: ExamInput, *, actor: Any) -> Healt
 
 def _register_walk_in(jurisdiction_id: int, data: ExamInput, *, actor: Any) -> Resident:
     """A worker seen for the first time, registered by the clinic with the checks of
-    ``services.register_resident`` (name, ID number, mobile; the numbers masked in the
-    audit event). The clinic registers for its examinations only, so this does not ask
-    for the operators' permission."""
-    errors: dict[str, str] = {}
-    name = (data.name or "").strip()
-    if not name or len(name) > 50 or has_control(name):
-        errors["name"] = "请填写姓名（最多50个字）"
-    id_number: PersonalNumber | None = None
-    phone: PersonalNumber | None = None
-    try:
-        id_number = PersonalNumber.of("id_number", data.id_number)
-    except ValueError as exc:
-        errors["id_number"] = str(exc)
-    if (data.phone or "").strip():
-        try:
-            phone = PersonalNumber.of("phone", data.phone)
-        except ValueError as exc:
-            errors["phone"] = str(exc)
-    if errors or id_number is None:
-        raise ValidationFailed("请改正标出的内容", errors)
-    try:
-        with transaction.atomic():
-            resident = Resident.objects.create(
-                jurisdiction_id=jurisdiction_id,
-                name=name,
-                id_number=id_number.reveal(),
-                birth_date=eligibility.birth_date(id_number.reveal()),
-                phone=phone.reveal() if phone else "",
-            )
-    except IntegrityError as exc:  # registered by someone else meanwhile
-        message = "这个身份证号刚刚被登记，请重新提交"
-        raise ValidationFailed(message, {"id_number": message}) from exc
-    audit.record(
+    ``services.register_resident`` (``services.add_resident``). The clinic registers for
+    its examinations only, so this does not ask for the operators' permission."""
+    return resident_services.add_resident(
+        jurisdiction_id,
+        resident_services.ResidentInput(
+            name=data.name, id_number=data.id_number, phone=data.phone or ""
+        ),
         actor=actor,
-        action="appointments.register_resident",
-        target=resident,
-        changes={
-            "name": [None, name],
-            "id_number": [None, id_number.masked],
-            "phone": [None, phone.masked if phone else ""],
-        },
-        jurisdiction_id=jurisdiction_id,
     )
-    return resident
 
 
 # --- results and conclusion ---------------------------------------------------------------------

@@ -34,6 +34,16 @@ def register_resident(jurisdiction_id: int, data: ResidentInput, *, actor: Any) 
     is refused, naming the existing record."""
     if not permissions.is_operator(actor, jurisdiction_id):
         raise PermissionDenied("只有接线员和专班可以登记服务对象")
+    return add_resident(jurisdiction_id, data, actor=actor)
+
+
+def add_resident(
+    jurisdiction_id: int, data: ResidentInput, *, actor: Any, channel: str = ""
+) -> Resident:
+    """The registration itself, for callers that have checked who may register: the
+    operators (``register_resident``), a clinic for its examinations, the public booking
+    form once the phone is proven (``actor`` None, ``channel`` recorded). Validates, writes
+    the person and an audit event with the numbers masked, in one transaction."""
     errors: dict[str, str] = {}
     name = (data.name or "").strip()
     if not name or len(name) > 50 or has_control(name):
@@ -70,6 +80,13 @@ def register_resident(jurisdiction_id: int, data: ResidentInput, *, actor: Any) 
     ).exists():
         message = "这个身份证号已经登记过，请直接查找"
         raise ValidationFailed(message, {"id_number": message})
+    changes: dict[str, list[Any]] = {
+        "name": [None, name],
+        "id_number": [None, id_number.masked],
+        "phone": [None, numbers["phone"].masked if numbers["phone"] else ""],
+    }
+    if channel:
+        changes["channel"] = [None, channel]
     try:
         with transaction.atomic():
             resident = Resident.objects.create(
@@ -87,11 +104,7 @@ def register_resident(jurisdiction_id: int, data: ResidentInput, *, actor: Any) 
                 actor=actor,
                 action="appointments.register_resident",
                 target=resident,
-                changes={
-                    "name": [None, name],
-                    "id_number": [None, id_number.masked],
-                    "phone": [None, numbers["phone"].masked if numbers["phone"] else ""],
-                },
+                changes=changes,
                 jurisdiction_id=jurisdiction_id,
             )
     except IntegrityError as exc:  # registered by someone else meanwhile
