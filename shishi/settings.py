@@ -44,6 +44,7 @@ INSTALLED_APPS = [
     "shishi.supervision",
     "shishi.demands",
     "shishi.appointments",
+    "shishi.enterprise",
     "shishi.portal",
     "shishi.demo",
 ]

@@ -44,6 +44,7 @@ LAYERS = (
     "supervision",
     "demands",
     "appointments",
+    "enterprise",
     "portal",
     "demo",
 )
