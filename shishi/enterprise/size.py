@@ -242,7 +242,7 @@ def row_for_code(industry_code: str) -> tuple[Row | None, str]:
     Raises ``ValidationFailed`` on ``industry_code`` when the code is not a well-formed code (a
     section letter, then 2, 3 or 4 digits of a division of that section).
     """
-    code = (industry_code or "").strip().upper()
+    code = industry_code.strip().upper() if isinstance(industry_code, str) else ""
     if not _CODE.fullmatch(code):
         message = f"行业代码“{industry_code}”格式不对，应为门类字母加2至4位数字，如C3511、I6513。"
         raise ValidationFailed(message, {"industry_code": message})

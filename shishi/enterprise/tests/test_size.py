@@ -222,6 +222,13 @@ def test_malformed_code_is_refused_naming_the_field(code: str) -> None:
     assert set(caught.value.errors) == {"industry_code"}
 
 
+@pytest.mark.parametrize("code", [None, 3511])
+def test_a_code_that_is_not_text_is_refused_naming_the_field(code: object) -> None:
+    with pytest.raises(ValidationFailed) as caught:
+        classify(code, employees=1, revenue=None, total_assets=None)  # type: ignore[arg-type]
+    assert set(caught.value.errors) == {"industry_code"}
+
+
 @pytest.mark.parametrize(
     ("field", "kwargs"),
     [
