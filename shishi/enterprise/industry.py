@@ -34,7 +34,7 @@ LEVEL_LABELS: dict[Level, str] = {
     "class": "小类",
 }
 _LEVEL_BY_DIGITS: dict[int, Level] = {0: "section", 2: "division", 3: "group", 4: "class"}
-_SHAPE = re.compile(r"([A-Z]?)(\d{2,4})?")
+_SHAPE = re.compile(r"([A-Z]?)([0-9]{2,4})?")
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,9 +120,11 @@ def normalize(code: str) -> str:
     person who wrote it when the code is malformed or not in the table."""
     raw = str(code if code is not None else "")
     text = re.sub(r"\s+", "", unicodedata.normalize("NFKC", raw)).upper()
-    shown = text or raw.strip()
+    if not text:
+        raise ValueError("行业代码为空")
+    shown = text if len(text) <= 20 else text[:20] + "…"
     match = _SHAPE.fullmatch(text)
-    if not text or not match or (not match.group(1) and not match.group(2)):
+    if not match or (not match.group(1) and not match.group(2)):
         raise ValueError(
             f"行业代码“{shown}”的写法不对：应为门类字母加2至4位数字（如I6513、I65），"
             "或只写数字（如6513、65），或只写门类字母（如I）"

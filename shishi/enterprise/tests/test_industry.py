@@ -151,7 +151,7 @@ def test_unknown_codes_are_refused_with_a_readable_message(written, message) -> 
 
 
 @pytest.mark.parametrize(
-    "written", ["", "   ", "1", "65131", "I65131", "II65", "65I", "I-65", "软件"]
+    "written", ["1", "65131", "I65131", "II65", "65I", "I-65", "软件", "٦٥١٣", "6513" * 10]
 )
 def test_malformed_codes_are_refused_naming_the_form(written) -> None:
     with pytest.raises(ValueError) as excinfo:
@@ -160,9 +160,10 @@ def test_malformed_codes_are_refused_naming_the_form(written) -> None:
     assert "I6513" in str(excinfo.value)
 
 
-def test_none_is_refused_not_crashed() -> None:
-    with pytest.raises(ValueError):
-        normalize(None)  # type: ignore[arg-type]
+@pytest.mark.parametrize("written", ["", "   ", None])
+def test_empty_code_is_refused_not_crashed(written) -> None:
+    with pytest.raises(ValueError, match="行业代码为空"):
+        normalize(written)
 
 
 @pytest.mark.parametrize(
