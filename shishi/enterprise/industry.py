@@ -78,7 +78,7 @@ def _name_key(name: str) -> str:
 def _loose_key(name: str) -> str:
     """The short form offices write: without the connectives 和、及、与, the enumeration comma
     and a trailing 业 (批发零售 for 批发和零售业, 房地产 for 房地产业)."""
-    key = re.sub(r"[和及与、,，]", "", _name_key(name))
+    key = re.sub(r"[和及与、\x2c，]", "", _name_key(name))
     return key[:-1] if key.endswith("业") and len(key) > 1 else key
 
 
