@@ -30,7 +30,8 @@ from typing import Any
 
 from django.db.models import Exists, OuterRef, Q
 
-from shishi.enterprise.models import ConditionKind, Qualification, Size, Verdict
+from shishi.enterprise.models import ConditionKind, Qualification, Verdict
+from shishi.enterprise.size import Size
 
 SIZE_LABELS = {s.value: str(s.label) for s in Size}
 NUMBER_FIELDS = {

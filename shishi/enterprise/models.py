@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shishi.core.fields import LookupHashField, PhoneField
 from shishi.core.models import TimeStamped
+from shishi.enterprise.size import Size
 from shishi.orgs.models import Jurisdiction, Unit, User
 
 
@@ -126,13 +127,6 @@ class PolicyCondition(models.Model):
 
     def __str__(self) -> str:
         return f"{self.policy_id}:{self.kind}"
-
-
-class Size(models.TextChoices):
-    LARGE = "large", _("大型")
-    MEDIUM = "medium", _("中型")
-    SMALL = "small", _("小型")
-    MICRO = "micro", _("微型")
 
 
 class Enterprise(TimeStamped):
