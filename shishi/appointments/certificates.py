@@ -29,7 +29,6 @@ from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from shishi.appointments import feed, permissions, texts
 from shishi.appointments import services as resident_services
@@ -105,18 +104,12 @@ def _check_photo(photo: UploadedFile | None, errors: dict[str, str]) -> None:
     if (photo.size or 0) > PHOTO_MAX_BYTES:
         errors["photo"] = f"照片不能超过{PHOTO_MAX_BYTES // (1024 * 1024)}MB"
         return
-    try:
-        photo.seek(0)
-        with Image.open(photo) as image:
-            fmt = image.format or ""
-            width, height = image.size
-        photo.seek(0)
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
+    fmt, too_large = uploads.inspect_photo(photo, max_pixels=PHOTO_MAX_PIXELS)
+    if not fmt:
         errors["photo"] = "照片无法识别：请上传JPG、PNG或WebP图片"
-        return
-    if fmt not in PHOTO_TYPES:
+    elif fmt not in PHOTO_TYPES:
         errors["photo"] = "照片只能是JPG、PNG或WebP图片"
-    elif width * height > PHOTO_MAX_PIXELS:
+    elif too_large:
         errors["photo"] = "照片像素过大，请压缩后再上传"
 
 

@@ -191,3 +191,38 @@ def register_derived_files(prefix: str, in_use: InUse) -> None:
 
 def derived_files() -> dict[str, InUse]:
     return dict(_DERIVED)
+
+
+# --- photos ---------------------------------------------------------------------------------
+
+PHOTO_DECODERS = ("JPEG", "PNG", "WEBP")
+
+
+def inspect_photo(file: Any, *, max_pixels: int) -> tuple[str, bool]:
+    """What an uploaded photo is: (its format — JPEG, PNG or WEBP — or "" when it does not
+    decode as one of them, whether it has more than ``max_pixels`` pixels). A photo within
+    the limit is decoded whole, so a truncated or corrupt file is caught; a larger one is not
+    decoded at all. The file is left at its start."""
+    from PIL import Image, UnidentifiedImageError
+
+    too_large = False
+    try:
+        file.seek(0)
+        with Image.open(file, formats=list(PHOTO_DECODERS)) as image:
+            kind = image.format or ""
+            width, height = image.size
+            too_large = width * height > max_pixels
+            if not too_large:
+                image.load()  # decodes every pixel: a truncated or corrupt file fails here
+    except (
+        UnidentifiedImageError,
+        OSError,
+        ValueError,
+        SyntaxError,
+        EOFError,
+        Image.DecompressionBombError,
+    ):
+        kind = ""
+    finally:
+        file.seek(0)
+    return kind, too_large

@@ -33,7 +33,6 @@ from django.core.files import File
 from django.db.models import Max, Prefetch, QuerySet
 from django.urls import reverse
 from django.utils import timezone
-from PIL import Image, UnidentifiedImageError
 
 from shishi.core import audit, uploads
 from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
@@ -356,26 +355,7 @@ def _check_photo(file: Any, name: str) -> str:
     if size > limit:
         message = f"照片“{label}”超过 {megabytes(limit)} MB，请缩小后再上传"
         raise ValidationFailed(message, {"photo": message})
-    too_large = False
-    try:
-        file.seek(0)
-        with Image.open(file, formats=["JPEG", "PNG", "WEBP"]) as image:
-            kind = image.format or ""
-            width, height = image.size
-            too_large = width * height > MAX_PHOTO_PIXELS
-            if not too_large:
-                image.load()  # decodes every pixel: a truncated or corrupt file fails here
-    except (
-        UnidentifiedImageError,
-        OSError,
-        ValueError,
-        SyntaxError,
-        EOFError,
-        Image.DecompressionBombError,
-    ):
-        kind = ""
-    finally:
-        file.seek(0)
+    kind, too_large = uploads.inspect_photo(file, max_pixels=MAX_PHOTO_PIXELS)
     if too_large:
         message = f"照片“{label}”尺寸过大（超过5000万像素），请缩小后再上传"
         raise ValidationFailed(message, {"photo": message})
