@@ -28,6 +28,8 @@ urlpatterns = [
     path("public/demands/", include("shishi.demands.public_urls")),
     path("appointments/", include("shishi.appointments.urls")),
     path("public/", include("shishi.appointments.public_urls")),
+    path("enterprise/", include("shishi.enterprise.urls")),
+    path("public/", include("shishi.enterprise.public_urls")),
     path("public/", include("shishi.portal.urls")),
     path("open311/v2/", include("shishi.demands.open311.urls")),
 ]

@@ -388,6 +388,8 @@ class ServiceRequest(TimeStamped):
     outcome_text = models.TextField(_("办理情况"), blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     rating = models.PositiveSmallIntegerField(_("企业评价"), null=True, blank=True)  # 1–5
+    rating_note = models.CharField(_("评价说明"), max_length=300, blank=True)
+    rated_at = models.DateTimeField(null=True, blank=True)
     version = models.PositiveIntegerField(default=1)
 
     class Meta:
@@ -422,3 +424,49 @@ class RequestEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.request_id} {self.action}"
+
+
+class SheetKind(models.TextChoices):
+    ENTERPRISES = "enterprises", _("企业名录")
+    POLICIES = "policies", _("政策库")
+
+
+class SheetStatus(models.TextChoices):
+    PREVIEWED = "previewed", _("待确认")
+    APPLIED = "applied", _("已导入")
+    FAILED = "failed", _("有错误")
+    CANCELLED = "cancelled", _("已取消")
+
+
+def sheet_path(instance: SheetImport, filename: str) -> str:
+    return f"enterprise/imports/{instance.jurisdiction_id}/{filename}"
+
+
+class SheetImport(TimeStamped):
+    """An uploaded sheet of the enterprise register or the policy library: previewed first
+    (``summary``: counts, errors as ``row R, column C: reason``, a sample of rows), written
+    on confirmation, all or nothing."""
+
+    jurisdiction = models.ForeignKey(Jurisdiction, on_delete=models.PROTECT, related_name="+")
+    kind = models.CharField(max_length=12, choices=SheetKind.choices)
+    file = models.FileField(_("文件"), upload_to=sheet_path, max_length=300)
+    original_name = models.CharField(_("原文件名"), max_length=255)
+    sha256 = models.CharField(max_length=64)
+    status = models.CharField(
+        max_length=10, choices=SheetStatus.choices, default=SheetStatus.PREVIEWED
+    )
+    summary = models.JSONField(default=dict, blank=True)
+    uploaded_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    confirmed_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    finished_at = models.DateTimeField(null=True, blank=True)
+    error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("导入批次")
+        verbose_name_plural = _("导入批次")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.original_name} ({self.get_status_display()})"
