@@ -78,8 +78,8 @@ SOURCE_EXTENSIONS = {
     ".webp": "image",
 }
 SOURCE_MAX_PIXELS = 60_000_000
-# Items of a list value: 、 , ， ； ; and line breaks.
-_SPLIT = re.compile(r"[、,，;；\n\r]+")
+# Items of a list value: 、，； (or the half-width comma and semicolon) and line breaks.
+_SPLIT = re.compile("[\u3001\uff0c\uff1b,;\n\r]+")
 SIZE_WORDS = {
     **{str(s.label): s.value for s in Size},
     **{str(s.label).removesuffix("型"): s.value for s in Size},

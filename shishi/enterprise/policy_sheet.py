@@ -105,7 +105,8 @@ STATUS_WORDS = {
 }
 YES = {"是", "Y", "YES", "TRUE", "1", "√"}
 NO = {"否", "", "N", "NO", "FALSE", "0", "×"}
-_DATE = re.compile(r"^(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?$")
+# 2024-01-31, 2024/1/31, 2024.1.31, 2024年1月31日 (after NFKC)
+_DATE = re.compile(r"^(\d{4})\s*[-/.\u5e74]\s*(\d{1,2})\s*[-/.\u6708]\s*(\d{1,2})\s*\u65e5?$")
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from shishi.enterprise.models import Policy
 
 
 class Command(BaseCommand):
-    help = "导出惠企政策库为Excel(export the policy library; import_policies reads it back)."
+    help = "导出惠企政策库为Excel。Export the policy library; import_policies reads it back."
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("out", help="the .xlsx file to write")

@@ -33,7 +33,7 @@ def find_actor(username: str | None) -> User | None:
 
 class Command(BaseCommand):
     help = (
-        "从Excel导入惠企政策库(import the policy library). Rows update the district's policies"
+        "从Excel导入惠企政策库。Import the policy library: rows update the district's policies"
         " with the same 文号 and 政策名称 and create the rest. Exit 0 with a summary; exit 1"
         " with one line per bad cell (row R, column C: reason), writing nothing."
     )
