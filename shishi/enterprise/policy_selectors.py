@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.core.paginator import Page, Paginator
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, F, Q, QuerySet
 from django.utils import timezone
 
 from shishi.core.errors import NotFound, PermissionDenied
@@ -147,9 +147,10 @@ def _listing(query: QuerySet[Policy], f: Filters, page: str | None) -> Listing:
 
 
 def library(jurisdiction: Jurisdiction, f: Filters, page: str | None) -> Listing:
-    """The office's library, every status, newest first."""
+    """The office's library, every status: the unpublished first (work to do), then the
+    newest published."""
     query = Policy.objects.filter(jurisdiction=jurisdiction).order_by(
-        "status", "-published_at", "-id"
+        F("published_at").desc(nulls_first=True), "-id"
     )
     return _listing(_search(query, jurisdiction.pk, f), f, page)
 

@@ -285,8 +285,8 @@ def parse_sheet(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
                         column = row_columns[int(name.split("-", 1)[1])]
                     elif name == "no_apply":
                         column = NO_APPLY
-                    else:
-                        column = FIELD_HEADER.get(name, CONDITION_COLUMNS[0][1])
+                    else:  # a field, or "conditions" (too many): the text column
+                        column = FIELD_HEADER.get(name, CONDITION_COLUMNS[-1][1])
                     errors.append(CellError(n, column, message))
         key = (values["doc_number"], values["title"])
         if key in seen:

@@ -265,3 +265,33 @@ def test_source_file_served_to_office_and_public_once_published(world: World) ->
     assert office.status_code == 200 and b"".join(office.streaming_content).startswith(b"%PDF")  # type: ignore[attr-defined]
     ps.publish_policy(policy, actor=world.office)
     assert client_for(None).get(public_url).status_code == 200
+
+
+def test_library_of_344_policies_takes_a_few_queries(
+    world: World, django_assert_max_num_queries: Any
+) -> None:
+    policies = Policy.objects.bulk_create(
+        Policy(
+            jurisdiction=world.nangang,
+            title=f"政策{n:03d}",
+            level="district",
+            benefit="subsidy",
+            status=PolicyStatus.PUBLISHED,
+        )
+        for n in range(344)
+    )
+    from shishi.enterprise.models import PolicyCondition
+
+    PolicyCondition.objects.bulk_create(
+        PolicyCondition(policy=p, kind="industry_any", params={"codes": ["I65" if n % 2 else "C"]})
+        for n, p in enumerate(policies)
+    )
+    client = client_for(world.office)
+    with django_assert_max_num_queries(15):
+        response = client.get(LIST, {"industry": "I6513", "q": "政策", "level": "district"})
+    assert response.context["p"].paginator.count == 172
+    with django_assert_max_num_queries(12):
+        response = client_for(None).get(
+            reverse("enterprise_public:policies", args=[world.nangang.code]), {"industry": "C13"}
+        )
+    assert response.context["p"].paginator.count == 172
