@@ -530,6 +530,13 @@ def cancel_sheet(batch: SheetImport, *, actor: Any) -> None:
     with transaction.atomic():
         row = SheetImport.objects.select_for_update().get(pk=batch.pk)
         if row.status in (SheetStatus.PREVIEWED, SheetStatus.FAILED):
+            audit.record(
+                actor=actor,
+                action="enterprise.policy_sheet_cancel",
+                target=row,
+                changes={"status": [row.status, SheetStatus.CANCELLED.value]},
+                jurisdiction_id=row.jurisdiction_id,
+            )
             row.status = SheetStatus.CANCELLED
             row.finished_at = timezone.now()
             row.save()

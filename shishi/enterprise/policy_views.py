@@ -77,6 +77,8 @@ def _form_page(
         "streets": list(streets),
         "qualifications": COMMON_QUALIFICATIONS,
         "stale": stale,
+        # On a stale edit: what the policy says now, beside the user's input.
+        "current_conditions": policy_selectors.condition_lines(policy) if stale and policy else [],
     }
     return TemplateResponse(request, "enterprise/policies/form.html", context, status=status)
 

@@ -283,6 +283,23 @@ def test_wizard_shows_errors_and_refuses_to_confirm(world: World) -> None:
     assert bad.status_code == 422 and ".xlsx" in bad.content.decode()
 
 
+def test_wizard_cancel(world: World) -> None:
+    client = client_for(world.office)
+    client.post(
+        reverse("enterprise:policy_import"),
+        {"jurisdiction": world.nangang.code, "file": _upload(_book([_row()]))},
+    )
+    batch = SheetImport.objects.get()
+    assert (
+        client.post(reverse("enterprise:policy_import_cancel", args=[batch.pk])).status_code == 302
+    )
+    batch.refresh_from_db()
+    assert batch.status == SheetStatus.CANCELLED
+    assert AuditEvent.objects.filter(action="enterprise.policy_sheet_cancel").exists()
+    confirm = client.post(reverse("enterprise:policy_import_confirm", args=[batch.pk]))
+    assert confirm.status_code == 422 and not Policy.objects.exists()
+
+
 def test_wizard_and_export_refuse_others(world: World) -> None:
     client_for(world.office).post(
         reverse("enterprise:policy_import"),

@@ -177,7 +177,13 @@ def test_edit_form_refuses_a_stale_version_keeping_the_input(world: World) -> No
     assert client.post(url, _form(title="甲", version="1")).status_code == 302
     response = client.post(url, _form(title="乙", version="1"))
     assert response.status_code == 409
-    assert "已被他人修改" in response.content.decode() and 'value="乙"' in response.content.decode()
+    body = response.content.decode()
+    assert "已被他人修改" in body and 'value="乙"' in body
+    assert 'id="current-policy"' in body and "<dd>甲</dd>" in body  # the current beside it
+    policy.refresh_from_db()
+    assert policy.title == "甲"
+    assert client.post(url, _form(title="丙", version="abc")).status_code == 422
+    assert client.post(url, _form(title="丙", version="")).status_code == 409
     policy.refresh_from_db()
     assert policy.title == "甲"
 
