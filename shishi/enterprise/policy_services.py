@@ -332,7 +332,10 @@ MULTILINE = {"guide", "materials", "amount_text"}
 
 def _clean_text(name: str, value: str, errors: dict[str, str]) -> str:
     limit, label = LIMITS[name]
-    text = unicodedata.normalize("NFC", str(value or "")).strip()
+    # Line breaks as "\n" whatever sent them (a browser's textarea sends "\r\n"), so a sheet
+    # round trip compares equal.
+    text = unicodedata.normalize("NFC", str(value or "")).replace("\r\n", "\n").replace("\r", "\n")
+    text = text.strip()
     bare = text.replace("\n", "").replace("\r", "").replace("\t", "") if name in MULTILINE else text
     if len(text) > limit:
         errors[name] = f"{label}最多{limit}字（现有{len(text)}字）"

@@ -181,6 +181,8 @@ def _date(value: Any) -> dt.date | None:
 
 def _word(value: str, words: dict[str, str], what: str, allowed: str) -> str:
     key = _key(value)
+    if not key:
+        raise ValueError(f"请填写{what}：{allowed}")
     found = words.get(key) or words.get(key.lower())
     if found is None:
         raise ValueError(f"{what}“{value[:20]}”不对，应为{allowed}")

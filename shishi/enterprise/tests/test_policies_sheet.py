@@ -358,3 +358,22 @@ def test_import_and_export_commands_round_trip(world: World, tmp_path: Path) -> 
     assert _snapshot(world.nangang.pk) == before
     with pytest.raises(CommandError):
         call_command("import_policies", str(out), jurisdiction="999999")
+
+
+def test_line_breaks_from_a_browser_round_trip_unchanged(world: World) -> None:
+    ps.create_policy(
+        world.nangang.pk,
+        PolicyInput(
+            title="政策", level="district", benefit="award", guide="第一步\r\n第二步\r第三步"
+        ),
+        actor=world.office,
+    )
+    assert Policy.objects.get().guide == "第一步\n第二步\n第三步"
+    data = policy_sheet.export_workbook(world.nangang.pk)
+    applied = policy_sheet.apply_sheet(world.nangang.pk, data, "p.xlsx", actor=world.office)
+    assert applied.unchanged == 1
+
+
+def test_an_empty_level_asks_for_it(world: World) -> None:
+    parsed = policy_sheet.parse_sheet(world.nangang.pk, _book([_row(层级="")]), "p.xlsx")
+    assert str(parsed.errors[0]) == "第2行，「层级」列：请填写层级：国家级、省级、市级、区级"
