@@ -123,6 +123,8 @@ def _place_errors(form: policy_forms.PolicyForm, exc: ValidationFailed) -> dict[
         form.add_error(None, rest.pop("conditions"))
     if rest or not rows:
         form.add_service_errors(rest, exc.message)
+    else:  # the rows may be far down a long form: say so on top
+        form.add_error(None, _("申报条件有误，请看标出的行"))
     return rows
 
 
