@@ -8,3 +8,18 @@ from django.urls import URLPattern, URLResolver
 app_name = "enterprise_public"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# policies (h18-policies): the published policy library
+from django.urls import path  # noqa: E402
+
+from shishi.enterprise import policy_public_views  # noqa: E402
+
+urlpatterns += [
+    path("policies/<str:district>/", policy_public_views.policies, name="policies"),
+    path("policies/<str:district>/<int:pk>/", policy_public_views.policy, name="policy"),
+    path(
+        "policies/<str:district>/<int:pk>/source/",
+        policy_public_views.policy_source,
+        name="policy_source",
+    ),
+]
