@@ -111,9 +111,7 @@ def test_policy_page_shows_conditions_in_words_and_match_counts(world: World) ->
         e = Enterprise.objects.create(
             jurisdiction=world.nangang, uscc=f"9123010300000{n:04d}X", name=f"企业{n}"
         )
-        Match.objects.create(
-            policy=policy, enterprise=e, verdict=verdict, computed_at=policy.created_at
-        )
+        Match.objects.create(policy=policy, enterprise=e, verdict=verdict)
     response = client_for(world.office).get(reverse("enterprise:policy", args=[policy.pk]))
     body = response.content.decode()
     assert response.status_code == 200
