@@ -36,7 +36,7 @@ from django.utils import timezone
 from shishi.core import audit, bulk
 from shishi.enterprise import matches
 from shishi.enterprise.demo_policies import STREETS, seed_policies
-from shishi.enterprise.demo_register import QIYE_ENTERPRISE, seed_register, uscc_for
+from shishi.enterprise.demo_register import seed_register, uscc_for
 from shishi.enterprise.demo_requests import seed_requests, seed_stations
 from shishi.enterprise.models import (
     Contact,
@@ -176,9 +176,7 @@ def _office(district: Jurisdiction) -> User | None:
 def _link_contact(enterprise: Enterprise, password_hash: str) -> list[str]:
     """``qiye`` as the demo enterprise's primary contact; the login lines for the command."""
     shown = dict((login.username, login.display_name) for login in ENTERPRISE_LOGINS)
-    user = org_services.ensure_user(
-        "qiye", password_hash=password_hash, display_name=shown["qiye"]
-    )
+    user = org_services.ensure_user("qiye", password_hash=password_hash, display_name=shown["qiye"])
     contact = enterprise.contacts.filter(is_primary=True).order_by("pk").first()
     if contact is not None and contact.user_id != user.pk:
         Contact.objects.filter(pk=contact.pk).update(name=QIYE_CONTACT, user=user)
@@ -308,7 +306,9 @@ def _seed_payouts(district: Jurisdiction, now: dt.datetime) -> int:
                     timezone.localdate(listed_at) + dt.timedelta(days=rng.randint(15, 60)),
                     today,
                 )
-                changed = max(changed, timezone.make_aware(dt.datetime.combine(paid_on, dt.time(10))))
+                changed = max(
+                    changed, timezone.make_aware(dt.datetime.combine(paid_on, dt.time(10)))
+                )
             if status == PayoutStatus.REFUSED:
                 note = rng.choice(REFUSALS)
                 changed = listed_at + dt.timedelta(days=rng.randint(5, 20))

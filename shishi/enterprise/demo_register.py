@@ -39,8 +39,8 @@ QIYE_ENTERPRISE = "哈尔滨北辰云启软件科技有限公司"
 class Sector:
     key: str
     weight: float
-    codes: tuple[str, ...]
-    trades: tuple[str, ...]
+    # Class codes, each with the trades a name of that class takes.
+    codes: tuple[tuple[str, tuple[str, ...]], ...]
     employees: int  # median head count
     per_head: float  # 万元 of revenue per employee, median
 
@@ -49,72 +49,169 @@ SECTORS = (
     Sector(
         "software",
         0.17,
-        ("I6511", "I6513", "I6513", "I6519", "I6520", "I6531", "I6532", "I6540", "I6550",
-         "I6560", "I6572", "I6450", "I6432"),
-        ("软件科技", "信息技术", "网络科技", "数据科技", "智能科技", "数字技术"),
+        (
+            ("I6511", ("软件科技", "软件技术")),
+            ("I6513", ("软件科技", "信息技术", "数字技术")),
+            ("I6519", ("软件开发", "智能科技")),
+            ("I6520", ("微电子", "芯片设计")),
+            ("I6531", ("信息技术", "系统集成")),
+            ("I6532", ("物联网科技", "智能科技")),
+            ("I6540", ("网络技术", "信息技术")),
+            ("I6550", ("数据科技", "云计算")),
+            ("I6560", ("信息咨询", "数字技术")),
+            ("I6572", ("动漫文化", "数字娱乐")),
+            ("I6450", ("数据科技", "大数据")),
+            ("I6432", ("网络科技", "互联网科技")),
+        ),
         22,
         35,
-    ),  # fmt: skip
+    ),
     Sector(
         "services",
         0.23,
-        ("L7212", "L7239", "L7241", "L7243", "L7251", "L7259", "L7262", "L7263", "L7281",
-         "L7291", "L7297", "M7484", "M7482", "M7452", "M7491", "M7520", "M7530", "O8010",
-         "O8040", "O8053", "K7020", "K7030", "P8391", "P8393", "Q8491", "N7723"),
-        ("企业管理咨询", "商务服务", "文化传媒", "人力资源服务", "工程设计", "检测技术",
-         "知识产权代理", "家政服务", "物业服务", "教育咨询", "会展服务", "健康管理"),
+        (
+            ("L7212", ("投资管理", "资产管理")),
+            ("L7241", ("财务咨询", "税务师事务所")),
+            ("L7243", ("企业管理咨询", "经济信息咨询")),
+            ("L7251", ("网络传媒", "广告")),
+            ("L7259", ("文化传媒", "广告")),
+            ("L7262", ("人力资源服务", "职业介绍")),
+            ("L7263", ("劳务派遣", "人力资源")),
+            ("L7281", ("会展服务", "科技会展")),
+            ("L7291", ("旅行社", "国际旅行社")),
+            ("L7297", ("商务代理", "企业服务")),
+            ("M7484", ("工程设计", "建筑设计")),
+            ("M7482", ("工程监理", "建设监理")),
+            ("M7452", ("检测技术", "检验检测")),
+            ("M7491", ("工业设计", "设计")),
+            ("M7520", ("知识产权代理", "专利代理")),
+            ("M7530", ("科技服务", "科技咨询")),
+            ("O8010", ("家政服务", "家庭服务")),
+            ("O8040", ("美容美发", "形象设计")),
+            ("O8053", ("养生保健", "健康管理")),
+            ("K7020", ("物业服务", "物业管理")),
+            ("K7030", ("房地产经纪", "房屋中介")),
+            ("P8391", ("职业技能培训学校", "培训")),
+            ("P8393", ("艺术培训", "文化艺术培训")),
+            ("Q8491", ("健康体检", "健康管理")),
+            ("N7723", ("环保科技", "环境工程")),
+        ),
         12,
         25,
-    ),  # fmt: skip
+    ),
     Sector(
         "retail",
         0.17,
-        ("F5211", "F5212", "F5213", "F5223", "F5226", "F5232", "F5234", "F5251", "F5263",
-         "F5272", "F5273", "F5281", "F5292", "F5124", "F5165", "F5176", "F5154"),
-        ("商贸", "商业连锁", "超市", "医药连锁", "电子商务", "贸易", "建材经销"),
+        (
+            ("F5211", ("百货", "商业")),
+            ("F5212", ("超市", "商业连锁")),
+            ("F5213", ("便利店", "连锁便利")),
+            ("F5223", ("果蔬", "生鲜")),
+            ("F5226", ("茶叶", "酒业")),
+            ("F5232", ("服饰", "服装")),
+            ("F5234", ("化妆品", "日化")),
+            ("F5251", ("医药连锁", "大药房")),
+            ("F5263", ("汽车配件", "汽配")),
+            ("F5272", ("家电", "电器")),
+            ("F5273", ("电脑", "数码")),
+            ("F5281", ("五金", "五金机电")),
+            ("F5292", ("电子商务", "网络商贸")),
+            ("F5124", ("食品", "冷链食品")),
+            ("F5165", ("建材", "建材经销")),
+            ("F5176", ("计算机设备", "信息设备")),
+            ("F5154", ("医疗器械", "医疗用品")),
+        ),
         9,
         60,
-    ),  # fmt: skip
+    ),
     Sector(
         "catering",
         0.12,
-        ("H6210", "H6210", "H6220", "H6231", "H6232", "H6291", "H6241", "H6121", "H6130"),
-        ("餐饮管理", "餐饮", "饮品", "酒店管理", "食品"),
+        (
+            ("H6210", ("餐饮管理", "餐饮", "饭店")),
+            ("H6220", ("快餐", "餐饮管理")),
+            ("H6231", ("茶馆", "茶文化")),
+            ("H6232", ("咖啡", "咖啡馆")),
+            ("H6291", ("小吃", "面食")),
+            ("H6241", ("餐饮配送", "团餐")),
+            ("H6121", ("酒店管理", "连锁酒店")),
+            ("H6130", ("民宿", "客栈")),
+        ),
         16,
         12,
     ),
     Sector(
         "construction",
         0.12,
-        ("E4710", "E4790", "E4813", "E4852", "E4891", "E4910", "E4920", "E4999", "E5011",
-         "E5012", "E5013", "E5022"),
-        ("建筑工程", "建设工程", "装饰工程", "市政工程", "机电安装", "园林绿化"),
+        (
+            ("E4710", ("建筑工程", "建设工程")),
+            ("E4790", ("建筑工程", "建设")),
+            ("E4813", ("市政工程", "市政建设")),
+            ("E4852", ("管道工程", "管网工程")),
+            ("E4891", ("园林绿化", "园林工程")),
+            ("E4910", ("电气安装", "机电安装")),
+            ("E4920", ("设备安装", "暖通工程")),
+            ("E4999", ("安装工程", "建筑安装")),
+            ("E5011", ("装饰工程", "建筑装饰")),
+            ("E5012", ("家居装饰", "装饰设计工程")),
+            ("E5013", ("幕墙工程", "幕墙装饰")),
+            ("E5022", ("土石方工程", "建设工程")),
+        ),
         35,
         45,
-    ),  # fmt: skip
+    ),
     Sector(
         "manufacturing",
         0.13,
-        ("C1411", "C1431", "C1462", "C1492", "C2682", "C2740", "C2770", "C3099", "C3484",
-         "C3491", "C3525", "C3581", "C3591", "C3823", "C3874", "C3912", "C3983", "C4011",
-         "C4014", "C4021"),
-        ("机械制造", "电子科技", "医疗器械", "食品", "仪器仪表", "新材料", "自动化设备"),
+        (
+            ("C1411", ("食品", "烘焙食品")),
+            ("C1431", ("食品", "米面制品")),
+            ("C1462", ("酿造", "调味品")),
+            ("C1492", ("生物科技", "保健食品")),
+            ("C2682", ("日化", "生物科技")),
+            ("C2740", ("制药", "药业")),
+            ("C2770", ("医用材料", "卫生材料")),
+            ("C3099", ("新材料", "材料科技")),
+            ("C3484", ("机械制造", "精密机械")),
+            ("C3491", ("机器人", "智能装备")),
+            ("C3525", ("模具", "精密模具")),
+            ("C3581", ("医疗器械", "医疗设备")),
+            ("C3591", ("环保设备", "环保科技")),
+            ("C3823", ("电气设备", "电气")),
+            ("C3874", ("照明科技", "智能照明")),
+            ("C3912", ("电子科技", "计算机设备")),
+            ("C3983", ("传感器", "传感技术")),
+            ("C4011", ("自动化设备", "自动化控制")),
+            ("C4014", ("仪器仪表", "分析仪器")),
+            ("C4021", ("环境监测仪器", "仪器仪表")),
+        ),
         55,
         50,
-    ),  # fmt: skip
+    ),
     Sector(
         "transport",
         0.04,
-        ("G5431", "G5437", "G5438", "G5821", "G5920", "G5930"),
-        ("物流", "供应链管理", "运输"),
+        (
+            ("G5431", ("物流", "运输")),
+            ("G5437", ("城市配送", "物流")),
+            ("G5438", ("搬家", "搬家服务")),
+            ("G5821", ("货运代理", "国际货运代理")),
+            ("G5920", ("仓储", "仓储服务")),
+            ("G5930", ("冷链仓储", "冷链物流")),
+        ),
         20,
         30,
     ),
     Sector(
         "other",
         0.02,
-        ("R8810", "R8870", "R8911", "M7320", "M7340"),
-        ("文化艺术", "体育文化", "技术研究院"),
+        (
+            ("R8810", ("文化艺术", "演艺")),
+            ("R8870", ("文体活动策划", "文化活动")),
+            ("R8911", ("体育赛事运营", "冰雪体育")),
+            ("M7320", ("技术研究院", "工程技术研究")),
+            ("M7340", ("医学科技", "医学研究")),
+        ),
         15,
         20,
     ),
@@ -218,9 +315,7 @@ class Register:
     by_sector: dict[str, list[Enterprise]]
 
 
-def seed_register(
-    district: Jurisdiction, street_ids: dict[str, int], today: dt.date
-) -> Register:
+def seed_register(district: Jurisdiction, street_ids: dict[str, int], today: dt.date) -> Register:
     """The fictional register in ``district`` (the caller checks it has none yet)."""
     rng = random.Random("enterprise-register-230103")
     names: set[str] = set()
@@ -230,19 +325,21 @@ def seed_register(
     streets = list(ROADS)
     for n in range(1, ENTERPRISES + 1):
         sector = next(s for s in SECTORS if s.key == "software") if n == 1 else _pick_sector(rng)
-        code = rng.choice(sector.codes)
+        code, trades = rng.choice(sector.codes)
         name = QIYE_ENTERPRISE if n == 1 else ""
         while not name or name in names:
             prefix = rng.choice(("哈尔滨", "哈尔滨", "哈尔滨市", "黑龙江"))
-            name = f"{prefix}{rng.choice(BRANDS)}{rng.choice(sector.trades)}{rng.choice(FORMS)}"
+            name = f"{prefix}{rng.choice(BRANDS)}{rng.choice(trades)}{rng.choice(FORMS)}"
         names.add(name)
-        employees: int | None = max(1, round(_lognormal(rng, sector.employees, 1.0)))
-        revenue: Decimal | None = _money(
-            (employees or 1) * _lognormal(rng, sector.per_head, 0.5)
-        )
-        assets: Decimal | None = _money(float(revenue or 0) * rng.uniform(0.4, 2.2))
-        tax: Decimal | None = _money(float(revenue or 0) * rng.uniform(0.01, 0.06))
         founded: dt.date | None = _founded(rng, today)
+        # A firm in its first year is small yet.
+        young = 0.2 if founded is not None and (today - founded).days < 365 else 1.0
+        heads = max(1, round(_lognormal(rng, sector.employees, 1.0) * young))
+        sales = heads * _lognormal(rng, sector.per_head, 0.5)
+        employees: int | None = heads
+        revenue: Decimal | None = _money(sales)
+        assets: Decimal | None = _money(sales * rng.uniform(0.4, 2.2))
+        tax: Decimal | None = _money(sales * rng.uniform(0.01, 0.06))
         if n == 1:  # the demo contact's enterprise: a small software firm, all figures known
             code, employees, founded = "I6513", 46, today - dt.timedelta(days=6 * 365 + 40)
             revenue, assets, tax = Decimal("2860.00"), Decimal("1950.00"), Decimal("128.50")
@@ -284,9 +381,7 @@ def seed_register(
             )
         )
         sectors.append(sector.key)
-        held.append(
-            [GX, KJX, CXX] if n == 1 else _qualifications(rng, sector.key, size or "small")
-        )
+        held.append([GX, KJX, CXX] if n == 1 else _qualifications(rng, sector.key, size or "small"))
     Enterprise.objects.bulk_create(enterprises)
     Qualification.objects.bulk_create(
         Qualification(enterprise=e, name=q)

@@ -112,16 +112,23 @@ SOLVED = {
     RequestKind.TALENT: "已安排企业参加专场招聘会，达成录用意向，相关补贴已指导申报。",
     RequestKind.OTHER: "已协调相关部门现场处理完毕，企业表示满意。",
 }
-PARTLY = (
-    "已对接银行，授信额度低于企业申请金额，其余部分继续跟进。",
-    "部分事项已办结，涉及市级审批的事项已协助企业提交，等待市级部门办理。",
-    "已推荐部分候选人，岗位尚未全部招满，继续组织对接。",
-)
-UNSOLVABLE = (
-    "企业存在贷款逾期记录，暂不符合合作银行授信条件，已向企业说明并建议改善信用后再申请。",
-    "企业所需地块规划用途不符，无法办理，已向企业说明原因并推荐其他可选地块。",
-    "该诉求属于市级事权，区级无法办理，已告知企业向市相关部门反映并提供联系方式。",
-)
+PARTLY = {
+    RequestKind.FINANCING: "已对接银行，授信额度低于企业申请金额，其余部分继续跟进。",
+    RequestKind.GREEN_CHANNEL: "营业执照已办结，食品经营许可因现场条件需整改，整改后再行办理。",
+    RequestKind.SITE: "区级审批事项已办结，涉及市级审批的事项已协助企业提交，等待市级部门办理。",
+    RequestKind.TALENT: "已推荐部分候选人，岗位尚未全部招满，继续组织对接。",
+    RequestKind.OTHER: "已协调物业和供热企业临时处理，根本解决需待管网改造。",
+}
+UNSOLVABLE = {
+    RequestKind.FINANCING: "企业存在贷款逾期记录，暂不符合合作银行授信条件，"
+    "已向企业说明并建议改善信用后再申请。",
+    RequestKind.GREEN_CHANNEL: "企业拟用住所为住宅，不符合该行业登记要求，无法办理，"
+    "已告知企业另选住所。",
+    RequestKind.SITE: "企业所需地块规划用途不符，无法办理，已向企业说明原因并推荐其他可选地块。",
+    RequestKind.TALENT: "企业所需人才补贴不在区级政策范围内，已告知企业向市人才部门申报。",
+    RequestKind.OTHER: "该诉求属于市级事权，区级无法办理，"
+    "已告知企业向市相关部门反映并提供联系方式。",
+}
 RATING_NOTES = {
     5: "响应快，服务周到。",
     4: "办理及时，比较满意。",
@@ -331,9 +338,9 @@ def _plan(
         closed = step(rng.uniform(1, room))
     outcome, text = RequestOutcome.SOLVED, SOLVED[RequestKind(kind)]
     if scenario == "partly":
-        outcome, text = RequestOutcome.PARTLY, rng.choice(PARTLY)
+        outcome, text = RequestOutcome.PARTLY, PARTLY[RequestKind(kind)]
     elif scenario == "unsolvable":
-        outcome, text = RequestOutcome.UNSOLVABLE, rng.choice(UNSOLVABLE)
+        outcome, text = RequestOutcome.UNSOLVABLE, UNSOLVABLE[RequestKind(kind)]
     request.status = RequestStatus.CLOSED
     request.outcome = outcome
     request.outcome_text = text

@@ -115,9 +115,7 @@ def check_policies(world: World) -> None:
     # Several 免申即享, all structured.
     no_apply = policies.filter(no_apply=True)
     assert no_apply.count() >= 5
-    assert not PolicyCondition.objects.filter(
-        policy__in=no_apply, kind=ConditionKind.TEXT
-    ).exists()
+    assert not PolicyCondition.objects.filter(policy__in=no_apply, kind=ConditionKind.TEXT).exists()
     # Industry codes exist; streets are Nangang's street units.
     streets = set(
         Unit.objects.filter(jurisdiction=world.nangang, kind=Unit.Kind.STREET).values_list(
@@ -218,10 +216,11 @@ def check_matches_pushes_and_payouts(world: World) -> None:
     payouts = Payout.objects.all()
     assert set(payouts.values_list("status", flat=True)) == set(PayoutStatus.values)
     assert not payouts.filter(policy__no_apply=False).exists()
-    for p in payouts.filter(status=PayoutStatus.PAID)[:50]:
-        assert p.amount and p.amount > 0 and p.paid_on and p.paid_on <= today and p.department
-    for p in payouts.filter(status=PayoutStatus.REFUSED):
-        assert p.note
+    for paid in payouts.filter(status=PayoutStatus.PAID)[:50]:
+        assert paid.amount and paid.amount > 0 and paid.department
+        assert paid.paid_on and paid.paid_on <= today
+    for refused in payouts.filter(status=PayoutStatus.REFUSED):
+        assert refused.note
     assert not payouts.filter(status=PayoutStatus.LISTED, amount__isnull=False).exists()
 
 
