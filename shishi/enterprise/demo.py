@@ -2,7 +2,7 @@
 idempotent: each part is made only when the district has none of it yet, and the matches are
 recomputed every run).
 
-- the sample policy library (``demo_policies``: 57 policies, every condition kind, six 免申即享);
+- the sample policy library (``demo_policies``: 60 policies, every condition kind, seven 免申即享);
 - the fictional register (``demo_register``: 400 enterprises with valid USCCs);
 - the stored matches (``matches.match_all``);
 - pushes of the published policies to their eligible enterprises, about half read — but not

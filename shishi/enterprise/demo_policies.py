@@ -1,7 +1,7 @@
-"""The demo's policy library (惠企政策) for Nangang: 57 sample policies in the spirit of the
+"""The demo's policy library (惠企政策) for Nangang: 60 sample policies in the spirit of the
 district's 344 — national, Heilongjiang's, Harbin's and Nangang's own — each with its level,
 benefit, amount text, guide, materials, contact, validity and status (mostly published, a few
-drafts and expired ones), and structured conditions covering every ``ConditionKind``; six
+drafts and expired ones), and structured conditions covering every ``ConditionKind``; seven
 are 免申即享 (all conditions structured).
 
 **They are samples.** The titles and amounts follow the spirit of policies of their kind,

@@ -7,12 +7,15 @@ from __future__ import annotations
 
 import datetime as dt
 import time
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
 from django.contrib.auth import authenticate
+from django.test import Client
+from django.urls import reverse
 
-from shishi.conftest import World
+from shishi.conftest import World, client_for
 from shishi.core import uscc
 from shishi.core.audit import AuditEvent
 from shishi.enterprise import demo, industry
@@ -285,3 +288,20 @@ def check_logins(world: World) -> None:
 def test_the_enterprise_demo_needs_nangang(world: World) -> None:
     summary = demo.seed_enterprise({"230111": world.hulan}, password=PASSWORD, now=NOW)
     assert summary.policies == 0 and not Policy.objects.exists()
+
+
+def test_the_login_hint_names_the_enterprise_logins(db: None, settings: Any) -> None:
+    settings.SHISHI_DEMO = True
+    html = client_for(None).get(reverse("login")).content.decode()
+    for login in ENTERPRISE_LOGINS:
+        row = f"<td><code>{login.username}</code></td><td>{login.display_name}</td>"
+        assert f"{row}<td>{login.role}</td>" in html
+
+
+def test_the_demo_logins_sign_in_and_reach_enterprise_services(world: World) -> None:
+    _seed(world)
+    for username in ("qiye", "yiqi"):
+        client = Client()
+        response = client.post(reverse("login"), {"username": username, "password": PASSWORD})
+        assert response.status_code == 302, username
+        assert client.get(reverse("enterprise:index")).status_code == 200
