@@ -17,6 +17,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from shishi.enterprise.matching import Condition
 from shishi.enterprise.models import (
     Benefit,
     ConditionKind,
@@ -25,6 +26,7 @@ from shishi.enterprise.models import (
     PolicyCondition,
     PolicyStatus,
 )
+from shishi.enterprise.policy_services import content_hash
 from shishi.orgs.models import Jurisdiction
 
 K = ConditionKind
@@ -1003,13 +1005,23 @@ def seed_policies(
             else None,
         )
         made.append(policy)
-    Policy.objects.bulk_create(made)
+    names = {pk: name for name, pk in street_ids.items()}
     for policy, spec in zip(made, POLICIES, strict=True):
-        for order, (kind, value) in enumerate(spec.conditions):
-            conditions.append(
-                PolicyCondition(
-                    policy=policy, kind=kind, params=_params(kind, value, street_ids), order=order
-                )
+        rows = [
+            PolicyCondition(
+                policy=policy, kind=kind, params=_params(kind, value, street_ids), order=order
             )
+            for order, (kind, value) in enumerate(spec.conditions)
+        ]
+        conditions.extend(rows)
+        if policy.published_at is not None:  # what the enterprises were told, as on publish
+            policy.content_hash = content_hash(
+                policy.title,
+                policy.benefit,
+                policy.amount_text,
+                [Condition(c.kind, c.params) for c in rows],
+                names,
+            )
+    Policy.objects.bulk_create(made)
     PolicyCondition.objects.bulk_create(conditions)
     return made
