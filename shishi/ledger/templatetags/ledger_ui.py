@@ -84,6 +84,8 @@ class Nav:
     reads_ledger: bool = True  # not for an administrator (三员) with no business role
     reads_demands: bool = False  # operators, offices, units, leaders, inspectors (诉求)
     uses_appointments: bool = False  # operators, offices, units (预约服务)
+    # Offices and units (惠企服务); enterprise contacts and station staff land there (home).
+    uses_enterprise: bool = False
 
 
 def _role_labels(user: Any) -> list[str]:
@@ -166,6 +168,13 @@ def shishi_nav(context: template.Context) -> Nav | None:
         or bool(
             scope.office_covered_ids()
             | scope.operator_jurisdiction_ids
+            | scope.editor_unit_ids
+            | scope.head_unit_ids
+            | scope.viewer_unit_ids
+        ),
+        uses_enterprise=scope.is_superuser
+        or bool(
+            scope.office_covered_ids()
             | scope.editor_unit_ids
             | scope.head_unit_ids
             | scope.viewer_unit_ids
