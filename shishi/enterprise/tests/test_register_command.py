@@ -48,7 +48,9 @@ def test_command_lists_bad_cells_and_writes_nothing(world: Any, tmp_path: Path) 
     with pytest.raises(CommandError, match="2处错误"):
         call_command("import_enterprises", path, "--jurisdiction", "230103", stderr=err)
     lines = err.getvalue().splitlines()
-    assert lines[0].startswith("第3行，C列（行业代码）") and lines[1].startswith("第3行，D列（从业人员）")
+    assert lines[0].startswith("第3行，C列（行业代码）") and lines[1].startswith(
+        "第3行，D列（从业人员）"
+    )
     assert Enterprise.objects.count() == 0
 
 

@@ -89,11 +89,11 @@ def test_uscc_is_unique_in_the_district(world: Any) -> None:
 def test_only_the_office_saves(world: Any) -> None:
     for user in (world.editor_a, world.outsider, world.resident):
         with pytest.raises(PermissionDenied):
-            rsv.save_enterprise(
-                world.nangang, rsv.EnterpriseInput(name="甲", uscc=A), actor=user
-            )
+            rsv.save_enterprise(world.nangang, rsv.EnterpriseInput(name="甲", uscc=A), actor=user)
     # the city office keeps the districts under it
-    rsv.save_enterprise(world.nangang, rsv.EnterpriseInput(name="甲", uscc=A), actor=world.city_office)
+    rsv.save_enterprise(
+        world.nangang, rsv.EnterpriseInput(name="甲", uscc=A), actor=world.city_office
+    )
 
 
 def test_qualifications_are_set_and_audited(world: Any) -> None:
