@@ -37,7 +37,7 @@ from shishi.core.uscc import normalize_uscc
 from shishi.core.workbooks import UnreadableWorkbook, check_extent, column_letter
 from shishi.enterprise import industry, permissions
 from shishi.enterprise.models import Contact, Enterprise, Qualification
-from shishi.enterprise.size import classify
+from shishi.enterprise.size import Size, classify
 from shishi.orgs.models import Jurisdiction, Unit
 
 MAX_ROWS = 200_000
@@ -631,11 +631,21 @@ def _shown(value: Any) -> str:
 _FIELD_LABEL = {**LABELS, "street_id": "所属街道", "size": "企业规模"}
 
 
+def _readable(name: str, value: Any, street_names: dict[int, str]) -> Any:
+    """A changed value as the preview shows it: the street's name, the size's label."""
+    if name == "street_id" and value is not None:
+        return street_names.get(value, value)
+    if name == "size" and value:
+        return Size(value).label
+    return value
+
+
 def plan_import(parsed: ParsedSheet, jurisdiction_id: int) -> Plan:
     """What writing the sheet would change in the district's register (three queries)."""
     plan = Plan(jurisdiction_id, parsed)
     if not parsed.rows or parsed.error_count:
         return plan
+    street_names = {pk: name for name, pk in street_index(jurisdiction_id).items()}
     stored_fields = ("pk", "uscc", "version", *ENTERPRISE_FIELDS)
     existing: dict[str, dict[str, Any]] = {
         row["uscc"]: row
@@ -684,7 +694,10 @@ def plan_import(parsed: ParsedSheet, jurisdiction_id: int) -> Plan:
             r.uscc,
             r.values["name"],
             "update",
-            [(_FIELD_LABEL[f], o, n) for f, (o, n) in changed.items()],
+            [
+                (_FIELD_LABEL[f], _readable(f, o, street_names), _readable(f, n, street_names))
+                for f, (o, n) in changed.items()
+            ],
         )
         if changed:
             plan.updates.append((r, old["pk"], old["version"], changed))
@@ -761,6 +774,7 @@ def apply_plan(plan: Plan, *, actor: Any, source: str = "") -> Result:
     now = timezone.now()
     jurisdiction_id = plan.jurisdiction_id
     entries: list[audit.Entry] = []
+    encoder = audit.EncodedValues()  # each distinct value encoded once for all the events
     with transaction.atomic():
         ids = bulk.reserve_ids(Enterprise, len(plan.creates))
         pk_of: dict[str, int] = {}
@@ -777,11 +791,11 @@ def apply_plan(plan: Plan, *, actor: Any, source: str = "") -> Result:
                     "enterprise.enterprise",
                     str(pk),
                     r.values["name"][:300],
-                    {
-                        k: [None, audit.jsonable(v)]
+                    audit.creation_changes(
+                        (k, _encoded(encoder, v))
                         for k, v in r.values.items()
-                        if v not in (None, "")
-                    },
+                        if v is not None and v != ""
+                    ),
                     jurisdiction_id,
                 )
             )
@@ -857,6 +871,14 @@ def apply_plan(plan: Plan, *, actor: Any, source: str = "") -> Result:
         if result.changed:
             transaction.on_commit(lambda: _enqueue_matching(jurisdiction_id))
     return result
+
+
+def _encoded(encoder: audit.EncodedValues, value: Any) -> str:
+    if isinstance(value, str):
+        return encoder.text(value)
+    if isinstance(value, Decimal | dt.date):
+        return encoder.value(value)
+    return audit.encode_value(value)
 
 
 def _enqueue_matching(jurisdiction_id: int) -> None:

@@ -234,3 +234,16 @@ def test_generated_register_imports_cleanly(
     assert errors_of(plan) == []
     assert result is not None and result.created == 300
     assert Enterprise.objects.filter(jurisdiction=world.nangang).exclude(size="").exists()
+
+
+def test_preview_names_the_changes(world: Any, no_matching: list[int]) -> None:
+    org_services.ensure_unit(world.nangang, "花园街道", kind="street")
+    org_services.ensure_unit(world.nangang, "大成街道", kind="street")
+    header = ("企业名称", "统一社会信用代码", "行业代码", "从业人员", "营业收入", "所属街道")
+    run(world, sheet(header, ("甲", A, "C3511", 320, 25000, "花园街道")))
+    plan, _ = run(world, sheet(header, ("甲", A, "C3511", 5, 25000, "大成街道")), write=False)
+    (change,) = plan.summary()["sample"]
+    assert change["action"] == "update"
+    assert ["所属街道", "花园街道", "大成街道"] in change["changes"]
+    assert ["企业规模", "中型", "微型"] in change["changes"]
+    assert ["从业人员", "320", "5"] in change["changes"]
