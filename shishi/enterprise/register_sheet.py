@@ -26,7 +26,7 @@ from typing import Any
 
 from django.core.exceptions import ValidationError
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from python_calamine import CalamineWorkbook, PasswordError
 
@@ -772,9 +772,18 @@ def apply_plan(plan: Plan, *, actor: Any, source: str = "") -> Result:
     if not plan.ok:
         raise ValueError("a plan with errors is not written")
     now = timezone.now()
+    encoder = audit.EncodedValues()  # each distinct value encoded once for all the events
+    try:
+        return _write(plan, actor=actor, source=source, now=now, encoder=encoder)
+    except IntegrityError:  # an enterprise of the sheet was added meanwhile
+        raise StaleRegister("企业名录在导入过程中被修改，请重新预览后再确认") from None
+
+
+def _write(
+    plan: Plan, *, actor: Any, source: str, now: Any, encoder: audit.EncodedValues
+) -> Result:
     jurisdiction_id = plan.jurisdiction_id
     entries: list[audit.Entry] = []
-    encoder = audit.EncodedValues()  # each distinct value encoded once for all the events
     with transaction.atomic():
         ids = bulk.reserve_ids(Enterprise, len(plan.creates))
         pk_of: dict[str, int] = {}

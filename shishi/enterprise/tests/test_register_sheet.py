@@ -247,3 +247,18 @@ def test_preview_names_the_changes(world: Any, no_matching: list[int]) -> None:
     assert ["所属街道", "花园街道", "大成街道"] in change["changes"]
     assert ["企业规模", "中型", "微型"] in change["changes"]
     assert ["从业人员", "320", "5"] in change["changes"]
+
+
+def test_a_contact_without_phone_and_a_stale_plan(world: Any, no_matching: list[int]) -> None:
+    header = ("企业名称", "统一社会信用代码", "联系人", "联系电话", "电子邮箱")
+    data = sheet(header, ("甲", A, "王", "", "a@b.cn"))
+    plan = rs.plan_import(rs.read_sheet(data, jurisdiction_id=world.nangang.pk), world.nangang.pk)
+    # someone adds the same enterprise between the preview and the write
+    run(world, data)
+    with pytest.raises(rs.StaleRegister):
+        rs.apply_plan(plan, actor=world.office)
+    contact = Contact.objects.get()
+    assert (contact.name, contact.email, bool(contact.phone)) == ("王", "a@b.cn", False)
+    # the same name without a phone is the same contact
+    _, again = run(world, data)
+    assert again == rs.Result(0, 0, 1) and Contact.objects.count() == 1
