@@ -42,6 +42,15 @@ def visible_enterprises(user: Any) -> QuerySet[Enterprise]:
     return Enterprise.objects.filter(Q(jurisdiction_id__in=office) | Q(pk__in=own))
 
 
+def may_list(user: Any) -> bool:
+    """Whether the register's list has anything for ``user`` (office, station, contact)."""
+    return bool(
+        permissions.office_jurisdiction_ids(user)
+        or permissions.contact_enterprise_ids(user)
+        or permissions.staffed_station_ids(user)
+    )
+
+
 def office_jurisdictions(user: Any) -> list[Jurisdiction]:
     """The districts whose register ``user`` keeps (a city office: the districts under it)."""
     ids = permissions.office_jurisdiction_ids(user)

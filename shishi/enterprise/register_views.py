@@ -44,6 +44,8 @@ def _int(value: Any) -> int | None:
 def register(request: HttpRequest) -> HttpResponse:
     """The register: search by name or USCC, filter by industry (a code covers its children),
     street, size and qualification; keyset pages."""
+    if not sel.may_list(request.user):
+        raise errors.PermissionDenied(_("您没有查看企业名录的权限"))
     places = sel.office_jurisdictions(request.user)
     place = None
     if places:

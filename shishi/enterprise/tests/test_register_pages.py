@@ -259,6 +259,13 @@ def test_import_wizard_lists_bad_cells(world: Any) -> None:
 
 
 def test_hostile_names_are_escaped(world: Any) -> None:
-    e = make(world, name="<script>alert(1)</script>")
-    body = client_for(world.office).get(page_url(e)).content.decode()
-    assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+    e = make(world, name="<script>alert(1)</script>", qualifications=("<b>x</b>",))
+    for url in (page_url(e), reverse("enterprise:register")):
+        body = client_for(world.office).get(url).content.decode()
+        assert "<script>alert(1)</script>" not in body and "&lt;script&gt;" in body
+        assert "<b>x</b>" not in body
+
+
+def test_the_list_is_refused_to_users_with_no_enterprise_work(world: Any) -> None:
+    for user in (world.resident, world.editor_a, world.leader):
+        assert client_for(user).get(reverse("enterprise:register")).status_code == 403
