@@ -269,3 +269,22 @@ def test_hostile_names_are_escaped(world: Any) -> None:
 def test_the_list_is_refused_to_users_with_no_enterprise_work(world: Any) -> None:
     for user in (world.resident, world.editor_a, world.leader):
         assert client_for(user).get(reverse("enterprise:register")).status_code == 403
+
+
+def test_list_and_page_queries_do_not_grow_with_the_register(
+    world: Any, django_assert_max_num_queries: Any, tmp_path: Any
+) -> None:
+    from shishi.enterprise.register_generate import write_register
+
+    path = write_register(tmp_path / "reg.xlsx", 120, seed=7)
+    register_sheet.import_file(path.read_bytes(), world.nangang, actor=world.office)
+    client = client_for(world.office)
+    url = reverse("enterprise:register")
+    client.get(url)  # sessions and caches warm
+    with django_assert_max_num_queries(15):
+        r = client.get(url, {"industry": "C"})
+    assert r.status_code == 200
+    e = Enterprise.objects.filter(jurisdiction=world.nangang).first()
+    assert e is not None
+    with django_assert_max_num_queries(14):
+        assert client.get(page_url(e)).status_code == 200
