@@ -77,8 +77,8 @@ def _check_verdicts(verdicts: Iterable[str]) -> tuple[str, ...]:
 
 
 def _insert_pushes(policy: Policy, verdicts: Sequence[str]) -> int:
-    """Pushes for the matched enterprises not pushed before; how many were written. The
-    caller holds the policy's row lock, so the count is this call's own."""
+    """Pushes for the matched enterprises not pushed before; how many were written (the
+    caller holds the policy's row lock; a push that got in first anyway keeps its row)."""
     pushed = Push.objects.filter(policy_id=policy.pk, enterprise_id=OuterRef("enterprise_id"))
     ids = (
         Match.objects.filter(policy_id=policy.pk, verdict__in=verdicts)
@@ -86,7 +86,6 @@ def _insert_pushes(policy: Policy, verdicts: Sequence[str]) -> int:
         .order_by("enterprise_id")
         .values_list("enterprise_id", flat=True)
     )
-    before = Push.objects.filter(policy_id=policy.pk).count()
     now = timezone.now()
     bulk.upsert_many(
         Push,
@@ -95,7 +94,8 @@ def _insert_pushes(policy: Policy, verdicts: Sequence[str]) -> int:
         conflict=(),
         update=(),  # ON CONFLICT DO NOTHING: an enterprise pushed meanwhile keeps its push
     )
-    return Push.objects.filter(policy_id=policy.pk).count() - before
+    # This call's rows carry its own timestamp (to the microsecond).
+    return Push.objects.filter(policy_id=policy.pk, created_at=now).count()
 
 
 def _push(policy: Policy, verdicts: Sequence[str], actor: Any, reason: str) -> int:
