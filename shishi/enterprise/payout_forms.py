@@ -4,26 +4,27 @@ refused (a reason), with the record's ``version``."""
 from __future__ import annotations
 
 from django import forms
+from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
 
 
 class DecisionForm(ServiceErrorsMixin, forms.Form):
     decision = forms.ChoiceField(
-        label="兑现结果",
-        choices=[("paid", "已兑现"), ("refused", "不予兑现")],
-        error_messages={"required": "请选择兑现结果", "invalid_choice": "请选择兑现结果"},
+        label=_("兑现结果"),
+        choices=[("paid", _("已兑现")), ("refused", _("不予兑现"))],
+        error_messages={"required": _("请选择兑现结果"), "invalid_choice": _("请选择兑现结果")},
     )
-    amount = forms.CharField(label="金额（万元）", required=False, max_length=20)
+    amount = forms.CharField(label=_("金额（万元）"), required=False, max_length=20)
     paid_on = forms.DateField(
-        label="兑现日期",
+        label=_("兑现日期"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
-        error_messages={"invalid": "日期格式应为YYYY-MM-DD"},
+        error_messages={"invalid": _("日期格式应为YYYY-MM-DD")},
     )
-    department = forms.CharField(label="兑现部门", required=False, max_length=100)
+    department = forms.CharField(label=_("兑现部门"), required=False, max_length=100)
     note = forms.CharField(
-        label="说明（不予兑现时必填）",
+        label=_("说明（不予兑现时必填）"),
         required=False,
         max_length=300,
         widget=forms.Textarea(attrs={"rows": 2}),

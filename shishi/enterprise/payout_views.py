@@ -12,6 +12,7 @@ from django.http import HttpRequest, HttpResponse
 from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.core.errors import ValidationFailed
@@ -67,9 +68,9 @@ def list_payouts(request: HttpRequest, pk: int) -> HttpResponseBase:
     policy = selectors.access_policy(request.user, pk)
     made = services.list_payouts(policy, actor=request.user)
     if made:
-        messages.success(request, f"已列入兑现清单{made}家企业")
+        messages.success(request, _("已列入兑现清单%(n)d家企业") % {"n": made})
     else:
-        messages.info(request, "没有新的符合条件企业：已全部列入兑现清单")
+        messages.info(request, _("没有新的符合条件企业：已全部列入兑现清单"))
     return redirect("enterprise:policy_payouts", pk=policy.pk)
 
 
@@ -141,7 +142,7 @@ def payout(request: HttpRequest, pk: int) -> HttpResponseBase:
 
     outcome = submit(form, save)
     if outcome.saved:
-        messages.success(request, "已记录兑现结果")
+        messages.success(request, _("已记录兑现结果"))
         return redirect("enterprise:policy_payouts", pk=current.policy_id)
     if outcome.stale_message:
         messages.error(request, outcome.stale_message)

@@ -11,6 +11,7 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.db.models import Count, Exists, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
 
 from shishi.core.errors import NotFound, PermissionDenied
 from shishi.enterprise import permissions
@@ -21,12 +22,12 @@ from shishi.orgs.permissions import scope_for
 
 PER_PAGE = 50
 MAX_QUERY = 100
-CHANNEL_LABELS = {"sms": "短信", "email": "邮件", "inbox": "站内消息"}
+CHANNEL_LABELS = {"sms": _("短信"), "email": _("邮件"), "inbox": _("站内消息")}
 PUSH_STATES = {
-    "unsent": "未送达",
-    "sent": "已送达",
-    "read": "已阅读",
-    "unread": "已送达未阅读",
+    "unsent": _("未送达"),
+    "sent": _("已送达"),
+    "read": _("已阅读"),
+    "unread": _("已送达未阅读"),
 }
 
 

@@ -11,6 +11,8 @@ from django.http.response import HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
 from shishi.core.errors import NotFound
@@ -18,7 +20,11 @@ from shishi.core.ratelimit import rate_limited
 from shishi.enterprise import push, push_selectors
 from shishi.enterprise.models import Verdict
 
-VERDICT_FILTERS = {"": "全部", Verdict.ELIGIBLE.value: "符合", Verdict.POSSIBLE.value: "可能符合"}
+VERDICT_FILTERS = {
+    "": gettext_lazy("全部"),
+    Verdict.ELIGIBLE.value: gettext_lazy("符合"),
+    Verdict.POSSIBLE.value: gettext_lazy("可能符合"),
+}
 
 
 def _int(value: str | None) -> int | None:
@@ -72,9 +78,11 @@ def policy_push(request: HttpRequest, pk: int) -> HttpResponseBase:
         verdicts.append(Verdict.POSSIBLE.value)
     made = push.push_policy(policy, actor=request.user, verdicts=verdicts)
     if made:
-        messages.success(request, f"已推送给{made}家企业，短信、邮件和站内消息正在发送")
+        messages.success(
+            request, _("已推送给%(n)d家企业，短信、邮件和站内消息正在发送") % {"n": made}
+        )
     else:
-        messages.info(request, "没有需要推送的企业：符合条件的企业都已推送过")
+        messages.info(request, _("没有需要推送的企业：符合条件的企业都已推送过"))
     return redirect("enterprise:policy_matches", pk=policy.pk)
 
 

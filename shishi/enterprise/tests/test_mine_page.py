@@ -7,7 +7,7 @@ import pytest
 
 from shishi.conftest import client_for
 from shishi.enterprise import push
-from shishi.enterprise.models import ServiceRequest
+from shishi.enterprise.models import Enterprise, ServiceRequest
 from shishi.enterprise.tests import push_fixtures
 from shishi.enterprise.tests.push_fixtures import Reg
 
@@ -15,7 +15,7 @@ pytestmark = pytest.mark.django_db
 reg = push_fixtures.reg
 
 
-def _request(reg: Reg, enterprise: object, number: str, **values: object) -> ServiceRequest:
+def _request(reg: Reg, enterprise: Enterprise, number: str, **values: object) -> ServiceRequest:
     return ServiceRequest.objects.create(
         jurisdiction=reg.world.nangang,
         number=number,
