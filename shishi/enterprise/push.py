@@ -226,14 +226,14 @@ def _deliver(push: Push, contacts: list[Contact]) -> tuple[list[str], Contact | 
     return list(dict.fromkeys(channels)), reached
 
 
-def send_pushes(policy_id: int, *, after: int = 0, limit: int = SEND_BATCH) -> tuple[int, int]:
+def send_pushes(policy_id: int, *, after: int = 0, limit: int | None = None) -> tuple[int, int]:
     """Send up to ``limit`` unsent pushes of the policy after the push id ``after``; how
     many went out and the last id looked at (0 when none). Each push is claimed by a
     conditional UPDATE first, so two workers never send the same one."""
     ids = list(
         Push.objects.filter(policy_id=policy_id, sent_at__isnull=True, pk__gt=after)
         .order_by("pk")
-        .values_list("pk", flat=True)[:limit]
+        .values_list("pk", flat=True)[: limit or SEND_BATCH]
     )
     sent = 0
     for pk in ids:

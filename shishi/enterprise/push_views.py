@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 
-from shishi.core.errors import NotFound
+from shishi.core.errors import NotFound, ValidationFailed
 from shishi.core.ratelimit import rate_limited
 from shishi.enterprise import push, push_selectors
 from shishi.enterprise.models import Verdict
@@ -76,7 +76,11 @@ def policy_push(request: HttpRequest, pk: int) -> HttpResponseBase:
     verdicts = [Verdict.ELIGIBLE.value]
     if request.POST.get("possible"):
         verdicts.append(Verdict.POSSIBLE.value)
-    made = push.push_policy(policy, actor=request.user, verdicts=verdicts)
+    try:
+        made = push.push_policy(policy, actor=request.user, verdicts=verdicts)
+    except ValidationFailed as exc:
+        messages.error(request, exc.message)
+        return redirect("enterprise:policy_matches", pk=policy.pk)
     if made:
         messages.success(
             request, _("已推送给%(n)d家企业，短信、邮件和站内消息正在发送") % {"n": made}

@@ -8,7 +8,7 @@ import pytest
 from django.test import Client
 
 from shishi.conftest import client_for
-from shishi.enterprise.models import ConditionKind, PolicyCondition
+from shishi.enterprise.models import ConditionKind, PolicyCondition, Station
 from shishi.enterprise.tests import push_fixtures
 from shishi.enterprise.tests.push_fixtures import Reg, policy, uscc
 from shishi.orgs import services as org_services
@@ -104,3 +104,12 @@ def test_people_without_an_enterprise_role(reg: Reg) -> None:
         assert r.status_code == 403, who
         assert set(r.json()) == {"detail", "errors"}
     assert client_for(None).get(_url(reg.rich.uscc)).status_code == 401
+
+
+def test_station_staff_see_the_enterprises_their_station_serves(reg: Reg) -> None:
+    staff = org_services.ensure_user("station_staff", password="pw-test-123")
+    station = Station.objects.create(jurisdiction=reg.world.nangang, name="学府路益企工作站")
+    station.staff.add(staff)
+    station.enterprises.add(reg.rich)
+    assert client_for(staff).get(_url(reg.rich.uscc)).status_code == 200
+    assert client_for(staff).get(_url(reg.poor.uscc)).status_code == 404

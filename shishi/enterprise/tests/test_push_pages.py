@@ -74,6 +74,10 @@ def test_the_push_button_says_how_many_and_takes_the_possible_box(reg: Reg) -> N
     r = office.post(url, {"possible": "1"}, follow=True)
     assert "没有需要推送的企业" in r.content.decode()
     assert Push.objects.count() == 2
+    reg.policy.status = "draft"
+    reg.policy.save()
+    r = office.post(url, follow=True)
+    assert r.status_code == 200 and "只有已发布且在有效期内的政策可以推送" in r.content.decode()
 
 
 def test_the_push_log_counts_and_filters(reg: Reg) -> None:

@@ -160,3 +160,18 @@ def test_no_phone_number_in_the_audit_or_the_log(
     dumped = json.dumps([e.changes for e in AuditEvent.objects.all()], ensure_ascii=False)
     assert "13912345678" not in dumped and "13912345678" not in caplog.text
     assert "zhang@example.com" not in caplog.text
+
+
+def test_the_worker_sends_a_long_list_in_batches(
+    reg: Reg, monkeypatch: pytest.MonkeyPatch, django_capture_on_commit_callbacks: Any
+) -> None:
+    monkeypatch.setattr(push, "SEND_BATCH", 1)
+    reg.unknown.revenue = Decimal(900)
+    reg.unknown.save()
+    matches.store_matches(reg.policy)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert push.push_policy(reg.policy, actor=reg.world.office) == 2
+    with django_capture_on_commit_callbacks(execute=True):
+        assert run_ready_tasks() == 2  # the first batch enqueues the second
+    assert not Push.objects.filter(sent_at__isnull=True).exists()
+    assert sorted(m.to[0] for m in mail.outbox) == ["wang@example.com", "zhang@example.com"]
