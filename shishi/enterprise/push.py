@@ -168,14 +168,10 @@ def _email(policy: Policy, enterprise_name: str, url: str) -> tuple[str, str]:
     return subject, "\n".join(lines)
 
 
-def _send_email(address: str, key: str, subject: str, body: str) -> bool:
-    sender = get_channel("email")
-    try:
-        result = sender.send(
-            Outgoing(channel="email", address=address, key=key, subject=subject, text=body)
-        )
-    finally:
-        sender.close()
+def _send_email(sender: Any, address: str, key: str, subject: str, body: str) -> bool:
+    result = sender.send(
+        Outgoing(channel="email", address=address, key=key, subject=subject, text=body)
+    )
     return result.outcome in (Outcome.SENT, Outcome.DELIVERED)
 
 
@@ -189,7 +185,7 @@ def _phone(contact: Contact) -> str:
         return ""
 
 
-def _deliver(push: Push, contacts: list[Contact]) -> tuple[list[str], Contact | None]:
+def _deliver(push: Push, contacts: list[Contact], mailer: Any) -> tuple[list[str], Contact | None]:
     """Send ``push`` to ``contacts``; the channels that went out and the contact named."""
     policy = push.policy
     url = read_url(push.token)
@@ -207,7 +203,7 @@ def _deliver(push: Push, contacts: list[Contact]) -> tuple[list[str], Contact | 
             )
             channels.append("sms")
         if contact.email and _send_email(
-            contact.email, f"policy-push-{push.pk}-{n}", subject, body
+            mailer, contact.email, f"policy-push-{push.pk}-{n}", subject, body
         ):
             channels.append("email")
         if contact.user_id is not None:
@@ -236,30 +232,39 @@ def send_pushes(policy_id: int, *, after: int = 0, limit: int | None = None) -> 
         .values_list("pk", flat=True)[: limit or SEND_BATCH]
     )
     sent = 0
-    for pk in ids:
-        with transaction.atomic():
-            now = timezone.now()
-            claimed = Push.objects.filter(pk=pk, sent_at__isnull=True).update(
-                sent_at=now, updated_at=now
-            )
-            if not claimed:
-                continue
-            push = Push.objects.select_related("policy", "enterprise").get(pk=pk)
-            contacts = list(
-                Contact.objects.filter(enterprise_id=push.enterprise_id)
-                .select_related("user")
-                .order_by("-is_primary", "pk")
-            )
-            channels, reached = _deliver(push, contacts)
-            if channels:
-                Push.objects.filter(pk=pk).update(
-                    channels=",".join(channels), contact=reached, updated_at=now
-                )
-                sent += 1
-            else:  # nobody to reach: stays unsent, tried again with the policy's next push
-                Push.objects.filter(pk=pk).update(sent_at=None, updated_at=now)
+    mailer = get_channel("email")  # one connection for the batch
+    try:
+        for pk in ids:
+            sent += _send_one(pk, mailer)
+    finally:
+        mailer.close()
     log.info("policy %s: %s pushes sent of %s", policy_id, sent, len(ids))
     return sent, (ids[-1] if ids else 0)
+
+
+def _send_one(pk: int, mailer: Any) -> int:
+    """Claim and send one push; 1 when something went out."""
+    with transaction.atomic():
+        now = timezone.now()
+        claimed = Push.objects.filter(pk=pk, sent_at__isnull=True).update(
+            sent_at=now, updated_at=now
+        )
+        if not claimed:
+            return 0
+        push = Push.objects.select_related("policy", "enterprise").get(pk=pk)
+        contacts = list(
+            Contact.objects.filter(enterprise_id=push.enterprise_id)
+            .select_related("user")
+            .order_by("-is_primary", "pk")
+        )
+        channels, reached = _deliver(push, contacts, mailer)
+        if not channels:  # nobody to reach: stays unsent, tried again with the next push
+            Push.objects.filter(pk=pk).update(sent_at=None, updated_at=now)
+            return 0
+        Push.objects.filter(pk=pk).update(
+            channels=",".join(channels), contact=reached, updated_at=now
+        )
+        return 1
 
 
 @task()
