@@ -47,7 +47,7 @@ def _totals(policy_ids: list[int]) -> dict[int, Totals]:
     eligible = dict(
         Match.objects.filter(policy_id__in=policy_ids, verdict=Verdict.ELIGIBLE)
         .values("policy_id")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("enterprise_id"))
         .values_list("policy_id", "n")
     )
     out = {pk: Totals(0, 0, 0, 0, Decimal(0), eligible.get(pk, 0)) for pk in policy_ids}

@@ -69,14 +69,14 @@ def match_counts(policy: Policy) -> MatchCounts:
     by = dict(
         Match.objects.filter(policy_id=policy.pk)
         .values_list("verdict")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("enterprise_id"))
         .values_list("verdict", "n")
     )
     unpushed = dict(
         Match.objects.filter(policy_id=policy.pk)
         .exclude(Exists(pushed))
         .values_list("verdict")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("enterprise_id"))
         .values_list("verdict", "n")
     )
     pushes = Push.objects.filter(policy_id=policy.pk).aggregate(
