@@ -217,7 +217,7 @@ def match_counts(policy: Policy) -> dict[str, int]:
     for verdict, n in (
         Match.objects.filter(policy=policy)
         .values_list("verdict")
-        .annotate(n=Count("id"))
+        .annotate(n=Count("enterprise_id"))
         .order_by()
     ):
         counts[verdict] = n
