@@ -17,6 +17,7 @@ from shishi.appointments.api import router as appointments_router
 from shishi.appointments.certificate_api import router as certificates_router
 from shishi.core.errors import ServiceError
 from shishi.demands.api import router as demands_router
+from shishi.enterprise.enterprise_api import router as enterprise_router
 from shishi.ledger import api_items
 from shishi.ledger.api import router as ledger_router
 from shishi.ledger.api_changes import router as change_router
@@ -39,6 +40,8 @@ api.add_router("/", supervision_router)
 api.add_router("/", demands_router)
 api.add_router("/", appointments_router)
 api.add_router("/", certificates_router)
+# h18-push
+api.add_router("/", enterprise_router)
 
 # Sources of a parameter, as ninja names them at the head of an error's location.
 _SOURCES = {"query", "path", "body", "header", "cookie", "form", "file"}

@@ -421,6 +421,8 @@ SHISHI_RATE_LIMITS = {
     "booking_submit_phone": envrate("SHISHI_RATE_BOOKING_SUBMIT_PHONE", "5/3600"),
     "booking_lookup": envrate("SHISHI_RATE_BOOKING_LOOKUP", "30/600"),
 }
+# h18-push: a pushed policy's read-receipt page (docs/enterprise.md, "Pushes"), per client.
+SHISHI_RATE_LIMITS["policy_read"] = envrate("SHISHI_RATE_POLICY_READ", "60/60")
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Open311 (docs/demands.md): the discovery document's contact line.
 SHISHI_OPEN311_CONTACT = envstr(

@@ -23,3 +23,12 @@ urlpatterns += [
         name="policy_source",
     ),
 ]
+
+# h18-push: a pushed policy's read-receipt link
+from django.urls import path  # noqa: E402
+
+from shishi.enterprise import push_views  # noqa: E402
+
+urlpatterns += [
+    path("policy-read/<str:token>/", push_views.policy_read, name="policy_read"),
+]
