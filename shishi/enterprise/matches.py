@@ -108,8 +108,16 @@ def match_all(jurisdiction_id: int | None = None, *, today: dt.date | None = Non
 
 @task()
 def match_policy_task(policy_id: int) -> dict[str, int]:
+    """A policy published or changed: store its matches, then (``auto_push``) push it to the
+    enterprises it newly fits."""
+    from shishi.enterprise.push import push_after_match
+
     policy = Policy.objects.prefetch_related("conditions").filter(pk=policy_id).first()
-    return store_matches(policy) if policy is not None else {}
+    if policy is None:
+        return {}
+    counts = store_matches(policy)
+    push_after_match(policy, wanted=policy.auto_push)
+    return counts
 
 
 @task()

@@ -72,6 +72,9 @@ class Policy(TimeStamped):
     )
     # 免申即享: benefit without applying — only when every condition is structured.
     no_apply = models.BooleanField(_("免申即享"), default=False)
+    # Pushed to the enterprises it fits once published or changed (``push.push_after_match``);
+    # off: the office pushes from the policy's matches page when it chooses.
+    auto_push = models.BooleanField(_("发布和修改后自动推送"), default=True)
     published_at = models.DateTimeField(null=True, blank=True)
     # A hash of what an enterprise is told (title, benefit, conditions): a changed policy is
     # pushed again only to enterprises it newly fits.

@@ -57,6 +57,14 @@ class PolicyForm(ServiceErrorsMixin, forms.Form):
         required=False,
         help_text=_("符合条件的企业无需申请即可享受；所有条件都须是结构化条件"),
     )
+    auto_push = forms.BooleanField(
+        label=_("发布和修改后自动推送"),
+        required=False,
+        initial=True,
+        help_text=_(
+            "发布或修改条件后，向新符合条件的企业联系人推送（短信、邮件、站内消息），同一政策每家企业只推送一次"
+        ),
+    )
     version = forms.IntegerField(widget=forms.HiddenInput, required=False, min_value=0)
 
     def clean_source_url(self) -> str:
@@ -78,6 +86,7 @@ def initial_of(policy: Policy) -> dict[str, Any]:
         "contact": policy.contact,
         "source_url": policy.source_url,
         "no_apply": policy.no_apply,
+        "auto_push": policy.auto_push,
         "version": policy.version,
     }
 

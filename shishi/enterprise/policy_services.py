@@ -313,6 +313,7 @@ class PolicyInput:
     contact: str = ""
     source_url: str = ""
     no_apply: bool = False
+    auto_push: bool = True
     conditions: list[ConditionRow] = field(default_factory=list)
     source_file: Any = None  # an UploadedFile, or None to keep the current one
     remove_source_file: bool = False
@@ -395,6 +396,7 @@ def check_policy(
         "valid_until": data.valid_until,
         "source_url": url,
         "no_apply": bool(data.no_apply),
+        "auto_push": bool(data.auto_push),
     }
     return Checked(fields, conditions)
 

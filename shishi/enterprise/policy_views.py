@@ -99,6 +99,7 @@ def _input(form: policy_forms.PolicyForm, rows: list[ConditionRow]) -> PolicyInp
         contact=d.get("contact") or "",
         source_url=d.get("source_url") or "",
         no_apply=bool(d.get("no_apply")),
+        auto_push=bool(d.get("auto_push")),
         conditions=rows,
         source_file=d.get("source_file"),
         remove_source_file=bool(d.get("remove_source_file")),

@@ -240,6 +240,33 @@ def test_published_policy_matches_when_the_task_runs(world: World) -> None:
     assert list(Match.objects.values_list("enterprise_id", "verdict")) == [(rich.pk, "eligible")]
 
 
+@pytest.mark.parametrize("auto_push", [True, False])
+def test_a_published_policy_is_pushed_to_the_enterprises_it_fits_unless_told_not_to(
+    world: World, auto_push: bool
+) -> None:
+    from shishi.enterprise.matches import match_policy_task
+    from shishi.enterprise.models import Contact, Push
+
+    rich = Enterprise.objects.create(
+        jurisdiction=world.nangang, uscc="91230103000000001X", name="甲", revenue=Decimal(800)
+    )
+    Contact.objects.create(enterprise=rich, name="联系人", phone="13900001234")
+    Enterprise.objects.create(
+        jurisdiction=world.nangang, uscc="91230103000000002X", name="乙", revenue=Decimal(10)
+    )
+    policy = ps.create_policy(
+        world.nangang.pk,
+        _input(conditions=_rows(("revenue_min", "500")), auto_push=auto_push),
+        actor=world.office,
+    )
+    assert policy.auto_push is auto_push
+    match_policy_task.call(ps.publish_policy(policy, actor=world.office).pk)
+    pushed = list(Push.objects.values_list("enterprise_id", flat=True))
+    assert pushed == ([rich.pk] if auto_push else [])
+    match_policy_task.call(policy.pk)  # matched again: nobody gets it twice
+    assert Push.objects.count() == len(pushed)
+
+
 def test_changed_conditions_of_a_published_policy_are_matched_again(
     world: World, django_capture_on_commit_callbacks: Any
 ) -> None:
