@@ -8,3 +8,32 @@ from django.urls import URLPattern, URLResolver
 app_name = "enterprise_public"
 
 urlpatterns: list[URLPattern | URLResolver] = []
+
+# <requests> the service-request form with its SMS code, the page after it, the tracking page
+# and the rating (docs/enterprise.md, "Service requests").
+from django.urls import path  # noqa: E402
+
+from shishi.enterprise import request_public_views  # noqa: E402
+
+urlpatterns += [
+    path(
+        "enterprise-requests/track/",
+        request_public_views.track,
+        name="request_track",
+    ),
+    path(
+        "enterprise-requests/track/rate/",
+        request_public_views.rate,
+        name="request_rate",
+    ),
+    path(
+        "enterprise-requests/<str:district>/new/",
+        request_public_views.new,
+        name="request_new",
+    ),
+    path(
+        "enterprise-requests/<str:district>/done/",
+        request_public_views.done,
+        name="request_done",
+    ),
+]
