@@ -51,7 +51,9 @@ class PublicRequestForm(_RequestFields):
 
 
 class StaffRequestForm(_RequestFields):
-    station = forms.TypedChoiceField(label=_("受理工作站"), coerce=int, required=False)
+    station = forms.TypedChoiceField(
+        label=_("受理工作站"), coerce=int, required=False, empty_value=None
+    )
 
     def __init__(
         self, *args: Any, stations: list[tuple[int, str]], office: bool, **kwargs: Any

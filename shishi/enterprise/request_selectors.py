@@ -156,7 +156,7 @@ def request_view(user: Any, found: ServiceRequest, *, today: dt.date | None = No
     can_assign = open_ and request_permissions.may_assign(user, found)
     handling = found.status == RequestStatus.HANDLING
     units: list[tuple[int, str]] = []
-    if can_assign:
+    if request_permissions.may_assign(user, found):
         units = list(
             Unit.objects.filter(jurisdiction_id=found.jurisdiction_id)
             .order_by("name")

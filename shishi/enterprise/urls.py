@@ -13,3 +13,16 @@ app_name = "enterprise"
 urlpatterns: list[URLPattern | URLResolver] = [
     path("", views.index, name="index"),
 ]
+
+# <requests> service requests (the queue, intake by staff, one request, the figures) and the
+# service stations (docs/enterprise.md, "Service requests").
+from shishi.enterprise import request_views, station_views  # noqa: E402
+
+urlpatterns += [
+    path("requests/", request_views.queue, name="requests"),
+    path("requests/new/", request_views.new, name="request_new"),
+    path("requests/figures/", request_views.figures, name="request_figures"),
+    path("requests/<int:pk>/", request_views.request_page, name="request"),
+    path("stations/", station_views.stations, name="stations"),
+    path("stations/<int:pk>/", station_views.station, name="station"),
+]
