@@ -410,9 +410,12 @@ def assign(
             request, expected_version, lambda r: request_permissions.may_assign(actor, r), denied
         )
         _not_closed(locked)
-        old = {"owner_unit": locked.owner_unit_id, "limit_days": locked.limit_days}
-        old["due_on"] = locked.due_on
-        old["status"] = locked.status
+        old: dict[str, Any] = {
+            "owner_unit": locked.owner_unit_id,
+            "limit_days": locked.limit_days,
+            "due_on": locked.due_on,
+            "status": locked.status,
+        }
         _save(
             locked,
             owner_unit_id=unit.pk,

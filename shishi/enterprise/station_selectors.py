@@ -76,10 +76,7 @@ def station_list(user: Any) -> list[StationRow]:
         )
         .order_by("jurisdiction__code", "-is_active", "name")
     )
-    return [
-        StationRow(s, s.staff_count, s.enterprise_count, s.open_count)  # type: ignore[attr-defined]
-        for s in rows
-    ]
+    return [StationRow(s, s.staff_count, s.enterprise_count, s.open_count) for s in rows]
 
 
 @dataclass

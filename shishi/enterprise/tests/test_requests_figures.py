@@ -84,17 +84,21 @@ def _by_hand(rows: list[ServiceRequest], start: dt.date, end: dt.date) -> dict:
     return {
         "received": len(received),
         "closed": len(closed),
-        "solved": sum(r.outcome == "solved" for r in closed),
-        "partly": sum(r.outcome == "partly" for r in closed),
-        "unsolvable": sum(r.outcome == "unsolvable" for r in closed),
-        "on_time": sum(day(r.closed_at) <= r.due_on for r in closed if r.due_on),  # type: ignore[operator]
-        "overdue": sum(
-            1
-            for r in rows
-            if day(r.created_at) <= as_of  # type: ignore[operator]
-            and r.due_on is not None
-            and r.due_on < as_of
-            and (r.closed_at is None or day(r.closed_at) > as_of)  # type: ignore[operator]
+        "solved": sum(1 for r in closed if r.outcome == "solved"),
+        "partly": sum(1 for r in closed if r.outcome == "partly"),
+        "unsolvable": sum(1 for r in closed if r.outcome == "unsolvable"),
+        "on_time": len(
+            [r for r in closed if r.due_on and day(r.closed_at) <= r.due_on]  # type: ignore[operator]
+        ),
+        "overdue": len(
+            [
+                r
+                for r in rows
+                if day(r.created_at) <= as_of  # type: ignore[operator]
+                and r.due_on is not None
+                and r.due_on < as_of
+                and (r.closed_at is None or day(r.closed_at) > as_of)  # type: ignore[operator]
+            ]
         ),
         "rated": len(rated),
         "average_rating": (

@@ -294,9 +294,10 @@ def test_overdue_is_past_due_and_not_closed(world: World, ent: Ent) -> None:
     assert made.due_on is not None
     assert not svc.is_overdue(made, made.due_on)
     assert svc.is_overdue(made, made.due_on + dt.timedelta(days=1))
+    due = made.due_on
     closed = svc.close(made, outcome="solved", text="", actor=world.office, expected_version=2)
-    assert not svc.is_overdue(closed, closed.due_on + dt.timedelta(days=30))  # type: ignore[operator]
-    assert svc.closed_on_time(closed) is (timezone.localdate() <= closed.due_on)  # type: ignore[operator]
+    assert not svc.is_overdue(closed, due + dt.timedelta(days=30))
+    assert svc.closed_on_time(closed) is (timezone.localdate() <= due)
 
 
 def test_reveal_phone_is_audited_and_limited(world: World, ent: Ent) -> None:
