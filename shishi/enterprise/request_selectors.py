@@ -44,7 +44,8 @@ def access_request(user: Any, pk: int) -> ServiceRequest:
         .filter(pk=pk)
         .first()
     )
-    if found is None:
+    # The queue's filter and the permission rule say the same; both must agree.
+    if found is None or not permissions.may_handle_request(user, found):
         raise NotFound("没有这条企业诉求，或您无权查看")
     return found
 

@@ -5,7 +5,9 @@ each outcome, the rating once, stale edits, events and audit, SMS queued."""
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import re
+from typing import Any
 
 import pytest
 from django.db import connection
@@ -15,6 +17,7 @@ from shishi.conftest import World
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.models import AuditEvent
 from shishi.demands.models import ResidentText
+from shishi.demands.tests.fake_sms import gateway  # noqa: F401
 from shishi.enterprise import requests as svc
 from shishi.enterprise.models import Enterprise, RequestStatus, ServiceRequest
 from shishi.enterprise.tests.requests_world import (
@@ -26,6 +29,8 @@ from shishi.enterprise.tests.requests_world import (
     public_input,
     taken,
 )
+from shishi.jobs.worker import run_ready_tasks
+from shishi.notify.fakes import FakeGateway
 
 
 @pytest.fixture
@@ -308,3 +313,29 @@ def test_reveal_phone_is_audited_and_limited(world: World, ent: Ent) -> None:
     for denied in (world.editor_b, world.viewer_a, world.outsider):
         with pytest.raises(PermissionDenied):
             svc.reveal_phone(made, actor=denied)
+
+
+def test_the_sms_reach_the_gateway_with_no_number_logged(
+    world: World,
+    ent: Ent,
+    gateway: FakeGateway,  # noqa: F811
+    django_capture_on_commit_callbacks: Any,
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    caplog.set_level(logging.DEBUG)
+    with django_capture_on_commit_callbacks(execute=True):
+        made = taken(world, ent)
+    assert run_ready_tasks() >= 1
+    first = gateway.sms[-1]
+    assert first.to == PHONE and first.template_id == "SMS_ENT_REQUEST"
+    assert made.number in first.text and "/public/enterprise-requests/track/" in first.text
+    assert ResidentText.objects.get(purpose="ent_request").status == "sent"
+    made = svc.assign(
+        made, unit_id=world.unit_a.pk, limit_days=5, actor=world.office, expected_version=1
+    )
+    with django_capture_on_commit_callbacks(execute=True):
+        svc.close(made, outcome="partly", text="", actor=world.office, expected_version=2)
+    run_ready_tasks()
+    second = gateway.sms[-1]
+    assert second.template_id == "SMS_ENT_REQUEST_DONE" and "部分解决" in second.text
+    assert PHONE not in caplog.text
