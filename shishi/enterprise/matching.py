@@ -28,7 +28,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q
+from django.db.models import Q
 
 from shishi.enterprise.models import ConditionKind, Qualification, Verdict
 from shishi.enterprise.size import Size
@@ -205,8 +205,11 @@ NEVER = Q(pk__in=[])
 ALWAYS = ~NEVER
 
 
-def _has(name: str) -> Exists:
-    return Exists(Qualification.objects.filter(enterprise=OuterRef("pk"), name=name))
+def _has(name: str) -> Q:
+    # ``IN (SELECT …)``, not a correlated ``EXISTS``: inside the ORs and NOTs of a policy the
+    # database cannot turn an EXISTS into a join and probes the index once per enterprise
+    # (0.4 s a policy at 100,000 enterprises, bench); the IN list is hashed once.
+    return Q(pk__in=Qualification.objects.filter(name=name).values("enterprise_id"))
 
 
 def condition_q(condition: Condition, today: dt.date) -> tuple[Q, Q]:
@@ -226,12 +229,12 @@ def condition_q(condition: Condition, today: dt.date) -> tuple[Q, Q]:
     if kind == ConditionKind.QUALIFICATION_ALL:
         met = ALWAYS
         for name in _names(p):
-            met &= Q(_has(name))
+            met &= _has(name)
         return met, NEVER
     if kind == ConditionKind.QUALIFICATION_ANY:
         met = NEVER
         for name in _names(p):
-            met |= Q(_has(name))
+            met |= _has(name)
         return met, NEVER
     if kind in (ConditionKind.YEARS_MIN, ConditionKind.YEARS_MAX):
         line = years_ago(today, int(_value(p)))
@@ -252,9 +255,16 @@ def condition_q(condition: Condition, today: dt.date) -> tuple[Q, Q]:
 def compile_policy(conditions: Sequence[Condition], today: dt.date) -> tuple[Q, Q]:
     """(eligible, possible) for ``Enterprise`` rows: eligible when every condition is met;
     possible when none is unmet and one is unknown."""
-    eligible, not_unmet = ALWAYS, ALWAYS
+    eligible, kept = compile_kept(conditions, today)
+    return eligible, kept & ~eligible
+
+
+def compile_kept(conditions: Sequence[Condition], today: dt.date) -> tuple[Q, Q]:
+    """(eligible, kept) for ``Enterprise`` rows: kept — eligible or possible — when no
+    condition is unmet; what the stored matches hold."""
+    eligible, kept = ALWAYS, ALWAYS
     for condition in conditions:
         met, unknown = condition_q(condition, today)
         eligible &= met
-        not_unmet &= met | unknown
-    return eligible, not_unmet & ~eligible
+        kept &= met | unknown
+    return eligible, kept

@@ -9,6 +9,21 @@ app_name = "enterprise_public"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
+# policies (h18-policies): the published policy library
+from django.urls import path  # noqa: E402
+
+from shishi.enterprise import policy_public_views  # noqa: E402
+
+urlpatterns += [
+    path("policies/<str:district>/", policy_public_views.policies, name="policies"),
+    path("policies/<str:district>/<int:pk>/", policy_public_views.policy, name="policy"),
+    path(
+        "policies/<str:district>/<int:pk>/source/",
+        policy_public_views.policy_source,
+        name="policy_source",
+    ),
+]
+
 # <requests> the service-request form with its SMS code, the page after it, the tracking page
 # and the rating (docs/enterprise.md, "Service requests").
 from django.urls import path  # noqa: E402

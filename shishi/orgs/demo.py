@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from django.contrib.auth.hashers import make_password
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from shishi.orgs import services
@@ -59,6 +60,23 @@ DEMO_LOGINS = (
 )
 
 
+# <h18-demo> The enterprise services' demo logins (issue 18; made by shishi.enterprise.demo):
+# no role in orgs — an enterprise's contact (Contact.user) and a service station's staff
+# (Station.staff) — so they are listed here with what they are, for the login hint.
+@dataclass(frozen=True)
+class EnterpriseLogin:
+    username: str
+    display_name: str
+    role: str | Promise  # what the login is, as the hint names it
+
+
+ENTERPRISE_LOGINS = (
+    EnterpriseLogin("qiye", "北辰云启软件 联系人 赵雪", _("企业联系人")),
+    EnterpriseLogin("yiqi", "学府路益企工作站 孙丽", _("益企工作站工作人员")),
+)
+# </h18-demo>
+
+
 def role_label(login: DemoLogin) -> str:
     """The login's role as the login page names it."""
     if login.role == "superuser":
@@ -68,7 +86,11 @@ def role_label(login: DemoLogin) -> str:
 
 def login_hint() -> list[tuple[str, str, str]]:
     """Every demo login with its name and role, for the login page's hint."""
-    return [(login.username, login.display_name, role_label(login)) for login in DEMO_LOGINS]
+    return [
+        *((login.username, login.display_name, role_label(login)) for login in DEMO_LOGINS),
+        # <h18-demo>
+        *((login.username, login.display_name, str(login.role)) for login in ENTERPRISE_LOGINS),
+    ]
 
 
 def seed_jurisdictions() -> dict[str, Jurisdiction]:

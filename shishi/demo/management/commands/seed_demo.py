@@ -15,6 +15,7 @@ from shishi.appointments.models import HealthCertificate
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.demands.demo import seed_demands
+from shishi.enterprise.demo import seed_enterprise  # <h18-demo>
 from shishi.ledger.demo.current import post_pending
 from shishi.ledger.demo.review import seed_review_examples
 from shishi.ledger.demo.seed import seed_ledgers
@@ -98,6 +99,10 @@ class Command(BaseCommand):
         # Health examinations and certificates in every stage and status (certs).
         seed_certificates(jurisdictions)
         appointment_logins = seed_clinic_login(jurisdictions, DEMO_PASSWORD)
+        # <h18-demo> Enterprise services: Nangang's sample policy library, a fictional
+        # register of 400 enterprises, matches, pushes, 免申即享 payouts, 益企工作站 and
+        # service requests in every state; the logins qiye and yiqi.
+        enterprise = seed_enterprise(jurisdictions, password=DEMO_PASSWORD)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
@@ -117,9 +122,13 @@ class Command(BaseCommand):
         self.stdout.write(
             f"预约服务：预约 {bookings} 条，电子健康证 {HealthCertificate.objects.count()} 张"
         )
+        for line in enterprise.lines():  # <h18-demo>
+            self.stdout.write(line)
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login, _user in logins:
             self.stdout.write(f"  {login.username:<20} {login.display_name}")
         for line in appointment_logins:
+            self.stdout.write(f"  {line}")
+        for line in enterprise.logins:  # <h18-demo>
             self.stdout.write(f"  {line}")
