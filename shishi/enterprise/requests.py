@@ -77,7 +77,7 @@ class Action:
 
     RECEIVED = "received"
     ASSIGNED = "assigned"
-    CONTACT = "contact"
+    CONTACT = "contacted"
     CLOSED = "closed"
     RATED = "rated"
     LABELS = {

@@ -229,7 +229,7 @@ def test_the_owner_unit_records_contacts_and_closes(world: World, ent: Ent) -> N
     assert list(closed.events.values_list("action", flat=True)) == [
         "received",
         "assigned",
-        "contact",
+        "contacted",
         "closed",
     ]
     done_text = ResidentText.objects.get(purpose="ent_request_done")
