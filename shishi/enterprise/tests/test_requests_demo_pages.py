@@ -4,7 +4,6 @@ office, a station's staff and an owner unit — no error, the events named."""
 
 from __future__ import annotations
 
-
 from django.utils import timezone
 
 from shishi.conftest import World, client_for
