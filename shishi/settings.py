@@ -478,3 +478,22 @@ SHISHI_DEMAND_RATE_MONTH_START_DAY = envint("SHISHI_DEMAND_RATE_MONTH_START_DAY"
 # Appointments (issue 17, docs/appointments.md "Booking"): how many days ahead a slot may be
 # booked.
 SHISHI_BOOKING_DAYS_AHEAD = envint("SHISHI_BOOKING_DAYS_AHEAD", 14)
+
+# <requests> Enterprise service requests (issue 18, docs/enterprise.md "Service requests"):
+# the default time limit in working days per kind (the office may set another on
+# assignment), and the public form's limits — requests filed per phone, the tracking page
+# per client (the SMS codes count against demand_code_client/_phone, the form against
+# public_form).
+SHISHI_ENTERPRISE_REQUEST_DAYS = {
+    "financing": envint("SHISHI_ENTERPRISE_REQUEST_DAYS_FINANCING", 10),
+    "green_channel": envint("SHISHI_ENTERPRISE_REQUEST_DAYS_GREEN_CHANNEL", 3),
+    "site": envint("SHISHI_ENTERPRISE_REQUEST_DAYS_SITE", 15),
+    "talent": envint("SHISHI_ENTERPRISE_REQUEST_DAYS_TALENT", 10),
+    "other": envint("SHISHI_ENTERPRISE_REQUEST_DAYS_OTHER", 10),
+}
+SHISHI_RATE_LIMITS["enterprise_request_phone"] = envrate(
+    "SHISHI_RATE_ENTERPRISE_REQUEST_PHONE", "5/3600"
+)
+SHISHI_RATE_LIMITS["enterprise_request_track"] = envrate(
+    "SHISHI_RATE_ENTERPRISE_REQUEST_TRACK", "30/600"
+)

@@ -3,17 +3,15 @@ a push's read-receipt link, the enterprise's service-request form and its tracki
 
 from __future__ import annotations
 
-from django.urls import URLPattern, URLResolver
+from django.urls import URLPattern, URLResolver, path
+
+from shishi.enterprise import policy_public_views, push_views, request_public_views
 
 app_name = "enterprise_public"
 
 urlpatterns: list[URLPattern | URLResolver] = []
 
 # policies (h18-policies): the published policy library
-from django.urls import path  # noqa: E402
-
-from shishi.enterprise import policy_public_views  # noqa: E402
-
 urlpatterns += [
     path("policies/<str:district>/", policy_public_views.policies, name="policies"),
     path("policies/<str:district>/<int:pk>/", policy_public_views.policy, name="policy"),
@@ -25,10 +23,31 @@ urlpatterns += [
 ]
 
 # h18-push: a pushed policy's read-receipt link
-from django.urls import path  # noqa: E402
-
-from shishi.enterprise import push_views  # noqa: E402
-
 urlpatterns += [
     path("policy-read/<str:token>/", push_views.policy_read, name="policy_read"),
+]
+
+# <requests> the service-request form with its SMS code, the page after it, the tracking page
+# and the rating (docs/enterprise.md, "Service requests").
+urlpatterns += [
+    path(
+        "enterprise-requests/track/",
+        request_public_views.track,
+        name="request_track",
+    ),
+    path(
+        "enterprise-requests/track/rate/",
+        request_public_views.rate,
+        name="request_rate",
+    ),
+    path(
+        "enterprise-requests/<str:district>/new/",
+        request_public_views.new,
+        name="request_new",
+    ),
+    path(
+        "enterprise-requests/<str:district>/done/",
+        request_public_views.done,
+        name="request_done",
+    ),
 ]

@@ -6,7 +6,16 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from shishi.enterprise import register_views, views
+from shishi.enterprise import (
+    mine_views,
+    payout_views,
+    policy_views,
+    push_views,
+    register_views,
+    request_views,
+    station_views,
+    views,
+)
 
 app_name = "enterprise"
 
@@ -50,8 +59,6 @@ urlpatterns: list[URLPattern | URLResolver] = [
 ]
 
 # policies (h18-policies): the policy library
-from shishi.enterprise import policy_views  # noqa: E402
-
 urlpatterns += [
     path("policies/", policy_views.policies, name="policies"),
     path("policies/new/", policy_views.policy_new, name="policy_new"),
@@ -81,8 +88,6 @@ urlpatterns += [
 ]
 
 # h18-push: a policy's matches and the push, the push log, 免申即享 payouts, the contact's page
-from shishi.enterprise import mine_views, payout_views, push_views  # noqa: E402
-
 urlpatterns += [
     path("policies/<int:pk>/matches/", push_views.policy_matches, name="policy_matches"),
     path("policies/<int:pk>/push/", push_views.policy_push, name="policy_push"),
@@ -93,4 +98,15 @@ urlpatterns += [
     path("payouts/policies/<int:pk>/export/", payout_views.export, name="payouts_export"),
     path("payouts/<int:pk>/", payout_views.payout, name="payout"),
     path("mine/", mine_views.mine, name="mine"),
+]
+
+# <requests> service requests (the queue, intake by staff, one request, the figures) and the
+# service stations (docs/enterprise.md, "Service requests").
+urlpatterns += [
+    path("requests/", request_views.queue, name="requests"),
+    path("requests/new/", request_views.new, name="request_new"),
+    path("requests/figures/", request_views.figures, name="request_figures"),
+    path("requests/<int:pk>/", request_views.request_page, name="request"),
+    path("stations/", station_views.stations, name="stations"),
+    path("stations/<int:pk>/", station_views.station, name="station"),
 ]
