@@ -11,6 +11,7 @@ from django.urls import reverse
 from django.views.decorators.http import require_GET
 
 from shishi.board.selectors import landing
+from shishi.enterprise import permissions as enterprise_permissions
 from shishi.orgs.models import ADMIN_ROLES, Role
 from shishi.orgs.permissions import scope_for
 
@@ -26,6 +27,12 @@ def home(request: HttpRequest) -> HttpResponse:
         # starts on the audit log, the others on the admin site (accounts, roles).
         if scope.administers(Role.AUDIT_ADMIN):
             return redirect("audit:log")
+        # An enterprise's contact starts on its own page, a service station's staff on the
+        # station's requests; neither holds a role of the programme.
+        if enterprise_permissions.contact_enterprise_ids(request.user):
+            return redirect("enterprise:mine")
+        if enterprise_permissions.staffed_station_ids(request.user):
+            return redirect("enterprise:requests")
         return TemplateResponse(request, "no_role.html")
     target = landing(request.user)
     url = reverse(target.view, args=target.args)
