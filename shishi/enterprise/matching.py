@@ -30,6 +30,7 @@ from typing import Any
 
 from django.db.models import Q
 
+from shishi.enterprise import industry
 from shishi.enterprise.models import ConditionKind, Qualification, Verdict
 from shishi.enterprise.size import Size
 
@@ -107,13 +108,21 @@ def _fmt(value: Decimal | int) -> str:
     return text.rstrip("0").rstrip(".") if "." in text else text
 
 
+def _industry(code: str) -> str:
+    """A code with its name, as 软件和信息技术服务业（I65）; the code alone if unknown."""
+    try:
+        return f"{industry.lookup(code).name}（{code}）"
+    except ValueError:
+        return code
+
+
 def describe(condition: Condition, street_names: dict[int, str] | None = None) -> str:
     """The condition in words, as the reader of the policy sees it."""
     kind, p = condition.kind, condition.params
     if kind == ConditionKind.INDUSTRY_ANY:
-        return "行业属于" + "、".join(_codes(p))
+        return "行业属于" + "、".join(_industry(c) for c in _codes(p))
     if kind == ConditionKind.INDUSTRY_NONE:
-        return "行业不属于" + "、".join(_codes(p))
+        return "行业不属于" + "、".join(_industry(c) for c in _codes(p))
     if kind == ConditionKind.SIZE_IN:
         return "企业规模为" + "、".join(SIZE_LABELS.get(s, s) for s in p.get("sizes") or [])
     if kind == ConditionKind.STREET_IN:

@@ -63,7 +63,7 @@ def test_each_condition_says_what_it_saw() -> None:
     result = judge(conditions, facts, TODAY)
     assert result.verdict == Verdict.POSSIBLE
     assert [(r.condition, r.met, r.detail) for r in result.rows] == [
-        ("行业属于I65、M", True, "行业代码I6513"),
+        ("行业属于软件和信息技术服务业（I65）、科学研究和技术服务业（M）", True, "行业代码I6513"),
         ("企业规模为小型、微型", True, "小型"),
         ("具有高新技术企业、专精特新之一", True, "具有专精特新"),
         ("营业收入不少于500万元", None, "营业收入未登记"),

@@ -61,7 +61,7 @@ def test_verdicts_in_order_with_a_reason_per_condition(world: World) -> None:
     ]
     rows = found[0].judgement.rows
     assert [(r.condition, r.met, r.detail) for r in rows] == [
-        ("行业属于I65", True, "行业代码I6513"),
+        ("行业属于软件和信息技术服务业（I65）", True, "行业代码I6513"),
         ("具有高新技术企业之一", True, "具有高新技术企业"),
     ]
     assert found[1].judgement.rows[0].detail == "纳税额未登记"
