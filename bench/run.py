@@ -456,6 +456,27 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
             what="appointments",
         )
 
+    if args.skip_enterprise:
+        result["enterprise"] = None
+    else:
+        # The issue's figures are for 100,000 enterprises and 344 policies on PostgreSQL;
+        # SQLite gets a fifth of the register.
+        count = args.enterprises if db.vendor == "postgresql" else min(args.enterprises, 20_000)
+        log(f"{db.vendor}: enterprise ({count:,} enterprises, 344 policies)")
+        url = db.empty_url("enterprise")
+        result["enterprise"] = run_json(
+            [
+                "bench.enterprisebench",
+                "--enterprises",
+                str(count),
+                "--requests",
+                str(min(args.requests, 200)),
+            ]
+            + (["--database-url", url] if url else []),
+            django_env(url),
+            what="enterprise",
+        )
+
     if args.skip_import:
         result["import"] = None
     else:
@@ -686,6 +707,9 @@ def table(result: dict[str, Any]) -> str:
     ap = result.get("appointments")
     if ap:
         lines += ["", *appointments_lines(ap)]
+    en = result.get("enterprise")
+    if en:
+        lines += ["", *enterprise_lines(en)]
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -794,6 +818,34 @@ def appointments_lines(ap: dict[str, Any]) -> list[str]:
     return lines
 
 
+def enterprise_lines(en: dict[str, Any]) -> list[str]:
+    """The enterprise bench's figures (``bench.enterprisebench``), a line each."""
+    d, m = en["dataset"], en["match"]
+    lines = [
+        f"enterprise: {d['enterprises']:,} enterprises, {d['policies']} policies, built in "
+        f"{d['seconds']:.0f}s",
+        f"enterprise: matching {m['pairs']:,} pairs stored {m['stored']:,} matches "
+        f"({m['by_verdict'].get('eligible', 0):,} eligible, "
+        f"{m['by_verdict'].get('possible', 0):,} possible) in {m['seconds']:.1f}s "
+        f"(target <{m['target_s']:.0f}s) {_mark(m['met'])}",
+    ]
+    one = en.get("one")
+    if one:
+        lines.append(
+            f"enterprise: one enterprise's matches (API) p50 {one['p50_ms']:5.1f} ms, p95 "
+            f"{one['p95_ms']:5.1f} ms, {one['queries']} queries, {one['policies_judged']} "
+            f"policies judged (target ≤{one['target_p95_ms']:.0f} ms) {_mark(one['met'])}"
+        )
+    imp = en.get("import")
+    if imp:
+        lines.append(
+            f"enterprise: import of {imp['rows']:,} enterprises ({imp['sheet_mb']} MB sheet) "
+            f"in {imp['seconds']:.1f}s, {imp['rows_per_s']:,}/s (target <{imp['target_s']:.0f}s) "
+            f"{_mark(imp['met'])}"
+        )
+    return lines
+
+
 def write_result(result: dict[str, Any]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     name = "sqlite" if result["db"] == "sqlite" else "postgres"
@@ -836,6 +888,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "--residents", type=int, default=1_000_000, help="residents and certificates (PostgreSQL)"
     )
+    p.add_argument("--skip-enterprise", action="store_true", help="leave out the enterprise bench")
+    p.add_argument("--enterprises", type=int, default=100_000, help="enterprises (PostgreSQL)")
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")
     p.add_argument("--city-updates", type=int, default=25_000, help="updates per district")

@@ -265,13 +265,12 @@ def test_fan_out_is_bulk_a_constant_number_of_queries(world: World) -> None:
     with CaptureQueriesContext(connection) as few:
         notify(small, "report.due", CTX)
     large = factories.many_users(1000, prefix="bulk-l")
-    started = time.perf_counter()
     with CaptureQueriesContext(connection) as many:
         notice = notify(large, "report.due", CTX)
-    elapsed = time.perf_counter() - started
     assert notice.messages == 1000 and notice.deliveries == 1000
+    # The speed itself is bench.notifyload's figure: a wall-clock bound here failed on a
+    # loaded CI machine (1.10 s against 1.0) while the code was unchanged.
     assert len(many) <= len(few) + 2  # a second write batch of messages, of deliveries
-    assert elapsed < 1.0, f"1,000 recipients took {elapsed:.2f} s"
 
 
 def test_every_kind_renders_every_part_in_both_languages() -> None:
