@@ -199,12 +199,15 @@ def judge(
     facts: Facts,
     today: dt.date,
     street_names: dict[int, str] | None = None,
+    described: Sequence[str] | None = None,
 ) -> Judgement:
-    """One enterprise against one policy's conditions: the verdict and a row each."""
+    """One enterprise against one policy's conditions: the verdict and a row each
+    (``described``: the conditions in words already, as ``describe`` gives them)."""
     rows = []
-    for condition in conditions:
+    for n, condition in enumerate(conditions):
         met, detail = _check(condition, facts, today)
-        rows.append(Row(describe(condition, street_names), met, detail))
+        words = described[n] if described is not None else describe(condition, street_names)
+        rows.append(Row(words, met, detail))
     return Judgement(verdict_of(r.met for r in rows), rows)
 
 
