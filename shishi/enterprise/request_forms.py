@@ -9,6 +9,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from shishi.core.forms import ServiceErrorsMixin
+from shishi.core.uscc import normalize_uscc
 from shishi.enterprise.models import RequestKind, RequestOutcome, RequestStatus
 from shishi.enterprise.request_selectors import Filters
 
@@ -39,6 +40,14 @@ class _RequestFields(ServiceErrorsMixin, forms.Form):
         max_length=20,
         widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
+
+    def clean_uscc(self) -> str:
+        # Checked here, before the phone code: a mistyped code is named at once, with the
+        # other fields' errors, not after the SMS round trip.
+        try:
+            return normalize_uscc(self.cleaned_data.get("uscc", ""))
+        except ValueError as exc:
+            raise forms.ValidationError(str(exc)) from exc
 
 
 class PublicRequestForm(_RequestFields):

@@ -75,15 +75,20 @@ def test_form_end_to_end_with_the_phone_code(world: World, gateway: FakeGateway)
 
 def test_a_bad_uscc_is_refused_with_the_field_named(world: World, gateway: FakeGateway) -> None:  # noqa: F811
     client = Client()
+    # Named at once, before any code is asked for.
+    early = client.post(NEW, form(uscc="91230103MA00000010", code=""))
+    assert early.status_code == 422
+    assert "统一社会信用代码应为18位" in early.content.decode()
     ask_code(client)
-    refused = client.post(NEW, form(uscc="91230103MA00000010", code=last_code(gateway)))
+    code = last_code(gateway)
+    refused = client.post(NEW, form(uscc="91230103MA00000010", code=code))
     assert refused.status_code == 422
     body = refused.content.decode()
     assert "统一社会信用代码应为18位" in body
     assert body.index("统一社会信用代码应为18位") > body.index('name="uscc"')
     assert not ServiceRequest.objects.exists() and not Enterprise.objects.exists()
-    # The phone stays proven in this browser: the corrected form needs no new code.
-    again = client.post(NEW, form())
+    # The form was refused before the code was used: the corrected form files with it.
+    again = client.post(NEW, form(code=code))
     assert again.status_code == 302
     assert ServiceRequest.objects.count() == 1
 
