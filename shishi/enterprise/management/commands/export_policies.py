@@ -8,7 +8,7 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shishi.enterprise import policy_sheet
-from shishi.enterprise.management.commands.import_policies import find_jurisdiction
+from shishi.enterprise.management.arguments import find_district
 from shishi.enterprise.models import Policy
 
 
@@ -20,7 +20,7 @@ class Command(BaseCommand):
         parser.add_argument("--jurisdiction", required=True, help="6-digit division code")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jurisdiction = find_jurisdiction(options["jurisdiction"])
+        jurisdiction = find_district(options["jurisdiction"])
         out = Path(options["out"])
         body = policy_sheet.export_workbook(jurisdiction.pk)
         try:

@@ -11,23 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shishi.core.errors import ServiceError
 from shishi.enterprise import register_sheet
-from shishi.orgs.models import Jurisdiction, User
-
-
-def find_jurisdiction(code: str) -> Jurisdiction:
-    jurisdiction = Jurisdiction.objects.filter(code=code.strip(), level="district").first()
-    if jurisdiction is None:
-        raise CommandError(f"没有行政区划代码为“{code}”的区（应为6位数字，如230103）")
-    return jurisdiction
-
-
-def find_actor(username: str | None) -> User | None:
-    if not username:
-        return None
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"没有名为“{username}”的有效用户")
-    return user
+from shishi.enterprise.management.arguments import find_actor, find_district, read_sheet
 
 
 class Command(BaseCommand):
@@ -44,13 +28,10 @@ class Command(BaseCommand):
         parser.add_argument("--as", dest="username", help="act as this user (default: the system)")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jurisdiction = find_jurisdiction(options["jurisdiction"])
+        jurisdiction = find_district(options["jurisdiction"])
         actor = find_actor(options["username"])
         path = Path(options["path"])
-        try:
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"无法读取文件“{path.name}”：{exc.strerror}") from None
+        data = read_sheet(path)
         started = time.perf_counter()
         try:
             plan, result = register_sheet.import_file(

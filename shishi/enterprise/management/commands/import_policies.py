@@ -9,26 +9,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 
 from shishi.core.errors import ServiceError
 from shishi.enterprise import policy_sheet
-from shishi.orgs.models import Jurisdiction, User
-
-MAX_FILE_BYTES = 50 * 1024 * 1024
-
-
-def find_jurisdiction(code: str) -> Jurisdiction:
-    found = Jurisdiction.objects.filter(code=code.strip()).first()
-    if found is None:
-        raise CommandError(f"没有行政区划代码为“{code}”的辖区（应为6位数字，如230103）")
-    return found
-
-
-def find_actor(username: str | None) -> User | None:
-    """The user to act as; None (the system) when no --as is given."""
-    if not username:
-        return None
-    user = User.objects.filter(username=username, is_active=True).first()
-    if user is None:
-        raise CommandError(f"没有名为“{username}”的有效用户")
-    return user
+from shishi.enterprise.management.arguments import find_actor, find_district, read_sheet
 
 
 class Command(BaseCommand):
@@ -47,14 +28,9 @@ class Command(BaseCommand):
         )
 
     def handle(self, *args: Any, **options: Any) -> None:
-        jurisdiction = find_jurisdiction(options["jurisdiction"])
+        jurisdiction = find_district(options["jurisdiction"])
         path = Path(options["path"])
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                raise CommandError(f"{path.name}: 文件超过{MAX_FILE_BYTES // 1024 // 1024}MB")
-            data = path.read_bytes()
-        except OSError as exc:
-            raise CommandError(f"无法读取文件 {path}: {exc.strerror}") from None
+        data = read_sheet(path)
         parsed = policy_sheet.parse_sheet(jurisdiction.pk, data, path.name)
         if parsed.errors:
             for error in parsed.errors:
