@@ -194,8 +194,10 @@ def upsert_many(
 
 
 def _copy(t: _Table, table: str, params: Sequence[Row]) -> None:
-    """PostgreSQL: one ``COPY … FROM STDIN`` stream (psycopg adapts each value)."""
+    """PostgreSQL: one ``COPY … FROM STDIN`` stream (psycopg adapts each value). The driver's
+    errors leave as Django's (``IntegrityError`` for a duplicate key), as from ``execute``."""
     with (
+        t.conn.wrap_database_errors,
         t.conn.cursor() as cursor,
         cursor.cursor.copy(f"COPY {table} ({t.names}) FROM STDIN") as copy,
     ):

@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from django.db import transaction
+from django.db import IntegrityError, transaction
 
 from shishi.core import bulk
 from shishi.core.models import AuditEvent
@@ -46,6 +46,14 @@ def test_ready_values_are_written_as_they_are() -> None:
     with transaction.atomic():
         bulk.insert_many(AuditEvent, _FIELDS, [row], ready=("changes",))
     assert AuditEvent.objects.get(seq=1).changes == {"k": [None, 1]}
+
+
+def test_a_duplicate_key_is_djangos_integrity_error() -> None:
+    # COPY on PostgreSQL goes past Django's cursor: its errors must still be Django's, so a
+    # caller's ``except IntegrityError`` holds on both databases.
+    with pytest.raises(IntegrityError), transaction.atomic():
+        bulk.insert_many(AuditEvent, _FIELDS, _rows(1, 1) + _rows(1, 1))
+    assert AuditEvent.objects.count() == 0
 
 
 def test_rows_may_read_the_database_between_chunks() -> None:
