@@ -45,6 +45,7 @@ INSTALLED_APPS = [
     "shishi.demands",
     "shishi.appointments",
     "shishi.enterprise",
+    "shishi.education",
     "shishi.portal",
     "shishi.demo",
 ]
@@ -423,6 +424,8 @@ SHISHI_RATE_LIMITS = {
 }
 # h18-push: a pushed policy's read-receipt page (docs/enterprise.md, "Pushes"), per client.
 SHISHI_RATE_LIMITS["policy_read"] = envrate("SHISHI_RATE_POLICY_READ", "60/60")
+# Red landmarks (docs/education.md, "Check-in"): check-ins per client (at most 10 a minute).
+SHISHI_RATE_LIMITS["landmark_check_in"] = envrate("SHISHI_RATE_LANDMARK_CHECK_IN", "10/60")
 SHISHI_RATELIMIT_CACHE = "ratelimit"
 # Open311 (docs/demands.md): the discovery document's contact line.
 SHISHI_OPEN311_CONTACT = envstr(

@@ -45,6 +45,7 @@ LAYERS = (
     "demands",
     "appointments",
     "enterprise",
+    "education",
     "portal",
     "demo",
 )
