@@ -30,6 +30,7 @@ urlpatterns = [
     path("public/", include("shishi.appointments.public_urls")),
     path("enterprise/", include("shishi.enterprise.urls")),
     path("public/", include("shishi.enterprise.public_urls")),
+    path("public/", include("shishi.education.public_urls")),
     path("public/", include("shishi.portal.urls")),
     path("open311/v2/", include("shishi.demands.open311.urls")),
 ]
