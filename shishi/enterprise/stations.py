@@ -151,6 +151,19 @@ def district_user(jurisdiction_id: int, username: str) -> User | None:
     return user if holds else None
 
 
+def _changed(locked: Station, action: str, changes: dict[str, Any], actor: Any) -> None:
+    """A station's staff or enterprises changed: its stamp moves (the edit form's stale
+    check) and the change is audited."""
+    _touch(locked)
+    audit.record(
+        actor=actor,
+        action=action,
+        target=locked,
+        changes=changes,
+        jurisdiction_id=locked.jurisdiction_id,
+    )
+
+
 def add_staff(station: Station, *, username: str, actor: Any) -> User:
     _require_office(actor, station.jurisdiction_id)
     user = district_user(station.jurisdiction_id, username)
@@ -162,14 +175,7 @@ def add_staff(station: Station, *, username: str, actor: Any) -> User:
         if locked.staff.filter(pk=user.pk).exists():
             raise ValidationFailed("已是本站工作人员", {"username": "已是本站工作人员"})
         locked.staff.add(user)
-        _touch(locked)
-        audit.record(
-            actor=actor,
-            action="enterprise.station_staff_add",
-            target=locked,
-            changes={"staff": [None, user.username]},
-            jurisdiction_id=locked.jurisdiction_id,
-        )
+        _changed(locked, "enterprise.station_staff_add", {"staff": [None, user.username]}, actor)
     return user
 
 
@@ -181,14 +187,7 @@ def remove_staff(station: Station, *, user_id: int, actor: Any) -> None:
         if user is None:
             raise NotFound("这个账号不是本站工作人员")
         locked.staff.remove(user)
-        _touch(locked)
-        audit.record(
-            actor=actor,
-            action="enterprise.station_staff_remove",
-            target=locked,
-            changes={"staff": [user.username, None]},
-            jurisdiction_id=locked.jurisdiction_id,
-        )
+        _changed(locked, "enterprise.station_staff_remove", {"staff": [user.username, None]}, actor)
 
 
 def add_enterprise(station: Station, *, code: str, actor: Any) -> Enterprise:
@@ -209,13 +208,11 @@ def add_enterprise(station: Station, *, code: str, actor: Any) -> Enterprise:
         if locked.enterprises.filter(pk=enterprise.pk).exists():
             raise ValidationFailed("本站已服务这家企业", {"uscc": "本站已服务这家企业"})
         locked.enterprises.add(enterprise)
-        _touch(locked)
-        audit.record(
-            actor=actor,
-            action="enterprise.station_enterprise_add",
-            target=locked,
-            changes={"enterprise": [None, enterprise.uscc]},
-            jurisdiction_id=locked.jurisdiction_id,
+        _changed(
+            locked,
+            "enterprise.station_enterprise_add",
+            {"enterprise": [None, enterprise.uscc]},
+            actor,
         )
     return enterprise
 
@@ -228,11 +225,9 @@ def remove_enterprise(station: Station, *, enterprise_id: int, actor: Any) -> No
         if enterprise is None:
             raise NotFound("本站没有服务这家企业")
         locked.enterprises.remove(enterprise)
-        _touch(locked)
-        audit.record(
-            actor=actor,
-            action="enterprise.station_enterprise_remove",
-            target=locked,
-            changes={"enterprise": [enterprise.uscc, None]},
-            jurisdiction_id=locked.jurisdiction_id,
+        _changed(
+            locked,
+            "enterprise.station_enterprise_remove",
+            {"enterprise": [enterprise.uscc, None]},
+            actor,
         )
