@@ -29,6 +29,7 @@ urlpatterns = [
     path("appointments/", include("shishi.appointments.urls")),
     path("public/", include("shishi.appointments.public_urls")),
     path("enterprise/", include("shishi.enterprise.urls")),
+    path("education/", include("shishi.education.urls")),
     path("public/", include("shishi.enterprise.public_urls")),
     path("public/", include("shishi.education.public_urls")),
     path("public/", include("shishi.portal.urls")),

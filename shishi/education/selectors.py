@@ -1,10 +1,12 @@
-"""Reads of the public landmark pages."""
+"""Reads shared by the education pages: the public landmark pages and the front page."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from shishi.core.errors import NotFound
+from shishi.education import permissions
 from shishi.education.models import Landmark
 from shishi.orgs.models import Jurisdiction
 
@@ -41,3 +43,21 @@ def public_landmark(district: Jurisdiction, pk: int) -> Landmark:
     if found is None:
         raise NotFound("没有这个红色地标")
     return found
+
+
+@dataclass(frozen=True)
+class Hub:
+    office: list[Jurisdiction]  # the districts whose study, landmarks and publicity it keeps
+    entering: bool  # enters study activities for a unit
+
+    @property
+    def empty(self) -> bool:
+        return not (self.office or self.entering)
+
+
+def hub(user: Any) -> Hub:
+    office = permissions.office_jurisdiction_ids(user)
+    return Hub(
+        office=list(Jurisdiction.objects.filter(pk__in=office).order_by("code")),
+        entering=bool(permissions.entering_unit_ids(user)),
+    )

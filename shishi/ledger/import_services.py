@@ -46,7 +46,7 @@ from shishi.ledger.excel.plan_types import (
 from shishi.ledger.models import Category, ImportBatch, Item, Lifecycle, Programme, Target
 from shishi.ledger.parsing import clean_text
 from shishi.ledger.services import ensure_programme, lifecycle_for_rate, publication
-from shishi.orgs.models import Jurisdiction, Person, Unit
+from shishi.orgs.models import NAMED_IN_JURISDICTION, Jurisdiction, Person, Unit
 from shishi.orgs.permissions import scope_for
 
 # What the audit event keeps of a batch's summary (the full plan stays on the batch).
@@ -214,10 +214,10 @@ def _ensure_named(
     action: str,
 ) -> tuple[dict[str, int], int]:
     """Name → pk for every name, creating the missing ones in one bulk insert."""
-    found = {
-        clean_text(name): pk
-        for pk, name in model.objects.filter(jurisdiction=jurisdiction).values_list("pk", "name")
-    }
+    rows = model.objects.filter(jurisdiction=jurisdiction)
+    if model is Unit:
+        rows = rows.filter(NAMED_IN_JURISDICTION)  # not the branches named within a committee
+    found = {clean_text(name): pk for pk, name in rows.values_list("pk", "name")}
     missing = [n for n in dict.fromkeys(names) if n and n not in found]
     if not missing:
         return found, 0
@@ -228,11 +228,7 @@ def _ensure_named(
         objs = [Person(jurisdiction=jurisdiction, name=n) for n in missing]
     model.objects.bulk_create(objs, batch_size=bulk.CHUNK)
     if any(o.pk is None for o in objs):  # a backend that cannot return ids from bulk inserts
-        ids = dict(
-            model.objects.filter(jurisdiction=jurisdiction, name__in=missing).values_list(
-                "name", "pk"
-            )
-        )
+        ids = dict(rows.filter(name__in=missing).values_list("name", "pk"))
         for obj in objs:
             obj.pk = ids[obj.name]
     for obj in objs:

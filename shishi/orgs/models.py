@@ -46,8 +46,17 @@ class Jurisdiction(TimeStamped):
         return self.name
 
 
+# The units whose name is unique in their jurisdiction: all but the party branches under a
+# committee (those are unique within it). Look a unit up by name with this filter.
+NAMED_IN_JURISDICTION = ~models.Q(kind="party_branch") | models.Q(parent__isnull=True)
+
+
 class Unit(TimeStamped):
-    """A bureau, street office, township, party committee or branch."""
+    """A bureau, street office, township, party committee or branch.
+
+    A name is unique in its jurisdiction — except a party branch's, which is unique within
+    its parent committee (every committee has a 第一党支部). Party organisations carry their
+    member count (``members``); a committee's total is its own plus its branches'."""
 
     class Kind(models.TextChoices):
         BUREAU = "bureau", _("部门")
@@ -65,14 +74,26 @@ class Unit(TimeStamped):
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children"
     )
+    # Party organisations only: members on the roll of this organisation itself.
+    members = models.PositiveIntegerField(_("党员数"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("单位")
         verbose_name_plural = _("单位")
         ordering = ["jurisdiction", "name"]
         constraints = [
-            models.UniqueConstraint(fields=["jurisdiction", "name"], name="unit_unique_name")
+            models.UniqueConstraint(
+                fields=["jurisdiction", "name"],
+                condition=NAMED_IN_JURISDICTION,
+                name="unit_unique_name",
+            ),
+            models.UniqueConstraint(
+                fields=["parent", "name"],
+                condition=models.Q(kind="party_branch", parent__isnull=False),
+                name="party_branch_unique_name",
+            ),
         ]
+        indexes = [models.Index(fields=["jurisdiction", "kind"], name="unit_kind")]
 
     def __str__(self) -> str:
         return self.name

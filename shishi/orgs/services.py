@@ -16,6 +16,7 @@ from shishi.core.errors import PermissionDenied, ValidationFailed
 from shishi.core.pii import mask_email
 from shishi.orgs.models import (
     ADMIN_ROLES,
+    NAMED_IN_JURISDICTION,
     ApiToken,
     Jurisdiction,
     Membership,
@@ -63,8 +64,12 @@ def ensure_unit(
     name = name.strip()
     if not name:
         raise ValidationFailed("单位名称不能为空")
+    if kind == Unit.Kind.PARTY_BRANCH and parent is not None:
+        found = Unit.objects.filter(kind=kind, parent=parent)  # unique within its committee
+    else:
+        found = Unit.objects.filter(NAMED_IN_JURISDICTION)
     with transaction.atomic():
-        unit, created = Unit.objects.get_or_create(
+        unit, created = found.get_or_create(
             jurisdiction=jurisdiction, name=name, defaults={"kind": kind, "parent": parent}
         )
         if created:

@@ -86,6 +86,8 @@ class Nav:
     uses_appointments: bool = False  # operators, offices, units (预约服务)
     # Offices and units (惠企服务); enterprise contacts and station staff land there (home).
     uses_enterprise: bool = False
+    # Offices and units (学习教育: study activities, landmarks, publicity).
+    uses_education: bool = False
 
 
 def _role_labels(user: Any) -> list[str]:
@@ -179,6 +181,8 @@ def shishi_nav(context: template.Context) -> Nav | None:
             | scope.head_unit_ids
             | scope.viewer_unit_ids
         ),
+        uses_education=scope.is_superuser
+        or bool(scope.office_covered_ids() | scope.editor_unit_ids | scope.head_unit_ids),
     )
 
 
