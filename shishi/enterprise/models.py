@@ -450,6 +450,11 @@ class RequestEvent(models.Model):
 class SheetKind(models.TextChoices):
     ENTERPRISES = "enterprises", _("企业名录")
     POLICIES = "policies", _("政策库")
+    # shishi.education's sheets use the same upload → preview → confirm batches.
+    LANDMARKS = "landmarks", _("红色地标")
+    PARTY_ORGS = "party_orgs", _("党组织")
+    POSTS = "posts", _("宣传稿件")
+    MEDIA = "media", _("媒体报道")
 
 
 class SheetStatus(models.TextChoices):
@@ -464,7 +469,8 @@ def sheet_path(instance: SheetImport, filename: str) -> str:
 
 
 class SheetImport(TimeStamped):
-    """An uploaded sheet of the enterprise register or the policy library: previewed first
+    """An uploaded sheet (the enterprise register, the policy library, or one of
+    ``shishi.education``'s: landmarks, party organisations, posts, media reports): previewed first
     (``summary``: counts, errors as ``row R, column C: reason``, a sample of rows), written
     on confirmation, all or nothing."""
 
