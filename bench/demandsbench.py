@@ -55,6 +55,7 @@ from bench.common import (
     own_database,
     time_page,
 )
+from bench.loopback import LoopbackLoad
 
 UNITS, STREETS, CATEGORIES = 100, 12, 20
 QUEUE_TARGET_MS, RATES_TARGET_MS, INTAKE_TARGET_RPS = 50.0, 300.0, 200.0
@@ -442,30 +443,17 @@ def verified_sessions(count: int) -> list[tuple[str, str, str]]:
     return out
 
 
-def loopback_address(n: int) -> str:
-    """The n-th client address in 127.0.0.0/8 (127.0.0.1 left to the rest of the machine)."""
-    n += 2 * 254
-    return f"127.{(n // 254 // 254) % 254 + 1}.{(n // 254) % 254}.{n % 254 + 1}"
-
-
-class IntakeLoad:
-    """Keep-alive connections, each from its own loopback address for a few requests."""
+class IntakeLoad(LoopbackLoad):
+    """The public form's posts, each with the next verified session and its phone."""
 
     def __init__(
         self, port: int, path: str, sessions: list[tuple[str, str, str]], body: dict[str, str]
     ):
-        self.port, self.path, self.sessions, self.body = port, path, sessions, body
-        self.next_session = 0
-        self.next_address = 0
-        self.statuses: dict[int, int] = {}
-        self.latencies: list[float] = []
-        self.socket_errors = 0
-        self.counting = False
-        self.stop = False
+        super().__init__(port, self._request, REQUESTS_PER_CONNECTION)
+        self.path, self.sessions, self.body = path, sessions, body
 
-    def _request(self) -> bytes:
-        session_key, csrf, phone = self.sessions[self.next_session % len(self.sessions)]
-        self.next_session += 1
+    def _request(self, n: int) -> bytes:
+        session_key, csrf, phone = self.sessions[n % len(self.sessions)]
         body = urlencode({"csrfmiddlewaretoken": csrf, **self.body, "phone": phone}).encode()
         head = (
             f"POST {self.path} HTTP/1.1\r\nHost: 127.0.0.1:{self.port}\r\n"
@@ -474,53 +462,6 @@ class IntakeLoad:
             f"Cookie: sessionid={session_key}; csrftoken={csrf}\r\n\r\n"
         )
         return head.encode() + body
-
-    async def _connection(self) -> None:
-        while not self.stop:
-            address = loopback_address(self.next_address)
-            self.next_address += 1
-            try:
-                reader, writer = await asyncio.open_connection(
-                    "127.0.0.1", self.port, local_addr=(address, 0)
-                )
-            except OSError:
-                self.socket_errors += 1
-                await asyncio.sleep(0.05)
-                continue
-            try:
-                for _ in range(REQUESTS_PER_CONNECTION):
-                    if self.stop:
-                        break
-                    t0 = time.perf_counter()
-                    writer.write(self._request())
-                    head = await reader.readuntil(b"\r\n\r\n")
-                    status = int(head.split(b" ", 2)[1])
-                    length = re.search(rb"(?i)\r\ncontent-length:\s*(\d+)", head)
-                    if length is None:
-                        raise BenchError(f"an answer without Content-Length: {head[:200]!r}")
-                    await reader.readexactly(int(length.group(1)))
-                    if self.counting:
-                        self.latencies.append(time.perf_counter() - t0)
-                        self.statuses[status] = self.statuses.get(status, 0) + 1
-                    if re.search(rb"(?i)\r\nconnection:\s*close", head):
-                        break
-            except (OSError, asyncio.IncompleteReadError):
-                if self.counting:
-                    self.socket_errors += 1
-            finally:
-                writer.close()
-
-    async def run(self, connections: int, warmup: float, seconds: float) -> float:
-        tasks = [asyncio.create_task(self._connection()) for _ in range(connections)]
-        await asyncio.sleep(warmup)
-        self.counting = True
-        t0 = time.perf_counter()
-        await asyncio.sleep(seconds)
-        self.counting = False
-        wall = time.perf_counter() - t0
-        self.stop = True
-        await asyncio.gather(*tasks, return_exceptions=True)
-        return wall
 
 
 def measure_intake(

@@ -477,6 +477,18 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
             what="enterprise",
         )
 
+    if args.skip_education:
+        result["education"] = None
+    else:
+        log(f"{db.vendor}: education (landmark check-ins and landmarks.json)")
+        url = db.empty_url("education")
+        result["education"] = run_json(
+            ["bench.educationbench", "--seconds", "10" if args.quick else "20"]
+            + (["--database-url", url] if url else []),
+            django_env(url),
+            what="education",
+        )
+
     if args.skip_import:
         result["import"] = None
     else:
@@ -710,6 +722,9 @@ def table(result: dict[str, Any]) -> str:
     en = result.get("enterprise")
     if en:
         lines += ["", *enterprise_lines(en)]
+    ed = result.get("education")
+    if ed:
+        lines += ["", *education_lines(ed)]
     imp = result.get("import")
     if imp:
         i, c = imp["import"], imp["calamine"]
@@ -846,6 +861,24 @@ def enterprise_lines(en: dict[str, Any]) -> list[str]:
     return lines
 
 
+def education_lines(ed: dict[str, Any]) -> list[str]:
+    """The red landmarks bench's figures (``bench.educationbench``), a line each."""
+    c, j = ed["check_in"], ed["landmarks_json"]
+    burst = c["burst_from_one_client"]["statuses"]
+    return [
+        f"education: check-in {c['check_ins_per_s']:.0f}/s from {c['client_addresses']:,} "
+        f"client addresses, p95 {c['p95_ms']:.0f} ms, {c['errors']} errors, counts equal rows "
+        f"{c['counters_equal_rows']} (target ≥{c['target_rps']:.0f}/s, 0 errors) "
+        f"{_mark(c['meets_target'])}",
+        f"education: a burst of {sum(burst.values())} from one client: "
+        f"{burst.get('201', 0)} kept, {burst.get('429', 0)} refused "
+        f"(limit {c['limit_per_client']})",
+        f"education: landmarks.json ({j['landmarks']} landmarks) p50 {j['p50_ms']:.1f} ms, "
+        f"p95 {j['p95_ms']:.1f} ms (target ≤{j['target_p95_ms']:.0f} ms) "
+        f"{_mark(j['meets_target'])}",
+    ]
+
+
 def write_result(result: dict[str, Any]) -> Path:
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
     name = "sqlite" if result["db"] == "sqlite" else "postgres"
@@ -889,6 +922,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
         "--residents", type=int, default=1_000_000, help="residents and certificates (PostgreSQL)"
     )
     p.add_argument("--skip-enterprise", action="store_true", help="leave out the enterprise bench")
+    p.add_argument("--skip-education", action="store_true", help="leave out the landmarks bench")
     p.add_argument("--enterprises", type=int, default=100_000, help="enterprises (PostgreSQL)")
     p.add_argument("--city-districts", type=int, default=20)
     p.add_argument("--city-items", type=int, default=5_000, help="items per district")
