@@ -403,90 +403,55 @@ def bench_database(db: Database, args: argparse.Namespace, machine: dict[str, An
                 **chase,
             }
 
-    if args.skip_supervision:
-        result["supervision"] = None
-    else:
-        log(f"{db.vendor}: supervision (a round of 700 units, 5,000 findings, 10,000 instructions)")
-        url = db.empty_url("supervision")
-        result["supervision"] = run_json(
-            ["bench.supervisionbench", "--requests", str(min(args.requests, 100))]
-            + (["--database-url", url] if url else []),
-            django_env(url),
-            what="supervision",
-        )
-
-    if args.skip_demands:
-        result["demands"] = None
-    else:
-        # The issue's figures are for 1,000,000 demands on PostgreSQL; SQLite gets a fifth.
-        count = args.demands if db.vendor == "postgresql" else min(args.demands, 200_000)
-        log(f"{db.vendor}: demands ({count:,} demands: queues, the month's rates, intake)")
-        url = db.empty_url("demands")
-        result["demands"] = run_json(
+    # The benches on databases of their own: (name, what the log says, arguments). The issues'
+    # figures are for PostgreSQL; SQLite gets a fifth of the data where the data is large.
+    pg = db.vendor == "postgresql"
+    own: list[tuple[str, str, list[str]]] = [
+        (
+            "supervision",
+            "a round of 700 units, 5,000 findings, 10,000 instructions",
+            ["--requests", str(min(args.requests, 100))],
+        ),
+        (
+            "demands",
+            "demands: queues, the month's rates, intake",
             [
-                "bench.demandsbench",
-                "--demands",
-                str(count),
-                "--requests",
-                str(min(args.requests, 60)),
-            ]
-            + (["--database-url", url] if url else []),
-            django_env(url),
-            what="demands",
-        )
-
-    if args.skip_appointments:
-        result["appointments"] = None
-    else:
-        # The issue's figures are for 1,000,000 residents and certificates on PostgreSQL;
-        # SQLite gets a fifth.
-        count = args.residents if db.vendor == "postgresql" else min(args.residents, 200_000)
-        log(f"{db.vendor}: appointments ({count:,} residents and certificates)")
-        url = db.empty_url("appointments")
-        result["appointments"] = run_json(
+                *("--demands", str(args.demands if pg else min(args.demands, 200_000))),
+                *("--requests", str(min(args.requests, 60))),
+            ],
+        ),
+        (
+            "appointments",
+            "residents and certificates",
             [
-                "bench.appointmentsbench",
-                "--residents",
-                str(count),
-                "--requests",
-                str(min(args.requests, 200)),
-            ]
-            + (["--database-url", url] if url else []),
-            django_env(url),
-            what="appointments",
-        )
-
-    if args.skip_enterprise:
-        result["enterprise"] = None
-    else:
-        # The issue's figures are for 100,000 enterprises and 344 policies on PostgreSQL;
-        # SQLite gets a fifth of the register.
-        count = args.enterprises if db.vendor == "postgresql" else min(args.enterprises, 20_000)
-        log(f"{db.vendor}: enterprise ({count:,} enterprises, 344 policies)")
-        url = db.empty_url("enterprise")
-        result["enterprise"] = run_json(
+                *("--residents", str(args.residents if pg else min(args.residents, 200_000))),
+                *("--requests", str(min(args.requests, 200))),
+            ],
+        ),
+        (
+            "enterprise",
+            "enterprises, 344 policies",
             [
-                "bench.enterprisebench",
-                "--enterprises",
-                str(count),
-                "--requests",
-                str(min(args.requests, 200)),
-            ]
-            + (["--database-url", url] if url else []),
+                *("--enterprises", str(args.enterprises if pg else min(args.enterprises, 20_000))),
+                *("--requests", str(min(args.requests, 200))),
+            ],
+        ),
+        (
+            "education",
+            "landmark check-ins and landmarks.json",
+            ["--seconds", "10" if args.quick else "20"],
+        ),
+    ]
+    for name, what, arguments in own:
+        if getattr(args, f"skip_{name}"):
+            result[name] = None
+            continue
+        log(f"{db.vendor}: {name} ({what}: {' '.join(arguments)})")
+        url = db.empty_url(name)
+        result[name] = run_json(
+            [f"bench.{name}bench", *arguments, *(["--database-url", url] if url else [])],
             django_env(url),
-            what="enterprise",
-        )
-
-    if args.skip_education:
-        result["education"] = None
-    else:
-        log(f"{db.vendor}: education (landmark check-ins and landmarks.json)")
-        url = db.empty_url("education")
-        result["education"] = run_json(
-            ["bench.educationbench", "--seconds", "10" if args.quick else "20"]
-            + (["--database-url", url] if url else []),
-            django_env(url),
-            what="education",
+            what=name,
         )
 
     if args.skip_import:
