@@ -295,3 +295,21 @@ def test_htmx_answer_updates_the_count_on_the_page(world: World) -> None:
     body = shown.content.decode()
     assert 'id="check-in-count">8<' in body
     assert '<b id="landmark-count" hx-swap-oob="true">8</b>' in body
+
+
+def test_tile_hosts_for_the_csp() -> None:
+    from django.core.exceptions import ImproperlyConfigured
+
+    from shishi import settings as site
+
+    tianditu = "https://t{s}.tianditu.gov.cn/vec_w/wmts?TILEMATRIX={z}&TILEROW={y}&TILECOL={x}&tk=K"
+    assert site._tile_origins(tianditu, ["0", "1"]) == [
+        "https://t0.tianditu.gov.cn",
+        "https://t1.tianditu.gov.cn",
+    ]
+    assert site._tile_origins("http://tiles.intranet:8080/{z}/{x}/{y}.png", ["a"]) == [
+        "http://tiles.intranet:8080"
+    ]
+    for bad in ("javascript:alert(1)", "/tiles/{z}/{x}/{y}.png", "ftp://host/{z}"):
+        with pytest.raises(ImproperlyConfigured):
+            site._tile_origins(bad, [])

@@ -66,7 +66,7 @@
     if (bounds.length === 1) {
       map.setView(bounds[0], Math.min(15, tiles.max_zoom));
     } else {
-      map.fitBounds(bounds, { padding: [24, 24], maxZoom: Math.min(16, tiles.max_zoom) });
+      map.fitBounds(bounds, { padding: [40, 40], maxZoom: Math.min(16, tiles.max_zoom) });
     }
     holder.setAttribute("data-ready", "true");
   }
