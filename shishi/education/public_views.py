@@ -11,15 +11,9 @@ field, 429 with ``Retry-After`` past a limit and 404 for an unknown landmark.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from typing import Any
-
 from django import forms
-from django.conf import settings
-from django.db.models import Prefetch
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
-from django.urls import reverse
 from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.http import require_GET, require_POST, require_safe
@@ -28,103 +22,9 @@ from shishi.core import geo
 from shishi.core.errors import NotFound, ValidationFailed
 from shishi.core.http import error_pages
 from shishi.core.ratelimit import client_key, rate_limited
-from shishi.core.uploads import inspect_photo
-from shishi.education import checkins, selectors
-from shishi.education.models import Landmark, LandmarkPhoto, Route, RouteStop
+from shishi.education import checkins, guide, selectors
+from shishi.education.models import Landmark
 from shishi.orgs.models import Jurisdiction
-
-# --- the guide map ------------------------------------------------------------------------
-
-
-@dataclass
-class GuideRoute:
-    route: Route
-    stops: list[Landmark] = field(default_factory=list)
-
-
-def _open_landmarks(place: Jurisdiction) -> list[Landmark]:
-    return list(
-        Landmark.objects.filter(jurisdiction=place, is_active=True)
-        .order_by("order", "id")
-        .only("id", "name", "address", "lat", "lon", "opening_hours", "is_sample", "check_ins")
-    )
-
-
-def _routes(place: Jurisdiction, through: Landmark | None = None) -> list[GuideRoute]:
-    """The district's active routes with their open stops in order (those through a
-    landmark when given)."""
-    stops = (
-        RouteStop.objects.filter(landmark__is_active=True)
-        .select_related("landmark")
-        .order_by("order", "id")
-    )
-    routes = Route.objects.filter(jurisdiction=place, is_active=True)
-    if through is not None:
-        routes = routes.filter(stops__landmark=through).distinct()
-    found = routes.order_by("name").prefetch_related(Prefetch("stops", queryset=stops))
-    return [GuideRoute(r, [s.landmark for s in r.stops.all()]) for r in found]
-
-
-def _tiles() -> dict[str, Any] | None:
-    tiles: dict[str, Any] = settings.SHISHI_MAP_TILES
-    return tiles if tiles.get("url") else None
-
-
-def _point(landmark: Landmark, datum: str) -> list[float] | None:
-    """The landmark's WGS-84 point in the tiles' datum, [lat, lng] (None without one)."""
-    if landmark.lat is None or landmark.lon is None:
-        return None
-    lat, lon = geo.wgs84_to(datum, float(landmark.lat), float(landmark.lon))
-    return [round(lat, 7), round(lon, 7)]
-
-
-def _map_data(
-    place: Jurisdiction, landmarks: list[Landmark], routes: list[GuideRoute], tiles: dict[str, Any]
-) -> dict[str, Any] | None:
-    """What guide-map.js draws: the tiles, the markers and the routes, in the tiles' datum
-    (None when no landmark has coordinates: the list alone is the page)."""
-    datum = str(tiles["datum"])
-    markers = []
-    for landmark in landmarks:
-        point = _point(landmark, datum)
-        if point is not None:
-            url = reverse("education_public:landmark", args=[place.code, landmark.pk])
-            markers.append(
-                {
-                    "id": landmark.pk,
-                    "name": landmark.name,
-                    "address": landmark.address,
-                    "lat": point[0],
-                    "lng": point[1],
-                    "sample": landmark.is_sample,
-                    "check_ins": landmark.check_ins,
-                    "url": url,
-                }
-            )
-    if not markers:
-        return None
-    lines = []
-    for guide in routes:
-        points = [p for p in (_point(stop, datum) for stop in guide.stops) if p is not None]
-        if len(points) > 1:
-            lines.append({"id": guide.route.pk, "name": guide.route.name, "points": points})
-    return {
-        "tiles": {
-            "url": tiles["url"],
-            "labels_url": tiles.get("labels_url", ""),
-            "attribution": tiles.get("attribution", ""),
-            "subdomains": tiles.get("subdomains", []),
-            "max_zoom": tiles.get("max_zoom", 18),
-        },
-        "datum": datum,
-        "landmarks": markers,
-        "routes": lines,
-        "text": {
-            "sample": gettext("示例"),
-            "open": gettext("查看并打卡"),
-            "check_ins": gettext("打卡人次"),
-        },
-    }
 
 
 @error_pages("portal")
@@ -133,15 +33,15 @@ def landmark_list(request: HttpRequest, district: str) -> HttpResponse:
     """The guide map: the district's open landmarks as a list (addresses, opening hours,
     counts, links) that needs no tiles and no script, and a map above it with tiles."""
     place = selectors.public_district(district)
-    landmarks = _open_landmarks(place)
-    routes = _routes(place)
-    tiles = _tiles()
+    landmarks = guide.open_landmarks(place)
+    routes = guide.routes(place)
+    tiles = guide.tiles()
     context = {
         "district": place,
         "landmarks": landmarks,
         "routes": routes,
         "total": sum(landmark.check_ins for landmark in landmarks),
-        "map_data": _map_data(place, landmarks, routes, tiles) if tiles else None,
+        "map_data": guide.map_data(place, landmarks, routes, tiles) if tiles else None,
     }
     return TemplateResponse(request, "education/public_landmarks.html", context)
 
@@ -208,8 +108,8 @@ def _landmark_page(
     context = {
         "district": place,
         "landmark": found,
-        "photos": list(found.photos.order_by("order", "id")),
-        "routes": _routes(place, through=found),
+        "photos": guide.photos(found),
+        "routes": guide.routes(place, through=found),
         "navigate": geo.map_link(found.lat, found.lon, found.name),
         "form": form or CheckInForm(),
     }
@@ -229,21 +129,9 @@ def landmark_photo(request: HttpRequest, district: str, pk: int, photo_pk: int) 
     """A photo of an open landmark, as an image only (sandboxed: nothing in it runs)."""
     place = selectors.public_district(district)
     found = selectors.public_landmark(place, pk)
-    photo = LandmarkPhoto.objects.filter(landmark=found, pk=photo_pk).first()
-    if photo is None:
-        raise NotFound("没有这张照片")
-    try:
-        with photo.image.open("rb") as handle:
-            # Its format from its header only (max_pixels=0: not decoded again on every
-            # view; the office's upload checked the whole image).
-            kind, _too_large = inspect_photo(handle, max_pixels=0)
-            body = handle.read() if kind else b""
-    except (OSError, ValueError):  # no file on disk, or no name
-        kind = ""
-    if not kind:
-        raise NotFound("照片无法显示")
+    body, kind = guide.photo_image(found, photo_pk)
     response = HttpResponse(body, content_type=f"image/{kind.lower()}")
-    response["Content-Disposition"] = f'inline; filename="landmark-{found.pk}-{photo.pk}"'
+    response["Content-Disposition"] = f'inline; filename="landmark-{found.pk}-{photo_pk}"'
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "public, max-age=3600"
     return response

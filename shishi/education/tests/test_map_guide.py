@@ -313,3 +313,25 @@ def test_tile_hosts_for_the_csp() -> None:
     for bad in ("javascript:alert(1)", "/tiles/{z}/{x}/{y}.png", "ftp://host/{z}"):
         with pytest.raises(ImproperlyConfigured):
             site._tile_origins(bad, [])
+
+
+@override_settings(SHISHI_MAP_TILES=TILES)
+def test_hostile_names_are_escaped_on_the_pages_and_in_the_map_data(world: World) -> None:
+    hostile = '<script>alert("x")</script><img src=x onerror=alert(1)>'
+    landmark = Landmark.objects.create(
+        jurisdiction=world.nangang,
+        name=hostile,
+        address=hostile,
+        opening_hours=hostile,
+        description=hostile,
+        lat=Decimal("45.75"),
+        lon=Decimal("126.63"),
+    )
+    route = Route.objects.create(jurisdiction=world.nangang, name=hostile)
+    RouteStop.objects.create(route=route, landmark=landmark, order=1)
+    for url in ("/public/230103/landmarks/", f"/public/230103/landmarks/{landmark.pk}/"):
+        body = Client().get(url).content.decode()
+        assert "<script>alert" not in body and "<img src=x" not in body
+        assert "&lt;script&gt;alert" in body
+    data = _map_json(Client().get("/public/230103/landmarks/").content.decode())
+    assert data["landmarks"][0]["name"] == hostile  # JSON in the page, text for the DOM
