@@ -434,6 +434,48 @@ SHISHI_OPEN311_CONTACT = envstr(
 # Where a place (stored WGS-84) opens on a map (core.geo.map_link): "amap" (GCJ-02), "baidu"
 # (BD-09), "osm" (WGS-84), or "" for no link (an intranet without map access).
 SHISHI_MAP_LINK = envstr("SHISHI_MAP_LINK", "amap")
+# h19-map: the public guide map's tiles (docs/education.md, "Guide map"). Without a tile URL
+# the map page is a list with addresses (an intranet). The URL template is Leaflet's
+# ({z}/{x}/{y}, {s} for a subdomain), DATUM the coordinates its tiles are drawn in: "wgs84"
+# (天地图, OpenStreetMap), "gcj02" (AMap, Tencent) or "bd09" (Baidu); markers are converted
+# to it on the server. LABELS_URL: an optional second layer drawn over the first (天地图's
+# annotation layer, cva_w). Their hosts join the CSP's img-src; Leaflet is served from
+# node_modules like htmx and ECharts.
+from urllib.parse import urlsplit  # noqa: E402 (this block's own)
+
+from django.core.exceptions import ImproperlyConfigured  # noqa: E402
+
+_MAP_TILE_URL = envstr("SHISHI_MAP_TILES_URL", "").strip()
+_MAP_TILE_LABELS = envstr("SHISHI_MAP_TILES_LABELS_URL", "").strip() if _MAP_TILE_URL else ""
+_MAP_TILE_SUBDOMAINS = envlist("SHISHI_MAP_TILES_SUBDOMAINS", ["a", "b", "c"])
+SHISHI_MAP_TILES: dict[str, str | int | list[str]] = {
+    "url": _MAP_TILE_URL,
+    "labels_url": _MAP_TILE_LABELS,
+    "datum": envstr("SHISHI_MAP_TILES_DATUM", "wgs84").strip().lower(),
+    "attribution": envstr("SHISHI_MAP_TILES_ATTRIBUTION", ""),
+    "subdomains": _MAP_TILE_SUBDOMAINS,
+    "max_zoom": envint("SHISHI_MAP_TILES_MAX_ZOOM", 18),
+}
+if SHISHI_MAP_TILES["datum"] not in {"wgs84", "gcj02", "bd09"}:
+    raise ImproperlyConfigured("SHISHI_MAP_TILES_DATUM must be wgs84, gcj02 or bd09")
+
+
+def _tile_origins(template: str, subdomains: list[str]) -> list[str]:
+    """The origins a tile URL template loads images from ({s} spelt out per subdomain)."""
+    parts = urlsplit(template)
+    if parts.scheme not in {"http", "https"} or not parts.netloc:
+        raise ImproperlyConfigured(f"a map tile URL must be http(s)://host/...: {template!r}")
+    hosts = [parts.netloc.replace("{s}", s) for s in subdomains] if "{s}" in parts.netloc else []
+    return [f"{parts.scheme}://{host}" for host in (hosts or [parts.netloc])]
+
+
+for _template in (_MAP_TILE_URL, _MAP_TILE_LABELS):
+    for _origin in _tile_origins(_template, _MAP_TILE_SUBDOMAINS) if _template else []:
+        if _origin not in SHISHI_CSP["img-src"]:
+            SHISHI_CSP["img-src"].append(_origin)
+if (_NODE_MODULES / "leaflet/dist").is_dir():
+    STATICFILES_DIRS.append(("vendor/leaflet", str(_NODE_MODULES / "leaflet/dist")))
+# /h19-map
 # Caches are per process (Django's memory cache): the rate-limit counts, and the portal's
 # open data kept under each programme's publication version (portal.views).
 CACHES = {

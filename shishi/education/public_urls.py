@@ -17,4 +17,11 @@ urlpatterns: list[URLPattern | URLResolver] = [
         public_views.check_in,
         name="check_in",
     ),
+    # h19-map: the guide map and a landmark's photos
+    path("<str:district>/landmarks/", public_views.landmark_list, name="landmark_list"),
+    path(
+        "<str:district>/landmarks/<int:pk>/photos/<int:photo_pk>",
+        public_views.landmark_photo,
+        name="landmark_photo",
+    ),
 ]
