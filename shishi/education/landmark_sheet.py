@@ -138,6 +138,9 @@ def _order(value: Any) -> int | None:
 def parse_sheet(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
     """Every row as a landmark to write, or every bad cell (then no rows)."""
     parsed = Parsed()
+    if filename.lower().endswith((".xlsx", ".xls")) and not data.startswith((b"PK", b"\xd0\xcf")):
+        parsed.errors.append(CellError(0, "", "", "文件不是有效的Excel工作簿（.xlsx）"))
+        return parsed
     try:
         grid = workbooks.first_sheet(data, filename, max_rows=MAX_ROWS + 12)
     except ValueError as exc:

@@ -301,9 +301,12 @@ def test_photos_are_checked_kept_captioned_and_deleted(
     assert photo.caption == "正门" and photo.image.name.endswith(".png")
     shown = client.get(reverse("education:landmark_photo", args=[photo.pk]))
     assert shown.status_code == 200 and shown["Content-Type"] == "image/png"
-    assert client_for(world.outsider).get(
-        reverse("education:landmark_photo", args=[photo.pk])
-    ).status_code == 404
+    assert (
+        client_for(world.outsider)
+        .get(reverse("education:landmark_photo", args=[photo.pk]))
+        .status_code
+        == 404
+    )
     client.post(reverse("education:landmark_photo_caption", args=[photo.pk]), {"caption": "侧门"})
     photo.refresh_from_db()
     assert photo.caption == "侧门"
@@ -391,18 +394,18 @@ def test_words_are_added_folded_and_removed(world: World) -> None:
 # --- the QR poster --------------------------------------------------------------------------
 
 
-def test_the_poster_carries_the_public_address_and_its_qr_code(
-    world: World, settings: Any
-) -> None:
+def test_the_poster_carries_the_public_address_and_its_qr_code(world: World, settings: Any) -> None:
     settings.SHISHI_SITE_URL = "https://shishi.example.cn/"
     lm = _landmark(world)
-    body = client_for(world.office).get(
-        reverse("education:landmark_poster", args=[lm.pk])
-    ).content.decode()
+    body = (
+        client_for(world.office)
+        .get(reverse("education:landmark_poster", args=[lm.pk]))
+        .content.decode()
+    )
     url = f"https://shishi.example.cn/public/230103/landmarks/{lm.pk}/"
     assert landmark_selectors.public_url(lm) == url
     assert f'href="{url}"' in body
-    assert '<svg class="lm-qr"' in body and "<path d=\"M" in body
+    assert '<svg class="lm-qr"' in body and '<path d="M' in body
     assert "东北抗联博物馆" in body and "一曼街241号" in body and "打卡" in body
     # The QR code says the same address.
     from shishi.appointments.certificate_qr import qr_path
@@ -431,15 +434,16 @@ def _check_ins(world: World) -> tuple[Landmark, Landmark]:
     a = _landmark(world, "甲")
     b = _landmark(world, "乙")
     now = timezone.now()
-    n = 0
-    for lm, days_ago, group in [
-        (a, 0, "第一党支部"),
-        (a, 0, "第一党支部"),
-        (a, 1, ""),
-        (b, 3, "第二党支部"),
-        (b, 40, "第一党支部"),
-    ]:
-        n += 1
+    for n, (lm, days_ago, group) in enumerate(
+        [
+            (a, 0, "第一党支部"),
+            (a, 0, "第一党支部"),
+            (a, 1, ""),
+            (b, 3, "第二党支部"),
+            (b, 40, "第一党支部"),
+        ],
+        start=1,
+    ):
         checkins.check_in(
             "230103",
             lm.pk,
@@ -454,12 +458,16 @@ def test_counts_equal_the_records(world: World) -> None:
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
-    a, b = _check_ins(world)
+    _a, b = _check_ins(world)
     today = timezone.localdate()
     c = landmark_selectors.counts(world.nangang, today - dt.timedelta(days=29), today)
     assert c.total == 4 and c.all_time == 5
-    assert c.all_time == c.stored == sum(
-        Landmark.objects.filter(jurisdiction=world.nangang).values_list("check_ins", flat=True)
+    assert (
+        c.all_time
+        == c.stored
+        == sum(
+            Landmark.objects.filter(jurisdiction=world.nangang).values_list("check_ins", flat=True)
+        )
     )
     assert c.all_time == CheckIn.objects.count()
     per = {r["name"]: (r["in_range"], r["all_time"]) for r in c.landmarks}

@@ -30,6 +30,10 @@ class Command(BaseCommand):
     def handle(self, *args: Any, **options: Any) -> None:
         district = find_district(options["district"])
         actor = find_actor(options["username"])
+        try:
+            landmark_services.check_office(actor, district.pk)
+        except ServiceError as exc:
+            raise CommandError(exc.message) from None
         path = Path(options["path"])
         data = read_sheet(path)
         parsed = landmark_sheet.parse_sheet(district.pk, data, path.name)
