@@ -18,7 +18,7 @@ class Command(BaseCommand):
     help = (
         "从Excel导入红色地标 (import a district's red landmarks). Exit 0 with a summary (new,"
         " updated, unchanged); exit 1 with one line per bad cell on stderr"
-        " (第R行，C列（列名）：原因), writing nothing."
+        " (row R, column C: reason), writing nothing."
     )
 
     def add_arguments(self, parser: CommandParser) -> None:
