@@ -37,12 +37,12 @@ class LandmarkForm(ServiceErrorsMixin, forms.Form):
     lat = forms.DecimalField(
         label=_("纬度"),
         required=False,
-        max_digits=12,
-        decimal_places=8,
+        max_digits=16,
+        decimal_places=12,
         help_text=_("十进制度数，如45.7567；不知道可先不填"),
     )
     lon = forms.DecimalField(
-        label=_("经度"), required=False, max_digits=12, decimal_places=8, help_text=_("如126.6424")
+        label=_("经度"), required=False, max_digits=16, decimal_places=12, help_text=_("如126.6424")
     )
     opening_hours = forms.CharField(label=_("开放时间"), max_length=200, required=False)
     description = forms.CharField(

@@ -134,6 +134,7 @@ def public_url(landmark: Landmark) -> str:
 class Counts:
     since: dt.date
     until: dt.date
+    landmark_id: int | None  # one landmark's counts, or None for the district's
     landmarks: list[dict[str, Any]]  # name, in_range, all_time, stored (Landmark.check_ins)
     days: list[tuple[dt.date, int]]  # every day of the range, oldest first
     groups: list[tuple[str, int]]  # the top groups in the range ("" for none given)
@@ -192,6 +193,7 @@ def counts(
     return Counts(
         since=since,
         until=until,
+        landmark_id=landmark_id,
         landmarks=rows,
         days=days,
         groups=groups,
@@ -203,12 +205,14 @@ def counts(
 
 
 def count_rows(
-    district: Jurisdiction, since: dt.date, until: dt.date
+    district: Jurisdiction, since: dt.date, until: dt.date, *, landmark_id: int | None = None
 ) -> list[tuple[str, dt.date, int]]:
     """(landmark, day, check-ins) of every landmark and day with any, for the CSV."""
+    found = CheckIn.objects.filter(landmark__jurisdiction=district, day__gte=since, day__lte=until)
+    if landmark_id is not None:
+        found = found.filter(landmark_id=landmark_id)
     grouped = (
-        CheckIn.objects.filter(landmark__jurisdiction=district, day__gte=since, day__lte=until)
-        .values("landmark__order", "landmark_id", "landmark__name", "day")
+        found.values("landmark__order", "landmark_id", "landmark__name", "day")
         .annotate(n=Count("id"))
         .order_by("landmark__order", "landmark_id", "day")
     )

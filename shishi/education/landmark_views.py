@@ -544,7 +544,9 @@ def landmark_counts_csv(request: HttpRequest) -> HttpResponse:
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(["地标", "日期", "打卡次数"])
-    for name, day, n in sel.count_rows(place.district, counts.since, counts.until):
+    for name, day, n in sel.count_rows(
+        place.district, counts.since, counts.until, landmark_id=counts.landmark_id
+    ):
         writer.writerow([_csv_cell(name), day.isoformat(), n])
     response = HttpResponse(
         ("\ufeff" + out.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8"

@@ -493,13 +493,19 @@ def test_counts_csv_has_a_row_per_landmark_and_day(world: World) -> None:
     from django.core.cache import caches
 
     caches["ratelimit"].clear()
-    _check_ins(world)
+    _a, b = _check_ins(world)
     response = client_for(world.office).get(reverse("education:landmark_counts_csv"))
     assert response.status_code == 200
     lines = response.content.decode("utf-8-sig").strip().splitlines()
     assert lines[0] == "地标,日期,打卡次数"
     assert sum(int(line.rsplit(",", 1)[1]) for line in lines[1:]) == 4
     assert f"甲,{timezone.localdate().isoformat()},2" in lines
+    one = client_for(world.office).get(reverse("education:landmark_counts_csv"), {"landmark": b.pk})
+    assert one.content.decode("utf-8-sig").strip().splitlines()[1:] == [
+        f"乙,{(timezone.localdate() - dt.timedelta(days=3)).isoformat()},1"
+    ]
+    page = client_for(world.office).get(reverse("education:landmark_counts"), {"landmark": b.pk})
+    assert page.context["c"].total == 1 and 'id="all-landmarks"' in page.content.decode()
 
 
 def test_a_bad_range_falls_back_to_the_last_30_days(world: World) -> None:
