@@ -521,6 +521,8 @@ def _counts_of(request: HttpRequest) -> tuple[sel.District, lf.RangeForm, sel.Co
     form = lf.RangeForm(request.GET or None)
     since, until = lf.range_of(form, timezone.localdate(), sel.COUNT_DAYS)
     landmark_id = form.cleaned_data.get("landmark") if form.is_bound and form.is_valid() else None
+    if not form.is_bound:
+        form = lf.RangeForm(initial={"since": since, "until": until})
     return place, form, sel.counts(place.district, since, until, landmark_id=landmark_id)
 
 
