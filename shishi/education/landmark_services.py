@@ -22,7 +22,7 @@ from decimal import ROUND_HALF_UP, Decimal
 from typing import Any, NoReturn
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
@@ -198,7 +198,11 @@ def create_landmark(jurisdiction: Jurisdiction, data: LandmarkInput, *, actor: A
         if "order" not in values:
             top = Landmark.objects.filter(jurisdiction=jurisdiction).aggregate(m=Max("order"))
             values["order"] = (top["m"] or 0) + 1
-        landmark = Landmark.objects.create(jurisdiction=jurisdiction, **values)
+        try:
+            with transaction.atomic():  # two saves of one name at once: the second is told
+                landmark = Landmark.objects.create(jurisdiction=jurisdiction, **values)
+        except IntegrityError:
+            refuse("name", f"本区已有名为“{values['name']}”的地标")
         audit.record(
             actor=actor,
             action="education.landmark_create",
@@ -232,7 +236,11 @@ def update_landmark(
         changes = audit.diff(old, _snapshot(row))
         if changes:
             row.version += 1
-            row.save()
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                refuse("name", f"本区已有名为“{values['name']}”的地标")
             audit.record(
                 actor=actor,
                 action="education.landmark_update",
@@ -459,7 +467,11 @@ def save_route(
     values, stops = _clean_route(jurisdiction.pk, data, route.pk if route else None)
     with transaction.atomic():
         if route is None:
-            row = Route.objects.create(jurisdiction=jurisdiction, **values)
+            try:
+                with transaction.atomic():
+                    row = Route.objects.create(jurisdiction=jurisdiction, **values)
+            except IntegrityError:
+                refuse("name", f"本区已有名为“{values['name']}”的线路")
             old: dict[str, Any] = {}
             before: list[int] = []
             action = "education.route_create"
@@ -469,7 +481,11 @@ def save_route(
             before = _stops_of(row)
             for key, value in values.items():
                 setattr(row, key, value)
-            row.save()
+            try:
+                with transaction.atomic():
+                    row.save()
+            except IntegrityError:
+                refuse("name", f"本区已有名为“{values['name']}”的线路")
             action = "education.route_update"
         if before != stops:
             RouteStop.objects.filter(route=row).delete()
@@ -539,7 +555,8 @@ def add_sensitive_words(jurisdiction: Jurisdiction, text: str, *, actor: Any) ->
             have.add(key)
             added.append(word)
         SensitiveWord.objects.bulk_create(
-            [SensitiveWord(jurisdiction=jurisdiction, word=w) for w in added]
+            [SensitiveWord(jurisdiction=jurisdiction, word=w) for w in added],
+            ignore_conflicts=True,  # the same word added at the same moment elsewhere
         )
         if added:
             audit.record(

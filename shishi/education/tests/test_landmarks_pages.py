@@ -519,3 +519,15 @@ def test_a_bad_range_falls_back_to_the_last_30_days(world: World) -> None:
         reverse("education:landmark_counts"), {"since": "2026-05-02", "until": "2026-05-01"}
     )
     assert backwards.status_code == 200 and "结束日期不能早于开始日期" in backwards.content.decode()
+
+
+def test_hostile_names_are_escaped_on_the_poster_and_the_form(world: World) -> None:
+    lm = _landmark(world, '<img src=x onerror="alert(1)">')
+    client = client_for(world.office)
+    for url in (
+        reverse("education:landmark_poster", args=[lm.pk]),
+        reverse("education:landmark_edit", args=[lm.pk]),
+        reverse("education:landmark_counts"),
+    ):
+        body = client.get(url).content.decode()
+        assert "<img src=x" not in body and "&lt;img src=x" in body, url
