@@ -74,6 +74,31 @@ def gcj02_to_bd09(lat: float, lon: float) -> tuple[float, float]:
     return z * math.sin(theta) + 0.006, z * math.cos(theta) + 0.0065
 
 
+def bd09_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
+    """The published inverse of ``gcj02_to_bd09`` (undoes the offset, then the rotation;
+    within a few centimetres of the exact inverse)."""
+    x, y = lon - 0.0065, lat - 0.006
+    z = math.sqrt(x * x + y * y) - 0.00002 * math.sin(y * _X_PI)
+    theta = math.atan2(y, x) - 0.000003 * math.cos(x * _X_PI)
+    return z * math.sin(theta), z * math.cos(theta)
+
+
+def bd09_to_wgs84(lat: float, lon: float) -> tuple[float, float]:
+    """A Baidu (BD-09) point in WGS-84: to GCJ-02, then the iterated inverse shift."""
+    return gcj02_to_wgs84(*bd09_to_gcj02(lat, lon))
+
+
+def to_wgs84(datum: str, lat: float, lon: float) -> tuple[float, float]:
+    """A point given in ``datum`` ("wgs84", "gcj02" or "bd09") in WGS-84."""
+    if datum == "gcj02":
+        return gcj02_to_wgs84(lat, lon)
+    if datum == "bd09":
+        return bd09_to_wgs84(lat, lon)
+    if datum == "wgs84":
+        return lat, lon
+    raise ValueError(f"unknown datum {datum!r}")
+
+
 def wgs84_to(datum: str, lat: float, lon: float) -> tuple[float, float]:
     """A WGS-84 point in ``datum`` ("wgs84", "gcj02" or "bd09")."""
     if datum == "gcj02":

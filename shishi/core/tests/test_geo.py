@@ -52,3 +52,30 @@ def test_map_links() -> None:
     with override_settings(SHISHI_MAP_LINK=""):
         assert geo.map_link(39.915, 116.404) == ""
     assert geo.map_link(None, None) == ""
+
+
+# <landmarks> BD-09 → GCJ-02 → WGS-84 (issue 19: coordinates typed from Baidu's map)
+
+
+def test_bd09_to_gcj02_matches_the_reference() -> None:
+    # coordtransform's bd09togcj02(116.404, 39.915) → [116.39762729119315, 39.90865673957631]
+    lat, lon = geo.bd09_to_gcj02(*BEIJING)
+    assert lat == pytest.approx(39.90865673957631, abs=1e-9)
+    assert lon == pytest.approx(116.39762729119315, abs=1e-9)
+
+
+@pytest.mark.parametrize("point", [(45.7567, 126.6424), (39.915, 116.404), (22.54, 114.06)])
+def test_bd09_round_trips_to_within_a_metre(point: tuple[float, float]) -> None:
+    # The published inverse is not exact: it returns the point within about 20 cm (2e-6°).
+    assert geo.bd09_to_gcj02(*geo.gcj02_to_bd09(*point)) == pytest.approx(point, abs=1e-5)
+    bd = geo.wgs84_to("bd09", *point)
+    assert geo.bd09_to_wgs84(*bd) == pytest.approx(point, abs=1e-5)
+    assert geo.to_wgs84("bd09", *bd) == geo.bd09_to_wgs84(*bd)
+
+
+def test_to_wgs84_takes_each_datum() -> None:
+    gcj = geo.wgs84_to_gcj02(45.7567, 126.6424)
+    assert geo.to_wgs84("gcj02", *gcj) == pytest.approx((45.7567, 126.6424), abs=1e-8)
+    assert geo.to_wgs84("wgs84", 45.7567, 126.6424) == (45.7567, 126.6424)
+    with pytest.raises(ValueError):
+        geo.to_wgs84("mars", 45.75, 126.64)
