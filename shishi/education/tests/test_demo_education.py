@@ -144,7 +144,7 @@ def check_campaign_part_way(world: World) -> None:
         return approved.filter(line=line).values("speaker").distinct().count()
 
     visits = approved.filter(line=CampaignLine.BASE_VISIT).aggregate(n=Sum("participants"))["n"]
-    done = {
+    done: dict[str, int] = {
         CampaignLine.EXPERT_TOUR: speakers(CampaignLine.EXPERT_TOUR),
         CampaignLine.SECRETARY_LECTURE: speakers(CampaignLine.SECRETARY_LECTURE),
         CampaignLine.VETERAN_STORY: speakers(CampaignLine.VETERAN_STORY),
@@ -244,7 +244,7 @@ def test_the_demo_made_early_in_january_stays_within_the_year(world: World) -> N
     summary = _seed(world, jan2)
     assert summary.posts >= 230 and summary.reports >= 60
     for model, field in ((Post, "published_on"), (MediaReport, "published_on")):
-        days = set(model.objects.values_list(field, flat=True))  # type: ignore[attr-defined]
+        days = set(model.objects.values_list(field, flat=True))
         assert days and all(dt.date(2027, 1, 1) <= d <= jan2.date() for d in days)
     held = set(StudyActivity.objects.values_list("held_on", flat=True))
     assert all(dt.date(2027, 1, 1) <= d <= jan2.date() for d in held)
