@@ -40,6 +40,10 @@ DEMO_LOGINS = (
     DemoLogin("zhujian", "南岗区住建局 吴丽", Role.UNIT_EDITOR, "230103", unit="区住建局"),
     DemoLogin("zhujian-head", "南岗区住建局 局长 孟涛", Role.UNIT_HEAD, "230103", unit="区住建局"),
     DemoLogin("viewer", "南岗区教育局 郑洁", Role.UNIT_VIEWER, "230103", unit="区教育局"),
+    # <h19-demo> a party committee's editor: enters study activities for it and its branches
+    DemoLogin(
+        "dangwei", "南岗区花园街道党工委 宋佳", Role.UNIT_EDITOR, "230103", unit="花园街道党工委"
+    ),
     DemoLogin("leader", "南岗区常务副区长", Role.SPONSOR_LEADER, "230103", person="常务副区长"),
     DemoLogin("hulan-renshe", "呼兰区人社局 马丽娜", Role.UNIT_EDITOR, "230111", unit="区人社局"),
     DemoLogin("hulan-zhujian", "呼兰区住建局 高峰", Role.UNIT_EDITOR, "230111", unit="区住建局"),

@@ -32,7 +32,9 @@ TABLES = (Round, InspectionGroup, Visit, VisitAnswer, Finding, Recheck, Instruct
 def _counts() -> dict[str, int]:
     out = {model.__name__: model.objects.count() for model in TABLES}
     out["InstructionStep"] = InstructionStep.objects.count()
-    out["committees"] = Unit.objects.filter(kind=Unit.Kind.PARTY_COMMITTEE).count()
+    out["committees"] = Unit.objects.filter(
+        kind=Unit.Kind.PARTY_COMMITTEE, jurisdiction__code="230111"
+    ).count()
     out["messages"] = Message.objects.filter(kind__startswith="rectification.").count()
     out["instruction messages"] = Message.objects.filter(kind__startswith="instruction.").count()
     return out

@@ -15,6 +15,7 @@ from shishi.appointments.models import HealthCertificate
 from shishi.board import services as board_services
 from shishi.core.dbstats import refresh_planner_statistics
 from shishi.demands.demo import seed_demands
+from shishi.education.demo import seed_education  # <h19-demo>
 from shishi.enterprise.demo import seed_enterprise  # <h18-demo>
 from shishi.ledger.demo.current import post_pending
 from shishi.ledger.demo.review import seed_review_examples
@@ -103,6 +104,9 @@ class Command(BaseCommand):
         # register of 400 enterprises, matches, pushes, 免申即享 payouts, 益企工作站 and
         # service requests in every state; the logins qiye and yiqi.
         enterprise = seed_enterprise(jurisdictions, password=DEMO_PASSWORD)
+        # <h19-demo> Study and publicity: Nangang's landmarks, check-ins, campaign and
+        # accounts; Hulan's 64 committees, 665 branches and its publicity figures.
+        education = seed_education(jurisdictions)
         # Last week's report compiled by Nangang's office, its figures as of that Sunday.
         if "230103" in offices:
             compile_last_week(offices["230103"])
@@ -124,6 +128,7 @@ class Command(BaseCommand):
         )
         for line in enterprise.lines():  # <h18-demo>
             self.stdout.write(line)
+        self.stdout.write(education.line())  # <h19-demo>
         self.stdout.write("")
         self.stdout.write(f"Demo logins (password for all: {DEMO_PASSWORD}):")
         for login, _user in logins:
