@@ -41,7 +41,7 @@ def xlsx(rows: list[list[Any]], headers: list[str] = HEADERS) -> bytes:
     return out.getvalue()
 
 
-GOOD = [
+GOOD: list[list[Any]] = [
     ["区教育局党委", None, 12],
     ["区教育局党委", "第一党支部", 30],
     ["区教育局党委", "第二党支部", 25],
