@@ -18,8 +18,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
-from django.db.models import ProtectedError
+from django.db import router, transaction
+from django.db.models import ProtectedError, RestrictedError
+from django.db.models.deletion import Collector
 
 from shishi.core import audit
 from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
@@ -138,14 +139,18 @@ def update_org(unit: Unit, data: OrgInput, *, stamp: str | None, actor: Any) -> 
 
 
 def remove_org(unit: Unit, *, stamp: str | None, actor: Any) -> None:
-    """Remove an organisation: a committee only once it has no branches; one that records
-    point to (study activities, users' memberships…) is refused with the reason."""
+    """Remove an organisation: a committee only once it has no branches; one that other
+    records point to (study activities, campaign targets, users' memberships…) is refused
+    with the reason, so nothing is deleted along with it."""
     check_office(actor, unit.jurisdiction_id)
     with transaction.atomic():
         locked = Unit.objects.select_for_update().get(pk=unit.pk)
         _check_stamp(locked, stamp)
         if Unit.objects.filter(parent=locked).exists():
             message = "请先删除这个党委下的党支部"
+            raise ValidationFailed(message, {"name": message})
+        if _records_point_to(locked):
+            message = "这个党组织已有学习活动、目标或账号等记录，不能删除"
             raise ValidationFailed(message, {"name": message})
         audit.record(
             actor=actor,
@@ -154,9 +159,18 @@ def remove_org(unit: Unit, *, stamp: str | None, actor: Any) -> None:
             changes={"name": [locked.name, None], "members": [locked.members, None]},
             jurisdiction_id=locked.jurisdiction_id,
         )
-        try:
-            with transaction.atomic():
-                locked.delete()
-        except ProtectedError:
-            message = "这个党组织已有学习活动等记录，不能删除"
-            raise ValidationFailed(message, {"name": message}) from None
+        locked.delete()
+
+
+def _records_point_to(unit: Unit) -> bool:
+    """Whether deleting ``unit`` would take or be stopped by any other row (a protected study
+    activity, a campaign target it would cascade to, a membership, a link): an organisation
+    is removed only when nothing else goes with it."""
+    collector = Collector(using=router.db_for_write(Unit))
+    try:
+        collector.collect([unit])
+    except (ProtectedError, RestrictedError):
+        return True
+    if any(model is not Unit and rows for model, rows in collector.data.items()):
+        return True
+    return any(query.exists() for query in collector.fast_deletes)

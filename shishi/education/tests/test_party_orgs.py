@@ -21,8 +21,10 @@ from shishi.conftest import World, client_for
 from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.models import AuditEvent
 from shishi.education import party_selectors, party_services, party_sheet
+from shishi.education.models import CampaignTarget
 from shishi.enterprise.models import SheetImport, SheetStatus
-from shishi.orgs.models import Unit
+from shishi.orgs import services as org_services
+from shishi.orgs.models import Role, Unit
 
 pytestmark = pytest.mark.django_db
 
@@ -394,3 +396,42 @@ def test_command_imports_and_dry_runs(world: World, tmp_path: Path) -> None:
     with pytest.raises(CommandError):
         call_command("import_party_orgs", str(bad), district="230103", stderr=err)
     assert "第2行，C列（党员数）：党员数不能为负数" in err.getvalue()
+
+
+def test_an_organisation_records_point_to_is_not_removed(world: World) -> None:
+    committee = party_services.create_org(
+        world.nangang, party_services.OrgInput("区教育局党委", 10), actor=world.office
+    )
+    target = CampaignTarget.objects.create(
+        jurisdiction=world.nangang, unit=committee, year=2021, line="secretary_lecture", target=5
+    )
+    with pytest.raises(ValidationFailed) as exc:
+        party_services.remove_org(
+            committee, stamp=party_selectors.stamp_of(committee), actor=world.office
+        )
+    assert "不能删除" in exc.value.message
+    assert CampaignTarget.objects.filter(pk=target.pk).exists()
+    branch = party_services.create_org(
+        world.nangang,
+        party_services.OrgInput("第一党支部", 3),
+        actor=world.office,
+        committee=committee,
+    )
+    org_services.grant_role(world.resident, Role.UNIT_EDITOR, world.nangang, unit=branch)
+    with pytest.raises(ValidationFailed):
+        party_services.remove_org(
+            branch, stamp=party_selectors.stamp_of(branch), actor=world.office
+        )
+    assert Unit.objects.filter(pk=branch.pk).exists()
+    assert not AuditEvent.objects.filter(action="education.party_org_remove").exists()
+
+
+def test_hostile_names_are_escaped_on_the_pages(world: World) -> None:
+    name = "党委\"'&amp;"
+    committee = party_services.create_org(
+        world.nangang, party_services.OrgInput(name, 1), actor=world.office
+    )
+    client = client_for(world.office)
+    for url in (reverse("education:orgs"), reverse("education:org_edit", args=[committee.pk])):
+        html = client.get(url).content.decode()
+        assert "党委&quot;&#x27;&amp;amp;" in html and name not in html

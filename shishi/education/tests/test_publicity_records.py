@@ -587,3 +587,30 @@ def test_posts_wizard_preview_then_confirm(world: World) -> None:
         == 422
     )
     assert not MediaReport.objects.exists()
+
+
+def test_hostile_names_are_escaped_on_the_pages(world: World) -> None:
+    hostile = "号\"'&amp;"
+    channel = svc.save_channel(
+        world.nangang, svc.ChannelInput(kind="app", name=hostile), actor=world.office
+    )
+    svc.save_post(
+        world.nangang,
+        svc.PostInput(channel_id=channel.pk, title=hostile, published_on=DAY),
+        actor=world.office,
+    )
+    svc.save_media(
+        world.nangang,
+        svc.MediaInput(outlet=hostile, level="city", title=hostile, published_on=DAY),
+        actor=world.office,
+    )
+    client = client_for(world.office)
+    for url in (
+        reverse("education:publicity_channels"),
+        reverse("education:publicity_channel_edit", args=[channel.pk]),
+        reverse("education:publicity_posts"),
+        reverse("education:publicity_media"),
+        f"{reverse('education:publicity')}?start=2021-01-01&end=2021-12-31",
+    ):
+        html = client.get(url).content.decode()
+        assert "号&quot;&#x27;&amp;amp;" in html and hostile not in html, url
