@@ -175,6 +175,11 @@ def read_grid(
     return Grid(header_row, columns, rows), []
 
 
+def labelled(headers: Sequence[str], values: Sequence[str]) -> list[dict[str, str]]:
+    """A preview row's cells with their headers (the phone layout labels each cell)."""
+    return [{"label": h, "value": v} for h, v in zip(headers, values, strict=True)]
+
+
 def check_office(actor: Any, jurisdiction_id: int) -> None:
     """The district's office may; ``None`` is the system (the console's commands), never a
     request (a view passes ``request.user``, an anonymous user included)."""
@@ -427,7 +432,9 @@ def preview_party_sheet(jurisdiction_id: int, data: bytes, filename: str) -> dic
         "rows": [
             {
                 "row": r.row,
-                "cells": [r.committee, r.branch or "（党委本级）", str(r.members)],
+                "cells": labelled(
+                    PARTY_HEADERS, [r.committee, r.branch or "（党委本级）", str(r.members)]
+                ),
                 "action": r.action,
             }
             for r in parsed.rows[:SAMPLE_ROWS]

@@ -212,7 +212,7 @@ PARTY_WIZARD = Wizard(
         "重复，不同党委下可以同名。已有的党组织更新党员数，没有的新增；重复导入同一张表不会"
         "改变任何内容。任何一处有错都不写入，并列出每个错误所在的行和列。"
     ),
-    preview_headers=("党委", "党支部", "党员数"),
+    preview_headers=party_sheet.PARTY_HEADERS,
     preview=party_sheet.preview_party_sheet,
     apply=party_sheet.apply_party_sheet,
     back="education:orgs",

@@ -30,6 +30,7 @@ from shishi.education.party_sheet import (
     CellError,
     Grid,
     check_office,
+    labelled,
     read_grid,
     refuse_errors,
     sheet_date,
@@ -52,6 +53,8 @@ POST_LABELS = {
     "link": "链接",
     "views": "阅读量",
 }
+POST_PREVIEW = ("阵地", "栏目", "标题", "发布日期", "阅读量")
+MEDIA_PREVIEW = ("媒体", "级别", "标题", "刊发日期")
 MEDIA_HEADERS = ("媒体", "级别", "标题", "刊发日期", "链接")
 MEDIA_REQUIRED = ("媒体", "级别", "标题", "刊发日期")
 MEDIA_LABELS = {
@@ -188,20 +191,21 @@ def parse_posts(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
     return parsed
 
 
-def _summary(parsed: Parsed) -> dict[str, Any]:
+def _summary(parsed: Parsed, headers: tuple[str, ...]) -> dict[str, Any]:
     return {
         "errors": [str(e) for e in parsed.errors],
         "total": len(parsed.items),
         "new": sum(1 for i in parsed.items if i.action == "create"),
         "matched": sum(1 for i in parsed.items if i.action != "create"),
         "rows": [
-            {"row": i.row, "cells": i.shown, "action": i.action} for i in parsed.items[:SAMPLE_ROWS]
+            {"row": i.row, "cells": labelled(headers, i.shown), "action": i.action}
+            for i in parsed.items[:SAMPLE_ROWS]
         ],
     }
 
 
 def preview_posts(jurisdiction_id: int, data: bytes, filename: str) -> dict[str, Any]:
-    return _summary(parse_posts(jurisdiction_id, data, filename))
+    return _summary(parse_posts(jurisdiction_id, data, filename), POST_PREVIEW)
 
 
 def _audit_import(actor: Any, jurisdiction_id: int, action: str, filename: str, a: Applied) -> None:
@@ -356,7 +360,7 @@ def parse_media(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
 
 
 def preview_media(jurisdiction_id: int, data: bytes, filename: str) -> dict[str, Any]:
-    return _summary(parse_media(jurisdiction_id, data, filename))
+    return _summary(parse_media(jurisdiction_id, data, filename), MEDIA_PREVIEW)
 
 
 def apply_media(jurisdiction_id: int, data: bytes, filename: str, *, actor: Any = None) -> Applied:

@@ -442,7 +442,7 @@ POSTS_WIZARD = Wizard(
         "阵地、标题和发布日期相同的视为同一篇稿件：重新导入会更新它的阅读量。任何一处有错都"
         "不写入，并列出每个错误所在的行和列。"
     ),
-    preview_headers=("阵地", "栏目", "标题", "发布日期", "阅读量"),
+    preview_headers=publicity_sheet.POST_PREVIEW,
     preview=publicity_sheet.preview_posts,
     apply=publicity_sheet.apply_posts,
     back="education:publicity_posts",
@@ -457,7 +457,7 @@ MEDIA_WIZARD = Wizard(
         "每篇报道一行。“级别”填中央级、省级、市级或区级。媒体、标题和刊发日期相同的视为同一篇"
         "报道：重新导入会更新它的级别和链接。任何一处有错都不写入，并列出每个错误所在的行和列。"
     ),
-    preview_headers=("媒体", "级别", "标题", "刊发日期"),
+    preview_headers=publicity_sheet.MEDIA_PREVIEW,
     preview=publicity_sheet.preview_media,
     apply=publicity_sheet.apply_media,
     back="education:publicity_media",
