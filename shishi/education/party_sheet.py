@@ -459,6 +459,14 @@ def apply_party_sheet(
                 jurisdiction_id=jurisdiction_id, kind=Unit.Kind.PARTY_COMMITTEE
             )
         }
+        branches = {
+            (u.parent_id, u.name): u
+            for u in Unit.objects.select_for_update().filter(
+                jurisdiction_id=jurisdiction_id,
+                kind=Unit.Kind.PARTY_BRANCH,
+                parent_id__in=[c.pk for c in committees.values()],
+            )
+        }
         for row in sorted(parsed.rows, key=lambda r: r.branch != ""):  # committees first
             committee = committees.get(row.committee)
             new_committee = committee is None
@@ -471,9 +479,7 @@ def apply_party_sheet(
                 committees[row.committee] = committee
             target, is_new = committee, new_committee
             if row.branch:
-                found = Unit.objects.filter(
-                    parent=committee, kind=Unit.Kind.PARTY_BRANCH, name=row.branch
-                ).first()
+                found = branches.get((committee.pk, row.branch))
                 is_new = found is None
                 target = found or ensure_unit(
                     jurisdiction,
