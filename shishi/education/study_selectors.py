@@ -14,7 +14,13 @@ from django.db.models import Count, Q, QuerySet
 
 from shishi.core.errors import NotFound, PermissionDenied
 from shishi.education import permissions
-from shishi.education.models import CampaignLine, Landmark, StudyActivity, StudyKind
+from shishi.education.models import (
+    CampaignLine,
+    Landmark,
+    StudyActivity,
+    StudyKind,
+    StudyPhoto,
+)
 from shishi.orgs.models import Jurisdiction, Unit
 from shishi.orgs.permissions import scope_for
 
@@ -150,6 +156,35 @@ def entering_district(user: Any, code: str | None) -> Place:
     ordered = sorted(places.values(), key=lambda j: j.code)
     chosen = next((j for j in ordered if j.code == (code or "").strip()), ordered[0])
     return Place(chosen, [(j.code, j.name) for j in ordered] if len(ordered) > 1 else [])
+
+
+def party_org_choices(district: Jurisdiction) -> Choices:
+    """The district's party committees and branches, grouped by committee."""
+    kinds = [Unit.Kind.PARTY_COMMITTEE, Unit.Kind.PARTY_BRANCH]
+    return grouped_units(
+        list(
+            Unit.objects.filter(jurisdiction_id=district.pk, kind__in=kinds).only(
+                "id", "name", "kind", "parent_id"
+            )
+        )
+    )
+
+
+def district_unit(district: Jurisdiction, raw: Any) -> Unit | None:
+    """The unit of ``district`` with the id ``raw`` (a form's text), or None."""
+    text = str(raw or "").strip()
+    if not text.isdigit() or len(text) > 10:
+        return None
+    return Unit.objects.filter(pk=int(text), jurisdiction_id=district.pk).first()
+
+
+def access_photo(user: Any, pk: int) -> StudyPhoto:
+    """A photo of an activity ``user`` may read; 404 else."""
+    found = StudyPhoto.objects.filter(pk=pk).first()
+    if found is None:
+        raise NotFound("没有这张照片")
+    access_activity(user, found.activity_id)
+    return found
 
 
 def landmark_choices(district_id: int) -> Choices:

@@ -24,8 +24,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.http import content_disposition, stored_file_response
 from shishi.education import campaign, permissions, study_forms, study_selectors, study_services
-from shishi.education.models import CampaignLine, StudyActivity, StudyPhoto
-from shishi.orgs.models import Unit
+from shishi.education.models import CampaignLine, StudyActivity
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -320,10 +319,7 @@ def study_approve_many(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_GET
 def study_photo(request: HttpRequest, pk: int) -> HttpResponseBase:
-    photo = StudyPhoto.objects.filter(pk=pk).first()
-    if photo is None:
-        raise NotFound("没有这张照片")
-    study_selectors.access_activity(request.user, photo.activity_id)
+    photo = study_selectors.access_photo(request.user, pk)
     return stored_file_response(photo.image, photo.image.name, "")
 
 
@@ -346,14 +342,7 @@ def _campaign_page(
         "lines": campaign.district_figures(district.pk, year),
         "orgs": campaign.organisation_figures(district.pk, year),
         "line_choices": CampaignLine.choices,
-        "org_choices": study_selectors.grouped_units(
-            list(
-                Unit.objects.filter(
-                    jurisdiction_id=district.pk,
-                    kind__in=[Unit.Kind.PARTY_COMMITTEE, Unit.Kind.PARTY_BRANCH],
-                ).only("id", "name", "kind", "parent_id")
-            )
-        ),
+        "org_choices": study_selectors.party_org_choices(district),
         "error": error,
     }
     return TemplateResponse(request, "education/campaign/index.html", context, status=status)
@@ -382,7 +371,7 @@ def campaign_target(request: HttpRequest) -> HttpResponse:
     d = form.cleaned_data
     unit = None
     if d.get("unit"):
-        unit = Unit.objects.filter(pk=d["unit"], jurisdiction_id=place.district.pk).first()
+        unit = study_selectors.district_unit(place.district, d["unit"])
         if unit is None:
             return _campaign_page(
                 request, place, year, status=422, error=_("组织：请选择本区的党组织")
@@ -418,10 +407,7 @@ def campaign_activities(request: HttpRequest) -> HttpResponse:
     org = None
     raw = request.GET.get("org") or ""
     if raw:
-        org = Unit.objects.filter(
-            pk=int(raw) if raw.isdigit() and len(raw) < 11 else 0,
-            jurisdiction_id=place.district.pk,
-        ).first()
+        org = study_selectors.district_unit(place.district, raw)
         if org is None:
             raise NotFound("没有这个组织")
     rows = campaign.counted_activities(place.district.pk, year, line, org.pk if org else None)
