@@ -38,7 +38,9 @@ class ActivityForm(ServiceErrorsMixin, forms.Form):
         help_text=_("专家巡回宣讲、书记讲党课、老党员讲红色故事按主讲人计数，必填"),
     )
     place = forms.CharField(label=_("地点"), max_length=200, required=False)
-    held_on = forms.DateField(label=_("活动日期"), widget=forms.DateInput(attrs={"type": "date"}))
+    held_on = forms.DateField(
+        label=_("活动日期"), widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
+    )
     participants = forms.IntegerField(label=_("参加人数"), min_value=0, max_value=1_000_000)
     participant_names = forms.CharField(
         label=_("参加人员名单"),

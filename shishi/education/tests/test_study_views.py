@@ -246,3 +246,27 @@ def test_hostile_names_are_escaped(world: World, party: Party) -> None:
         assert (
             "<script>alert(1)" not in body and "<img src=x" not in body and "<b>专家" not in body
         ), url
+
+
+def test_the_office_picks_among_700_party_units_grouped_by_committee(
+    world: World, party: Party
+) -> None:
+    committees = Unit.objects.bulk_create(
+        Unit(jurisdiction=world.nangang, name=f"第{n}党委", kind=Unit.Kind.PARTY_COMMITTEE)
+        for n in range(64)
+    )
+    Unit.objects.bulk_create(
+        Unit(jurisdiction=world.nangang, name=f"第{b}党支部", kind=Unit.Kind.PARTY_BRANCH,
+             parent=c)
+        for c in committees
+        for b in range(10)
+    )  # fmt: skip
+    office = client_for(world.office)
+    with CaptureQueriesContext(connection) as queries:
+        page = office.get("/education/study/new/")
+    body = page.content.decode()
+    assert page.status_code == 200 and len(queries) <= 15
+    # 64 + the fixture's two committees, each with its branches, and the departments
+    assert body.count("<optgroup") == 67
+    assert '<optgroup label="部门、街道和其他单位">' in body
+    assert f'value="{timezone.localdate().isoformat()}"' in body  # today, in ISO form
