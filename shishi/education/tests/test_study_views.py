@@ -111,6 +111,7 @@ def test_stale_edit_answers_409_and_keeps_the_newer(world: World, party: Party) 
         f"/education/study/{activity.pk}/edit/", _post(party.branch, title="第二次", version="1")
     )
     assert second.status_code == 409 and 'id="stale"' in second.content.decode()
+    assert "第一次" in second.content.decode() and 'value="第二次"' in second.content.decode()
     activity.refresh_from_db()
     assert activity.title == "第一次"
     assert (
