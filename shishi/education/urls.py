@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.urls import URLPattern, URLResolver, path
 
-from shishi.education import landmark_views, party_views, publicity_views, views
+from shishi.education import landmark_views, party_views, publicity_views, study_views, views
 
 app_name = "education"
 
@@ -146,4 +146,22 @@ urlpatterns += [
         publicity_views.media_import_cancel,
         name="publicity_media_import_cancel",
     ),
+]
+
+# study (part C): study activities (五学) and the 十百千万 campaign
+urlpatterns += [
+    path("study/", study_views.study_list, name="study_list"),
+    path("study/mine/", study_views.study_mine, name="study_mine"),
+    path("study/new/", study_views.study_new, name="study_new"),
+    path("study/review/", study_views.study_review, name="study_review"),
+    path("study/review/approve", study_views.study_approve_many, name="study_approve_many"),
+    path("study/export.<str:fmt>", study_views.study_export, name="study_export"),
+    path("study/<int:pk>/", study_views.study_activity, name="study_activity"),
+    path("study/<int:pk>/edit/", study_views.study_edit, name="study_edit"),
+    path("study/<int:pk>/approve", study_views.study_approve, name="study_approve"),
+    path("study/<int:pk>/return", study_views.study_return, name="study_return"),
+    path("study/photos/<int:pk>", study_views.study_photo, name="study_photo"),
+    path("campaign/", study_views.campaign_page, name="campaign"),
+    path("campaign/target", study_views.campaign_target, name="campaign_target"),
+    path("campaign/activities/", study_views.campaign_activities, name="campaign_activities"),
 ]
