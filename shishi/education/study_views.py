@@ -30,7 +30,7 @@ XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
 def _code(request: HttpRequest) -> str:
-    return request.POST.get("district") or request.GET.get("district") or ""
+    return request.POST.get("jurisdiction") or request.GET.get("jurisdiction") or ""
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -251,7 +251,7 @@ def study_approve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已通过审核"))
     if request.POST.get("from") == "queue":
-        return redirect(reverse("education:study_review") + f"?district={found.jurisdiction.code}")
+        return redirect(reverse("education:study_review") + f"?jurisdiction={found.jurisdiction.code}")
     return redirect(reverse("education:study_activity", args=[pk]))
 
 
@@ -313,7 +313,7 @@ def study_approve_many(request: HttpRequest) -> HttpResponse:
         messages.error(request, exc.message)
     else:
         messages.success(request, _("已通过 %(n)s 条学习活动") % {"n": done})
-    return redirect(reverse("education:study_review") + f"?district={place.district.code}")
+    return redirect(reverse("education:study_review") + f"?jurisdiction={place.district.code}")
 
 
 @login_required
@@ -392,7 +392,7 @@ def campaign_target(request: HttpRequest) -> HttpResponse:
         return _campaign_page(request, place, year, status=422, error=exc.message)
     messages.success(request, _("目标已保存"))
     return redirect(
-        reverse("education:campaign") + f"?district={place.district.code}&year={d['year']}"
+        reverse("education:campaign") + f"?jurisdiction={place.district.code}&year={d['year']}"
     )
 
 

@@ -45,6 +45,7 @@ from shishi.reports import permissions
 from shishi.reports.documents.data import Article, BriefingData, BriefingImage, ReportData
 from shishi.reports.documents.docx import (
     DocumentError,
+    figures_sentence,
     headline_sentence,
     write_briefing,
 )
@@ -234,7 +235,9 @@ def create_briefing(
 
 
 def _report_articles(version: ReportVersion) -> list[tuple[str, str]]:
-    """A compiled report's headline sentence and its sections, as (heading, text)."""
+    """A compiled report's headline sentence, its sections and the other apps' parts
+    (``reports.extras``: their paragraphs, or their figures as a sentence), as (heading,
+    text)."""
     data = ReportData.from_dict(version.data)
     out = []
     if data.headline:
@@ -244,6 +247,10 @@ def _report_articles(version: ReportVersion) -> list[tuple[str, str]]:
         parts += [f"{unit.unit}：{unit.text}" for unit in section.units]
         if parts:
             out.append((section.heading, "\n".join(parts)))
+    for extra in data.extra:
+        text = "\n".join(extra.paragraphs) or (figures_sentence(extra) if extra.figures else "")
+        if text:
+            out.append((extra.heading, text))
     return out
 
 

@@ -134,6 +134,9 @@ def test_office_reviews_returns_and_approves_in_bulk(world: World, party: Party)
     assert bulk.status_code == 302
     statuses = dict(StudyActivity.objects.values_list("pk", "status"))
     assert statuses == {a.pk: Status.RETURNED, b.pk: Status.APPROVED, c.pk: Status.APPROVED}
+    # The district is chosen by ?jurisdiction= as on the other staff pages.
+    listed = office.get("/education/study/?jurisdiction=230103").content.decode()
+    assert 'href="/education/study/review/?jurisdiction=230103"' in listed
     hulan_queue = client_for(world.outsider).get("/education/study/review/").content.decode()
     assert 'id="queue-count">0<' in hulan_queue  # its own district's queue
     for user in (party.committee_editor, world.resident):

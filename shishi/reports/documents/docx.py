@@ -806,11 +806,16 @@ def write_report(data: ReportData, path: Target, *, template: str | Path | None 
     w.save(path)
 
 
+def figures_sentence(extra: ExtraPart) -> str:
+    """A part's headline figures as one sentence: "派单12件；回访10件。"."""
+    return "；".join(f"{f.label}{fmt_number(f.value)}{f.unit}" for f in extra.figures) + "。"
+
+
 def _extra_part(w: _Writer, extra: ExtraPart) -> None:
     """Another app's part of the report (``reports.extras``): its figures as a sentence, its
     paragraphs, its tables with their captions as sub-headings."""
     if extra.figures:
-        w.para("；".join(f"{f.label}{fmt_number(f.value)}{f.unit}" for f in extra.figures) + "。")
+        w.para(figures_sentence(extra))
     for line in extra.paragraphs:
         w.para(line)
     for n, table in enumerate(extra.tables, start=1):
