@@ -251,7 +251,8 @@ def study_approve(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.success(request, _("已通过审核"))
     if request.POST.get("from") == "queue":
-        return redirect(reverse("education:study_review") + f"?jurisdiction={found.jurisdiction.code}")
+        code = found.jurisdiction.code
+        return redirect(reverse("education:study_review") + f"?jurisdiction={code}")
     return redirect(reverse("education:study_activity", args=[pk]))
 
 
