@@ -200,6 +200,7 @@ def set_target(
             found = (
                 CampaignTarget.objects.select_for_update()
                 .filter(jurisdiction_id=jurisdiction_id, year=year, line=line, unit=unit)
+                .order_by("pk")  # not the model's ordering: its join to the unit can't be locked
                 .first()
             )
             current = found.version if found else 0

@@ -116,7 +116,9 @@ def update_org(unit: Unit, data: OrgInput, *, stamp: str | None, actor: Any) -> 
     check_office(actor, unit.jurisdiction_id)
     name, members = _clean(data)
     with transaction.atomic():
-        locked = Unit.objects.select_for_update().select_related("parent").get(pk=unit.pk)
+        locked = (
+            Unit.objects.select_for_update(of=("self",)).select_related("parent").get(pk=unit.pk)
+        )
         _check_stamp(locked, stamp)
         parent = locked.parent if locked.kind == Unit.Kind.PARTY_BRANCH else None
         taken = _name_taken(locked.jurisdiction_id, name, parent=parent, own=locked)
