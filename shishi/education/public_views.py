@@ -11,6 +11,8 @@ field, 429 with ``Retry-After`` past a limit and 404 for an unknown landmark.
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.response import TemplateResponse
@@ -63,33 +65,30 @@ def landmarks_json(request: HttpRequest, district: str) -> JsonResponse:
 
 class CheckInForm(forms.Form):
     """The check-in's fields, for the house form partial. The service checks them
-    (``checkins.check_in``); its errors are put on the fields here."""
+    (``checkins.check_in``); its errors are put on the fields here. The fields' own limits
+    only bound what is read (as ``check_in`` cuts the posted values); the browser's
+    ``maxlength`` is the service's limit."""
 
-    nickname = forms.CharField(
-        label=_("昵称"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"maxlength": "20", "autocomplete": "nickname"}),
-    )
+    nickname = forms.CharField(label=_("昵称"), required=False, strip=False, max_length=200)
     phone_tail = forms.CharField(
         label=_("或手机号后四位"),
         required=False,
         strip=False,
+        max_length=20,
         widget=forms.TextInput(
-            attrs={
-                "maxlength": "4",
-                "inputmode": "numeric",
-                "pattern": "[0-9]{4}",
-                "autocomplete": "off",
-            }
+            attrs={"inputmode": "numeric", "pattern": "[0-9]{4}", "autocomplete": "off"}
         ),
     )
     group = forms.CharField(
-        label=_("团队（选填，如党支部名称）"),
-        required=False,
-        strip=False,
-        widget=forms.TextInput(attrs={"maxlength": "50"}),
+        label=_("团队（选填，如党支部名称）"), required=False, strip=False, max_length=200
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        hints = {"nickname": checkins.NICKNAME_MAX, "phone_tail": 4, "group": checkins.GROUP_MAX}
+        for name, limit in hints.items():
+            self.fields[name].widget.attrs["maxlength"] = str(limit)
+        self.fields["nickname"].widget.attrs["autocomplete"] = "nickname"
 
     def refuse(self, errors: dict[str, str], message: str) -> None:
         """Show the service's refusal: on its fields, or above them."""
