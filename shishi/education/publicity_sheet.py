@@ -1,4 +1,4 @@
-"""Posts and media reports from Excel, with the machinery of ``party_sheet`` (header by
+"""Posts and media reports from Excel, with the machinery of ``sheets`` (header by
 name, ``第R行，C列（列名）：原因``, all or nothing, the ``SheetImport`` wizard).
 
 - Posts (kind ``posts``): 阵地, 栏目, 标题, 发布日期, 链接, 阅读量. 阵地 is the name of one of
@@ -25,7 +25,7 @@ from shishi.core import audit
 from shishi.core.errors import ValidationFailed
 from shishi.education import publicity_services as services
 from shishi.education.models import Channel, Column, MediaLevel, MediaReport, Post
-from shishi.education.party_sheet import (
+from shishi.education.sheets import (
     Applied,
     CellError,
     Grid,
