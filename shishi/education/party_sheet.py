@@ -30,11 +30,12 @@ from shishi.education.sheets import (
     check_office,
     labelled,
     read_grid,
-    refuse_errors,
+    read_to_write,
     text,
     whole_number,
     write_workbook,
 )
+from shishi.enterprise.models import SheetKind
 from shishi.orgs.models import NAMED_IN_JURISDICTION, Jurisdiction, Unit
 from shishi.orgs.services import ensure_unit
 
@@ -168,10 +169,9 @@ def apply_party_sheet(
     jurisdiction_id: int, data: bytes, filename: str, *, actor: Any = None
 ) -> Applied:
     """Write every row, all or nothing (``ValidationFailed`` listing the bad cells)."""
-    check_office(actor, jurisdiction_id)
-    parsed = parse_party_sheet(jurisdiction_id, data, filename)
-    if parsed.errors:
-        raise refuse_errors(parsed.errors)
+    parsed = read_to_write(
+        SheetKind.PARTY_ORGS, parse_party_sheet, jurisdiction_id, data, filename, actor=actor
+    )
     jurisdiction = Jurisdiction.objects.get(pk=jurisdiction_id)
     created = updated = unchanged = 0
     with transaction.atomic():

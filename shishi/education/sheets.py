@@ -23,7 +23,7 @@ import secrets
 import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import xlsxwriter
 from django.db import transaction
@@ -198,6 +198,31 @@ def check_office(actor: Any, jurisdiction_id: int, message: str = OFFICE_ONLY) -
     request (a view passes ``request.user``, an anonymous user included)."""
     if actor is not None and not permissions.is_office(actor, jurisdiction_id):
         raise PermissionDenied(message)
+
+
+class Checked(Protocol):
+    errors: list[CellError]
+
+
+P = TypeVar("P", bound=Checked)
+
+
+def read_to_write(
+    kind: str,
+    parse: Callable[[int, bytes, str], P],
+    jurisdiction_id: int,
+    data: bytes,
+    filename: str,
+    *,
+    actor: Any,
+) -> P:
+    """A sheet parsed for writing: by the district's office (``KINDS[kind]``) and with no bad
+    cell, else ``ValidationFailed`` listing every one (``refuse_errors``)."""
+    check_office(actor, jurisdiction_id, KINDS[kind].office_only)
+    parsed = parse(jurisdiction_id, data, filename)
+    if parsed.errors:
+        raise refuse_errors(parsed.errors)
+    return parsed
 
 
 def refuse_errors(errors: Sequence[CellError]) -> ValidationFailed:
