@@ -27,8 +27,10 @@ class Sheet:
 
 
 class SheetCommand(BaseCommand):
-    """A command that imports one kind of sheet; a subclass gives ``sheet``."""
+    """A command that imports one kind of sheet: a subclass sets ``imports`` (or overrides
+    ``sheet`` when an option chooses the kind)."""
 
+    imports: Sheet
     path_help = "the .xlsx workbook"
 
     def add_arguments(self, parser: CommandParser) -> None:
@@ -38,7 +40,7 @@ class SheetCommand(BaseCommand):
         parser.add_argument("--as", dest="username", help="act as this user (default: the system)")
 
     def sheet(self, options: dict[str, Any]) -> Sheet:
-        raise NotImplementedError
+        return self.imports
 
     def handle(self, *args: Any, **options: Any) -> None:
         sheet = self.sheet(options)

@@ -4,8 +4,6 @@ as the web wizard): ``shishi import_landmarks --district CODE FILE [--as USER] [
 
 from __future__ import annotations
 
-from typing import Any
-
 from shishi.education import landmark_sheet
 from shishi.education.management.sheet_command import Sheet, SheetCommand
 from shishi.enterprise.models import SheetKind
@@ -18,10 +16,9 @@ class Command(SheetCommand):
         " (row R, column C: reason), writing nothing."
     )
 
-    def sheet(self, options: dict[str, Any]) -> Sheet:
-        return Sheet(
-            SheetKind.LANDMARKS,
-            "地标",
-            landmark_sheet.preview_landmarks,
-            landmark_sheet.apply_landmarks,
-        )
+    imports = Sheet(
+        SheetKind.LANDMARKS,
+        "地标",
+        landmark_sheet.preview_landmarks,
+        landmark_sheet.apply_landmarks,
+    )
