@@ -29,7 +29,7 @@ from shishi.core import audit, geo, uploads
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.inputs import has_control
 from shishi.education import permissions
-from shishi.education.checkins import _folded as folded_word
+from shishi.education.checkins import folded
 from shishi.education.models import (
     Landmark,
     LandmarkPhoto,
@@ -536,18 +536,18 @@ def add_sensitive_words(jurisdiction: Jurisdiction, text: str, *, actor: Any) ->
     for n, word in enumerate(words, 1):
         if len(word) > WORD_MAX or has_control(word):
             refuse("words", f"第{n}行：每个词最多{WORD_MAX}个字")
-        if not folded_word(word):
+        if not folded(word):
             refuse("words", f"第{n}行：词语不能只有空格")
     with transaction.atomic():
         have = {
-            folded_word(w)
+            folded(w)
             for w in SensitiveWord.objects.filter(jurisdiction=jurisdiction).values_list(
                 "word", flat=True
             )
         }
         added: list[str] = []
         for word in words:
-            key = folded_word(word)
+            key = folded(word)
             if key in have:
                 continue
             have.add(key)
