@@ -51,7 +51,7 @@ class CheckInInput:
     group: str = ""
 
 
-def _folded(text: str) -> str:
+def folded(text: str) -> str:
     """For comparing with the word list: full-width to half-width, no spaces, lower case."""
     return re.sub(r"\s", "", unicodedata.normalize("NFKC", text)).lower()
 
@@ -79,14 +79,14 @@ def _screen(jurisdiction_id: int, nickname: str, group: str) -> None:
     if not nickname and not group:
         return
     words = [
-        _folded(w)
+        folded(w)
         for w in SensitiveWord.objects.filter(jurisdiction_id=jurisdiction_id).values_list(
             "word", flat=True
         )
     ]
     for field, text in (("nickname", nickname), ("group", group)):
-        folded = _folded(text)
-        if folded and any(w and w in folded for w in words):
+        plain = folded(text)
+        if plain and any(w and w in plain for w in words):
             message = (
                 "昵称含有不宜公开的词语，请换一个"
                 if field == "nickname"
@@ -119,7 +119,7 @@ def check_in(
     nickname, tail, group = _clean(data)
     _screen(landmark.jurisdiction_id, nickname, group)
     now = now or timezone.now()
-    who = f"n:{_folded(nickname)}" if nickname else f"p:{tail}"
+    who = f"n:{folded(nickname)}" if nickname else f"p:{tail}"
     try:
         with transaction.atomic():
             CheckIn.objects.create(

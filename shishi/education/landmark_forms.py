@@ -140,14 +140,6 @@ class WordsForm(ServiceErrorsMixin, forms.Form):
     )
 
 
-class UploadForm(forms.Form):
-    file = forms.FileField(
-        label=_("Excel文件"),
-        help_text=_(".xlsx格式，第一行为表头"),
-        widget=forms.FileInput(attrs={"accept": ".xlsx"}),
-    )
-
-
 class RangeForm(forms.Form):
     since = forms.DateField(
         label=_("自"), required=False, widget=forms.DateInput(attrs={"type": "date"})

@@ -1,7 +1,7 @@
 """Every write of the office's landmark pages (docs/education.md, "Landmarks (office)"):
 landmarks (new, edit, order, open or closed to check-ins), their photos, themed routes, the
-sensitive-word list, and the Excel import wizard's batches (``landmark_sheet`` reads and
-plans the sheet; the rows are written here, through the same functions as the forms).
+sensitive-word list. The Excel import (``landmark_sheet``) writes its rows through the same
+functions as the forms.
 
 Each checks that the actor keeps the district (its programme office, or the city office over
 it), validates (naming the field), refuses a stale version where the record has one, runs in
@@ -14,7 +14,6 @@ six decimals (about 10 cm).
 
 from __future__ import annotations
 
-import hashlib
 import secrets
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -26,11 +25,11 @@ from django.db import IntegrityError, transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from shishi.core import audit, geo, uploads, workbooks
+from shishi.core import audit, geo, uploads
 from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
 from shishi.core.inputs import has_control
 from shishi.education import permissions
-from shishi.education.checkins import _folded as folded_word
+from shishi.education.checkins import folded
 from shishi.education.models import (
     Landmark,
     LandmarkPhoto,
@@ -38,7 +37,6 @@ from shishi.education.models import (
     RouteStop,
     SensitiveWord,
 )
-from shishi.enterprise.models import SheetImport, SheetKind, SheetStatus
 from shishi.orgs.models import Jurisdiction
 
 OFFICE_ONLY = "只有专班可以维护红色地标"
@@ -538,18 +536,18 @@ def add_sensitive_words(jurisdiction: Jurisdiction, text: str, *, actor: Any) ->
     for n, word in enumerate(words, 1):
         if len(word) > WORD_MAX or has_control(word):
             refuse("words", f"第{n}行：每个词最多{WORD_MAX}个字")
-        if not folded_word(word):
+        if not folded(word):
             refuse("words", f"第{n}行：词语不能只有空格")
     with transaction.atomic():
         have = {
-            folded_word(w)
+            folded(w)
             for w in SensitiveWord.objects.filter(jurisdiction=jurisdiction).values_list(
                 "word", flat=True
             )
         }
         added: list[str] = []
         for word in words:
-            key = folded_word(word)
+            key = folded(word)
             if key in have:
                 continue
             have.add(key)
@@ -587,153 +585,3 @@ def remove_sensitive_words(
                 jurisdiction_id=jurisdiction.pk,
             )
     return removed
-
-
-# --- the import wizard ---------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Applied:
-    created: int
-    updated: int
-    unchanged: int
-
-    @property
-    def changed(self) -> bool:
-        return bool(self.created or self.updated)
-
-
-def apply_rows(jurisdiction: Jurisdiction, data: bytes, filename: str, *, actor: Any) -> Applied:
-    """Write a sheet's rows, all or nothing (one transaction, through ``create_landmark`` and
-    ``update_landmark``); ``ValidationFailed`` listing every bad cell when there is any. A
-    row whose landmark (same name) already holds its values is left alone, so importing the
-    same sheet twice changes nothing the second time."""
-    from shishi.education import landmark_sheet
-
-    check_office(actor, jurisdiction.pk)
-    parsed = landmark_sheet.parse_sheet(jurisdiction.pk, data, filename)
-    if parsed.errors:
-        raise ValidationFailed(
-            "；".join(str(e) for e in parsed.errors[:20]),
-            {"file": "\n".join(str(e) for e in parsed.errors)},
-        )
-    created = updated = unchanged = 0
-    with transaction.atomic():
-        for row in parsed.rows:
-            if row.existing is None:
-                create_landmark(jurisdiction, row.data, actor=actor)
-                created += 1
-                continue
-            before = row.existing.version
-            after = update_landmark(row.existing, row.data, version=before, actor=actor)
-            if after.version != before:
-                updated += 1
-            else:
-                unchanged += 1
-    return Applied(created, updated, unchanged)
-
-
-def upload_landmarks(jurisdiction: Jurisdiction, upload: Any, *, actor: Any) -> SheetImport:
-    """Keep an uploaded landmark sheet and its preview (office only). Nothing of the
-    landmarks is written; a sheet with errors is kept as ``failed`` with every bad cell."""
-    from shishi.education import landmark_sheet
-
-    check_office(actor, jurisdiction.pk)
-    problem = workbooks.upload_problem(upload)
-    if problem:
-        refuse("file", problem)
-    upload.seek(0)
-    data = upload.read()
-    parsed = landmark_sheet.parse_sheet(jurisdiction.pk, data, upload.name)
-    name = uploads.display_name(upload.name, 255, "红色地标.xlsx")
-    with uploads.atomic_with_files():
-        batch = SheetImport(
-            jurisdiction=jurisdiction,
-            kind=SheetKind.LANDMARKS,
-            original_name=name,
-            sha256=hashlib.sha256(data).hexdigest(),
-            status=SheetStatus.FAILED if parsed.errors else SheetStatus.PREVIEWED,
-            summary=landmark_sheet.summary(parsed),
-            uploaded_by=actor if getattr(actor, "pk", None) else None,
-        )
-        upload.seek(0)
-        batch.file.name = uploads.store(
-            f"education/imports/{jurisdiction.pk}/{secrets.token_hex(12)}.xlsx",
-            upload,
-            max_length=300,
-        )
-        batch.save()
-        audit.record(
-            actor=actor,
-            action="education.landmark_sheet_upload",
-            target=batch,
-            changes={"file": [None, name], "errors": [None, len(parsed.errors)]},
-            jurisdiction_id=jurisdiction.pk,
-        )
-    return batch
-
-
-def office_batch(user: Any, pk: int) -> SheetImport:
-    batch = (
-        SheetImport.objects.select_related("jurisdiction")
-        .filter(pk=pk, kind=SheetKind.LANDMARKS)
-        .first()
-    )
-    if batch is None or not permissions.is_office(user, batch.jurisdiction_id):
-        raise NotFound("没有找到这批导入")
-    return batch
-
-
-def confirm_landmarks(batch: SheetImport, *, actor: Any) -> Applied:
-    """Write a previewed batch, read and checked again from the kept file — all or nothing;
-    a batch is written once."""
-    check_office(actor, batch.jurisdiction_id)
-    with transaction.atomic():
-        row = SheetImport.objects.select_for_update().get(pk=batch.pk)
-        if row.status != SheetStatus.PREVIEWED:
-            raise ValidationFailed("这批导入已处理过，不能再次确认")
-        try:
-            with row.file.open("rb") as handle:
-                data = handle.read()
-        except OSError:
-            raise ValidationFailed("上传的文件已不存在，请重新上传") from None
-        applied = apply_rows(row.jurisdiction, data, row.original_name, actor=actor)
-        row.status = SheetStatus.APPLIED
-        row.confirmed_by = actor if getattr(actor, "pk", None) else None
-        row.finished_at = timezone.now()
-        row.summary = {
-            **row.summary,
-            "created": applied.created,
-            "updated": applied.updated,
-            "unchanged": applied.unchanged,
-        }
-        row.save()
-        audit.record(
-            actor=actor,
-            action="education.landmark_sheet_import",
-            target=row,
-            changes={
-                "created": [None, applied.created],
-                "updated": [None, applied.updated],
-                "unchanged": [None, applied.unchanged],
-            },
-            jurisdiction_id=row.jurisdiction_id,
-        )
-    return applied
-
-
-def cancel_landmarks(batch: SheetImport, *, actor: Any) -> None:
-    check_office(actor, batch.jurisdiction_id)
-    with transaction.atomic():
-        row = SheetImport.objects.select_for_update().get(pk=batch.pk)
-        if row.status in (SheetStatus.PREVIEWED, SheetStatus.FAILED):
-            audit.record(
-                actor=actor,
-                action="education.landmark_sheet_cancel",
-                target=row,
-                changes={"status": [row.status, SheetStatus.CANCELLED.value]},
-                jurisdiction_id=row.jurisdiction_id,
-            )
-            row.status = SheetStatus.CANCELLED
-            row.finished_at = timezone.now()
-            row.save()

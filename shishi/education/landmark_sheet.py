@@ -10,6 +10,9 @@
 - A column the sheet lacks leaves its field as it is (a new landmark takes the default); an
   empty 排序 keeps the order (a new landmark goes last); an empty 纬度 and 经度 clear the
   point.
+- ``apply_landmarks`` writes the rows, all or nothing, through ``create_landmark`` and
+  ``update_landmark``; ``preview_landmarks`` is the wizard's preview. The reading, the cell
+  errors and the wizard's batches (kind ``landmarks``) are those of ``sheets``.
 - ``template_workbook`` is the empty sheet with the headers and one example row;
   ``export_workbook`` writes the district's landmarks as ``parse_sheet`` reads them back.
 """
@@ -25,11 +28,26 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 import xlsxwriter
+from django.db import transaction
 
-from shishi.core import workbooks
-from shishi.core.workbooks import column_letter
-from shishi.education.landmark_services import DATUMS, LandmarkInput, clean_landmark
+from shishi.education.landmark_services import (
+    DATUMS,
+    LandmarkInput,
+    clean_landmark,
+    create_landmark,
+    update_landmark,
+)
 from shishi.education.models import Landmark
+from shishi.education.sheets import (
+    Applied,
+    CellError,
+    header_key,
+    labelled,
+    read_grid,
+    read_to_write,
+)
+from shishi.enterprise.models import SheetKind
+from shishi.orgs.models import Jurisdiction
 
 MAX_ROWS = 2000
 SAMPLE_ROWS = 200
@@ -46,9 +64,10 @@ COLUMNS: list[tuple[str, str]] = [
     ("order", "排序"),
     ("is_sample", "示例"),
 ]
-HEADERS = [h for _f, h in COLUMNS]
+HEADERS = tuple(h for _f, h in COLUMNS)
 LABEL = dict(COLUMNS)
 REQUIRED = ("名称", "地址")
+PREVIEW_HEADERS = ("名称", "地址", "坐标", "示例")
 YES = {"是", "Y", "YES", "TRUE", "1", "√", "示例"}
 NO = {"否", "", "N", "NO", "FALSE", "0", "×"}
 DATUM_WORDS = {
@@ -65,19 +84,6 @@ DATUM_WORDS = {
 }
 
 
-@dataclass(frozen=True)
-class CellError:
-    row: int  # the sheet's row number (1-based); 0 for the whole sheet
-    column: str  # the column letter
-    label: str  # the header
-    message: str
-
-    def __str__(self) -> str:
-        if self.row <= 0:
-            return self.message
-        return f"第{self.row}行，{self.column}列（{self.label}）：{self.message}"
-
-
 @dataclass
 class SheetRow:
     row: int
@@ -91,11 +97,8 @@ class Parsed:
     errors: list[CellError] = field(default_factory=list)
 
 
-def _key(value: Any) -> str:
-    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", str(value or ""))).strip("*※:")
-
-
 def _text(value: Any) -> str:
+    """A cell as text, its line breaks kept (an 简介 may have several paragraphs)."""
     if value is None:
         return ""
     if isinstance(value, bool):
@@ -138,57 +141,25 @@ def _order(value: Any) -> int | None:
 def parse_sheet(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
     """Every row as a landmark to write, or every bad cell (then no rows)."""
     parsed = Parsed()
-    if filename.lower().endswith((".xlsx", ".xls")) and not data.startswith((b"PK", b"\xd0\xcf")):
-        parsed.errors.append(CellError(0, "", "", "文件不是有效的Excel工作簿（.xlsx）"))
+    grid, unread = read_grid(data, filename, HEADERS, REQUIRED, MAX_ROWS, empty="表格中没有地标")
+    if grid is None:
+        parsed.errors = unread
         return parsed
-    try:
-        grid = workbooks.first_sheet(data, filename, max_rows=MAX_ROWS + 12)
-    except ValueError as exc:
-        parsed.errors.append(CellError(0, "", "", str(exc)))
-        return parsed
-    skipped = 0
-    while grid and not any(_text(c) for c in grid[0]):
-        grid.pop(0)  # blank rows above the header
-        skipped += 1
-    if not grid:
-        parsed.errors.append(CellError(0, "", "", "表格是空的"))
-        return parsed
-    header = [_key(h) for h in grid[0]]
-    position = {h: n for n, h in reversed(list(enumerate(header))) if h}
-    columns = {f: position.get(h) for f, h in COLUMNS}
-    missing = [LABEL[f] for f in ("name", "address") if columns[f] is None]
-    if missing:
-        parsed.errors.append(
-            CellError(0, "", "", f"第{skipped + 1}行的表头缺少列：{'、'.join(missing)}")
-        )
-        return parsed
+    columns = {f: grid.columns.get(h) for f, h in COLUMNS}
     if (columns["lat"] is None) != (columns["lon"] is None):
         parsed.errors.append(CellError(0, "", "", "表头应同时有“纬度”和“经度”两列（或都没有）"))
         return parsed
-    body = grid[1:]
-    while body and not any(_text(c) for c in body[-1]):
-        body.pop()
-    if len(body) > MAX_ROWS:
-        parsed.errors.append(CellError(0, "", "", f"一次最多导入{MAX_ROWS}个地标"))
-        return parsed
     existing = {lm.name: lm for lm in Landmark.objects.filter(jurisdiction_id=jurisdiction_id)}
     seen: dict[str, int] = {}
-    header_row = skipped + 1
-    for offset, cells in enumerate(body):
-        n = header_row + 1 + offset
-        if not any(_text(c) for c in cells):
-            continue
+    for n, cells in grid.rows:
 
         def cell(name: str, cells: list[Any] = cells) -> Any:
-            at = columns[name]
-            return cells[at] if at is not None and at < len(cells) else None
+            return grid.cell(cells, LABEL[name])
 
         errors: list[CellError] = []
 
         def bad(name: str, message: str, errors: list[CellError] = errors, n: int = n) -> None:
-            at = columns[name]
-            letter = column_letter(at) if at is not None else ""
-            errors.append(CellError(n, letter, LABEL[name], message))
+            errors.append(grid.error(n, LABEL[name], message))
 
         name = " ".join(_text(cell("name")).split())
         current = existing.get(name)
@@ -201,7 +172,7 @@ def parse_sheet(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
         if columns["lat"] is None and current is not None:
             coords = {"lat": current.lat, "lon": current.lon}
         datum_text = _text(cell("datum"))
-        datum = DATUM_WORDS.get(_key(datum_text).upper().replace("-", "").replace("_", ""))
+        datum = DATUM_WORDS.get(header_key(datum_text).upper().replace("-", "").replace("_", ""))
         if datum is None:
             bad("datum", f"坐标系“{datum_text[:20]}”不对，应为WGS-84、GCJ-02或BD-09")
         if columns["lat"] is None:
@@ -211,7 +182,7 @@ def parse_sheet(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
             order = _order(cell("order"))
         except ValueError as exc:
             bad("order", str(exc))
-        sample_text = _key(_text(cell("is_sample"))).upper()
+        sample_text = header_key(_text(cell("is_sample"))).upper()
         if sample_text not in YES | NO:
             bad("is_sample", "应填“是”或“否”")
 
@@ -248,34 +219,66 @@ def parse_sheet(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
         parsed.rows.append(SheetRow(n, row_input, current))
     if parsed.errors:
         parsed.rows = []
-    elif not parsed.rows:
-        parsed.errors.append(CellError(0, "", "", "表格中没有地标"))
     return parsed
 
 
-def summary(parsed: Parsed) -> dict[str, Any]:
+def preview_landmarks(jurisdiction_id: int, data: bytes, filename: str) -> dict[str, Any]:
     """The preview kept in the batch: the errors, the counts and the first rows."""
+    parsed = parse_sheet(jurisdiction_id, data, filename)
     new = sum(1 for r in parsed.rows if r.existing is None)
     return {
         "errors": [str(e) for e in parsed.errors],
+        "total": len(parsed.rows),
         "new": new,
         "matched": len(parsed.rows) - new,
         "rows": [
             {
                 "row": r.row,
-                "name": r.data.name,
-                "address": r.data.address,
-                "point": (
-                    f"{r.data.lat}, {r.data.lon}（{DATUMS.get(r.data.datum, '')}）"
-                    if r.data.lat is not None
-                    else ""
+                "cells": labelled(
+                    PREVIEW_HEADERS,
+                    [
+                        r.data.name,
+                        r.data.address,
+                        (
+                            f"{r.data.lat}, {r.data.lon}（{DATUMS.get(r.data.datum, '')}）"
+                            if r.data.lat is not None
+                            else ""
+                        ),
+                        "是" if r.data.is_sample else "",
+                    ],
                 ),
-                "sample": r.data.is_sample,
                 "action": "update" if r.existing is not None else "create",
             }
             for r in parsed.rows[:SAMPLE_ROWS]
         ],
     }
+
+
+def apply_landmarks(
+    jurisdiction_id: int, data: bytes, filename: str, *, actor: Any = None
+) -> Applied:
+    """Write a sheet's rows, all or nothing (one transaction, through ``create_landmark`` and
+    ``update_landmark``); ``ValidationFailed`` listing every bad cell when there is any. A
+    row whose landmark (same name) already holds its values is left alone, so importing the
+    same sheet twice changes nothing the second time."""
+    parsed = read_to_write(
+        SheetKind.LANDMARKS, parse_sheet, jurisdiction_id, data, filename, actor=actor
+    )
+    jurisdiction = Jurisdiction.objects.get(pk=jurisdiction_id)
+    created = updated = unchanged = 0
+    with transaction.atomic():
+        for row in parsed.rows:
+            if row.existing is None:
+                create_landmark(jurisdiction, row.data, actor=actor)
+                created += 1
+                continue
+            before = row.existing.version
+            after = update_landmark(row.existing, row.data, version=before, actor=actor)
+            if after.version != before:
+                updated += 1
+            else:
+                unchanged += 1
+    return Applied(created, updated, unchanged)
 
 
 # --- writing -------------------------------------------------------------------------------

@@ -1,8 +1,8 @@
 """The office's landmark pages (``/education/landmarks/``): the landmarks (list, new, edit,
-order, open or closed to check-ins, photos), themed routes, the Excel import wizard (upload
-→ preview → confirm), the template and the export, the sensitive-word list, the QR posters
-and the check-in counts with their CSV. Thin: each parses, calls one service or selector,
-renders."""
+order, open or closed to check-ins, photos), themed routes, the Excel import wizard (the one
+of ``sheet_views``: upload → preview → confirm), the template and the export, the
+sensitive-word list, the QR posters and the check-in counts with their CSV. Thin: each
+parses, calls one service or selector, renders."""
 
 from __future__ import annotations
 
@@ -17,7 +17,9 @@ from django.shortcuts import redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.appointments.certificate_qr import qr_path
@@ -27,9 +29,10 @@ from shishi.core.http import content_disposition, stored_file_response
 from shishi.education import landmark_forms as lf
 from shishi.education import landmark_selectors as sel
 from shishi.education import landmark_services as svc
-from shishi.education import landmark_sheet
+from shishi.education import landmark_sheet, sheet_views
 from shishi.education.models import Landmark, Route
-from shishi.enterprise.models import SheetStatus
+from shishi.education.sheet_views import Wizard
+from shishi.enterprise.models import SheetKind
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -287,94 +290,42 @@ def landmark_export(request: HttpRequest) -> HttpResponse:
     )
 
 
-def _upload_page(
-    request: HttpRequest, place: sel.District, form: lf.UploadForm, status: int = 200
-) -> HttpResponse:
-    context = {
-        "place": place,
-        "form": form,
-        "headers": landmark_sheet.HEADERS,
-        "required": landmark_sheet.REQUIRED,
-        "max_rows": landmark_sheet.MAX_ROWS,
-    }
-    return TemplateResponse(
-        request, "education/landmarks/import_upload.html", context, status=status
-    )
+LANDMARK_WIZARD = Wizard(
+    kind=SheetKind.LANDMARKS,
+    title=gettext_lazy("导入红色地标"),
+    headers=landmark_sheet.HEADERS,
+    required=landmark_sheet.REQUIRED,
+    notes=format_lazy(
+        gettext_lazy(
+            "每个地标一行，一次最多{n}个。按名称对应已有地标：已有的更新，没有的新增。纬度、经度用"
+            "十进制度数；坐标系填WGS-84、GCJ-02（高德、腾讯）或BD-09（百度），不填即WGS-84，导入时"
+            "一律换算为WGS-84。排序不填则保持原顺序；示例填“是”或“否”。全部正确才会导入；任何"
+            "一处有错都不写入，并列出每个错误所在的行和列。"
+        ),
+        n=landmark_sheet.MAX_ROWS,
+    ),
+    preview_headers=landmark_sheet.PREVIEW_HEADERS,
+    preview=landmark_sheet.preview_landmarks,
+    apply=landmark_sheet.apply_landmarks,
+    place=sel.office_district,
+    back="education:landmarks",
+    prefix="education:landmark",
+    back_label=gettext_lazy("红色地标"),
+    unit=gettext_lazy("个"),
+    same=gettext_lazy("表格与现有地标相同，没有任何改动"),
+    nav="education/landmarks/_nav.html",
+    links=(
+        ("education:landmark_template", gettext_lazy("下载模板")),
+        ("education:landmark_export", gettext_lazy("导出现有地标")),
+    ),
+)
 
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def landmark_import(request: HttpRequest) -> HttpResponse:
-    place = sel.office_district(request.user, _code(request))
-    if request.method != "POST":
-        return _upload_page(request, place, lf.UploadForm())
-    form = lf.UploadForm(request.POST, request.FILES)
-    if not form.is_valid():
-        return _upload_page(request, place, form, status=422)
-    try:
-        batch = svc.upload_landmarks(place.district, form.cleaned_data["file"], actor=request.user)
-    except ValidationFailed as exc:
-        form.add_error("file", exc.errors.get("file") or exc.message)
-        return _upload_page(request, place, form, status=422)
-    return redirect(reverse("education:landmark_import_preview", args=[batch.pk]))
-
-
-def _preview_page(
-    request: HttpRequest, batch: Any, *, error: str = "", status: int = 200
-) -> HttpResponse:
-    summary = batch.summary or {}
-    context = {
-        "batch": batch,
-        "district": batch.jurisdiction,
-        "errors": summary.get("errors") or [],
-        "rows": summary.get("rows") or [],
-        "summary": summary,
-        "error": error,
-        "previewed": batch.status == SheetStatus.PREVIEWED,
-    }
-    return TemplateResponse(
-        request, "education/landmarks/import_preview.html", context, status=status
-    )
-
-
-@login_required
-@require_GET
-def landmark_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    return _preview_page(request, svc.office_batch(request.user, pk))
-
-
-@login_required
-@require_POST
-def landmark_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = svc.office_batch(request.user, pk)
-    try:
-        applied = svc.confirm_landmarks(batch, actor=request.user)
-    except ValidationFailed as exc:
-        batch.refresh_from_db()
-        return _preview_page(request, batch, error=exc.message, status=422)
-    if applied.changed:
-        messages.success(
-            request,
-            _("导入完成：新增 %(created)s 个，更新 %(updated)s 个，未变 %(unchanged)s 个")
-            % {
-                "created": applied.created,
-                "updated": applied.updated,
-                "unchanged": applied.unchanged,
-            },
-        )
-    else:
-        messages.success(request, _("表格与现有地标相同，没有任何改动"))
-    return _to_list(batch.jurisdiction.code)
-
-
-@login_required
-@require_POST
-def landmark_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = svc.office_batch(request.user, pk)
-    svc.cancel_landmarks(batch, actor=request.user)
-    return redirect(
-        f"{reverse('education:landmark_import')}?jurisdiction={batch.jurisdiction.code}"
-    )
+(
+    landmark_import,
+    landmark_import_preview,
+    landmark_import_confirm,
+    landmark_import_cancel,
+) = sheet_views.views(LANDMARK_WIZARD)
 
 
 # --- themed routes --------------------------------------------------------------------------

@@ -25,7 +25,7 @@ from django.db.models.deletion import Collector
 from shishi.core import audit
 from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
 from shishi.education.party_selectors import stamp_of
-from shishi.education.party_sheet import MAX_MEMBERS, check_office
+from shishi.education.sheets import MAX_COUNT, check_office
 from shishi.orgs.models import NAMED_IN_JURISDICTION, Jurisdiction, Unit
 from shishi.orgs.services import ensure_unit
 
@@ -50,7 +50,7 @@ def _clean(data: OrgInput) -> tuple[str, int]:
     members = data.members
     if members is None:
         errors["members"] = "请填写党员数"
-    elif not 0 <= members <= MAX_MEMBERS:
+    elif not 0 <= members <= MAX_COUNT:
         errors["members"] = "党员数应为不小于0的整数"
     if errors:
         raise ValidationFailed("；".join(errors.values()), errors)

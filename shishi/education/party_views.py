@@ -2,15 +2,11 @@
 committees with their branches and members, a committee's or branch's form, removal, and
 the Excel import wizard (upload → preview → confirm) and export.
 
-The wizard views are generic over a ``Wizard`` (the sheet's kind, its headers, its preview
-and apply functions, its URL names), so the publicity pages reuse them for posts and media
-reports. Thin: each parses, calls one service or selector, renders."""
+The wizard is the generic one of ``sheet_views`` (``PARTY_WIZARD``). Thin: each parses,
+calls one service or selector, renders."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from dataclasses import dataclass
-from functools import partial
 from typing import Any
 
 from django.contrib import messages
@@ -18,31 +14,19 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse, HttpResponseBase
 from django.shortcuts import redirect
 from django.template.response import TemplateResponse
-from django.urls import reverse
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.core.errors import StaleEdit, ValidationFailed
 from shishi.core.forms import submit
-from shishi.core.http import content_disposition
 from shishi.education import party_selectors as sel
 from shishi.education import party_services as svc
-from shishi.education import party_sheet
-from shishi.education.publicity_forms import OrgForm, StampForm, UploadForm
-from shishi.enterprise.models import SheetImport, SheetKind, SheetStatus
+from shishi.education import party_sheet, sheet_views
+from shishi.education.publicity_forms import OrgForm, StampForm
+from shishi.education.sheet_views import Wizard, back_url, district_code, xlsx_response
+from shishi.enterprise.models import SheetKind
 from shishi.orgs.models import Jurisdiction, Unit
-
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def district_code(request: HttpRequest) -> str:
-    return request.POST.get("jurisdiction") or request.GET.get("jurisdiction") or ""
-
-
-def back_url(name: str, district: Jurisdiction) -> str:
-    return f"{reverse(name)}?jurisdiction={district.code}"
 
 
 @login_required
@@ -176,30 +160,7 @@ def orgs_export(request: HttpRequest) -> HttpResponse:
     return xlsx_response(body, f"{place.district.name}党组织", f"party-orgs-{place.district.code}")
 
 
-def xlsx_response(body: bytes, name: str, fallback: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
-    day = timezone.localdate()
-    response["Content-Disposition"] = content_disposition(
-        f"{name}{day:%Y%m%d}.xlsx", f"{fallback}-{day:%Y%m%d}.xlsx"
-    )
-    return response
-
-
-# --- the import wizard (generic) -------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Wizard:
-    kind: str
-    title: Any  # lazy text: 导入党组织
-    headers: tuple[str, ...]
-    required: tuple[str, ...]
-    notes: Any
-    preview_headers: tuple[str, ...]
-    preview: party_sheet.Preview
-    apply: Callable[..., party_sheet.Applied]
-    back: str  # the list's URL name
-    prefix: str  # URL names: <prefix>_import, _import_preview, _import_confirm, …, _export
+# --- the import wizard (``sheet_views``) -----------------------------------------------------
 
 
 PARTY_WIZARD = Wizard(
@@ -215,94 +176,11 @@ PARTY_WIZARD = Wizard(
     preview_headers=party_sheet.PARTY_HEADERS,
     preview=party_sheet.preview_party_sheet,
     apply=party_sheet.apply_party_sheet,
+    place=sel.office_district,
     back="education:orgs",
     prefix="education:orgs",
 )
 
-
-def upload_page(request: HttpRequest, wizard: Wizard) -> HttpResponse:
-    place = sel.office_district(request.user, district_code(request))
-    form = UploadForm(request.POST or None, request.FILES or None)
-    status = 200
-    if request.method == "POST":
-        if form.is_valid():
-            try:
-                batch = party_sheet.upload_batch(
-                    place.district,
-                    form.cleaned_data["file"],
-                    kind=wizard.kind,
-                    preview=wizard.preview,
-                    actor=request.user,
-                )
-            except ValidationFailed as exc:
-                form.add_error("file", exc.errors.get("file") or exc.message)
-            else:
-                return redirect(reverse(f"{wizard.prefix}_import_preview", args=[batch.pk]))
-        status = 422
-    context = {"place": place, "form": form, "w": wizard}
-    return TemplateResponse(request, "education/orgs/import_upload.html", context, status=status)
-
-
-def preview_page(
-    request: HttpRequest, wizard: Wizard, batch: SheetImport, *, error: str = "", status: int = 200
-) -> HttpResponse:
-    summary = batch.summary or {}
-    context = {
-        "w": wizard,
-        "batch": batch,
-        "district": batch.jurisdiction,
-        "summary": summary,
-        "errors": summary.get("errors") or [],
-        "rows": summary.get("rows") or [],
-        "error": error,
-        "previewed": batch.status == SheetStatus.PREVIEWED,
-    }
-    return TemplateResponse(request, "education/orgs/import_preview.html", context, status=status)
-
-
-def confirm(request: HttpRequest, wizard: Wizard, pk: int) -> HttpResponse:
-    batch = party_sheet.office_batch(request.user, pk, wizard.kind)
-    try:
-        applied = party_sheet.confirm_batch(
-            batch, apply=partial(wizard.apply, actor=request.user), actor=request.user
-        )
-    except (ValidationFailed, StaleEdit) as exc:
-        batch.refresh_from_db()
-        return preview_page(request, wizard, batch, error=exc.message, status=422)
-    messages.success(
-        request,
-        _("导入完成：新增 %(created)s 条，更新 %(updated)s 条，未变 %(unchanged)s 条")
-        % {"created": applied.created, "updated": applied.updated, "unchanged": applied.unchanged},
-    )
-    return redirect(back_url(wizard.back, batch.jurisdiction))
-
-
-def cancel(request: HttpRequest, wizard: Wizard, pk: int) -> HttpResponse:
-    batch = party_sheet.office_batch(request.user, pk, wizard.kind)
-    party_sheet.cancel_batch(batch, actor=request.user)
-    return redirect(back_url(f"{wizard.prefix}_import", batch.jurisdiction))
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def orgs_import(request: HttpRequest) -> HttpResponse:
-    return upload_page(request, PARTY_WIZARD)
-
-
-@login_required
-@require_GET
-def orgs_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = party_sheet.office_batch(request.user, pk, PARTY_WIZARD.kind)
-    return preview_page(request, PARTY_WIZARD, batch)
-
-
-@login_required
-@require_POST
-def orgs_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    return confirm(request, PARTY_WIZARD, pk)
-
-
-@login_required
-@require_POST
-def orgs_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return cancel(request, PARTY_WIZARD, pk)
+orgs_import, orgs_import_preview, orgs_import_confirm, orgs_import_cancel = sheet_views.views(
+    PARTY_WIZARD
+)

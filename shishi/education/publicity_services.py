@@ -23,7 +23,7 @@ from shishi.core import audit
 from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
 from shishi.education.models import Channel, Column, MediaLevel, MediaReport, Post
 from shishi.education.party_selectors import stamp_of
-from shishi.education.party_sheet import check_office
+from shishi.education.sheets import check_office
 from shishi.orgs.models import Jurisdiction, Unit
 
 MAX_VIEWS = 2_000_000_000

@@ -1,4 +1,4 @@
-"""Posts and media reports from Excel, with the machinery of ``party_sheet`` (header by
+"""Posts and media reports from Excel, with the machinery of ``sheets`` (header by
 name, ``第R行，C列（列名）：原因``, all or nothing, the ``SheetImport`` wizard).
 
 - Posts (kind ``posts``): 阵地, 栏目, 标题, 发布日期, 链接, 阅读量. 阵地 is the name of one of
@@ -25,19 +25,20 @@ from shishi.core import audit
 from shishi.core.errors import ValidationFailed
 from shishi.education import publicity_services as services
 from shishi.education.models import Channel, Column, MediaLevel, MediaReport, Post
-from shishi.education.party_sheet import (
+from shishi.education.sheets import (
     Applied,
     CellError,
     Grid,
     check_office,
     labelled,
     read_grid,
-    refuse_errors,
+    read_to_write,
     sheet_date,
     text,
     whole_number,
     write_workbook,
 )
+from shishi.enterprise.models import SheetKind
 from shishi.orgs.models import Jurisdiction
 
 MAX_ROWS = 50_000
@@ -224,10 +225,9 @@ def _audit_import(actor: Any, jurisdiction_id: int, action: str, filename: str, 
 
 def apply_posts(jurisdiction_id: int, data: bytes, filename: str, *, actor: Any = None) -> Applied:
     """Write every row, all or nothing (``ValidationFailed`` listing the bad cells)."""
-    check_office(actor, jurisdiction_id)
-    parsed = parse_posts(jurisdiction_id, data, filename)
-    if parsed.errors:
-        raise refuse_errors(parsed.errors)
+    parsed = read_to_write(
+        SheetKind.POSTS, parse_posts, jurisdiction_id, data, filename, actor=actor
+    )
     now = timezone.now()
     new = [
         Post(
@@ -364,10 +364,9 @@ def preview_media(jurisdiction_id: int, data: bytes, filename: str) -> dict[str,
 
 
 def apply_media(jurisdiction_id: int, data: bytes, filename: str, *, actor: Any = None) -> Applied:
-    check_office(actor, jurisdiction_id)
-    parsed = parse_media(jurisdiction_id, data, filename)
-    if parsed.errors:
-        raise refuse_errors(parsed.errors)
+    parsed = read_to_write(
+        SheetKind.MEDIA, parse_media, jurisdiction_id, data, filename, actor=actor
+    )
     now = timezone.now()
     new = [
         MediaReport(

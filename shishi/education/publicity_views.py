@@ -1,6 +1,6 @@
 """The publicity pages (``/education/publicity/``, the office): the figures of a period,
 channels with their columns, posts and media reports (enter, edit, remove), their Excel
-imports (the wizard of ``party_views``) and exports. Thin: each parses, calls one service
+imports (the wizard of ``sheet_views``) and exports. Thin: each parses, calls one service
 or selector, renders."""
 
 from __future__ import annotations
@@ -21,12 +21,11 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from shishi.core.errors import StaleEdit, ValidationFailed
 from shishi.core.forms import submit
-from shishi.education import party_views, publicity_figures, publicity_sheet
+from shishi.education import publicity_figures, publicity_sheet, sheet_views
 from shishi.education import publicity_selectors as sel
 from shishi.education import publicity_services as svc
 from shishi.education.models import Channel
 from shishi.education.party_selectors import office_district, stamp_of
-from shishi.education.party_views import Wizard, back_url, district_code, xlsx_response
 from shishi.education.publicity_forms import (
     ChannelForm,
     ColumnForm,
@@ -36,6 +35,7 @@ from shishi.education.publicity_forms import (
     StampForm,
     period_of,
 )
+from shishi.education.sheet_views import Wizard, back_url, district_code, xlsx_response
 from shishi.enterprise.models import SheetKind
 from shishi.orgs.models import Jurisdiction
 
@@ -445,6 +445,7 @@ POSTS_WIZARD = Wizard(
     preview_headers=publicity_sheet.POST_PREVIEW,
     preview=publicity_sheet.preview_posts,
     apply=publicity_sheet.apply_posts,
+    place=office_district,
     back="education:publicity_posts",
     prefix="education:publicity_posts",
 )
@@ -460,34 +461,18 @@ MEDIA_WIZARD = Wizard(
     preview_headers=publicity_sheet.MEDIA_PREVIEW,
     preview=publicity_sheet.preview_media,
     apply=publicity_sheet.apply_media,
+    place=office_district,
     back="education:publicity_media",
     prefix="education:publicity_media",
 )
 
 
-@login_required
-@require_http_methods(["GET", "POST"])
-def posts_import(request: HttpRequest) -> HttpResponse:
-    return party_views.upload_page(request, POSTS_WIZARD)
-
-
-@login_required
-@require_GET
-def posts_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = party_views.party_sheet.office_batch(request.user, pk, POSTS_WIZARD.kind)
-    return party_views.preview_page(request, POSTS_WIZARD, batch)
-
-
-@login_required
-@require_POST
-def posts_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    return party_views.confirm(request, POSTS_WIZARD, pk)
-
-
-@login_required
-@require_POST
-def posts_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return party_views.cancel(request, POSTS_WIZARD, pk)
+posts_import, posts_import_preview, posts_import_confirm, posts_import_cancel = sheet_views.views(
+    POSTS_WIZARD
+)
+media_import, media_import_preview, media_import_confirm, media_import_cancel = sheet_views.views(
+    MEDIA_WIZARD
+)
 
 
 @login_required
@@ -496,31 +481,6 @@ def posts_export(request: HttpRequest) -> HttpResponse:
     place = office_district(request.user, district_code(request))
     body = publicity_sheet.export_posts(place.district, actor=request.user)
     return xlsx_response(body, f"{place.district.name}宣传稿件", f"posts-{place.district.code}")
-
-
-@login_required
-@require_http_methods(["GET", "POST"])
-def media_import(request: HttpRequest) -> HttpResponse:
-    return party_views.upload_page(request, MEDIA_WIZARD)
-
-
-@login_required
-@require_GET
-def media_import_preview(request: HttpRequest, pk: int) -> HttpResponse:
-    batch = party_views.party_sheet.office_batch(request.user, pk, MEDIA_WIZARD.kind)
-    return party_views.preview_page(request, MEDIA_WIZARD, batch)
-
-
-@login_required
-@require_POST
-def media_import_confirm(request: HttpRequest, pk: int) -> HttpResponse:
-    return party_views.confirm(request, MEDIA_WIZARD, pk)
-
-
-@login_required
-@require_POST
-def media_import_cancel(request: HttpRequest, pk: int) -> HttpResponse:
-    return party_views.cancel(request, MEDIA_WIZARD, pk)
 
 
 @login_required

@@ -20,9 +20,9 @@ from shishi.conftest import World, client_for
 from shishi.core import geo
 from shishi.core.audit import AuditEvent
 from shishi.core.errors import PermissionDenied, ValidationFailed
-from shishi.education import landmark_services, landmark_sheet
+from shishi.education import landmark_sheet, sheets
 from shishi.education.models import Landmark
-from shishi.enterprise.models import SheetImport, SheetStatus
+from shishi.enterprise.models import SheetImport, SheetKind, SheetStatus
 
 pytestmark = pytest.mark.django_db
 
@@ -63,8 +63,8 @@ def _row(**cells: Any) -> list[Any]:
     return [values[h] for h in landmark_sheet.HEADERS]
 
 
-def _apply(world: World, data: bytes) -> landmark_services.Applied:
-    return landmark_services.apply_rows(world.nangang, data, "地标.xlsx", actor=world.office)
+def _apply(world: World, data: bytes) -> sheets.Applied:
+    return landmark_sheet.apply_landmarks(world.nangang.pk, data, "地标.xlsx", actor=world.office)
 
 
 def _errors(world: World, data: bytes) -> list[str]:
@@ -172,9 +172,13 @@ def test_a_sheet_without_coordinate_columns_keeps_the_point(world: World) -> Non
 
 def test_import_is_office_only(world: World) -> None:
     with pytest.raises(PermissionDenied):
-        landmark_services.apply_rows(world.nangang, _book([_row()]), "x.xlsx", actor=world.editor_a)
+        landmark_sheet.apply_landmarks(
+            world.nangang.pk, _book([_row()]), "x.xlsx", actor=world.editor_a
+        )
     with pytest.raises(PermissionDenied):
-        landmark_services.apply_rows(world.nangang, _book([_row()]), "x.xlsx", actor=world.outsider)
+        landmark_sheet.apply_landmarks(
+            world.nangang.pk, _book([_row()]), "x.xlsx", actor=world.outsider
+        )
 
 
 # --- the wizard ---------------------------------------------------------------------------
@@ -237,8 +241,12 @@ def test_wizard_refuses_a_file_that_is_no_workbook(world: World) -> None:
 
 
 def test_a_batch_of_another_district_is_not_found(world: World) -> None:
-    batch = landmark_services.upload_landmarks(
-        world.nangang, _upload(_book([_row()])), actor=world.office
+    batch = sheets.upload_batch(
+        world.nangang,
+        _upload(_book([_row()])),
+        kind=SheetKind.LANDMARKS,
+        preview=landmark_sheet.preview_landmarks,
+        actor=world.office,
     )
     outsider = client_for(world.outsider)
     assert (
