@@ -15,13 +15,27 @@ of it yet, and a second run changes nothing.
   posts this year with over 10,000 views, and 60+ reports in central, provincial and city
   media.
 
-Units go through ``orgs.services.ensure_unit``; the rest is written through the models (in
-bulk where rows are many), with one audit event for what a run made. Random choices come
-from generators seeded with fixed strings, so every run makes the same demo.
+Everything is written through the services real use goes through, with ``actor=None`` (the
+system) unless a demo login plays its part, so the demo passes the same validation and leaves
+the same audit trail: units through ``orgs.services.ensure_unit``; landmarks, routes and
+sensitive words through ``landmark_services`` (``create_landmark``, ``save_route``,
+``add_sensitive_words``); targets through ``campaign.set_target``; study activities entered
+through ``study_services.enter_activity`` (by the login ``dangwei`` for its committee and
+branches) and reviewed by the district's office (``approve_activities`` as its review page
+passes the ticked ones, ``return_activity`` with a note); channels, columns, posts and media
+reports through ``publicity_services``. Only the check-ins — standing for thousands of
+public requests — go in bulk (``core.bulk``), each landmark's ``check_ins`` then set to its
+rows; and the members on the branches' rolls. One more audit event sums up what a run made.
+
+The services date entries and reviews by the clock and refuse a date after today, so
+``now`` (which dates the activities, posts and check-ins) must not be later than the clock.
+Random choices come from generators seeded with fixed strings, so every run makes the same
+demo.
 """
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import random
 from collections.abc import Sequence
@@ -30,10 +44,13 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Sum
 from django.utils import timezone
 
 from shishi.core import audit, bulk
+from shishi.education import campaign, landmark_services, permissions, publicity_services
+from shishi.education import study_services as study
+from shishi.education.landmark_services import LandmarkInput, RouteInput
 from shishi.education.models import (
     CampaignLine,
     CampaignTarget,
@@ -45,11 +62,11 @@ from shishi.education.models import (
     MediaReport,
     Post,
     Route,
-    RouteStop,
     SensitiveWord,
     StudyActivity,
     StudyKind,
 )
+from shishi.education.publicity_services import ChannelInput, ColumnInput, MediaInput, PostInput
 from shishi.orgs import services as org_services
 from shishi.orgs.models import Jurisdiction, Membership, Role, Unit, User
 from shishi.supervision.demo import HULAN_COMMITTEES, HULAN_TOWNS
@@ -496,10 +513,10 @@ def _seed_nangang(district: Jurisdiction, now: dt.datetime) -> dict[str, int]:
     if not Route.objects.filter(jurisdiction=district).exists() and len(landmarks) == 16:
         made["routes"] = _seed_routes(district, landmarks)
     if not SensitiveWord.objects.filter(jurisdiction=district).exists():
-        SensitiveWord.objects.bulk_create(
-            SensitiveWord(jurisdiction=district, word=word) for word in SENSITIVE_WORDS
+        added = landmark_services.add_sensitive_words(
+            district, "\n".join(SENSITIVE_WORDS), actor=None
         )
-        made["sensitive_words"] = len(SENSITIVE_WORDS)
+        made["sensitive_words"] = len(added)
     if not CheckIn.objects.filter(landmark__jurisdiction=district).exists() and landmarks:
         made["check_ins"] = _seed_check_ins(landmarks, branches, today)
     year = today.year
@@ -557,29 +574,32 @@ def _fill_members(
 
 
 def _seed_landmarks(district: Jurisdiction) -> int:
-    Landmark.objects.bulk_create(
-        Landmark(
-            jurisdiction=district,
-            name=place.name,
-            address=place.address,
-            lat=Decimal(place.lat),
-            lon=Decimal(place.lon),
-            description=place.description,
-            opening_hours=place.hours,
-            is_sample=place.name != MUSEUM,
-            order=(n + 1) * 10,
+    """The 16 places through ``create_landmark``, as the office would enter them (WGS-84)."""
+    for n, place in enumerate(LANDMARKS):
+        landmark_services.create_landmark(
+            district,
+            LandmarkInput(
+                name=place.name,
+                address=place.address,
+                lat=Decimal(place.lat),
+                lon=Decimal(place.lon),
+                datum="wgs84",
+                opening_hours=place.hours,
+                description=place.description,
+                order=(n + 1) * 10,
+                is_sample=place.name != MUSEUM,
+            ),
+            actor=None,
         )
-        for n, place in enumerate(LANDMARKS)
-    )
     return len(LANDMARKS)
 
 
 def _seed_routes(district: Jurisdiction, landmarks: Sequence[Landmark]) -> int:
     for name, description, stops in ROUTES:
-        route = Route.objects.create(jurisdiction=district, name=name, description=description)
-        RouteStop.objects.bulk_create(
-            RouteStop(route=route, landmark=landmarks[stop], order=order)
-            for order, stop in enumerate(stops, start=1)
+        landmark_services.save_route(
+            district,
+            RouteInput(name, description, [landmarks[stop].pk for stop in stops]),
+            actor=None,
         )
     return len(ROUTES)
 
@@ -638,30 +658,20 @@ def _poisson(rng: random.Random, mean: float) -> int:
 def _seed_targets(
     district: Jurisdiction, year: int, committees: Sequence[tuple[Unit, list[Unit]]]
 ) -> int:
-    """The district's 十百千万 targets, and two lines' targets for each committee."""
-    targets = [
-        CampaignTarget(jurisdiction=district, unit=None, year=year, line=line, target=n)
-        for line, n in TARGETS.items()
-    ]
+    """The district's 十百千万 targets, and two lines' targets for each committee, set as
+    the office sets them (``campaign.set_target``, none stored yet: version 0)."""
+    made = 0
+    for line, n in TARGETS.items():
+        campaign.set_target(district.pk, year, line, n, version=0, actor=None)
+        made += 1
     for committee, branches in committees:
-        targets += [
-            CampaignTarget(
-                jurisdiction=district,
-                unit=committee,
-                year=year,
-                line=CampaignLine.SECRETARY_LECTURE,
-                target=len(branches) + 2,
-            ),
-            CampaignTarget(
-                jurisdiction=district,
-                unit=committee,
-                year=year,
-                line=CampaignLine.BASE_VISIT,
-                target=800,
-            ),
-        ]
-    CampaignTarget.objects.bulk_create(targets)
-    return len(targets)
+        for line, n in (
+            (CampaignLine.SECRETARY_LECTURE, len(branches) + 2),
+            (CampaignLine.BASE_VISIT, 800),
+        ):
+            campaign.set_target(district.pk, year, line, n, version=0, actor=None, unit=committee)
+            made += 1
+    return made
 
 
 def _names(rng: random.Random, count: int) -> list[str]:
@@ -854,17 +864,15 @@ def _seed_activities(
 def _write_activities(
     district: Jurisdiction, acts: Sequence[_Activity], rng: random.Random, now: dt.datetime
 ) -> int:
+    """Each activity entered through ``study_services.enter_activity`` — by the committee
+    login ``dangwei`` for the units it enters for, by the system for the others — then
+    reviewed by the district's office as its review page does: the approved ones ticked
+    and passed together (``approve_activities``), the returned one sent back with its note."""
     today = timezone.localdate(now)
     span = (today - dt.date(today.year, 1, 1)).days
     office = _office(district)
     dangwei = User.objects.filter(username=DANGWEI).first()
-    entering = set(
-        Unit.objects.filter(
-            Q(name=DANGWEI_COMMITTEE, kind=Unit.Kind.PARTY_COMMITTEE)
-            | Q(parent__name=DANGWEI_COMMITTEE, kind=Unit.Kind.PARTY_BRANCH),
-            jurisdiction=district,
-        ).values_list("pk", flat=True)
-    )
+    entering = permissions.entering_unit_ids(dangwei) if dangwei is not None else set()
     summaries = {
         StudyKind.SELF: "党员结合工作实际自学，撰写学习心得。",
         StudyKind.GROUP: "集中学习研讨，交流学习体会。",
@@ -872,64 +880,42 @@ def _write_activities(
         StudyKind.VISIT: "参观学习，重温入党誓词，接受红色教育。",
         StudyKind.CARRIER: "以活动为载体，推动党史学习教育走深走实。",
     }
-    rows: list[Row] = []
+    approve: list[int] = []
+    returned: list[tuple[StudyActivity, str]] = []
     for act in acts:
         back = act.days_ago if act.days_ago is not None else rng.randint(min(7, span), span)
         held = max(today - dt.timedelta(days=min(back, span)), dt.date(today.year, 1, 1))
-        entered = min(
-            timezone.make_aware(dt.datetime.combine(held, dt.time(17))) + dt.timedelta(hours=2),
-            now,
+        entered = study.enter_activity(
+            study.ActivityInput(
+                kind=act.kind,
+                title=act.title,
+                unit_id=act.unit.pk,
+                held_on=held,
+                line=act.line,
+                landmark_id=act.landmark.pk if act.landmark is not None else None,
+                speaker=act.speaker,
+                place=act.place,
+                participants=act.participants,
+                summary=summaries[StudyKind(act.kind)],
+            ),
+            actor=dangwei if act.unit.pk in entering else None,
         )
-        reviewed, reviewer = None, None
-        if act.status != StudyActivity.Status.SUBMITTED:
-            reviewed = min(entered + dt.timedelta(days=rng.randint(1, 3)), now)
-            reviewer = office.pk if office is not None else None
-        rows.append(
-            (
-                district.pk,
-                act.unit.pk,
-                act.kind,
-                act.line,
-                act.title,
-                act.speaker,
-                act.place,
-                held,
-                act.participants,
-                act.landmark.pk if act.landmark is not None else None,
-                summaries[StudyKind(act.kind)],
-                act.status,
-                act.review_note,
-                reviewer,
-                reviewed,
-                dangwei.pk if dangwei is not None and act.unit.pk in entering else None,
-                entered,
-                reviewed or entered,
-            )
-        )
-    return bulk.insert_many(
-        StudyActivity,
-        (
-            "jurisdiction_id",
-            "unit_id",
-            "kind",
-            "line",
-            "title",
-            "speaker",
-            "place",
-            "held_on",
-            "participants",
-            "landmark_id",
-            "summary",
-            "status",
-            "review_note",
-            "reviewed_by_id",
-            "reviewed_at",
-            "created_by_id",
-            "created_at",
-            "updated_at",
-        ),
-        rows,
-    )
+        if act.status == StudyActivity.Status.APPROVED:
+            approve.append(entered.pk)
+        elif act.status == StudyActivity.Status.RETURNED:
+            returned.append((entered, act.review_note))
+    if office is not None:
+        for start in range(0, len(approve), ACTIVITIES_AT_ONCE):
+            study.approve_activities(approve[start : start + ACTIVITIES_AT_ONCE], actor=office)
+    else:
+        for activity in StudyActivity.objects.filter(pk__in=approve).order_by("pk"):
+            study.approve_activity(activity, actor=None)
+    for activity, note in returned:
+        study.return_activity(activity, note, actor=office)
+    return len(acts)
+
+
+ACTIVITIES_AT_ONCE = 1000  # the most the review page passes at once (approve_activities)
 
 
 def _seed_nangang_publicity(district: Jurisdiction, today: dt.date) -> tuple[int, int]:
@@ -950,30 +936,24 @@ def _seed_nangang_publicity(district: Jurisdiction, today: dt.date) -> tuple[int
         ]
     accounts += [(f"南岗{bureau}", kinds.WECHAT) for bureau in NANGANG_BUREAUS]
     assert len(accounts) == NANGANG_ACCOUNTS
-    Channel.objects.bulk_create(
-        [Channel(jurisdiction=district, name=name, kind=kind) for name, kind in accounts]
-        + [
-            Channel(jurisdiction=district, name=name, kind=kinds.LED, screens=screens)
-            for name, screens in LED_SCREENS
-        ]
-    )
-    main = Channel.objects.get(jurisdiction=district, name="南岗发布")
+    channels = [ChannelInput(kind=kind, name=name) for name, kind in accounts] + [
+        ChannelInput(kind=kinds.LED, name=name, screens=screens) for name, screens in LED_SCREENS
+    ]
+    saved = [publicity_services.save_channel(district, c, actor=None) for c in channels]
+    main = saved[0]
     opened = min(dt.date(today.year, 2, 20), today)
-    column = Column.objects.create(channel=main, name=LEARN_COLUMN, opened_on=opened)
+    column = publicity_services.save_column(
+        main, ColumnInput(LEARN_COLUMN, opened_on=opened), actor=None
+    )
     places = [c for c, _n in NANGANG_COMMITTEES] + list(NANGANG_STREETS)
-    rows = _posts(rng, main, column, POST_TITLES[LEARN_COLUMN], places, 40, opened, today)
-    return len(accounts) + len(LED_SCREENS), bulk.insert_many(Post, POST_FIELDS, rows)
+    posts = _posts(rng, main, column, POST_TITLES[LEARN_COLUMN], places, 40, opened, today)
+    return len(saved), _save_posts(district, posts)
 
 
-POST_FIELDS = (
-    "channel_id",
-    "column_id",
-    "title",
-    "published_on",
-    "views",
-    "created_at",
-    "updated_at",
-)
+def _save_posts(district: Jurisdiction, posts: Sequence[PostInput]) -> int:
+    for post in posts:
+        publicity_services.save_post(district, post, actor=None)
+    return len(posts)
 
 
 def _posts(
@@ -986,11 +966,11 @@ def _posts(
     first: dt.date,
     today: dt.date,
     views: tuple[int, int] = (300, 2_500),
-) -> list[Row]:
+) -> list[PostInput]:
     """``count`` posts of distinct titles between ``first`` and ``today``."""
     span = max((today - first).days, 0)
     titles: set[str] = set()
-    rows: list[Row] = []
+    rows: list[PostInput] = []
     while len(rows) < count:
         title = rng.choice(templates).format(
             place=rng.choice(places), topic=rng.choice(LECTURE_TOPICS)
@@ -999,16 +979,13 @@ def _posts(
             title = f"{title}（{len(rows) + 1}）"
         titles.add(title)
         day = first + dt.timedelta(days=rng.randint(0, span))
-        at = timezone.make_aware(dt.datetime.combine(day, dt.time(18)))
         rows.append(
-            (
-                channel.pk,
-                column.pk if column is not None else None,
-                title,
-                day,
-                rng.randint(*views),
-                at,
-                at,
+            PostInput(
+                channel_id=channel.pk,
+                title=title,
+                published_on=day,
+                column_id=column.pk if column is not None else None,
+                views=rng.randint(*views),
             )
         )
     return rows
@@ -1105,34 +1082,37 @@ def _exactly(rng: random.Random, weights: Sequence[int], total: int) -> list[int
 def _seed_hulan_account(district: Jurisdiction, today: dt.date) -> int:
     """呼兰发布 with six columns and 236 posts this year."""
     rng = random.Random("education-publicity-230111")
-    channel = Channel.objects.create(
-        jurisdiction=district, name=HULAN_ACCOUNT, kind=Channel.Kind.WECHAT, account="hulanfabu"
+    channel = publicity_services.save_channel(
+        district,
+        ChannelInput(kind=Channel.Kind.WECHAT, name=HULAN_ACCOUNT, account="hulanfabu"),
+        actor=None,
     )
     jan1 = dt.date(today.year, 1, 1)
     columns = {
-        name: Column.objects.create(
-            channel=channel, name=name, opened_on=min(jan1 + dt.timedelta(days=n * 9), today)
+        name: publicity_services.save_column(
+            channel,
+            ColumnInput(name, opened_on=min(jan1 + dt.timedelta(days=n * 9), today)),
+            actor=None,
         )
         for n, name in enumerate(HULAN_COLUMNS)
     }
     places = [name.removesuffix("党委") for name in HULAN_COMMITTEES[:30]]
-    rows: list[Row] = []
+    posts: list[PostInput] = []
     per_column = _exactly(rng, [60, 56, 40, 30, 26, 24], HULAN_POSTS)
     for (name, column), count in zip(columns.items(), per_column, strict=True):
         first = column.opened_on or jan1
-        rows += _posts(
+        posts += _posts(
             rng, channel, column, POST_TITLES[name], places, count, first, today, (20, 110)
         )
     # Distinct across columns too: (channel, title, day) identifies a post.
-    seen: set[tuple[str, dt.date]] = set()
-    unique: list[Row] = []
-    for row in rows:
-        key = (row[2], row[3])
-        if key in seen:
-            row = (row[0], row[1], f"{row[2]}（续）", *row[3:])
-        seen.add((row[2], row[3]))
-        unique.append(row)
-    return bulk.insert_many(Post, POST_FIELDS, unique)
+    seen: set[tuple[str, dt.date | None]] = set()
+    unique: list[PostInput] = []
+    for post in posts:
+        while (post.title, post.published_on) in seen:
+            post = dataclasses.replace(post, title=f"{post.title}（续）")
+        seen.add((post.title, post.published_on))
+        unique.append(post)
+    return _save_posts(district, unique)
 
 
 def _seed_reports(district: Jurisdiction, today: dt.date) -> int:
@@ -1142,7 +1122,6 @@ def _seed_reports(district: Jurisdiction, today: dt.date) -> int:
     span = (today - jan1).days
     places = [name.removesuffix("党委") for name in HULAN_COMMITTEES]
     seen: set[tuple[str, str, dt.date]] = set()
-    rows: list[Row] = []
     for level, count in REPORTS.items():
         made = 0
         while made < count:
@@ -1154,11 +1133,7 @@ def _seed_reports(district: Jurisdiction, today: dt.date) -> int:
             if (outlet, title, day) in seen:
                 continue
             seen.add((outlet, title, day))
-            at = timezone.make_aware(dt.datetime.combine(day, dt.time(20)))
-            rows.append((district.pk, outlet, level.value, title, day, at, at))
+            report = MediaInput(outlet=outlet, level=level, title=title, published_on=day)
+            publicity_services.save_media(district, report, actor=None)
             made += 1
-    return bulk.insert_many(
-        MediaReport,
-        ("jurisdiction_id", "outlet", "level", "title", "published_on", "created_at", "updated_at"),
-        rows,
-    )
+    return len(seen)

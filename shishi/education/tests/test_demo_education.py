@@ -1,14 +1,18 @@
 """The education demo: Nangang's 16 landmarks (the museum on 一曼街 and 15 marked samples),
 routes, eight weeks of check-ins counted on each landmark, the 十百千万 campaign filled part of
 the way; Hulan's 64 committees, 665 branches and 19,141 members, its 230+ posts with over
-10,000 views and 60+ media reports; Nangang's 103 accounts and 400+ screens — and a second
-run changes nothing."""
+10,000 views and 60+ media reports; Nangang's 103 accounts and 400+ screens — written through
+the services (their audit events show it) — and a second run changes nothing.
+
+The services refuse a date after today (the clock's), so each run here sets the clock to the
+``now`` it seeds for."""
 
 from __future__ import annotations
 
 import datetime as dt
 import time
 from decimal import Decimal
+from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -42,7 +46,8 @@ TODAY = NOW.date()
 
 
 def _seed(world: World, now: dt.datetime = NOW) -> demo.Summary:
-    return demo.seed_education({"230103": world.nangang, "230111": world.hulan}, now=now)
+    with mock.patch("django.utils.timezone.now", return_value=now):
+        return demo.seed_education({"230103": world.nangang, "230111": world.hulan}, now=now)
 
 
 def _counts() -> tuple[int, ...]:
@@ -74,6 +79,7 @@ def test_the_education_demo_has_the_issues_figures_and_runs_twice_alike(world: W
     check_hulan_publicity(world)
     check_nangang_publicity(world)
     assert AuditEvent.objects.filter(action="education.demo_seed").count() == 2
+    check_written_through_the_services()
     assert first.landmarks == 16 and first.hulan_branches == 665
     assert first.hulan_members == 19_141 and first.reports >= 60
 
@@ -81,6 +87,29 @@ def test_the_education_demo_has_the_issues_figures_and_runs_twice_alike(world: W
     second = _seed(world, NOW + dt.timedelta(days=2))
     assert _counts() == counts
     assert second == first
+
+
+def check_written_through_the_services() -> None:
+    """Every landmark, route, word list, target, activity (entered, then reviewed), channel,
+    column, post and report has the event its service writes."""
+    events = dict(
+        AuditEvent.objects.filter(action__startswith="education.")
+        .values_list("action")
+        .annotate(n=Count("pk"))
+    )
+    activities = StudyActivity.objects.all()
+    approved = activities.filter(status=StudyActivity.Status.APPROVED).count()
+    assert events["education.landmark_create"] == Landmark.objects.count() == 16
+    assert events["education.route_create"] == Route.objects.count() == 3
+    assert events["education.sensitive_words_add"] == 1
+    assert events["education.campaign_target_set"] == CampaignTarget.objects.count() == 4 + 24
+    assert events["education.study_entered"] == activities.count()
+    assert events["education.study_approved"] == approved > 800
+    assert events["education.study_returned"] == 1
+    assert events["education.channel_create"] == Channel.objects.count() == 103 + 5 + 1
+    assert events["education.column_create"] == Column.objects.count() == 1 + 6
+    assert events["education.post_create"] == Post.objects.count()
+    assert events["education.media_create"] == MediaReport.objects.count() >= 60
 
 
 def check_landmarks_and_routes(world: World) -> None:
