@@ -1,5 +1,5 @@
 """What the education import commands share (``import_landmarks``, ``import_party_orgs``,
-``import_posts``): ``shishi <command> --district CODE FILE [--dry-run] [--as USER]`` reads
+``import_posts``): ``shishi <command> --jurisdiction CODE FILE [--dry-run] [--as USER]`` reads
 the sheet with the wizard's preview and writes it with the wizard's apply (``sheets``).
 Exit 0 with a summary (new, updated, unchanged); exit 1 with one line per bad cell on
 stderr (``第R行，C列（列名）：原因``), writing nothing."""
@@ -35,7 +35,13 @@ class SheetCommand(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("path", help=self.path_help)
-        parser.add_argument("--district", required=True, help="the district's 6-digit code")
+        parser.add_argument(
+            "--jurisdiction",
+            "--district",
+            dest="district",
+            required=True,
+            help="the district's 6-digit code (as the other import commands take it)",
+        )
         parser.add_argument("--dry-run", action="store_true", help="check only; write nothing")
         parser.add_argument("--as", dest="username", help="act as this user (default: the system)")
 

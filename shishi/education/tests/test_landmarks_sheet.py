@@ -278,7 +278,7 @@ def test_command_imports_then_changes_nothing(world: World, tmp_path: Path) -> N
     path = tmp_path / "地标.xlsx"
     path.write_bytes(_book([_row(), _row(名称="乙")]))
     out = io.StringIO()
-    call_command("import_landmarks", str(path), "--district", "230103", "--dry-run", stdout=out)
+    call_command("import_landmarks", str(path), "--jurisdiction", "230103", "--dry-run", stdout=out)
     assert "试运行" in out.getvalue() and not Landmark.objects.exists()
     out = io.StringIO()
     call_command(
