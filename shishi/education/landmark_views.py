@@ -19,7 +19,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.appointments.certificate_qr import qr_path
@@ -311,7 +311,7 @@ LANDMARK_WIZARD = Wizard(
     back="education:landmarks",
     prefix="education:landmark",
     back_label=gettext_lazy("红色地标"),
-    unit=gettext_lazy("个"),
+    unit=pgettext_lazy("imported landmarks", "个"),
     same=gettext_lazy("表格与现有地标相同，没有任何改动"),
     nav="education/landmarks/_nav.html",
     links=(

@@ -19,7 +19,7 @@ from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from shishi.core.errors import StaleEdit, ValidationFailed
@@ -31,7 +31,7 @@ from shishi.orgs.models import Jurisdiction
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 BACK = gettext_lazy("返回")
-ITEMS = gettext_lazy("条")
+ITEMS = pgettext_lazy("imported rows", "条")
 SAME = gettext_lazy("表格与现有内容相同，没有任何改动")
 
 
