@@ -19,6 +19,7 @@ if not SECRET_KEY:
     SECRET_KEY = "insecure-demo-key-set-SECRET_KEY-in-production"
 ALLOWED_HOSTS = envlist("ALLOWED_HOSTS", ["127.0.0.1", "localhost", "[::1]", "testserver"])
 CSRF_TRUSTED_ORIGINS = envlist("CSRF_TRUSTED_ORIGINS", [])
+CSRF_FAILURE_VIEW = "shishi.core.http.csrf_failure"  # a message a person can act on
 
 INSTALLED_APPS = [
     "django.contrib.admin",

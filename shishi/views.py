@@ -12,8 +12,8 @@ from django.views.decorators.http import require_GET
 
 from shishi.board.selectors import landing
 from shishi.enterprise import permissions as enterprise_permissions
-from shishi.orgs.models import ADMIN_ROLES, Role
-from shishi.orgs.permissions import scope_for
+from shishi.orgs.models import ADMIN_ROLES, Role, Unit
+from shishi.orgs.permissions import Scope, scope_for
 
 
 @require_GET
@@ -34,6 +34,20 @@ def home(request: HttpRequest) -> HttpResponse:
         if enterprise_permissions.staffed_station_ids(request.user):
             return redirect("enterprise:requests")
         return TemplateResponse(request, "no_role.html")
+    if _only_party_organisations(scope):
+        # A party committee's or branch's editor enters study activities (学习教育).
+        return redirect("education:study_mine")
     target = landing(request.user)
     url = reverse(target.view, args=target.args)
     return redirect(f"{url}?{urlencode(target.query)}" if target.query else url)
+
+
+PARTY_KINDS = (Unit.Kind.PARTY_COMMITTEE, Unit.Kind.PARTY_BRANCH)
+
+
+def _only_party_organisations(scope: Scope) -> bool:
+    """Edits units, and every one of them is a party organisation (no other role)."""
+    units = scope.editor_unit_ids
+    if not units or scope.roles - {Role.UNIT_EDITOR, Role.UNIT_HEAD}:
+        return False
+    return not Unit.objects.filter(pk__in=units).exclude(kind__in=PARTY_KINDS).exists()

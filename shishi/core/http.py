@@ -13,10 +13,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 from urllib.parse import quote
 
-from django.http import FileResponse, HttpRequest, HttpResponseBase
+from django.http import FileResponse, HttpRequest, HttpResponseBase, JsonResponse
 from django.template import TemplateDoesNotExist
 from django.template.loader import select_template
 from django.template.response import TemplateResponse
+from django.utils.translation import gettext
 
 from shishi.core import errors
 
@@ -104,3 +105,15 @@ def stored_file_response(field: Any, name: str, content_type: str) -> FileRespon
     response["Content-Security-Policy"] = "sandbox; default-src 'none'"
     response["Cache-Control"] = "private, max-age=3600"
     return response
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
+    """``CSRF_FAILURE_VIEW``: a form posted without the page's token (or from another site)
+    gets 403 with a message a person can act on — JSON for a client asking for JSON — instead
+    of Django's English technical page. The reason stays out of the answer."""
+    message = gettext("页面已过期或不是从本站页面提交的，请刷新页面后重试。")
+    if "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse(
+            {"detail": message}, status=403, json_dumps_params={"ensure_ascii": False}
+        )
+    return TemplateResponse(request, "403.html", {"message": message}, status=403)

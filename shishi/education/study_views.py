@@ -25,6 +25,7 @@ from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, Validation
 from shishi.core.http import content_disposition, stored_file_response
 from shishi.education import campaign, permissions, study_forms, study_selectors, study_services
 from shishi.education.models import CampaignLine, StudyActivity
+from shishi.orgs.permissions import scope_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
@@ -149,7 +150,10 @@ def _form(
 def study_new(request: HttpRequest) -> HttpResponse:
     place = study_selectors.entering_district(request.user, _code(request))
     if request.method != "POST":
-        initial = {"held_on": timezone.localdate(), "participants": 0}
+        initial: dict[str, object] = {"held_on": timezone.localdate(), "participants": 0}
+        own = scope_for(request.user).editor_unit_ids
+        if len(own) == 1:  # a committee's editor: its own committee first (branches to pick)
+            initial["unit"] = next(iter(own))
         return _form_page(
             request, _form(request, place, initial=initial), place=place, activity=None
         )
