@@ -10,7 +10,6 @@ The services refuse a date after today (the clock's), so each run here sets the 
 from __future__ import annotations
 
 import datetime as dt
-import time
 from decimal import Decimal
 from unittest import mock
 from zoneinfo import ZoneInfo
@@ -68,9 +67,7 @@ def _counts() -> tuple[int, ...]:
 
 
 def test_the_education_demo_has_the_issues_figures_and_runs_twice_alike(world: World) -> None:
-    started = time.perf_counter()
-    first = _seed(world)
-    assert time.perf_counter() - started < 10
+    first = _seed(world)  # its time is measured, not asserted: docs/education.md "Demo"
     check_landmarks_and_routes(world)
     check_check_ins(world)
     check_campaign_part_way(world)
