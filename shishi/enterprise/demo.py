@@ -14,9 +14,14 @@ recomputed every run).
   (``Contact.user``), and ``yiqi``, staff of the first station (``orgs.demo.ENTERPRISE_LOGINS``
   lists them for the login hint).
 
-Written through the models in bulk (the services of issue 18 are the parts' own), with one
-audit event for what a run made. Random choices come from generators seeded with fixed
-strings; only the pushes' tokens are random (they are secrets).
+The policy library and the register are written through the office's services
+(``policy_services.create_policy``; ``register_services.save_enterprise``, ``add_contact``,
+``update_contact``) with the district's office as the actor, so they pass the same checks and
+leave the same audit events as real use; the publication step, the matches, pushes, payouts,
+stations and requests are written by the demo itself (``demo_policies.seed_policies`` says
+why publishing is), with one audit event for what a run made. Without a programme office in
+the district there is no register (the services want one). Random choices come from
+generators seeded with fixed strings; only the pushes' tokens are random (they are secrets).
 """
 
 from __future__ import annotations
@@ -123,7 +128,7 @@ def seed_enterprise(
         }
         office = _office(district)
         if not Policy.objects.filter(jurisdiction=district).exists():
-            made["policies"] = len(seed_policies(district, street_ids, now))
+            made["policies"] = len(seed_policies(district, street_ids, now, actor=office))
         if office is not None and not Enterprise.objects.filter(jurisdiction=district).exists():
             register_made = seed_register(district, street_ids, today, actor=office)
             made["enterprises"] = len(register_made.enterprises)
