@@ -14,9 +14,14 @@ recomputed every run).
   (``Contact.user``), and ``yiqi``, staff of the first station (``orgs.demo.ENTERPRISE_LOGINS``
   lists them for the login hint).
 
-Written through the models in bulk (the services of issue 18 are the parts' own), with one
-audit event for what a run made. Random choices come from generators seeded with fixed
-strings; only the pushes' tokens are random (they are secrets).
+The policy library and the register are written through the office's services
+(``policy_services.create_policy``; ``register_services.save_enterprise``, ``add_contact``,
+``update_contact``) with the district's office as the actor, so they pass the same checks and
+leave the same audit events as real use; the publication step, the matches, pushes, payouts,
+stations and requests are written by the demo itself (``demo_policies.seed_policies`` says
+why publishing is), with one audit event for what a run made. Without a programme office in
+the district there is no register (the services want one). Random choices come from
+generators seeded with fixed strings; only the pushes' tokens are random (they are secrets).
 """
 
 from __future__ import annotations
@@ -34,7 +39,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit, bulk
-from shishi.enterprise import matches
+from shishi.enterprise import matches, register_services
 from shishi.enterprise.demo_policies import STREETS, seed_policies
 from shishi.enterprise.demo_register import seed_register, uscc_for
 from shishi.enterprise.demo_requests import seed_requests, seed_stations
@@ -50,6 +55,7 @@ from shishi.enterprise.models import (
     ServiceRequest,
     Verdict,
 )
+from shishi.enterprise.register_services import ContactInput
 from shishi.orgs import services as org_services
 from shishi.orgs.demo import DEMO_PASSWORD, ENTERPRISE_LOGINS
 from shishi.orgs.models import Jurisdiction, Membership, Role, Unit, User
@@ -120,18 +126,19 @@ def seed_enterprise(
             name: org_services.ensure_unit(district, name, kind=Unit.Kind.STREET).pk
             for name in STREETS
         }
+        office = _office(district)
         if not Policy.objects.filter(jurisdiction=district).exists():
-            made["policies"] = len(seed_policies(district, street_ids, now))
-        if not Enterprise.objects.filter(jurisdiction=district).exists():
-            made["enterprises"] = len(seed_register(district, street_ids, today).enterprises)
+            made["policies"] = len(seed_policies(district, street_ids, now, actor=office))
+        if office is not None and not Enterprise.objects.filter(jurisdiction=district).exists():
+            register_made = seed_register(district, street_ids, today, actor=office)
+            made["enterprises"] = len(register_made.enterprises)
         register = list(Enterprise.objects.filter(jurisdiction=district).order_by("pk"))
         qiye_enterprise = next((e for e in register if e.uscc == uscc_for(1)), None)
         if not register or qiye_enterprise is None:
             return _summary(district, summary)
         register = [qiye_enterprise, *[e for e in register if e.pk != qiye_enterprise.pk]]
         stations = seed_stations(district, register, street_ids, password_hash)
-        summary.logins = _link_contact(qiye_enterprise, password_hash)
-        office = _office(district)
+        summary.logins = _link_contact(qiye_enterprise, password_hash, office)
         if not ServiceRequest.objects.filter(jurisdiction=district).exists():
             made["requests"] = seed_requests(district, register, stations, office, now)
     matches.match_all(district.pk, today=today)
@@ -173,13 +180,23 @@ def _office(district: Jurisdiction) -> User | None:
     return found.user if found else None
 
 
-def _link_contact(enterprise: Enterprise, password_hash: str) -> list[str]:
-    """``qiye`` as the demo enterprise's primary contact; the login lines for the command."""
+def _link_contact(enterprise: Enterprise, password_hash: str, office: User | None) -> list[str]:
+    """``qiye`` as the demo enterprise's primary contact (through ``update_contact``, as the
+    office would give a contact a login); the login lines for the command."""
     shown = dict((login.username, login.display_name) for login in ENTERPRISE_LOGINS)
     user = org_services.ensure_user("qiye", password_hash=password_hash, display_name=shown["qiye"])
     contact = enterprise.contacts.filter(is_primary=True).order_by("pk").first()
-    if contact is not None and contact.user_id != user.pk:
-        Contact.objects.filter(pk=contact.pk).update(name=QIYE_CONTACT, user=user)
+    if contact is not None and contact.user_id != user.pk and office is not None:
+        register_services.update_contact(
+            contact,
+            ContactInput(
+                name=QIYE_CONTACT,
+                email=contact.email,  # the phone: an empty field keeps the stored one
+                username=user.username,
+                is_primary=True,
+            ),
+            actor=office,
+        )
     return [
         f"{login.username:<20} {login.display_name}（{login.role}）" for login in ENTERPRISE_LOGINS
     ]

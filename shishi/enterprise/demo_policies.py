@@ -17,16 +17,21 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from shishi.enterprise import policy_services
 from shishi.enterprise.matching import Condition
 from shishi.enterprise.models import (
     Benefit,
     ConditionKind,
     Level,
     Policy,
-    PolicyCondition,
     PolicyStatus,
 )
-from shishi.enterprise.policy_services import content_hash
+from shishi.enterprise.policy_services import (
+    ConditionRow,
+    PolicyInput,
+    condition_words,
+    content_hash,
+)
 from shishi.orgs.models import Jurisdiction
 
 K = ConditionKind
@@ -975,53 +980,67 @@ def _params(kind: str, value: Any, street_ids: dict[str, int]) -> dict[str, Any]
 
 
 def seed_policies(
-    district: Jurisdiction, street_ids: dict[str, int], now: dt.datetime
+    district: Jurisdiction, street_ids: dict[str, int], now: dt.datetime, *, actor: Any
 ) -> list[Policy]:
-    """The sample library in ``district`` (the caller checks it has none yet)."""
+    """The sample library in ``district`` (the caller checks it has none yet).
+
+    Each policy is saved as the office would save it (``policy_services.create_policy``, its
+    conditions in the words the form and the sheet use): the library's checks and an
+    ``enterprise.policy_create`` audit event each. ``actor``: the district's office, or
+    ``None`` (the system) when it has none. A policy the service refuses is a bug of this
+    demo (``ValidationFailed`` propagates).
+
+    The published and expired ones are then given their status, ``published_at`` in the past
+    and ``content_hash`` directly, *not* through ``publish_policy``: that one stamps the
+    present moment and enqueues ``match_policy_task`` on commit, whose ``push_after_match``
+    would, once the worker runs, push the policies published this last week (which the demo
+    leaves for the office to push: ``demo.UNPUSHED_DAYS``) and send their messages — other
+    push counts than the demo's. The demo stores the matches and pushes itself afterwards
+    (``demo.seed_enterprise``); the hash is the service's own ``content_hash``.
+    """
     today = now.date()
+    streets = policy_services.street_units(district.pk)
+    names = {pk: name for name, pk in streets.items()}
     made = []
-    conditions = []
     for n, spec in enumerate(POLICIES, start=1):
         start = dt.date(today.year + spec.years[0], 1, 1)
         end = dt.date(today.year + spec.years[1], 12, 31)
-        published = spec.status != PolicyStatus.DRAFT
-        policy = Policy(
-            jurisdiction=district,
-            title=spec.title,
-            doc_number=f"{PREFIX[Level(spec.level)]}〔{start.year}〕{n}号",
-            issuer=spec.issuer,
-            level=spec.level,
-            valid_from=start,
-            valid_until=end,
-            benefit=spec.benefit,
-            amount_text=spec.amount,
-            guide=f"{spec.guide}\n\n{SAMPLE_NOTE}",
-            materials=spec.materials,
-            contact=spec.contact,
-            status=spec.status,
-            no_apply=spec.no_apply,
-            published_at=now - dt.timedelta(days=spec.published_days_ago, hours=n % 7)
-            if published
-            else None,
-        )
-        made.append(policy)
-    names = {pk: name for name, pk in street_ids.items()}
-    for policy, spec in zip(made, POLICIES, strict=True):
         rows = [
-            PolicyCondition(
-                policy=policy, kind=kind, params=_params(kind, value, street_ids), order=order
-            )
-            for order, (kind, value) in enumerate(spec.conditions)
+            ConditionRow(kind, condition_words(kind, _params(kind, value, street_ids), names))
+            for kind, value in spec.conditions
         ]
-        conditions.extend(rows)
-        if policy.published_at is not None:  # what the enterprises were told, as on publish
-            policy.content_hash = content_hash(
+        policy = policy_services.create_policy(
+            district.pk,
+            PolicyInput(
+                title=spec.title,
+                level=spec.level,
+                benefit=spec.benefit,
+                doc_number=f"{PREFIX[Level(spec.level)]}〔{start.year}〕{n}号",
+                issuer=spec.issuer,
+                valid_from=start,
+                valid_until=end,
+                amount_text=spec.amount,
+                guide=f"{spec.guide}\n\n{SAMPLE_NOTE}",
+                materials=spec.materials,
+                contact=spec.contact,
+                no_apply=spec.no_apply,
+                conditions=rows,
+            ),
+            actor=actor,
+        )
+        if spec.status != PolicyStatus.DRAFT:
+            # What the enterprises were told, as on publish.
+            told = content_hash(
                 policy.title,
                 policy.benefit,
                 policy.amount_text,
-                [Condition(c.kind, c.params) for c in rows],
+                [Condition(c.kind, c.params) for c in policy.conditions.order_by("order", "pk")],
                 names,
             )
-    Policy.objects.bulk_create(made)
-    PolicyCondition.objects.bulk_create(conditions)
+            Policy.objects.filter(pk=policy.pk).update(
+                status=spec.status,
+                published_at=now - dt.timedelta(days=spec.published_days_ago, hours=n % 7),
+                content_hash=told,
+            )
+        made.append(policy)
     return made

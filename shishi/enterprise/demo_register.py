@@ -12,6 +12,10 @@ demo's other fictional people; the demo's fake gateway gets what is sent to them
 e-mail addresses are at example.com. The roads are Nangang's, put on plausible streets
 (not geocoded). Random choices come from one generator seeded with a fixed string, so a
 seed on an empty database always makes the same register.
+
+Written through the register's services (``save_enterprise``, ``add_contact``) with the
+district's office as the actor, like an office entering it by hand: the same checks, the
+derived size, and an audit event per enterprise and contact (never a phone or e-mail).
 """
 
 from __future__ import annotations
@@ -23,10 +27,12 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from shishi.core import uscc
+from shishi.enterprise import register_services
 from shishi.enterprise import size as sizes
 from shishi.enterprise.demo_policies import CXX, GX, KJX, XJR, ZJTX
-from shishi.enterprise.models import Contact, Enterprise, Qualification
-from shishi.orgs.models import Jurisdiction
+from shishi.enterprise.models import Contact, Enterprise
+from shishi.enterprise.register_services import ContactInput, EnterpriseInput
+from shishi.orgs.models import Jurisdiction, User
 
 ENTERPRISES = 400
 PHONE_FIRST = 1000  # the contacts' mobiles are 1390000{n:04d} from here on
@@ -315,13 +321,18 @@ class Register:
     by_sector: dict[str, list[Enterprise]]
 
 
-def seed_register(district: Jurisdiction, street_ids: dict[str, int], today: dt.date) -> Register:
-    """The fictional register in ``district`` (the caller checks it has none yet)."""
+def seed_register(
+    district: Jurisdiction, street_ids: dict[str, int], today: dt.date, *, actor: User
+) -> Register:
+    """The fictional register in ``district`` (the caller checks it has none yet), written as
+    the office would: each enterprise with its qualifications through
+    ``register_services.save_enterprise`` and each contact through ``add_contact`` (``actor``:
+    the district's office), so every row passes their checks and leaves their audit events.
+    A row they refuse is a bug of this demo (``ValidationFailed`` propagates)."""
     rng = random.Random("enterprise-register-230103")
     names: set[str] = set()
-    enterprises: list[Enterprise] = []
+    rows: list[EnterpriseInput] = []
     sectors: list[str] = []
-    held: list[list[str]] = []
     streets = list(ROADS)
     for n in range(1, ENTERPRISES + 1):
         sector = next(s for s in SECTORS if s.key == "software") if n == 1 else _pick_sector(rng)
@@ -356,6 +367,7 @@ def seed_register(district: Jurisdiction, street_ids: dict[str, int], today: dt.
             address += f"{rng.choice(BUILDINGS)}{rng.randint(2, 28)}层"
         street_known = n == 1 or rng.random() >= 0.04
         industry_code = code if n == 1 or rng.random() >= 0.02 else ""
+        # The size the qualifications are drawn for (the service derives the stored one alike).
         size = ""
         if industry_code:
             size = (
@@ -364,11 +376,11 @@ def seed_register(district: Jurisdiction, street_ids: dict[str, int], today: dt.
                 ).size
                 or ""
             )
-        enterprises.append(
-            Enterprise(
-                jurisdiction=district,
-                uscc=uscc_for(n),
+        held = [GX, KJX, CXX] if n == 1 else _qualifications(rng, sector.key, size or "small")
+        rows.append(
+            EnterpriseInput(
                 name=name,
+                uscc=uscc_for(n),
                 industry_code=industry_code,
                 founded_on=founded,
                 employees=employees,
@@ -377,35 +389,26 @@ def seed_register(district: Jurisdiction, street_ids: dict[str, int], today: dt.
                 tax_paid=tax,
                 address=address,
                 street_id=street_ids[street] if street_known else None,
-                size=size,
+                qualifications=tuple(held),
             )
         )
         sectors.append(sector.key)
-        held.append([GX, KJX, CXX] if n == 1 else _qualifications(rng, sector.key, size or "small"))
-    Enterprise.objects.bulk_create(enterprises)
-    Qualification.objects.bulk_create(
-        Qualification(enterprise=e, name=q)
-        for e, names_held in zip(enterprises, held, strict=True)
-        for q in names_held
-    )
+    enterprises = [register_services.save_enterprise(district, row, actor=actor) for row in rows]
     contacts: list[Contact] = []
     phone = PHONE_FIRST
     for i, enterprise in enumerate(enterprises):
         for k in range(2 if rng.random() < 0.3 else 1):
             has_phone = i == 0 or rng.random() >= 0.08
-            contacts.append(
-                Contact(
-                    enterprise=enterprise,
-                    name=_person(rng),
-                    phone=f"1390000{phone:04d}" if has_phone else "",
-                    email=f"qy{i + 1:03d}-{k + 1}@{MAIL_DOMAIN}"
-                    if i == 0 or rng.random() < 0.8
-                    else "",
-                    is_primary=k == 0,
-                )
+            person = _person(rng)  # the generator's draws in the order they always were
+            email = f"qy{i + 1:03d}-{k + 1}@{MAIL_DOMAIN}" if i == 0 or rng.random() < 0.8 else ""
+            contact = ContactInput(
+                name=person,
+                phone=f"1390000{phone:04d}" if has_phone else "",
+                email=email,
+                is_primary=k == 0,
             )
+            contacts.append(register_services.add_contact(enterprise, contact, actor=actor))
             phone += 1
-    Contact.objects.bulk_create(contacts)
     by_sector: dict[str, list[Enterprise]] = {}
     for e, key in zip(enterprises, sectors, strict=True):
         by_sector.setdefault(key, []).append(e)

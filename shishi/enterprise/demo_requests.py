@@ -8,6 +8,13 @@ reason), some closed late, most closed ones rated by the enterprise; each with i
 (received, assigned, contacts, closed, rated), an owner unit of Nangang's and a due date
 counted in working days on the district's calendar (``workdays``). The demo enterprise
 (``qiye``'s) has one closed and not yet rated, and one being handled.
+
+Written by the demo itself, not through ``stations`` and ``requests``: ``add_staff`` wants
+staff holding a role in the district (the demo's station logins hold none, by design:
+``orgs.demo.ENTERPRISE_LOGINS``); taking a request in and closing it queue a real SMS each
+to its contact (``request_texts``: some 130 texts dated the day of the seed, sent by the
+worker); the number is drawn from ``secrets`` (the demo's are seeded, so a seed on an empty
+database makes the same ones); and a request's ``created_at`` is the moment it is made.
 """
 
 from __future__ import annotations

@@ -62,6 +62,7 @@ def test_the_enterprise_demo_has_everything_and_runs_twice_alike(world: World) -
     check_matches_pushes_and_payouts(world)
     check_stations_and_requests(world)
     check_logins(world)
+    check_written_through_the_services(world)
     assert AuditEvent.objects.filter(action="enterprise.demo_seed").count() == 1
 
     counts = (
@@ -284,6 +285,31 @@ def check_logins(world: World) -> None:
     for login in ENTERPRISE_LOGINS:
         assert hint[login.username] == (login.display_name, str(login.role))
     assert qiye.display_name == hint["qiye"][0] and yiqi.display_name == hint["yiqi"][0]
+
+
+def check_written_through_the_services(world: World) -> None:
+    """The library and the register were saved as the office saves them: an audit event
+    per policy, enterprise (with its qualifications) and contact, by the district's office,
+    none holding a contact's phone or e-mail."""
+    events = AuditEvent.objects.filter(jurisdiction_id=world.nangang.pk)
+    policies = events.filter(action="enterprise.policy_create")
+    assert policies.count() == Policy.objects.filter(jurisdiction=world.nangang).count()
+    created = events.filter(action="enterprise.create")
+    assert created.count() == ENTERPRISES
+    assert set(created.values_list("actor_id", flat=True)) == {world.office.pk}
+    assert set(policies.values_list("actor_id", flat=True)) == {world.office.pk}
+    with_qualifications = [e for e in created if "qualifications" in e.changes]
+    assert (
+        len(with_qualifications)
+        == Enterprise.objects.filter(qualifications__isnull=False).distinct().count()
+    )
+    added = events.filter(action="enterprise.contact_add")
+    assert added.count() == Contact.objects.count()
+    qiye = events.get(action="enterprise.contact_update")
+    assert qiye.changes["name"][1] == demo.QIYE_CONTACT and qiye.changes["user_id"][1]
+    for event in added[:100]:
+        assert set(event.changes) <= {"name", "phone_set", "email_set", "user_id", "is_primary"}
+        assert "1390000" not in str(event.changes) and "example.com" not in str(event.changes)
 
 
 def test_the_enterprise_demo_needs_nangang(world: World) -> None:
