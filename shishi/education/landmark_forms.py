@@ -95,6 +95,7 @@ class PhotoForm(ServiceErrorsMixin, forms.Form):
 
 class RouteForm(ServiceErrorsMixin, forms.Form):
     name = forms.CharField(label=_("线路名称"), max_length=200)
+    version = forms.IntegerField(required=False, widget=forms.HiddenInput)
     description = forms.CharField(
         label=_("线路介绍"), required=False, widget=forms.Textarea(attrs={"rows": 4})
     )
@@ -129,7 +130,7 @@ def route_input(form: RouteForm, ids: list[int]) -> RouteInput:
 
 
 def route_initial(route: Route) -> dict[str, Any]:
-    return {"name": route.name, "description": route.description}
+    return {"name": route.name, "description": route.description, "version": route.version}
 
 
 class WordsForm(ServiceErrorsMixin, forms.Form):

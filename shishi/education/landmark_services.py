@@ -41,6 +41,7 @@ from shishi.orgs.models import Jurisdiction
 
 OFFICE_ONLY = "只有专班可以维护红色地标"
 STALE = "这个地标已被他人修改，请刷新后再改"
+ROUTE_STALE = "这条线路已被他人修改，请核对后再保存"
 NAME_MAX, ADDRESS_MAX, HOURS_MAX, DESCRIPTION_MAX = 200, 300, 200, 5000
 ROUTE_STOPS_MAX = 50
 WORD_MAX = 50
@@ -455,10 +456,16 @@ def _stops_of(route: Route) -> list[int]:
 
 
 def save_route(
-    jurisdiction: Jurisdiction, data: RouteInput, *, actor: Any, route: Route | None = None
+    jurisdiction: Jurisdiction,
+    data: RouteInput,
+    *,
+    actor: Any,
+    route: Route | None = None,
+    version: int | None = None,
 ) -> Route:
     """Create (``route`` None) or edit a themed route: its name unique in the district, its
-    stops the district's landmarks in order, each at most once; audited."""
+    stops the district's landmarks in order, each at most once; audited. An edit carries the
+    ``version`` its form showed: another is refused (``StaleEdit``), never overwritten."""
     check_office(actor, jurisdiction.pk)
     if route is not None and route.jurisdiction_id != jurisdiction.pk:
         raise NotFound("没有这条线路")
@@ -475,10 +482,14 @@ def save_route(
             action = "education.route_create"
         else:
             row = Route.objects.select_for_update().get(pk=route.pk)
+            if version is None or row.version != version:
+                raise StaleEdit(ROUTE_STALE)
             old = {"name": row.name, "description": row.description}
             before = _stops_of(row)
             for key, value in values.items():
                 setattr(row, key, value)
+            if audit.diff(old, values) or before != stops:
+                row.version += 1
             try:
                 with transaction.atomic():
                     row.save()

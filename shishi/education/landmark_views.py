@@ -347,6 +347,7 @@ def _route_page(
     district: Any,
     route: Route | None,
     stop_errors: dict[int, str] | None = None,
+    stale: str = "",
     status: int = 200,
 ) -> HttpResponse:
     errors = stop_errors or {}
@@ -357,6 +358,7 @@ def _route_page(
         "route": route,
         "rows": rows,
         "choices": sel.landmark_choices(district),
+        "stale": stale,
     }
     return TemplateResponse(request, "education/landmarks/route_form.html", context, status=status)
 
@@ -370,7 +372,22 @@ def _save_route(request: HttpRequest, district: Any, route: Route | None) -> Htt
             form.add_error(None, _("请从列表中选择站点"))
         return _route_page(request, form, rows, district=district, route=route, status=422)
     try:
-        saved = svc.save_route(district, lf.route_input(form, ids), actor=request.user, route=route)
+        saved = svc.save_route(
+            district,
+            lf.route_input(form, ids),
+            actor=request.user,
+            route=route,
+            version=form.cleaned_data.get("version"),
+        )
+    except StaleEdit as exc:
+        # What the user typed stays on the form, now carrying the route's current version.
+        assert route is not None  # a new route has nothing to be stale against
+        current = sel.office_route(request.user, route.pk)
+        form = lf.RouteForm(with_version(request.POST, current.version))
+        form.is_valid()
+        return _route_page(
+            request, form, ids, district=district, route=current, stale=exc.message, status=409
+        )
     except ValidationFailed as exc:
         stop_errors = {int(k[6:]): v for k, v in exc.errors.items() if k.startswith("stops-")}
         rest = {k: v for k, v in exc.errors.items() if not k.startswith("stops-")}

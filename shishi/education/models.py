@@ -82,6 +82,7 @@ class Route(TimeStamped):
     name = models.CharField(_("线路名称"), max_length=200)
     description = models.TextField(_("线路介绍"), blank=True)
     is_active = models.BooleanField(_("启用"), default=True)
+    version = models.PositiveIntegerField(default=1)
 
     class Meta:
         verbose_name = _("主题线路")

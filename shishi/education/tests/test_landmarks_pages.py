@@ -340,10 +340,19 @@ def test_a_route_keeps_its_stops_in_order(world: World) -> None:
     route = Route.objects.get()
     assert landmark_selectors.route_stop_ids(route) == [c.pk, a.pk, b.pk]
     edit = reverse("education:route_edit", args=[route.pk])
-    assert client.get(edit).status_code == 200
-    client.post(
-        edit, {"name": "抗联足迹", "description": "", "stop-0": str(a.pk), "stop-1": str(c.pk)}
-    )
+    assert 'name="version" value="1"' in client.get(edit).content.decode()
+    changed = {"name": "抗联足迹", "description": "", "stop-0": str(a.pk), "stop-1": str(c.pk)}
+    assert client.post(edit, {**changed, "version": "1"}).status_code == 302
+    assert landmark_selectors.route_stop_ids(route) == [a.pk, c.pk]
+    # A second edit from a form showing version 1 is stale: refused, nothing overwritten, and
+    # the form comes back with what was typed and the current version.
+    stale = client.post(edit, {**changed, "name": "改名", "stop-0": str(b.pk), "version": "1"})
+    assert stale.status_code == 409
+    text = stale.content.decode()
+    assert "这条线路已被他人修改" in text and 'value="改名"' in text
+    assert 'name="version" value="2"' in text
+    route.refresh_from_db()
+    assert route.name == "抗联足迹" and route.version == 2
     assert landmark_selectors.route_stop_ids(route) == [a.pk, c.pk]
     client.post(reverse("education:route_active", args=[route.pk]), {"active": "0"})
     route.refresh_from_db()
