@@ -36,7 +36,10 @@ def channels(district: Jurisdiction) -> QuerySet[Channel]:
     return (
         Channel.objects.filter(jurisdiction=district)
         .select_related("unit")
-        .annotate(column_count=Count("columns", distinct=True), post_count=Count("posts"))
+        # Both joins in one query: counted distinct, or the posts multiply by the columns.
+        .annotate(
+            column_count=Count("columns", distinct=True), post_count=Count("posts", distinct=True)
+        )
         .order_by("kind", "name")
     )
 

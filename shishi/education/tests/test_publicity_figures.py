@@ -145,3 +145,13 @@ def test_figures_page_for_a_range(world: World) -> None:
     assert client_for(world.editor_a).get(url).status_code == 403
     outsider = client_for(world.outsider).get(url, {"start": "2021-06-01", "end": "2021-06-30"})
     assert "南岗发布" not in outsider.content.decode()
+
+
+def test_the_channels_list_counts_each_post_once(world: World) -> None:
+    from shishi.education import publicity_selectors
+
+    _records(world)  # 南岗发布: three columns, five posts
+    listed = {c.name: c for c in publicity_selectors.channels(world.nangang)}
+    wechat = listed["南岗发布"]
+    assert wechat.column_count == Column.objects.filter(channel=wechat).count() == 3
+    assert wechat.post_count == Post.objects.filter(channel=wechat).count() == 5
