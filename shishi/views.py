@@ -12,7 +12,7 @@ from django.views.decorators.http import require_GET
 
 from shishi.board.selectors import landing
 from shishi.enterprise import permissions as enterprise_permissions
-from shishi.orgs.models import ADMIN_ROLES, Role, Unit
+from shishi.orgs.models import ADMIN_ROLES, PARTY_KINDS, Role, Unit
 from shishi.orgs.permissions import Scope, scope_for
 
 
@@ -40,9 +40,6 @@ def home(request: HttpRequest) -> HttpResponse:
     target = landing(request.user)
     url = reverse(target.view, args=target.args)
     return redirect(f"{url}?{urlencode(target.query)}" if target.query else url)
-
-
-PARTY_KINDS = (Unit.Kind.PARTY_COMMITTEE, Unit.Kind.PARTY_BRANCH)
 
 
 def _only_party_organisations(scope: Scope) -> bool:

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Count, F, Q, QuerySet, Sum, When
 
 from shishi.core import audit
-from shishi.core.errors import PermissionDenied, StaleEdit, ValidationFailed
+from shishi.core.errors import StaleEdit, ValidationFailed
 from shishi.education import permissions
 from shishi.education.models import CampaignLine, CampaignTarget, StudyActivity
 from shishi.orgs.models import Unit
@@ -182,8 +182,7 @@ def set_target(
     """Set the district's (``unit`` None) or an organisation's target of a line for a year.
     ``version`` is the one the form showed (0: none stored yet). An organisation's target set
     to 0 is removed (None returned)."""
-    if actor is not None and not permissions.is_office(actor, jurisdiction_id):
-        raise PermissionDenied(OFFICE_ONLY)
+    permissions.check_office(actor, jurisdiction_id, OFFICE_ONLY)
     errors: dict[str, str] = {}
     if line not in MEASURES:
         errors["line"] = "请选择十百千万的一项"

@@ -26,7 +26,7 @@ from django.db.models import Max
 from django.utils import timezone
 
 from shishi.core import audit, geo, uploads
-from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
 from shishi.core.inputs import has_control
 from shishi.education import permissions
 from shishi.education.checkins import folded
@@ -70,13 +70,6 @@ TRACKED = (
 
 def refuse(field: str, message: str) -> NoReturn:
     raise ValidationFailed(message, {field: message})
-
-
-def check_office(actor: Any, jurisdiction_id: int) -> None:
-    """The district's office (or the city office over it); ``None`` is the system itself
-    (``shishi import_landmarks`` without ``--as``, the demo), never a request's user."""
-    if actor is not None and not permissions.is_office(actor, jurisdiction_id):
-        raise PermissionDenied(OFFICE_ONLY)
 
 
 # --- landmarks ------------------------------------------------------------------------------
@@ -187,7 +180,7 @@ def _name_taken(jurisdiction_id: int, name: str, exclude: int | None) -> bool:
 def create_landmark(jurisdiction: Jurisdiction, data: LandmarkInput, *, actor: Any) -> Landmark:
     """A new landmark of ``jurisdiction`` (office only): validated, coordinates converted to
     WGS-84, the name unique in the district, placed last unless an order is given; audited."""
-    check_office(actor, jurisdiction.pk)
+    permissions.check_office(actor, jurisdiction.pk, OFFICE_ONLY)
     values, errors = clean_landmark(data)
     if errors:
         raise ValidationFailed("；".join(dict.fromkeys(errors.values())), errors)
@@ -217,7 +210,7 @@ def update_landmark(
 ) -> Landmark:
     """Edit a landmark (office only). A version other than the stored one is refused
     (``StaleEdit``), never overwritten; nothing changed writes nothing (the version stays)."""
-    check_office(actor, landmark.jurisdiction_id)
+    permissions.check_office(actor, landmark.jurisdiction_id, OFFICE_ONLY)
     values, errors = clean_landmark(data)
     if errors:
         raise ValidationFailed("；".join(dict.fromkeys(errors.values())), errors)
@@ -255,7 +248,7 @@ def set_landmark_open(
 ) -> Landmark:
     """Open or close a landmark to check-ins (a closed one leaves the public map and its QR
     code answers 404); version-checked like an edit."""
-    check_office(actor, landmark.jurisdiction_id)
+    permissions.check_office(actor, landmark.jurisdiction_id, OFFICE_ONLY)
     with transaction.atomic():
         row = Landmark.objects.select_for_update().filter(pk=landmark.pk).first()
         if row is None:
@@ -280,7 +273,7 @@ def set_landmark_open(
 def reorder_landmarks(jurisdiction: Jurisdiction, orders: dict[int, int], *, actor: Any) -> int:
     """Set the order of the district's landmarks (``pk → order``); how many moved. A
     landmark of another district, or an order out of range, is refused (nothing written)."""
-    check_office(actor, jurisdiction.pk)
+    permissions.check_office(actor, jurisdiction.pk, OFFICE_ONLY)
     bad = [pk for pk, order in orders.items() if not 0 <= order <= ORDER_MAX]
     if bad:
         refuse(f"order-{bad[0]}", f"排序应为0到{ORDER_MAX}之间的整数")
@@ -340,7 +333,7 @@ def add_photo(
     landmark: Landmark, upload: UploadedFile | None, *, caption: str = "", actor: Any
 ) -> LandmarkPhoto:
     """Add a photo (JPEG, PNG or WebP, decoded whole to be sure) to a landmark; audited."""
-    check_office(actor, landmark.jurisdiction_id)
+    permissions.check_office(actor, landmark.jurisdiction_id, OFFICE_ONLY)
     text = _caption(caption)
     extension = check_photo(upload)
     assert upload is not None
@@ -369,7 +362,7 @@ def add_photo(
 
 def set_photo_caption(photo: LandmarkPhoto, caption: str, *, actor: Any) -> LandmarkPhoto:
     landmark = photo.landmark
-    check_office(actor, landmark.jurisdiction_id)
+    permissions.check_office(actor, landmark.jurisdiction_id, OFFICE_ONLY)
     text = _caption(caption)
     if text != photo.caption:
         with transaction.atomic():
@@ -389,7 +382,7 @@ def set_photo_caption(photo: LandmarkPhoto, caption: str, *, actor: Any) -> Land
 def delete_photo(photo: LandmarkPhoto, *, actor: Any) -> None:
     """Remove a photo and its file (the file once the removal has committed)."""
     landmark = photo.landmark
-    check_office(actor, landmark.jurisdiction_id)
+    permissions.check_office(actor, landmark.jurisdiction_id, OFFICE_ONLY)
     storage, name = photo.image.storage, photo.image.name
     with transaction.atomic():
         audit.record(
@@ -466,7 +459,7 @@ def save_route(
     """Create (``route`` None) or edit a themed route: its name unique in the district, its
     stops the district's landmarks in order, each at most once; audited. An edit carries the
     ``version`` its form showed: another is refused (``StaleEdit``), never overwritten."""
-    check_office(actor, jurisdiction.pk)
+    permissions.check_office(actor, jurisdiction.pk, OFFICE_ONLY)
     if route is not None and route.jurisdiction_id != jurisdiction.pk:
         raise NotFound("没有这条线路")
     values, stops = _clean_route(jurisdiction.pk, data, route.pk if route else None)
@@ -516,7 +509,7 @@ def save_route(
 
 
 def set_route_active(route: Route, active: bool, *, actor: Any) -> Route:
-    check_office(actor, route.jurisdiction_id)
+    permissions.check_office(actor, route.jurisdiction_id, OFFICE_ONLY)
     if route.is_active != active:
         with transaction.atomic():
             route.is_active = active
@@ -538,7 +531,7 @@ def add_sensitive_words(jurisdiction: Jurisdiction, text: str, *, actor: Any) ->
     """Add the words of ``text`` (one a line) to the district's list; the words added. A
     word already on the list — compared as check-ins compare (no spaces, case or
     full/half-width differences) — is skipped."""
-    check_office(actor, jurisdiction.pk)
+    permissions.check_office(actor, jurisdiction.pk, OFFICE_ONLY)
     words = [w.strip() for w in (text or "").splitlines() if w.strip()]
     if not words:
         refuse("words", "请填写敏感词，每行一个")
@@ -582,7 +575,7 @@ def remove_sensitive_words(
     jurisdiction: Jurisdiction, ids: Iterable[int], *, actor: Any
 ) -> list[str]:
     """Remove words of the district's list by id; the words removed."""
-    check_office(actor, jurisdiction.pk)
+    permissions.check_office(actor, jurisdiction.pk, OFFICE_ONLY)
     with transaction.atomic():
         found = SensitiveWord.objects.filter(jurisdiction=jurisdiction, pk__in=list(ids))
         removed = list(found.order_by("word").values_list("word", flat=True))

@@ -16,11 +16,10 @@ from django.db.models import Count, Q, Sum
 
 from shishi.core.errors import NotFound, PermissionDenied
 from shishi.education import permissions
-from shishi.orgs.models import Jurisdiction, Unit
+from shishi.orgs.models import PARTY_KINDS, Jurisdiction, Unit
 from shishi.orgs.permissions import scope_for
 
 OFFICE_ONLY = "只有专班可以维护党组织和宣传工作"
-PARTY_KINDS = (Unit.Kind.PARTY_COMMITTEE, Unit.Kind.PARTY_BRANCH)
 
 
 @dataclass(frozen=True)

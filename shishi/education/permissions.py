@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from shishi.core.errors import PermissionDenied
 from shishi.orgs.models import Unit
 from shishi.orgs.permissions import scope_for
 
@@ -33,6 +34,14 @@ def entering_unit_ids(user: Any) -> set[int]:
         return set()
     branches = Unit.objects.filter(parent_id__in=own, kind=Unit.Kind.PARTY_BRANCH)
     return own | set(branches.values_list("pk", flat=True))
+
+
+def check_office(actor: Any, jurisdiction_id: int, message: str) -> None:
+    """The district's office (or the city office over it) may, else ``PermissionDenied``
+    with ``message``; ``None`` is the system itself (the console's commands, the demo),
+    never a request (a view passes ``request.user``, an anonymous user included)."""
+    if actor is not None and not is_office(actor, jurisdiction_id):
+        raise PermissionDenied(message)
 
 
 def may_enter_for(user: Any, unit: Unit) -> bool:

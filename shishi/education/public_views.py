@@ -22,7 +22,7 @@ from django.views.decorators.http import require_GET, require_POST, require_safe
 
 from shishi.core import geo
 from shishi.core.errors import NotFound, ValidationFailed
-from shishi.core.http import error_pages
+from shishi.core.http import error_pages, is_htmx_fragment
 from shishi.core.ratelimit import client_key, rate_limited
 from shishi.education import checkins, guide, selectors
 from shishi.education.models import Landmark
@@ -140,7 +140,7 @@ def landmark_photo(request: HttpRequest, district: str, pk: int, photo_pk: int) 
 
 
 def _htmx(request: HttpRequest) -> bool:
-    return request.headers.get("HX-Request") == "true"
+    return is_htmx_fragment(request)
 
 
 def _person(request: HttpRequest) -> bool:

@@ -77,9 +77,38 @@ def _check_version(locked: Any, version: int | None, message: str) -> None:
         raise StaleEdit(message)
 
 
-# --- channels ------------------------------------------------------------------------------
+def _create_or_edit(
+    model: Any,
+    row: Any,
+    values: dict[str, Any],
+    *,
+    create: dict[str, Any],
+    version: int | None,
+    stale: str,
+    action: str,
+    jid: int,
+    actor: Any,
+) -> Any:
+    """What saving a channel, a post or a media report does once its values are clean:
+    create (``row`` None) with ``create`` and ``values``, or lock the row, refuse a stale
+    ``version`` (``stale``), set the values and bump the version; audited as
+    ``<action>_create`` / ``<action>_update``."""
+    if row is None:
+        saved = model.objects.create(**create, **values)
+        _record(actor, f"{action}_create", saved, {k: [None, v] for k, v in values.items()}, jid)
+        return saved
+    locked = model.objects.select_for_update().get(pk=row.pk)
+    _check_version(locked, version, stale)
+    old = {f: getattr(locked, f) for f in values}
+    for f, v in values.items():
+        setattr(locked, f, v)
+    locked.version += 1
+    locked.save()
+    _record(actor, f"{action}_update", locked, audit.diff(old, values), jid)
+    return locked
 
-CHANNEL_FIELDS = ("kind", "name", "account", "unit_id", "screens", "is_active")
+
+# --- channels ------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -141,25 +170,18 @@ def save_channel(
         raise NotFound("没有找到这个宣传阵地")
     with transaction.atomic():
         values = _clean_channel(jurisdiction.pk, data, channel)
-        if channel is None:
-            saved = Channel.objects.create(jurisdiction=jurisdiction, **values)
-            _record(
-                actor,
-                "education.channel_create",
-                saved,
-                {k: [None, v] for k, v in values.items()},
-                jurisdiction.pk,
-            )
-            return saved
-        locked = Channel.objects.select_for_update().get(pk=channel.pk)
-        _check_version(locked, version, "这个宣传阵地已被他人修改，请刷新后再改")
-        old = {f: getattr(locked, f) for f in CHANNEL_FIELDS}
-        for f, v in values.items():
-            setattr(locked, f, v)
-        locked.version += 1
-        locked.save()
-        _record(actor, "education.channel_update", locked, audit.diff(old, values), jurisdiction.pk)
-        return locked
+        saved: Channel = _create_or_edit(
+            Channel,
+            channel,
+            values,
+            create={"jurisdiction": jurisdiction},
+            version=version,
+            stale="这个宣传阵地已被他人修改，请刷新后再改",
+            action="education.channel",
+            jid=jurisdiction.pk,
+            actor=actor,
+        )
+        return saved
 
 
 def remove_channel(channel: Channel, *, version: int | None, actor: Any) -> None:
@@ -264,8 +286,6 @@ def remove_column(column: Column, *, stamp: str | None, actor: Any) -> None:
 
 # --- posts ---------------------------------------------------------------------------------
 
-POST_FIELDS = ("channel_id", "column_id", "title", "published_on", "link", "views")
-
 
 @dataclass(frozen=True)
 class PostInput:
@@ -330,25 +350,18 @@ def save_post(
         raise NotFound("没有找到这篇稿件")
     with transaction.atomic():
         values = clean_post(jurisdiction.pk, data, post)
-        if post is None:
-            saved = Post.objects.create(**values)
-            _record(
-                actor,
-                "education.post_create",
-                saved,
-                {k: [None, v] for k, v in values.items()},
-                jurisdiction.pk,
-            )
-            return saved
-        locked = Post.objects.select_for_update().get(pk=post.pk)
-        _check_version(locked, version, "这篇稿件已被他人修改，请刷新后再改")
-        old = {f: getattr(locked, f) for f in POST_FIELDS}
-        for f, v in values.items():
-            setattr(locked, f, v)
-        locked.version += 1
-        locked.save()
-        _record(actor, "education.post_update", locked, audit.diff(old, values), jurisdiction.pk)
-        return locked
+        saved: Post = _create_or_edit(
+            Post,
+            post,
+            values,
+            create={},
+            version=version,
+            stale="这篇稿件已被他人修改，请刷新后再改",
+            action="education.post",
+            jid=jurisdiction.pk,
+            actor=actor,
+        )
+        return saved
 
 
 def remove_post(post: Post, *, version: int | None, actor: Any) -> None:
@@ -362,8 +375,6 @@ def remove_post(post: Post, *, version: int | None, actor: Any) -> None:
 
 
 # --- media reports -------------------------------------------------------------------------
-
-MEDIA_FIELDS = ("outlet", "level", "title", "published_on", "link")
 
 
 @dataclass(frozen=True)
@@ -421,25 +432,18 @@ def save_media(
         raise NotFound("没有找到这篇报道")
     with transaction.atomic():
         values = clean_media(jurisdiction.pk, data, report)
-        if report is None:
-            saved = MediaReport.objects.create(jurisdiction=jurisdiction, **values)
-            _record(
-                actor,
-                "education.media_create",
-                saved,
-                {k: [None, v] for k, v in values.items()},
-                jurisdiction.pk,
-            )
-            return saved
-        locked = MediaReport.objects.select_for_update().get(pk=report.pk)
-        _check_version(locked, version, "这篇报道已被他人修改，请刷新后再改")
-        old = {f: getattr(locked, f) for f in MEDIA_FIELDS}
-        for f, v in values.items():
-            setattr(locked, f, v)
-        locked.version += 1
-        locked.save()
-        _record(actor, "education.media_update", locked, audit.diff(old, values), jurisdiction.pk)
-        return locked
+        saved: MediaReport = _create_or_edit(
+            MediaReport,
+            report,
+            values,
+            create={"jurisdiction": jurisdiction},
+            version=version,
+            stale="这篇报道已被他人修改，请刷新后再改",
+            action="education.media",
+            jid=jurisdiction.pk,
+            actor=actor,
+        )
+        return saved
 
 
 def remove_media(report: MediaReport, *, version: int | None, actor: Any) -> None:

@@ -30,7 +30,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit, uploads, workbooks
-from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, ValidationFailed
+from shishi.core.errors import NotFound, StaleEdit, ValidationFailed
 from shishi.education import permissions
 from shishi.education.landmark_services import OFFICE_ONLY as LANDMARKS_OFFICE_ONLY
 from shishi.education.party_selectors import OFFICE_ONLY
@@ -194,10 +194,8 @@ def labelled(headers: Sequence[str], values: Sequence[str]) -> list[dict[str, st
 
 
 def check_office(actor: Any, jurisdiction_id: int, message: str = OFFICE_ONLY) -> None:
-    """The district's office may; ``None`` is the system (the console's commands), never a
-    request (a view passes ``request.user``, an anonymous user included)."""
-    if actor is not None and not permissions.is_office(actor, jurisdiction_id):
-        raise PermissionDenied(message)
+    """``permissions.check_office`` with the sheets' message unless told another."""
+    permissions.check_office(actor, jurisdiction_id, message)
 
 
 class Checked(Protocol):

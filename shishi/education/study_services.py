@@ -297,11 +297,6 @@ def update_activity(
 # --- review ------------------------------------------------------------------------------------
 
 
-def _require_office(actor: Any, jurisdiction_id: int) -> None:
-    if actor is not None and not permissions.is_office(actor, jurisdiction_id):
-        raise PermissionDenied(OFFICE_ONLY)
-
-
 def _reviewed(locked: StudyActivity, actor: Any, status: str, note: str) -> None:
     locked.status = status
     locked.review_note = note
@@ -335,7 +330,7 @@ def approve_activity(
     activity: StudyActivity, *, actor: Any, version: int | None = None
 ) -> StudyActivity:
     """Approve a submitted activity: from now on it counts."""
-    _require_office(actor, activity.jurisdiction_id)
+    permissions.check_office(actor, activity.jurisdiction_id, OFFICE_ONLY)
     with transaction.atomic():
         locked = _lock_submitted(activity, version)
         _reviewed(locked, actor, Status.APPROVED, "")
@@ -390,7 +385,7 @@ def return_activity(
     activity: StudyActivity, note: str, *, actor: Any, version: int | None = None
 ) -> StudyActivity:
     """Return a submitted activity to its unit with a note; the unit's editors are told."""
-    _require_office(actor, activity.jurisdiction_id)
+    permissions.check_office(actor, activity.jurisdiction_id, OFFICE_ONLY)
     note = (note or "").strip()
     if not note:
         raise ValidationFailed("退回时请写明原因", {"note": "退回时请写明原因"})

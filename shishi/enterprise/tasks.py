@@ -13,7 +13,6 @@ from datetime import datetime
 from django.utils.translation import gettext_lazy as _
 
 from shishi.enterprise import matches
-from shishi.enterprise.models import Policy
 from shishi.jobs.schedule import scheduled
 
 
@@ -23,7 +22,4 @@ from shishi.jobs.schedule import scheduled
     description=_("每天2:30按企业名录重新匹配各区已发布的惠企政策"),
 )
 def rematch(slot: datetime) -> None:
-    today = slot.date()
-    districts = Policy.objects.values_list("jurisdiction_id", flat=True).distinct().order_by()
-    for jurisdiction_id in sorted(set(districts)):
-        matches.match_all(jurisdiction_id, today=today)
+    matches.match_all(today=slot.date())  # every district's policies, over the workers

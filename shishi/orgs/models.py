@@ -99,6 +99,9 @@ class Unit(TimeStamped):
         return self.name
 
 
+PARTY_KINDS = (Unit.Kind.PARTY_COMMITTEE, Unit.Kind.PARTY_BRANCH)
+
+
 class Person(TimeStamped):
     """A named person in a jurisdiction; sponsor leaders are people (often named by post)."""
 
