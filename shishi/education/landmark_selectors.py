@@ -144,10 +144,6 @@ class Counts:
     peak: int = field(default=0)  # the busiest day's count (for the bars)
 
 
-def default_range(today: dt.date) -> tuple[dt.date, dt.date]:
-    return today - dt.timedelta(days=COUNT_DAYS - 1), today
-
-
 def counts(
     district: Jurisdiction, since: dt.date, until: dt.date, *, landmark_id: int | None = None
 ) -> Counts:

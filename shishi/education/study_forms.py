@@ -164,10 +164,6 @@ class ReturnForm(ServiceErrorsMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
 
 
-class ApproveForm(forms.Form):
-    version = forms.IntegerField(widget=forms.HiddenInput, min_value=1, max_value=MAX_ID)
-
-
 def year_of(raw: str | None) -> int:
     try:
         year = int(raw or "")
