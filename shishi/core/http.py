@@ -20,6 +20,7 @@ from django.template.response import TemplateResponse
 from django.utils.translation import gettext
 
 from shishi.core import errors
+from shishi.core.inputs import wants_json
 
 V = TypeVar("V", bound=Callable[..., HttpResponseBase])
 
@@ -109,10 +110,10 @@ def stored_file_response(field: Any, name: str, content_type: str) -> FileRespon
 
 def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponseBase:
     """``CSRF_FAILURE_VIEW``: a form posted without the page's token (or from another site)
-    gets 403 with a message a person can act on — JSON for a client asking for JSON — instead
-    of Django's English technical page. The reason stays out of the answer."""
+    gets 403 with a message a person can act on — JSON where ``core.inputs.wants_json``
+    says so — instead of Django's English technical page. The reason stays out of it."""
     message = gettext("页面已过期或不是从本站页面提交的，请刷新页面后重试。")
-    if "application/json" in request.headers.get("Accept", ""):
+    if wants_json(request):
         return JsonResponse(
             {"detail": message}, status=403, json_dumps_params={"ensure_ascii": False}
         )

@@ -166,7 +166,9 @@ def find_bad_form(request: HttpRequest) -> BadInput | None:
     return None
 
 
-def _wants_json(request: HttpRequest) -> bool:
+def wants_json(request: HttpRequest) -> bool:
+    """Whether the answer to ``request`` should be JSON: the API, a .json path, a JSON body
+    or an Accept header asking for it (else the site's pages)."""
     path = request.path_info
     return (
         path.startswith("/api/")
@@ -178,7 +180,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 def refusal(request: HttpRequest, bad: BadInput) -> HttpResponseBase:
     """The 400 (413) answer: the API's error body, or the error page."""
-    if _wants_json(request):
+    if wants_json(request):
         body = {"detail": bad.message, "errors": {bad.name: bad.message}}
         return JsonResponse(body, status=bad.status, json_dumps_params={"ensure_ascii": False})
     context = {"message": bad.message, "status": bad.status}
