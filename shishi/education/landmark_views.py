@@ -33,12 +33,9 @@ from shishi.education import landmark_sheet, sheet_views
 from shishi.education.models import Landmark, Route
 from shishi.education.sheet_views import Wizard
 from shishi.enterprise.models import SheetKind
+from shishi.ledger.excel.layout import is_formula_like
 
-XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def _code(request: HttpRequest) -> str:
-    return request.POST.get("jurisdiction") or request.GET.get("jurisdiction") or ""
+_code = sheet_views.district_code
 
 
 def _to_list(code: str) -> HttpResponse:
@@ -266,7 +263,7 @@ def landmark_posters(request: HttpRequest) -> HttpResponse:
 
 
 def _xlsx(body: bytes, name: str, fallback: str) -> HttpResponse:
-    response = HttpResponse(body, content_type=XLSX)
+    response = HttpResponse(body, content_type=sheet_views.XLSX)
     response["Content-Disposition"] = content_disposition(name, fallback)
     return response
 
@@ -282,11 +279,10 @@ def landmark_template(request: HttpRequest) -> HttpResponse:
 @require_GET
 def landmark_export(request: HttpRequest) -> HttpResponse:
     place = sel.office_district(request.user, _code(request))
-    day = timezone.localdate()
-    return _xlsx(
+    return sheet_views.xlsx_response(
         landmark_sheet.export_workbook(place.district.pk),
-        f"{place.district.name}红色地标{day:%Y%m%d}.xlsx",
-        f"landmarks-{place.district.code}-{day:%Y%m%d}.xlsx",
+        f"{place.district.name}红色地标",
+        f"landmarks-{place.district.code}",
     )
 
 
@@ -502,9 +498,8 @@ def landmark_counts(request: HttpRequest) -> HttpResponse:
     return TemplateResponse(request, "education/landmarks/counts.html", context)
 
 
-def _csv_cell(value: Any) -> Any:
-    text = str(value)
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else value
+def _csv_cell(value: Any) -> Any:  # a cell a spreadsheet will not run as a formula
+    return "'" + str(value) if is_formula_like(str(value)) else value
 
 
 @login_required

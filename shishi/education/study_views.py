@@ -25,13 +25,14 @@ from shishi.core.errors import NotFound, PermissionDenied, StaleEdit, Validation
 from shishi.core.http import content_disposition, stored_file_response
 from shishi.education import campaign, permissions, study_forms, study_selectors, study_services
 from shishi.education.models import CampaignLine, StudyActivity
+from shishi.education.sheet_views import district_code
+from shishi.ledger.excel.layout import is_formula_like
 from shishi.orgs.permissions import scope_for
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 
 
-def _code(request: HttpRequest) -> str:
-    return request.POST.get("jurisdiction") or request.GET.get("jurisdiction") or ""
+_code = district_code
 
 
 # --- lists ---------------------------------------------------------------------------------------
@@ -82,7 +83,7 @@ def study_export(request: HttpRequest, fmt: str) -> HttpResponse:
     fallback = f"study-{place.district.code}-{stamp}.{fmt}"
 
     def safe(cell: str) -> str:  # a cell a spreadsheet will not run as a formula
-        return "'" + cell if cell[:1] in ("=", "+", "-", "@", "\t", "\r") else cell
+        return "'" + cell if is_formula_like(cell) else cell
 
     if fmt == "csv":
         text = io.StringIO()
