@@ -386,7 +386,9 @@ class MediaInput:
     link: str = ""
 
 
-def clean_media(jurisdiction_id: int, data: MediaInput, own: MediaReport | None) -> dict[str, Any]:
+def media_fields(data: MediaInput) -> tuple[dict[str, Any], dict[str, str]]:
+    """A media report's values and its field errors, without looking at the stored reports
+    (the sheet checks a whole sheet's keys at once)."""
     errors: dict[str, str] = {}
     outlet = clean_line(data.outlet, "outlet", "媒体", 100, errors)
     if not outlet and "outlet" not in errors:
@@ -398,11 +400,23 @@ def clean_media(jurisdiction_id: int, data: MediaInput, own: MediaReport | None)
         errors["title"] = "请填写标题"
     check_day(data.published_on, "published_on", "刊发日期", errors)
     link = check_link(data.link, errors)
+    values = {
+        "outlet": outlet,
+        "level": data.level,
+        "title": title,
+        "published_on": data.published_on,
+        "link": link,
+    }
+    return values, errors
+
+
+def clean_media(jurisdiction_id: int, data: MediaInput, own: MediaReport | None) -> dict[str, Any]:
+    values, errors = media_fields(data)
     if not errors and data.published_on is not None:
         clash = MediaReport.objects.filter(
             jurisdiction_id=jurisdiction_id,
-            outlet=outlet,
-            title=title,
+            outlet=values["outlet"],
+            title=values["title"],
             published_on=data.published_on,
         )
         if own is not None:
@@ -410,13 +424,7 @@ def clean_media(jurisdiction_id: int, data: MediaInput, own: MediaReport | None)
         if clash.exists():
             errors["title"] = "这家媒体同一天已有同样标题的报道"
     _bad(errors)
-    return {
-        "outlet": outlet,
-        "level": data.level,
-        "title": title,
-        "published_on": data.published_on,
-        "link": link,
-    }
+    return values
 
 
 def save_media(

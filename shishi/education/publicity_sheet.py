@@ -22,7 +22,6 @@ from django.db import transaction
 from django.utils import timezone
 
 from shishi.core import audit
-from shishi.core.errors import ValidationFailed
 from shishi.education import publicity_services as services
 from shishi.education.models import Channel, Column, MediaLevel, MediaReport, Post
 from shishi.education.sheets import (
@@ -307,26 +306,14 @@ def parse_media(jurisdiction_id: int, data: bytes, filename: str) -> Parsed:
             published_on=day,
             link=text(grid.cell(cells, "链接")),
         )
-        values: dict[str, Any] = {}
-        try:
-            values = services.clean_media(jurisdiction_id, media, None)
-        except ValidationFailed as exc:
-            # A stored report with the same key is a re-import, not an error.
-            found = {f: m for f, m in exc.errors.items() if not m.startswith("这家媒体同一天")}
-            done = {e.label for e in row_errors}
-            row_errors += [
-                grid.error(n, MEDIA_LABELS[f], m)
-                for f, m in found.items()
-                if MEDIA_LABELS[f] not in done
-            ]
-            if not row_errors:
-                values = {
-                    "outlet": " ".join(media.outlet.split()),
-                    "level": media.level,
-                    "title": " ".join(media.title.split()),
-                    "published_on": media.published_on,
-                    "link": media.link.strip(),
-                }
+        # Field checks only: a stored report with the same key is a re-import, not an error.
+        values, found = services.media_fields(media)
+        done = {e.label for e in row_errors}
+        row_errors += [
+            grid.error(n, MEDIA_LABELS[f], m)
+            for f, m in found.items()
+            if MEDIA_LABELS[f] not in done
+        ]
         if row_errors:
             parsed.errors.extend(row_errors)
             continue
